@@ -1,0 +1,1 @@
+"""Customer channel backends: one module per platform behind bridge.channels.ChannelBackend."""

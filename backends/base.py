@@ -1,0 +1,46 @@
+"""What the runtime gives every channel backend: the shared HTTP server and settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+
+from bridge.channels import ChannelBackend
+
+
+class HttpMounts:
+    """Which backend answers for a key under a kind's URL prefix.
+
+    aiohttp freezes its router once it serves, so each kind declares its
+    routes once and finds the backend per request: a channel can then be
+    added or removed while the server runs.
+    """
+
+    def __init__(self) -> None:
+        self._mounts: dict[tuple[str, str], ChannelBackend] = {}
+
+    def mount(self, kind: str, key: str, backend: ChannelBackend) -> None:
+        self._mounts[(kind, key)] = backend
+
+    def unmount(self, kind: str, key: str) -> None:
+        self._mounts.pop((kind, key), None)
+
+    def find(self, kind: str, key: str) -> ChannelBackend:
+        backend = self._mounts.get((kind, key))
+        if backend is None:
+            raise web.HTTPNotFound(text=f"no {kind} channel {key!r}\n")
+        return backend
+
+
+@dataclass
+class ChannelContext:
+    http: HttpMounts
+    secret: bytes  # the install's own secret, for signing what channels hand out
+    public_url: str = ""  # where the platforms reach this server, if anywhere
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class HttpRoutes(Protocol):
+    @classmethod
+    def routes(cls, mounts: HttpMounts) -> list[web.RouteDef]: ...

@@ -1,0 +1,108 @@
+"""Records and the synchronous, thread-safe store interface every CRM backend implements."""
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from bridge.ports import CrmLink, CustomerProfile
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    email: str | None
+    identities: tuple[tuple[str, str], ...]  # (channel, identity) pairs
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: str
+    contact_id: str
+    title: str
+    source: str
+    status: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    contact_id: str
+    kind: str
+    subject: str
+    body: str
+    external_key: str | None
+    created_at: float
+
+
+def lead_title(source: str, profile: CustomerProfile) -> str:
+    """"Website chat: Alice"; the identity stands in for a customer without a name."""
+    return f"{source}: {profile.name or profile.identity}"
+
+
+class CrmStore(ABC):
+    """A CRM's storage. Every method is blocking and safe to call from any thread.
+
+    Implementations raise ``ValueError`` from ``create_contact`` when the
+    identity already has a contact, and ``bridge.errors.NotFound`` from
+    ``create_lead``/``add_activity`` when the contact does not exist.
+    Subclasses must call ``super().__init__()``.
+    """
+
+    def __init__(self) -> None:
+        # Serialises find-or-create in link_customer; each store's own lock only
+        # makes single calls atomic, not the find + create pair.
+        self._link_lock = threading.Lock()
+
+    @abstractmethod
+    def find_contact(self, channel: str, identity: str) -> Contact | None: ...
+
+    @abstractmethod
+    def get_contact(self, contact_id: str) -> Contact | None: ...
+
+    @abstractmethod
+    def create_contact(
+        self, name: str, email: str | None, channel: str, identity: str
+    ) -> Contact: ...
+
+    @abstractmethod
+    def create_lead(self, contact_id: str, title: str, source: str) -> Lead: ...
+
+    @abstractmethod
+    def leads_of(self, contact_id: str) -> list[Lead]:
+        """The contact's leads, oldest first."""
+
+    @abstractmethod
+    def add_activity(
+        self, contact_id: str, kind: str, subject: str, body: str, external_key: str | None
+    ) -> Activity:
+        """Store an activity; with a key already stored, return that one and store nothing."""
+
+    @abstractmethod
+    def activities_of(self, contact_id: str) -> list[Activity]:
+        """The contact's activities, oldest first."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def link_customer(self, profile: CustomerProfile, source: str) -> CrmLink:
+        """Find the contact of the profile's identity, or create it with a lead.
+
+        ``lead_id`` is None for a known contact: no lead was created by this call.
+        """
+        known = self.find_contact(profile.channel, profile.identity)
+        if known is not None:  # the common case skips the lock
+            return CrmLink(contact_id=known.id, lead_id=None, is_new=False)
+        with self._link_lock:
+            # Another thread may have created it while we waited.
+            known = self.find_contact(profile.channel, profile.identity)
+            if known is not None:
+                return CrmLink(contact_id=known.id, lead_id=None, is_new=False)
+            contact = self.create_contact(
+                profile.name, profile.email, profile.channel, profile.identity
+            )
+            lead = self.create_lead(contact.id, lead_title(source, profile), source)
+            return CrmLink(contact_id=contact.id, lead_id=lead.id, is_new=True)

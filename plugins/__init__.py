@@ -1,0 +1,1 @@
+"""Errbot plugins of Open Lines and the runtime they drive."""
