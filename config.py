@@ -2,6 +2,7 @@
 
 Run with: .venv/bin/errbot -c config.py
 """
+import json
 import logging
 import os
 import sys
@@ -28,7 +29,8 @@ BOT_LOG_FILE = os.path.join(DATA_DIR, "errbot.log")
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
 
 BOT_ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
-BOT_IDENTITY = {}  # the team backend's credentials go here (see README)
+# The team backend's credentials, as JSON (see README): never printed.
+BOT_IDENTITY = json.loads(_env("OPENLINES_TEAM_IDENTITY", "{}"))
 BOT_PREFIX = "!"
 CHATROOM_PRESENCE = ()
 CHATROOM_FN = "Open Lines"

@@ -74,7 +74,12 @@ class WebchatBackend(ChannelBackend):
                 return await getattr(backend, name)(request)
             return handle
 
+        async def add_slash(request: web.Request) -> web.Response:
+            mounts.find(KIND, request.match_info["widget"])
+            raise web.HTTPPermanentRedirect(f"/webchat/{request.match_info['widget']}/")
+
         return [
+            web.get("/webchat/{widget}", add_slash),
             web.get("/webchat/{widget}/", handler("page")),
             web.get("/webchat/{widget}/widget.js", handler("widget_js")),
             web.get("/webchat/{widget}/ws", handler("socket")),
@@ -139,9 +144,11 @@ class WebchatBackend(ChannelBackend):
             ref = self._tokens.customer_ref(token)
         self._forget(visitor)
         visitor.customer_ref, visitor.name, visitor.email = ref, hello.name, hello.email
-        self._tabs.setdefault(ref, set()).add(visitor.ws)
         conversation_id = await self.sink.current_conversation(self.binding, ref)
         await visitor.ws.send_json({"type": "welcome", "visitor_token": token, "conversation_id": conversation_id})
+        # Live frames only after welcome; one landing before the history query
+        # comes twice (live and in history) with one seq, and the page keeps one.
+        self._tabs.setdefault(ref, set()).add(visitor.ws)
         history = await self.sink.history(self.binding, ref, hello.last_seq)
         messages = [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
                     for m, author in history]
@@ -153,14 +160,15 @@ class WebchatBackend(ChannelBackend):
         try:
             receipt = await self.sink.accept(self.binding, inbound)
         except Refused as exc:
-            raise FrameError("refused", f"the message was not accepted: {exc}") from None
+            raise FrameError("refused", f"the message was not accepted: {exc}", say.client_id) from None
         except Exception:
             log.exception("could not store a webchat message")
-            raise FrameError("unavailable", "the message could not be stored; send it again") from None
+            raise FrameError("unavailable", "the message could not be stored; send it again",
+                             say.client_id) from None
         await visitor.ws.send_json({"type": "ack", "client_id": say.client_id, "seq": receipt.seq,
                                     "conversation_id": receipt.conversation_id})
         if not receipt.duplicate:
-            frame = message_frame(receipt.seq, True, inbound.customer_name, say.text, receipt.ts)
+            frame = message_frame(receipt.seq, True, receipt.author, say.text, receipt.ts)
             await self._fan_out(visitor.customer_ref, frame, skip=visitor.ws)
 
 

@@ -16,13 +16,17 @@ MAX_NAME = 100
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.client_id = client_id  # lets the page mark which message was refused
 
     def frame(self) -> dict[str, str]:
-        return {"type": "error", "code": self.code, "message": self.message}
+        frame = {"type": "error", "code": self.code, "message": self.message}
+        if self.client_id:
+            frame["client_id"] = self.client_id
+        return frame
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,17 @@ def _hello(data: dict[str, Any]) -> Hello:
 
 def _say(data: dict[str, Any]) -> Say:
     client_id = _field(data, "client_id", str)
-    text = _field(data, "text", str)
     if not client_id or len(client_id) > MAX_CLIENT_ID:
         raise FrameError("bad_field", f"\"client_id\" must have 1 to {MAX_CLIENT_ID} characters")
-    if len(text) > MAX_TEXT:
-        raise FrameError("too_long", f"a message has at most {MAX_TEXT} characters")
-    if not text.strip():
-        raise FrameError("bad_field", "\"text\" is empty")
+    try:
+        text = _field(data, "text", str)
+        if len(text) > MAX_TEXT:
+            raise FrameError("too_long", f"a message has at most {MAX_TEXT} characters")
+        if not text.strip():
+            raise FrameError("bad_field", "\"text\" is empty")
+    except FrameError as exc:
+        exc.client_id = client_id
+        raise
     return Say(client_id, text)
 
 
@@ -113,12 +121,12 @@ class VisitorTokens:
         if not token or token.count(".") != 1 or len(token) > 200:
             return None
         nonce, signature = token.split(".")
-        if not hmac.compare_digest(signature, self._sign(nonce)):
+        if not hmac.compare_digest(signature.encode(), self._sign(nonce).encode()):
             return None
-        return "v-" + hashlib.sha256(nonce.encode()).hexdigest()[:32]
+        return "v-" + hashlib.sha256(nonce.encode(errors="replace")).hexdigest()[:32]
 
     def _sign(self, nonce: str) -> str:
-        return hmac.new(self._secret, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self._secret, nonce.encode(errors="replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def message_frame(seq: int, from_customer: bool, author: str, text: str, ts: float) -> dict[str, Any]:

@@ -27,6 +27,7 @@ class Receipt:
     conversation_id: str
     duplicate: bool  # the same external id was stored before: nothing was stored now
     ts: float  # when the journal first stored it
+    author: str  # the customer's name as every side shows it
 
 
 @dataclass(frozen=True)

@@ -36,17 +36,12 @@ class CrmWork:
         self._d._spawn(self._lane())
 
     def link(self, conversation: Conversation) -> None:
+        self._d.in_flight += 1
         self._queue.put_nowait(_Link(conversation))
 
     def transcript(self, conversation: Conversation) -> None:
+        self._d.in_flight += 1
         self._queue.put_nowait(_Transcript(conversation))
-
-    async def join(self) -> None:
-        await self._queue.join()
-
-    def settled(self) -> bool:
-        """Nothing queued and nothing in progress."""
-        return self._queue._unfinished_tasks == 0
 
     async def _lane(self) -> None:
         while True:
@@ -54,7 +49,7 @@ class CrmWork:
             try:
                 await self._with_retries(item)
             finally:
-                self._queue.task_done()
+                self._d.in_flight -= 1
 
     async def _with_retries(self, item: _Link | _Transcript) -> None:
         attempts = 0

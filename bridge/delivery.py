@@ -49,13 +49,19 @@ class Dispatcher:
         self._team_queue: asyncio.Queue[_Room | _Post] = asyncio.Queue()
         self._lanes: dict[str, deque[tuple[Conversation, Message]]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._started = False
+        self.in_flight = 0  # items handed over and not yet delivered or given up
         self.crm = CrmWork(self, crm)
 
     def start(self) -> None:
+        self._started = True
         self._spawn(self._team_lane())
         self.crm.start()
+        for conversation_id, lane in self._lanes.items():  # queued by recover() before start
+            self._spawn(self._customer_lane(conversation_id, lane))
 
     async def stop(self) -> None:
+        self._started = False
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -69,16 +75,20 @@ class Dispatcher:
 
     # -- what the service and recovery hand over ---------------------------------
     def room(self, conversation: Conversation) -> None:
+        self.in_flight += 1
         self._team_queue.put_nowait(_Room(conversation))
 
     def team(self, conversation: Conversation, message: Message) -> None:
+        self.in_flight += 1
         self._team_queue.put_nowait(_Post(conversation, message))
 
     def customer(self, conversation: Conversation, message: Message) -> None:
         lane = self._lanes.get(conversation.id)
         if lane is None:
             lane = self._lanes[conversation.id] = deque()
-            self._spawn(self._customer_lane(conversation.id, lane))
+            if self._started:  # else start() spawns it: nothing is delivered before start
+                self._spawn(self._customer_lane(conversation.id, lane))
+        self.in_flight += 1
         lane.append((conversation, message))
 
     async def notice(self, conversation: Conversation, text: str) -> None:
@@ -111,14 +121,8 @@ class Dispatcher:
 
     async def idle(self) -> None:
         """Wait until nothing is left to deliver (tests and benchmarks)."""
-        while True:
-            await self._team_queue.join()
-            await self.crm.join()
-            while self._lanes:
-                await asyncio.sleep(0.005)
-            # Not empty(): an item a lane has already taken may still be in delivery.
-            if self._team_queue._unfinished_tasks == 0 and self.crm.settled():
-                return
+        while self.in_flight:
+            await asyncio.sleep(0.005)
 
     # -- the team lane -------------------------------------------------------------
     async def _team_lane(self) -> None:
@@ -129,8 +133,7 @@ class Dispatcher:
             try:
                 await self._deliver_to_team(batch)
             finally:
-                for _ in batch:
-                    self._team_queue.task_done()
+                self.in_flight -= len(batch)
 
     async def _deliver_to_team(self, batch: list[_Room | _Post]) -> None:
         attempts = 0
@@ -180,6 +183,7 @@ class Dispatcher:
                 except Exception:  # a bug must not wedge the conversation's lane
                     log.exception("customer delivery of message %d crashed", message.seq)
                 lane.popleft()
+                self.in_flight -= 1
         finally:
             self._lanes.pop(conversation_id, None)
 

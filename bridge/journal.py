@@ -48,8 +48,11 @@ class Journal(Protocol):
     ) -> Message:
         """Store a message written on the team side (refused on a closed conversation)."""
 
-    async def claim(self, conversation_id: str, operator: str) -> Conversation:
-        """Give a queued conversation to ``operator`` atomically; Refused if someone has it."""
+    async def claim(self, conversation_id: str, operator: str) -> tuple[Conversation, bool]:
+        """Give a queued conversation to ``operator`` atomically; Refused if someone has it.
+
+        The flag says whether this call took it (False: ``operator`` already had it).
+        """
 
     async def close(
         self, conversation_id: str, *, reason: str, closing_text: str, now: float

@@ -9,7 +9,7 @@ from bridge.delivery import Dispatcher
 from bridge.directory import Directory
 from bridge.errors import Refused
 from bridge.journal import Journal
-from bridge.model import ChannelBinding, Conversation, ConversationStatus, Line, Message, MessageKind
+from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind
 from bridge.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class ConversationService:
                                                      now=self.clock.now())
         if not accepted.duplicate:
             self._hand_over(accepted.conversation, accepted.created, accepted.message, accepted.welcome)
-        return Receipt(accepted.message.seq, accepted.conversation.id, accepted.duplicate, accepted.message.ts)
+        return Receipt(accepted.message.seq, accepted.conversation.id, accepted.duplicate,
+                       accepted.message.ts, accepted.conversation.customer_name)
 
     def _hand_over(self, conversation: Conversation, created: bool, message: Message,
                    welcome: Message | None) -> None:
@@ -82,10 +83,9 @@ class ConversationService:
     async def answer(self, conversation_id: str, operator: str) -> Conversation:
         conversation = await self.journal.get_conversation(conversation_id)
         self._line_for(conversation, operator)
-        if conversation.operator == operator and conversation.status is ConversationStatus.ACTIVE:
-            return conversation
-        claimed = await self.journal.claim(conversation_id, operator)
-        await self.dispatcher.notice(claimed, f"{operator} answers this conversation.")
+        claimed, taken_now = await self.journal.claim(conversation_id, operator)
+        if taken_now:
+            await self.dispatcher.notice(claimed, f"{operator} answers this conversation.")
         return claimed
 
     async def reply(self, conversation_id: str, operator: str, text: str) -> Message:
@@ -94,8 +94,12 @@ class ConversationService:
         self._line_for(conversation, operator)
         if not conversation.is_open:
             raise Refused(f"conversation {conversation_id} is closed: the customer will not get this")
+        if not text.strip():
+            raise Refused("an empty reply")
         if len(text) > relay.MAX_TEXT:
             raise Refused(f"a reply longer than {relay.MAX_TEXT} characters")
+        if conversation.operator not in (None, operator):
+            raise Refused(f"conversation {conversation_id} is answered by {conversation.operator}")
         if conversation.operator is None:
             conversation = await self.answer(conversation_id, operator)
         message = await self.journal.add_message(conversation_id, MessageKind.REPLY, operator, text,

@@ -19,6 +19,7 @@ from bridge.sqlite_worker import SqliteWorker
 
 PENDING, DONE, NONE = Delivery.PENDING.value, Delivery.DONE.value, Delivery.NONE.value
 CUSTOMER_KINDS = ("inbound", "reply", "auto")
+MAX_SEQ = 2**63 - 1  # SQLite's INTEGER range
 
 
 def conversation_from(row: sqlite3.Row) -> Conversation:
@@ -128,11 +129,13 @@ def add_message(
                            to_team=to_team, to_customer=to_customer)
 
 
-def claim(conversation_id: str, operator: str, conn: sqlite3.Connection) -> Conversation:
+def claim(conversation_id: str, operator: str, conn: sqlite3.Connection) -> tuple[Conversation, bool]:
     conversation = _conversation(conn, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Refused(f"conversation {conversation_id} is closed")
-    if conversation.operator not in (None, operator):
+    if conversation.operator == operator:
+        return conversation, False
+    if conversation.operator is not None:
         raise Refused(f"conversation {conversation_id} is already answered by {conversation.operator}")
     # The WHERE clause makes the claim atomic even across several processes.
     row = conn.execute(
@@ -142,7 +145,7 @@ def claim(conversation_id: str, operator: str, conn: sqlite3.Connection) -> Conv
     ).fetchone()
     if row is None:
         raise Refused(f"conversation {conversation_id} was just taken by someone else")
-    return conversation_from(row)
+    return conversation_from(row), True
 
 
 def close(conversation_id: str, reason: str, closing_text: str, now: float, conn: sqlite3.Connection) -> Closed:
@@ -168,7 +171,8 @@ def customer_history(
         "SELECT m.* FROM conversations c JOIN messages m ON m.conversation_id = c.id"
         " WHERE c.binding_id = ? AND c.customer_ref = ? AND m.seq > ? AND m.kind IN (?, ?, ?)"
         " ORDER BY m.seq LIMIT ?",
-        (binding_id, customer_ref, after_seq, *CUSTOMER_KINDS, limit),
+        # after_seq comes from the customer's client: keep it in SQLite's range.
+        (binding_id, customer_ref, max(-1, min(after_seq, MAX_SEQ)), *CUSTOMER_KINDS, limit),
     ).fetchall()
     return [message_from(r) for r in rows]
 

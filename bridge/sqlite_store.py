@@ -29,7 +29,7 @@ class SqliteJournal:
     ) -> Message:
         return await self._run(partial(sql.add_message, conversation_id, kind, author, text, now))
 
-    async def claim(self, conversation_id: str, operator: str) -> Conversation:
+    async def claim(self, conversation_id: str, operator: str) -> tuple[Conversation, bool]:
         return await self._run(partial(sql.claim, conversation_id, operator))
 
     async def close(self, conversation_id: str, *, reason: str, closing_text: str, now: float) -> Closed:

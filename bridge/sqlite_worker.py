@@ -36,6 +36,7 @@ class SqliteWorker:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, name="openlines-sqlite", daemon=True)
 
     def start(self) -> None:
@@ -45,12 +46,15 @@ class SqliteWorker:
             raise self._startup_error
 
     def close(self) -> None:
+        self._closed = True
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout=10)
 
     async def run(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``op`` in the worker's transaction; return once it is committed."""
+        if self._closed:
+            raise RuntimeError("the journal is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put((op, future, loop))
@@ -58,6 +62,8 @@ class SqliteWorker:
 
     def run_sync(self, op: Callable[[sqlite3.Connection], T], timeout: float = 30) -> T:
         """The same, for a caller outside any event loop (start-up, tools)."""
+        if self._closed:
+            raise RuntimeError("the journal is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._queue.put((op, future, None))
         return future.result(timeout)

@@ -93,12 +93,13 @@ class Runtime:
         mounts = HttpMounts()
         context = ChannelContext(http=mounts, secret=await asyncio.to_thread(self._secret),
                                  public_url=s.public_url)
-        backends = [create_backend(b, self.service, context) for b in directory.bindings.values()]
-        # Owed work goes first, so a restart keeps each conversation in order.
+        for binding in directory.bindings.values():
+            self.dispatcher.backends[binding.id] = create_backend(binding, self.service, context)
+        # Owed work is queued first, so a restart keeps each conversation in order.
         await self.dispatcher.recover()
-        self.dispatcher.start()
-        for backend in backends:
+        for backend in list(self.dispatcher.backends.values()):
             await self._start_channel(backend)
+        self.dispatcher.start()
         await self._serve(mounts)
 
     async def _start_channel(self, backend: ChannelBackend) -> None:
@@ -107,14 +108,13 @@ class Runtime:
         except Exception as exc:  # one broken channel must not take the others down
             log.exception("channel %s did not start", backend.binding.id)
             self.failed_channels[backend.binding.id] = type(exc).__name__
-            return
-        self.dispatcher.backends[backend.binding.id] = backend
+            del self.dispatcher.backends[backend.binding.id]
 
     async def _serve(self, mounts: HttpMounts) -> None:
         app = web.Application(client_max_size=1024 ** 2)
         app.add_routes(all_routes(mounts))
         app.add_routes([web.get("/healthz", self._health)])
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
@@ -126,14 +126,16 @@ class Runtime:
                                   "failed_channels": self.failed_channels})
 
     async def _stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        # Channels first: they close their sockets, so the server need not wait for them.
         if self.dispatcher is not None:
             for backend in self.dispatcher.backends.values():
                 try:
                     await backend.stop()
                 except Exception:
                     log.exception("channel %s did not stop cleanly", backend.binding.id)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.dispatcher is not None:
             await self.dispatcher.stop()
         if getattr(self, "_worker", None) is not None:
             await asyncio.to_thread(self._worker.close)

@@ -1,0 +1,171 @@
+"""A visitor's conversation over the socket: hello, messages, acks, replies, reconnects and tabs."""
+from __future__ import annotations
+
+import pytest
+
+from plugins.seed import DEFAULT_LINE
+from webchat_client import wait_until
+
+WELCOME = DEFAULT_LINE.welcome_text
+
+
+async def test_new_visitor_gets_a_token_and_no_conversation(connect):
+    tab = await connect()
+    welcome, history = await tab.hello(name="Ann", email="ann@example.com")
+    assert set(welcome) == {"type", "visitor_token", "conversation_id"}
+    assert isinstance(welcome["visitor_token"], str) and welcome["visitor_token"]
+    assert welcome["conversation_id"] is None
+    assert history == {"type": "history", "messages": []}
+
+
+async def test_two_new_visitors_get_different_tokens(connect):
+    first, _ = await (await connect()).hello()
+    second, _ = await (await connect()).hello()
+    assert first["visitor_token"] != second["visitor_token"]
+
+
+async def test_first_message_is_acked_auto_replied_and_relayed_to_the_team(connect, team, reply):
+    tab = await connect()
+    await tab.hello(name="Ann")
+    ack = await tab.say("Where is my order?", client_id="first")
+    assert ack["type"] == "ack" and ack["client_id"] == "first"
+    assert isinstance(ack["seq"], int) and isinstance(ack["conversation_id"], str)
+
+    auto = await tab.expect("message", **{"from": "agent"})
+    assert auto["text"] == WELCOME
+    assert auto["seq"] > ack["seq"]
+    assert isinstance(auto["ts"], float) and isinstance(auto["author"], str) and auto["author"]
+
+    posts = await wait_until(lambda: [p for p in team.posts(ack["conversation_id"]) if "Where is my order?" in p],
+                             what="the customer's message in the team room")
+    assert len(posts) == 1
+    assert "customer" in posts[0] and "Website chat" in posts[0] and "Ann" in posts[0]
+
+    await reply(ack["conversation_id"], "It ships today.")
+    answer = await tab.expect("message", text="It ships today.")
+    assert answer["from"] == "agent"
+    assert answer["author"] == auto["author"]  # an auto-reply cannot be told from an operator
+    assert answer["author"] != "alice"  # operators' ids stay private
+    assert answer["seq"] > auto["seq"]
+
+
+async def test_resending_a_client_id_returns_the_same_ack_and_stores_nothing(connect, team):
+    tab = await connect()
+    await tab.hello()
+    first = await tab.say("only once", client_id="dup-1")
+    again = await tab.say("only once", client_id="dup-1")
+    assert again == first
+
+    other = await connect()  # a later reconnect: the message is there once
+    await other.hello(tab.token, last_seq=0)
+    other_again = await other.say("only once", client_id="dup-1")
+    assert other_again == first
+    _, history = await (await connect()).hello(tab.token, last_seq=0)
+    customer = [m for m in history["messages"] if m["from"] == "customer"]
+    assert [m["seq"] for m in customer] == [first["seq"]]
+
+    # The team lane keeps journal order: once a later message is posted, a duplicate would be too.
+    await tab.say("a later message")
+    await wait_until(lambda: any("a later message" in p for p in team.posts()), what="the later post")
+    assert len([p for p in team.posts() if "only once" in p]) == 1
+
+
+async def test_the_same_client_id_from_two_visitors_is_two_messages(connect):
+    ann, bob = await connect(), await connect()
+    await ann.hello()
+    await bob.hello()
+    a = await ann.say("hi from ann", client_id="same")
+    b = await bob.say("hi from bob", client_id="same")
+    assert a["seq"] != b["seq"] and a["conversation_id"] != b["conversation_id"]
+
+
+async def test_reconnect_resumes_the_conversation_with_only_newer_messages(connect, reply):
+    tab = await connect()
+    await tab.hello(name="Ann")
+    first = await tab.say("one")
+    await tab.expect("message", **{"from": "agent"})  # the auto-reply
+    second = await tab.say("two")
+    await reply(first["conversation_id"], "three")
+    await tab.expect("message", text="three")
+    await tab.close()
+
+    back = await connect()
+    welcome, history = await back.hello(tab.token, last_seq=first["seq"])
+    assert welcome["visitor_token"] == tab.token
+    assert welcome["conversation_id"] == first["conversation_id"]
+    messages = history["messages"]
+    assert all(m["seq"] > first["seq"] for m in messages)
+    assert [m["seq"] for m in messages] == sorted(m["seq"] for m in messages)
+    texts = [(m["from"], m["text"]) for m in messages]
+    assert texts[0][0] == "agent" and texts[0][1] == WELCOME
+    assert texts[1:] == [("customer", "two"), ("agent", "three")]
+    assert messages[1]["seq"] == second["seq"] and messages[1]["author"] == "Ann"
+    for m in messages:
+        assert set(m) == {"type", "seq", "from", "author", "text", "ts"} and m["type"] == "message"
+
+    _, everything = await (await connect()).hello(tab.token, last_seq=0)
+    assert [m["text"] for m in everything["messages"]][:1] == ["one"]
+    assert len(everything["messages"]) == len(messages) + 1
+
+
+async def test_history_holds_no_team_notices(connect, reply, team):
+    tab = await connect()
+    await tab.hello()
+    ack = await tab.say("hello?")
+    await reply(ack["conversation_id"], "hi!")  # the claim adds a notice for the team
+    await wait_until(lambda: any("answers this conversation" in p for p in team.posts()), what="the notice")
+    _, history = await (await connect()).hello(tab.token, last_seq=0)
+    assert [m["from"] for m in history["messages"]] == ["customer", "agent", "agent"]
+
+
+@pytest.mark.parametrize("forged", [
+    "garbage",
+    "abc.def",
+    "x" * 500,
+    "",
+    "nonce.ünïcödé-signature",
+], ids=["no_dot", "bad_signature", "too_long", "empty", "non_ascii"])
+async def test_a_forged_token_is_a_new_visitor(connect, forged):
+    owner = await connect()
+    await owner.hello()
+    await owner.say("my secret order")
+    tab = await connect()
+    welcome, history = await tab.hello(forged)
+    assert welcome["visitor_token"] not in (forged, owner.token)
+    assert welcome["conversation_id"] is None
+    assert history["messages"] == []
+    ack = await tab.say("I am someone else")
+    assert ack["conversation_id"] != owner.conversation_id
+
+
+async def test_a_tampered_real_token_is_not_its_owner(connect):
+    owner = await connect()
+    await owner.hello()
+    await owner.say("my secret order")
+    nonce, signature = owner.token.split(".")
+    flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    for forged in (f"{nonce}.{flipped}", f"{nonce}x.{signature}", nonce):
+        tab = await connect()
+        welcome, history = await tab.hello(forged, last_seq=0)
+        assert welcome["visitor_token"] != owner.token
+        assert welcome["conversation_id"] is None and history["messages"] == []
+
+
+async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply):
+    one = await connect()
+    await one.hello(name="Ann")
+    two = await connect()
+    await two.hello(one.token, last_seq=0)
+
+    ack = await one.say("from the first tab")
+    echoed = await two.expect("message", text="from the first tab")
+    assert echoed == {"type": "message", "seq": ack["seq"], "from": "customer", "author": "Ann",
+                      "text": "from the first tab", "ts": echoed["ts"]}
+    assert isinstance(echoed["ts"], float)
+
+    await reply(ack["conversation_id"], "both of you")
+    on_one = await one.expect("message", text="both of you")
+    on_two = await two.expect("message", text="both of you")
+    assert on_one == on_two and on_one["from"] == "agent"
+    # The sender does not get its own message back as a message frame.
+    assert not [f for f in one.pending if f.get("text") == "from the first tab"]
