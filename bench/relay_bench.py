@@ -64,7 +64,7 @@ async def echo_floor(customers: int, messages: int) -> Figures:
 
 
 class Bench:
-    def __init__(self, customers: int, messages: int) -> None:
+    def __init__(self, customers: int, messages: int, counting: bool) -> None:
         self.customers, self.messages = customers, messages
         self.data_dir = tempfile.mkdtemp(prefix="openlines-bench-")
         self.testbot = TestBot(
@@ -83,7 +83,8 @@ class Bench:
         original = self.bot.send_message
 
         def counting(msg: Message) -> None:
-            original(msg)
+            if not counting:  # --counting: Errbot's send path without the Test backend's Markdown
+                original(msg)
             self.arrived[msg.body.rsplit(": ", 1)[-1]] = time.perf_counter()
             if len(self.arrived) >= self.expected:
                 self.all_arrived.set()
@@ -128,6 +129,21 @@ async def inbound(bench: Bench) -> tuple[Figures, list]:
     return Figures(len(latencies), elapsed, latencies), [session, sockets]
 
 
+async def one_at_a_time(bench: Bench, ws, count: int = 200) -> Figures:
+    """Latency without queueing: one message, wait until it is in the room, next."""
+    await asyncio.to_thread(bench.runtime.call, bench.runtime.dispatcher.idle(), 60)
+    latencies = []
+    start = time.perf_counter()
+    for i in range(count):
+        text = f"solo-{i}"
+        sent = time.perf_counter()
+        await ws.send_json({"type": "message", "client_id": text, "text": text})
+        while text not in bench.arrived:
+            await asyncio.sleep(0.0002)
+        latencies.append(bench.arrived[text] - sent)
+    return Figures(count, time.perf_counter() - start, latencies)
+
+
 async def outbound(bench: Bench, session: aiohttp.ClientSession, sockets: list) -> Figures:
     """Operators write in the rooms; each message must reach its customer's socket."""
     await asyncio.to_thread(bench.runtime.call, bench.runtime.dispatcher.idle(), 60)
@@ -136,7 +152,7 @@ async def outbound(bench: Bench, session: aiohttp.ClientSession, sockets: list) 
     total = bench.customers * bench.messages
 
     async def drain(ws) -> None:
-        while sum(1 for _ in received) < total:
+        while len(received) < total:
             try:
                 msg = await ws.receive_json(timeout=60)
             except (asyncio.TimeoutError, TypeError):
@@ -170,20 +186,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=16)
     parser.add_argument("--messages", type=int, default=200, help="per customer, each way")
+    parser.add_argument("--counting", action="store_true",
+                        help="count team posts instead of rendering them with the Test backend")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     floor = asyncio.run(echo_floor(args.customers, args.messages))
-    bench = Bench(args.customers, args.messages)
+    bench = Bench(args.customers, args.messages, args.counting)
     try:
         async def both() -> tuple[Figures, Figures]:
             into_team, (session, sockets) = await inbound(bench)
+            solo = await one_at_a_time(bench, sockets[0])
             to_customers = await outbound(bench, session, sockets)
-            return into_team, to_customers
+            return into_team, solo, to_customers
 
-        into_team, to_customers = asyncio.run(both())
+        into_team, solo, to_customers = asyncio.run(both())
     finally:
         bench.stop()
-    report(floor, {"customer → team room": into_team, "operator → customer": to_customers})
+    report(floor, {"customer → team room": into_team, "operator → customer": to_customers,
+                   "customer → room, 1 by 1": solo})
 
 
 if __name__ == "__main__":

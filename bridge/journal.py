@@ -8,7 +8,7 @@ owed. After a crash, ``pending_work`` hands all of it back to the dispatcher.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 from bridge.channels import InboundMessage
 from bridge.model import ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
@@ -29,6 +29,13 @@ class Closed:
     closing: Message | None
 
 
+@dataclass(frozen=True)
+class Replied:
+    conversation: Conversation
+    message: Message
+    claimed: Message | None  # the "X answers" notice when the reply claimed the conversation
+
+
 @dataclass
 class PendingWork:
     rooms: list[Conversation] = field(default_factory=list)
@@ -47,6 +54,12 @@ class Journal(Protocol):
         self, conversation_id: str, kind: MessageKind, author: str, text: str, *, now: float
     ) -> Message:
         """Store a message written on the team side (refused on a closed conversation)."""
+
+    async def add_reply(
+        self, conversation_id: str, operator: str, text: str, *, now: float,
+        check: Callable[[Conversation], None],
+    ) -> Replied:
+        """Store an operator's reply; ``check`` may refuse; a queued conversation is claimed."""
 
     async def claim(self, conversation_id: str, operator: str) -> tuple[Conversation, bool]:
         """Give a queued conversation to ``operator`` atomically; Refused if someone has it.

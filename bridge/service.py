@@ -90,22 +90,16 @@ class ConversationService:
 
     async def reply(self, conversation_id: str, operator: str, text: str) -> Message:
         """An operator's message for the customer; writing first answers a queued conversation."""
-        conversation = await self.journal.get_conversation(conversation_id)
-        self._line_for(conversation, operator)
-        if not conversation.is_open:
-            raise Refused(f"conversation {conversation_id} is closed: the customer will not get this")
         if not text.strip():
             raise Refused("an empty reply")
         if len(text) > relay.MAX_TEXT:
             raise Refused(f"a reply longer than {relay.MAX_TEXT} characters")
-        if conversation.operator not in (None, operator):
-            raise Refused(f"conversation {conversation_id} is answered by {conversation.operator}")
-        if conversation.operator is None:
-            conversation = await self.answer(conversation_id, operator)
-        message = await self.journal.add_message(conversation_id, MessageKind.REPLY, operator, text,
-                                                 now=self.clock.now())
-        self.dispatcher.customer(conversation, message)
-        return message
+        replied = await self.journal.add_reply(conversation_id, operator, text, now=self.clock.now(),
+                                               check=lambda c: self._line_for(c, operator))
+        if replied.claimed is not None:
+            self.dispatcher.team(replied.conversation, replied.claimed)
+        self.dispatcher.customer(replied.conversation, replied.message)
+        return replied.message
 
     async def close(self, conversation_id: str, operator: str) -> Conversation:
         conversation = await self.journal.get_conversation(conversation_id)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import sqlite3
-from functools import partial
+from typing import Callable
 
 from bridge.channels import InboundMessage
 from bridge.errors import NotFound, Refused
-from bridge.journal import Accepted, Closed, PendingWork
+from bridge.journal import Accepted, Closed, PendingWork, Replied
 from bridge.model import (
     ChannelBinding,
     Conversation,
@@ -146,6 +146,26 @@ def claim(conversation_id: str, operator: str, conn: sqlite3.Connection) -> tupl
     if row is None:
         raise Refused(f"conversation {conversation_id} was just taken by someone else")
     return conversation_from(row), True
+
+
+def add_reply(
+    conversation_id: str, operator: str, text: str, now: float,
+    check: Callable[[Conversation], None], conn: sqlite3.Connection,
+) -> Replied:
+    """An operator's reply, claiming a queued conversation on the way: one transaction."""
+    conversation = _conversation(conn, conversation_id)
+    check(conversation)
+    if not conversation.is_open:
+        raise Refused(f"conversation {conversation_id} is closed: the customer will not get this")
+    notice = None
+    if conversation.operator != operator:
+        conversation, _ = claim(conversation_id, operator, conn)
+        notice = _insert_message(conn, int(conversation.id), MessageKind.NOTICE, "",
+                                 f"{operator} answers this conversation.", now,
+                                 to_team=PENDING, to_customer=NONE)
+    message = _insert_message(conn, int(conversation.id), MessageKind.REPLY, operator, text, now,
+                              to_team=NONE, to_customer=PENDING)
+    return Replied(conversation, message, notice)
 
 
 def close(conversation_id: str, reason: str, closing_text: str, now: float, conn: sqlite3.Connection) -> Closed:

@@ -5,11 +5,12 @@ import json
 import sqlite3
 from dataclasses import asdict
 from functools import partial
+from typing import Callable
 
 from bridge import sqlite_journal as sql
 from bridge.channels import InboundMessage
 from bridge.errors import NotFound
-from bridge.journal import Accepted, Closed, PendingWork
+from bridge.journal import Accepted, Closed, PendingWork, Replied
 from bridge.model import ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
 from bridge.sqlite_schema import create_schema
 from bridge.sqlite_worker import SqliteWorker
@@ -28,6 +29,12 @@ class SqliteJournal:
         self, conversation_id: str, kind: MessageKind, author: str, text: str, *, now: float
     ) -> Message:
         return await self._run(partial(sql.add_message, conversation_id, kind, author, text, now))
+
+    async def add_reply(
+        self, conversation_id: str, operator: str, text: str, *, now: float,
+        check: Callable[[Conversation], None],
+    ) -> Replied:
+        return await self._run(partial(sql.add_reply, conversation_id, operator, text, now, check))
 
     async def claim(self, conversation_id: str, operator: str) -> tuple[Conversation, bool]:
         return await self._run(partial(sql.claim, conversation_id, operator))
