@@ -94,7 +94,10 @@ class Runtime:
         context = ChannelContext(http=mounts, secret=await asyncio.to_thread(self._secret),
                                  public_url=s.public_url)
         for binding in directory.bindings.values():
-            self.dispatcher.backends[binding.id] = create_backend(binding, self.service, context)
+            try:
+                self.dispatcher.backends[binding.id] = create_backend(binding, self.service, context)
+            except Exception as exc:  # one broken channel must not take the others down
+                self._channel_failed(binding.id, exc)
         # Owed work is queued first, so a restart keeps each conversation in order.
         await self.dispatcher.recover()
         for backend in list(self.dispatcher.backends.values()):
@@ -105,10 +108,14 @@ class Runtime:
     async def _start_channel(self, backend: ChannelBackend) -> None:
         try:
             await backend.start()
-        except Exception as exc:  # one broken channel must not take the others down
-            log.exception("channel %s did not start", backend.binding.id)
-            self.failed_channels[backend.binding.id] = type(exc).__name__
+        except Exception as exc:
+            self._channel_failed(backend.binding.id, exc)
             del self.dispatcher.backends[backend.binding.id]
+
+    def _channel_failed(self, binding_id: str, exc: Exception) -> None:
+        # The type only: an SDK's message may carry a token.
+        log.error("channel %s did not start: %s", binding_id, type(exc).__name__)
+        self.failed_channels[binding_id] = type(exc).__name__
 
     async def _serve(self, mounts: HttpMounts) -> None:
         app = web.Application(client_max_size=1024 ** 2)
