@@ -50,7 +50,7 @@ class Operators(BotPlugin):
         team = self._openlines().team
         team.invite(conversation.room_name, msg.frm)
         return (f"You answer conversation {conversation.id} ({conversation.customer_name}). "
-                f"Write in {team.room_identifier(conversation.room_name)} to reply, "
+                f"Write in {team.how_to_write_in(conversation.room_name)} to reply, "
                 f"or use !reply {conversation.id} <text>.")
 
     @botcmd

@@ -31,11 +31,16 @@ class ErrbotTeamChat:
         # The console shows no room names: tag each post with its room there.
         self._tag_rooms = getattr(bot, "mode", "") == "text"
 
+
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
     def room_identifier(self, name: str) -> str:
         return self._room_format.format(name=name)
+
+    def how_to_write_in(self, room_name: str) -> str:
+        room = self.room_identifier(room_name)
+        return f"{room} (on the console: !inroom {room})" if self._tag_rooms else room
 
     async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -55,18 +60,22 @@ class ErrbotTeamChat:
 
     def invite(self, room_name: str, person: Any) -> None:
         """Bring an operator into a conversation's room (from a command thread)."""
+        self._executor.submit(self._invite, room_name, person).result(timeout=15)
+
+    def _invite(self, room_name: str, person: Any) -> None:
         room = self._join(room_name)
         try:
             room.invite(person)
         except Exception:  # some backends cannot invite; the operator can join by name
             log.info("could not invite %s to %s", operator_id(person), room_name)
-        if self._tag_rooms:
-            self._bot.query_room(self.room_identifier(room_name))  # the console's current room
 
     def _join(self, name: str, topic: str | None = None) -> Any:
         room = self._rooms.get(name)
         if room is None or not room.joined:
+            console_room = self._console_room()
             room = self._bot.query_room(self.room_identifier(name))
+            if console_room is not None:
+                self._bot.query_room(console_room)
             if not room.exists:
                 room.create()
             if not room.joined:
@@ -78,6 +87,13 @@ class ErrbotTeamChat:
             except Exception:  # not every backend sets topics
                 pass
         return room
+
+    def _console_room(self) -> str | None:
+        """The console speaks in its most recently queried room (after !inroom #room):
+        querying a new room must not move the operator out of theirs."""
+        if not self._tag_rooms or not self._bot.rooms():
+            return None
+        return str(self._bot.rooms()[0])
 
     def _post_all(self, posts: list[tuple[str, str]]) -> None:
         for name, text in posts:

@@ -69,3 +69,55 @@ def test_an_acknowledged_message_survives_a_kill(tmp_path):
             second.wait(15)
         except subprocess.TimeoutExpired:
             second.kill()
+
+
+def test_an_operator_answers_from_the_console(tmp_path):
+    port = _free_port()
+    bot = _start(tmp_path, port)
+    console = _Console(bot)
+    customer = Customer(port)
+    try:
+        customer.connect("Lee")
+        customer.say("Where is my parcel?")
+        assert "operator will answer" in customer.next_message()["text"]
+        console.wait_for("Where is my parcel?")
+
+        console.type("!answer 1")
+        console.wait_for("You answer conversation 1")
+        console.type("!inroom #support-1")
+        console.wait_for("Joined Room #support-1")
+        console.type("It left the warehouse this morning.")
+        assert customer.next_message()["text"] == "It left the warehouse this morning."
+        console.type("!close")
+        assert "conversation is now closed" in customer.next_message()["text"]
+        console.wait_for("Transcript attached")
+    finally:
+        customer.close()
+        bot.kill()
+        bot.wait(10)
+
+
+class _Console:
+    """The Text backend's console: type lines, read what it prints."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        import threading
+
+        self._process = process
+        self._output = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for raw in iter(lambda: self._process.stdout.read1(4096), b""):
+            self._output += raw.decode(errors="replace")
+
+    def type(self, line: str) -> None:
+        self._process.stdin.write(line.encode() + b"\n")
+        self._process.stdin.flush()
+
+    def wait_for(self, fragment: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while fragment not in self._output:
+            assert time.monotonic() < deadline, f"the console never printed {fragment!r}:\n{self._output[-2000:]}"
+            time.sleep(0.05)
