@@ -130,3 +130,9 @@ def _customer_ref(openlines, customer) -> str:
 
     secret = bytes.fromhex(open(openlines.runtime.settings.path("secret.key")).read())
     return VisitorTokens(secret).customer_ref(customer.token)
+
+
+def test_help_lists_the_operator_commands(openlines):
+    listing = openlines.command("!help Operators")
+    for command in ("answer", "reply", "close"):
+        assert f"!{command}" in listing
