@@ -1,8 +1,7 @@
 """What the runtime gives every channel backend: the shared HTTP server and settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -38,9 +37,3 @@ class ChannelContext:
     http: HttpMounts
     secret: bytes  # the install's own secret, for signing what channels hand out
     public_url: str = ""  # where the platforms reach this server, if anywhere
-    extra: dict[str, object] = field(default_factory=dict)
-
-
-class HttpRoutes(Protocol):
-    @classmethod
-    def routes(cls, mounts: HttpMounts) -> list[web.RouteDef]: ...

@@ -68,11 +68,12 @@ class CrmWork:
                 await self._d.clock.sleep(self._d.retry.delay(attempts))
 
     async def _link(self, conversation: Conversation) -> str:
-        binding = self._d.directory.binding(conversation.binding_id)
-        line = self._d.directory.line(conversation.line_id)
+        # Stand-ins when the line or channel was removed since: the customer still counts.
+        binding = self._d.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        line_name = self._d.directory.line_or_removed(conversation.line_id).name
         profile = CustomerProfile(binding.kind, conversation.customer_ref,
                                   conversation.customer_name, conversation.customer_email)
-        link = await self._crm.link_customer(profile, source=f"{line.name} · {relay.customer_label(binding)}")
+        link = await self._crm.link_customer(profile, source=f"{line_name} · {relay.customer_label(binding)}")
         await self._d.journal.mark_crm_linked(conversation.id, link.contact_id)
         if link.is_new:
             text = f"New customer: a lead was created in the CRM (contact {link.contact_id})."
@@ -84,7 +85,7 @@ class CrmWork:
     async def _attach(self, conversation: Conversation) -> None:
         fresh = await self._d.journal.get_conversation(conversation.id)
         contact_id = fresh.contact_id or await self._link(fresh)
-        line = self._d.directory.line(fresh.line_id)
+        line = self._d.directory.line_or_removed(fresh.line_id)
         messages = await self._d.journal.transcript(fresh.id)
         await self._crm.attach_transcript(
             contact_id, conversation_id=fresh.id,

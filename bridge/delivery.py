@@ -163,12 +163,14 @@ class Dispatcher:
         return batch[len(posts):]
 
     def _team_text(self, post: _Post) -> str:
-        binding = self.directory.binding(post.conversation.binding_id)
+        conversation = post.conversation
+        binding = self.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         return relay.team_text(post.message, post.conversation, binding)
 
     async def _open_room(self, conversation: Conversation) -> None:
-        line = self.directory.line(conversation.line_id)
-        binding = self.directory.binding(conversation.binding_id)
+        # Stand-ins for a line or channel removed since: retrying could never help.
+        line = self.directory.line_or_removed(conversation.line_id)
+        binding = self.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         await self.team_chat.open_room(conversation, line, relay.room_topic(conversation, line, binding))
         await self.team_chat.announce(line, relay.announcement(conversation, line, binding))
         await self.journal.mark_room_ready(conversation.id)
@@ -188,7 +190,7 @@ class Dispatcher:
             self._lanes.pop(conversation_id, None)
 
     async def _deliver_to_customer(self, conversation: Conversation, message: Message) -> None:
-        line = self.directory.line(conversation.line_id)
+        line = self.directory.line_or_removed(conversation.line_id)
         outbound = OutboundMessage(
             seq=message.seq, conversation_id=conversation.id, customer_ref=conversation.customer_ref,
             author=relay.public_author(line, message, conversation), text=message.text, ts=message.ts)

@@ -28,6 +28,18 @@ class Directory:
         except KeyError:
             raise NotFound(f"no channel {binding_id}") from None
 
+    def binding_or_removed(self, binding_id: str, line_id: str) -> ChannelBinding:
+        """The binding, or a stand-in when it was removed since (its kind is in its id)."""
+        binding = self.bindings.get(binding_id)
+        if binding is not None:
+            return binding
+        kind, _, key = binding_id.partition(":")
+        return ChannelBinding(line_id, kind, key, label=f"{kind} (removed)")
+
+    def line_or_removed(self, line_id: str) -> Line:
+        """The line, or a stand-in named after its id when it was removed since."""
+        return self.lines.get(line_id) or Line(line_id, line_id)
+
     def put_line(self, line: Line) -> None:
         self.lines[line.id] = line
 

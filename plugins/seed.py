@@ -1,6 +1,7 @@
 """The embedded default: a Support line with a website chat, on first start."""
 from __future__ import annotations
 
+from backends.registry import label_of
 from bridge.journal import LineDirectory
 from bridge.model import ChannelBinding, Line
 
@@ -18,4 +19,4 @@ async def seed_defaults(lines: LineDirectory, operators: tuple[str, ...]) -> Non
         return
     await lines.save_line(Line(**{**DEFAULT_LINE.__dict__, "operators": tuple(operators)}))
     await lines.save_binding(ChannelBinding(line_id=DEFAULT_LINE.id, kind="webchat", key="support",
-                                            label="Website chat"))
+                                            label=label_of("webchat")))

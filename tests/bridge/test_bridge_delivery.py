@@ -145,3 +145,17 @@ async def test_idle_waits_for_a_notice_still_on_its_way_to_the_team(make_app):
     assert any("Not delivered" in t for t in room)
     notices = [m for m in await app.journal.transcript(receipt.conversation_id) if m.kind is MessageKind.NOTICE]
     assert all(m.to_team is Delivery.DONE for m in notices)
+
+
+async def test_a_removed_channel_does_not_wedge_the_team_lane(make_app):
+    app = await make_app(start=False)
+    await app.say("before the channel was removed", ref="kim")
+    del app.directory.bindings[app.binding.id]  # an admin removed it meanwhile
+    app.dispatcher.start()
+    await app.settle()
+    assert any("before the channel was removed" in text for _, text in app.team.posts)
+
+    app.directory.put_binding(app.binding)
+    await app.say("a new customer", ref="lou")
+    await app.settle()
+    assert any("a new customer" in text for _, text in app.team.posts)
