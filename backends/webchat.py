@@ -18,6 +18,7 @@ from bridge.model import ChannelBinding, MessageKind
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("webchat_static")
 KIND = "webchat"
+HISTORY_PAGE = 500
 
 
 class _Visitor:
@@ -149,9 +150,15 @@ class WebchatBackend(ChannelBackend):
         # Live frames only after welcome; one landing before the history query
         # comes twice (live and in history) with one seq, and the page keeps one.
         self._tabs.setdefault(ref, set()).add(visitor.ws)
-        history = await self.sink.history(self.binding, ref, hello.last_seq)
-        messages = [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
-                    for m, author in history]
+        messages = []
+        after = hello.last_seq
+        while True:  # every message after last_seq, fetched a page at a time
+            page = await self.sink.history(self.binding, ref, after, HISTORY_PAGE)
+            messages += [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
+                         for m, author in page]
+            if len(page) < HISTORY_PAGE:
+                break
+            after = page[-1][0].seq
         await visitor.ws.send_json({"type": "history", "messages": messages})
 
     async def _say(self, visitor: _Visitor, say: Say) -> None:

@@ -169,3 +169,16 @@ async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply)
     assert on_one == on_two and on_one["from"] == "agent"
     # The sender does not get its own message back as a message frame.
     assert not [f for f in one.pending if f.get("text") == "from the first tab"]
+
+
+async def test_history_holds_every_message_even_past_one_page(runtime, connect, monkeypatch):
+    from backends import webchat
+
+    monkeypatch.setattr(webchat, "HISTORY_PAGE", 3)
+    tab = await connect()
+    await tab.hello()
+    seqs = [(await tab.say(f"message {i}"))["seq"] for i in range(8)]
+    again = await connect()
+    _welcome, history = await again.hello(token=tab.token)
+    customer_seqs = [m["seq"] for m in history["messages"] if m["from"] == "customer"]
+    assert customer_seqs == seqs
