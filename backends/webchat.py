@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from pathlib import Path
@@ -179,10 +180,12 @@ class WebchatBackend(ChannelBackend):
             await self._fan_out(visitor.customer_ref, frame, skip=visitor.ws)
 
 
+@functools.cache
+def _static_bytes(name: str) -> bytes:
+    return (STATIC / name).read_bytes()  # part of the install: read once, not per visitor
+
+
 def _static(name: str, content_type: str) -> web.Response:
-    path = STATIC / name
-    if not path.exists():
-        raise web.HTTPNotFound()
-    return web.Response(body=path.read_bytes(), content_type=content_type, charset="utf-8",
+    return web.Response(body=_static_bytes(name), content_type=content_type, charset="utf-8",
                         headers={"Cache-Control": "no-cache"})
 

@@ -83,6 +83,9 @@ class Dispatcher:
         self._team_queue.put_nowait(_Post(conversation, message))
 
     def customer(self, conversation: Conversation, message: Message) -> None:
+        if not relay.reaches_customer(message):  # the one gate for everything sent to customers
+            log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
+            return
         lane = self._lanes.get(conversation.id)
         if lane is None:
             lane = self._lanes[conversation.id] = deque()

@@ -53,14 +53,14 @@ def message_from(row: sqlite3.Row) -> Message:
     )
 
 
-def _conversation(conn: sqlite3.Connection, conversation_id: str) -> Conversation:
-    row = conn.execute("SELECT * FROM conversations WHERE id = ?", (_int_id(conversation_id),)).fetchone()
+def conversation_by_id(conn: sqlite3.Connection, conversation_id: str) -> Conversation:
+    row = conn.execute("SELECT * FROM conversations WHERE id = ?", (int_id(conversation_id),)).fetchone()
     if row is None:
         raise NotFound(f"no conversation {conversation_id}")
     return conversation_from(row)
 
 
-def _int_id(conversation_id: str) -> int:
+def int_id(conversation_id: str) -> int:
     try:
         return int(conversation_id)
     except (TypeError, ValueError):
@@ -103,7 +103,7 @@ def accept_inbound(
     row = conn.execute("SELECT * FROM messages WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
     if row is not None:
         message = message_from(row)
-        conversation = _conversation(conn, message.conversation_id)
+        conversation = conversation_by_id(conn, message.conversation_id)
         return Accepted(conversation, message, created=False, duplicate=True)
     conversation, created = _open_conversation(conn, binding, inbound, now)
     cid = int(conversation.id)
@@ -119,7 +119,7 @@ def accept_inbound(
 def add_message(
     conversation_id: str, kind: MessageKind, author: str, text: str, now: float, conn: sqlite3.Connection
 ) -> Message:
-    conversation = _conversation(conn, conversation_id)
+    conversation = conversation_by_id(conn, conversation_id)
     if kind.to_customer and not conversation.is_open:
         raise Refused(f"conversation {conversation_id} is closed")
     # An operator's reply is already in the team room; anything else is posted there too.
@@ -130,7 +130,7 @@ def add_message(
 
 
 def claim(conversation_id: str, operator: str, conn: sqlite3.Connection) -> tuple[Conversation, bool]:
-    conversation = _conversation(conn, conversation_id)
+    conversation = conversation_by_id(conn, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Refused(f"conversation {conversation_id} is closed")
     if conversation.operator == operator:
@@ -153,7 +153,7 @@ def add_reply(
     check: Callable[[Conversation], None], conn: sqlite3.Connection,
 ) -> Replied:
     """An operator's reply, claiming a queued conversation on the way: one transaction."""
-    conversation = _conversation(conn, conversation_id)
+    conversation = conversation_by_id(conn, conversation_id)
     check(conversation)
     if not conversation.is_open:
         raise Refused(f"conversation {conversation_id} is closed: the customer will not get this")
@@ -169,7 +169,7 @@ def add_reply(
 
 
 def close(conversation_id: str, reason: str, closing_text: str, now: float, conn: sqlite3.Connection) -> Closed:
-    conversation = _conversation(conn, conversation_id)
+    conversation = conversation_by_id(conn, conversation_id)
     if not conversation.is_open:
         raise Refused(f"conversation {conversation_id} is already closed")
     closing = None

@@ -43,7 +43,7 @@ class SqliteJournal:
         return await self._run(partial(sql.close, conversation_id, reason, closing_text, now))
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
-        return await self._run(lambda conn: sql._conversation(conn, conversation_id))
+        return await self._run(lambda conn: sql.conversation_by_id(conn, conversation_id))
 
     async def open_conversation_of(self, binding_id: str, customer_ref: str) -> Conversation | None:
         def op(conn: sqlite3.Connection) -> Conversation | None:
@@ -61,7 +61,7 @@ class SqliteJournal:
     async def transcript(self, conversation_id: str) -> list[Message]:
         def op(conn: sqlite3.Connection) -> list[Message]:
             rows = conn.execute("SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq",
-                                (sql._int_id(conversation_id),))
+                                (sql.int_id(conversation_id),))
             return [sql.message_from(r) for r in rows]
 
         return await self._run(op)
@@ -87,7 +87,7 @@ class SqliteJournal:
 
     async def _set_state(self, conversation_id: str, assignment: str, *values: object) -> None:
         query = f"UPDATE conversations SET {assignment} WHERE id = ?"
-        await self._run(lambda conn: conn.execute(query, (*values, sql._int_id(conversation_id))))
+        await self._run(lambda conn: conn.execute(query, (*values, sql.int_id(conversation_id))))
 
     async def pending_work(self) -> PendingWork:
         return await self._run(sql.pending_work)

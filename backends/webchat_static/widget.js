@@ -112,6 +112,13 @@
     try { if (v) window.sessionStorage.setItem(k, v); else window.sessionStorage.removeItem(k); } catch (e) { /* ignore */ }
   }
 
+  function element(tag, className, attributes) {
+    var el = document.createElement(tag);
+    el.className = className;
+    for (var name in attributes) { el.setAttribute(name, attributes[name]); }
+    return el;
+  }
+
   function mount() {
     if (host) return true;
     if (!document.body) return false;
@@ -132,33 +139,22 @@
     rootEl.className = 'openlines-root';
     container.appendChild(rootEl);
 
-    panel = document.createElement('div');
-    panel.className = 'openlines-panel';
-    panel.id = 'openlines-panel';
-    panel.setAttribute('role', 'dialog');
-    panel.setAttribute('aria-label', 'Chat with us');
-    panel.setAttribute('aria-hidden', 'true');
+    panel = element('div', 'openlines-panel',
+      { id: 'openlines-panel', role: 'dialog', 'aria-label': 'Chat with us', 'aria-hidden': 'true' });
 
-    var closeBtn = document.createElement('button');
-    closeBtn.type = 'button';
-    closeBtn.className = 'openlines-close';
-    closeBtn.setAttribute('aria-label', 'Close chat');
+    var closeBtn = element('button', 'openlines-close', { type: 'button', 'aria-label': 'Close chat' });
     closeBtn.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="' + ICON_CLOSE_PATH + '"/></svg>';
     closeBtn.addEventListener('click', function () { api.close(); });
 
-    loading = document.createElement('div');
-    loading.className = 'openlines-loading';
+    loading = element('div', 'openlines-loading', {});
     loading.textContent = 'Loading…';
 
     panel.appendChild(loading);
     panel.appendChild(closeBtn);
 
-    launcher = document.createElement('button');
-    launcher.type = 'button';
-    launcher.className = 'openlines-launcher';
-    launcher.setAttribute('aria-label', 'Open chat');
-    launcher.setAttribute('aria-expanded', 'false');
-    launcher.setAttribute('aria-controls', 'openlines-panel');
+    launcher = element('button', 'openlines-launcher', {
+      type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false', 'aria-controls': 'openlines-panel'
+    });
     launcher.innerHTML = ICON_CHAT + ICON_CLOSE + '<span class="openlines-badge" aria-hidden="true"></span>';
     launcher.addEventListener('click', function () { api.toggle(); });
 

@@ -32,6 +32,15 @@ while True:
 """
 
 
+async def _resumes_with_everything_acked(tab, token: str, acks: list[dict], text: str) -> None:
+    """The visitor comes back: same token, same conversation, every acked message in history."""
+    welcome, history = await tab.hello(token, last_seq=0)
+    assert welcome["visitor_token"] == token
+    assert welcome["conversation_id"] == acks[0]["conversation_id"]
+    customer = {m["seq"]: m["text"] for m in history["messages"] if m["from"] == "customer"}
+    assert customer == {a["seq"]: text.format(i) for i, a in enumerate(acks)}
+
+
 async def test_acked_messages_survive_a_restart(make_runtime, connect, tmp_path):
     data = tmp_path / "restart"
     first = make_runtime(data)
@@ -43,11 +52,7 @@ async def test_acked_messages_survive_a_restart(make_runtime, connect, tmp_path)
 
     second = make_runtime(data)
     back = await connect(port=second.http_port)
-    welcome, history = await back.hello(tab.token, last_seq=0)
-    assert welcome["visitor_token"] == tab.token
-    assert welcome["conversation_id"] == acks[0]["conversation_id"]
-    customer = {m["seq"]: m["text"] for m in history["messages"] if m["from"] == "customer"}
-    assert customer == {a["seq"]: f"before the restart {i}" for i, a in enumerate(acks)}
+    await _resumes_with_everything_acked(back, tab.token, acks, "before the restart {}")
     # The dedupe survives too: resending an acked client id stores nothing new.
     assert await back.say("before the restart 0", client_id="r0") == acks[0]
     await back.close()
@@ -113,9 +118,5 @@ async def test_acked_messages_survive_sigkill(servers, connect, tmp_path):
 
     port = await servers(data)
     back = await connect(port=port)
-    welcome, history = await back.hello(tab.token, last_seq=0)
-    assert welcome["visitor_token"] == tab.token
-    assert welcome["conversation_id"] == acks[0]["conversation_id"]
-    customer = {m["seq"]: m["text"] for m in history["messages"] if m["from"] == "customer"}
-    assert customer == {a["seq"]: f"survives {i}" for i, a in enumerate(acks)}
+    await _resumes_with_everything_acked(back, tab.token, acks, "survives {}")
     assert await back.say("survives 4", client_id="k4") == acks[4]

@@ -23,6 +23,15 @@ def _health(port: int) -> dict:
         return json.load(response)
 
 
+def _a_customer_is_acked(port: int, text: str) -> None:
+    customer = Customer(port)
+    try:
+        customer.connect()
+        assert customer.say(text)["seq"] == 1
+    finally:
+        customer.close()
+
+
 class _Exploding(ChannelBackend):
     kind = "exploding"
     label = "Exploding"
@@ -56,12 +65,7 @@ def test_deactivating_the_plugin_stops_the_server_and_activating_restarts_it(ope
     openlines.bot.plugin_manager.activate_plugin("Operators")
     runtime = openlines.plugin.runtime
     assert runtime is not None and _health(runtime.http_port)["channels"] == ["webchat:support"]
-    customer = Customer(runtime.http_port)
-    try:
-        customer.connect()
-        assert customer.say("still here")["seq"] == 1
-    finally:
-        customer.close()
+    _a_customer_is_acked(runtime.http_port, "still here")
 
 
 def test_a_broken_channel_does_not_stop_the_others(tmp_path, monkeypatch, caplog):
@@ -84,11 +88,6 @@ def test_a_broken_channel_does_not_stop_the_others(tmp_path, monkeypatch, caplog
         assert health["failed_channels"] == {"exploding:boom": "RuntimeError",
                                              "no-such-kind:x": "NotFound"}
         assert "SECRET" not in caplog.text
-        customer = Customer(runtime.http_port)
-        try:
-            customer.connect()
-            assert customer.say("the web chat still works")["seq"] == 1
-        finally:
-            customer.close()
+        _a_customer_is_acked(runtime.http_port, "the web chat still works")
     finally:
         runtime.stop()
