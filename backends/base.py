@@ -1,14 +1,14 @@
-"""What the runtime gives every channel backend: the shared HTTP server and settings."""
+"""What the runtime gives every channel backend over aiohttp: shared routes, context."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from bridge.channels import ChannelBackend
+from bridge.channels import ChannelBackend, CustomerState
 
 
-class HttpMounts:
+class AiohttpMounts:
     """Which backend answers for a key under a kind's URL prefix.
 
     aiohttp freezes its router once it serves, so each kind declares its
@@ -25,15 +25,21 @@ class HttpMounts:
     def unmount(self, kind: str, key: str) -> None:
         self._mounts.pop((kind, key), None)
 
+    def get(self, kind: str, key: str) -> ChannelBackend | None:
+        return self._mounts.get((kind, key))
+
     def find(self, kind: str, key: str) -> ChannelBackend:
         backend = self._mounts.get((kind, key))
         if backend is None:
-            raise web.HTTPNotFound(text=f"no {kind} channel {key!r}\n")
+            raise web.HTTPNotFound(text=f"no such {kind} channel\n")
         return backend
 
 
 @dataclass
-class ChannelContext:
-    http: HttpMounts
-    secret: bytes  # the install's own secret, for signing what channels hand out
-    public_url: str = ""  # where the platforms reach this server, if anywhere
+class RuntimeContext:
+    """Implements ``bridge.channels.ChannelContext``."""
+
+    http: AiohttpMounts
+    secret: bytes
+    state: CustomerState
+    public_url: str = ""

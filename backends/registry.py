@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backends.base import ChannelContext, HttpMounts
+from backends.base import AiohttpMounts
 from backends.webchat import WebchatBackend
-from bridge.channels import ChannelBackend, InboundSink
+from bridge.channels import ChannelBackend, ChannelContext, InboundSink
 from bridge.errors import NotFound
 from bridge.model import ChannelBinding
 
@@ -14,24 +14,22 @@ KINDS: dict[str, type[ChannelBackend]] = {
 }
 
 
+def kind_of(kind: str) -> type[ChannelBackend]:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise NotFound(f"no channel kind “{kind[:40]}”; known: {', '.join(sorted(KINDS))}") from None
+
+
 def label_of(kind: str) -> str:
     backend = KINDS.get(kind)
     return backend.label if backend else kind
 
 
 def create_backend(binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> ChannelBackend:
-    try:
-        backend_class = KINDS[binding.kind]
-    except KeyError:
-        raise NotFound(f"no channel kind {binding.kind!r}; known: {', '.join(sorted(KINDS))}") from None
-    return backend_class(binding, sink, context)  # type: ignore[call-arg]
+    return kind_of(binding.kind)(binding, sink, context)
 
 
-def all_routes(mounts: HttpMounts) -> list[web.RouteDef]:
+def all_routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
     """Every kind's routes, declared once on the one shared server."""
-    routes: list[web.RouteDef] = []
-    for backend_class in KINDS.values():
-        declare = getattr(backend_class, "routes", None)
-        if declare is not None:
-            routes.extend(declare(mounts))
-    return routes
+    return [route for backend_class in KINDS.values() for route in backend_class.routes(mounts)]

@@ -6,20 +6,32 @@ import functools
 import json
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from backends.base import ChannelContext, HttpMounts
-from backends.webchat_frames import MAX_FRAME, FrameError, Hello, Say, Typing, VisitorTokens, message_frame, parse
-from bridge.channels import ChannelBackend, InboundMessage, InboundSink, OutboundMessage
+from backends.base import AiohttpMounts
+from backends.webchat_frames import (
+    MAX_FRAME,
+    FrameError,
+    Hello,
+    HistoryPage,
+    Say,
+    Typing,
+    VisitorTokens,
+    message_frame,
+    parse,
+)
+from bridge.channel_settings import SettingSpec, origins
+from bridge.channels import ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult
 from bridge.errors import Refused
 from bridge.model import ChannelBinding, MessageKind
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("webchat_static")
 KIND = "webchat"
-HISTORY_PAGE = 500
+HISTORY_PAGE = 100
 
 
 class _Visitor:
@@ -35,14 +47,17 @@ class _Visitor:
 class WebchatBackend(ChannelBackend):
     kind = KIND
     label = "Website chat"
+    settings_schema = (
+        SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
+        SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),
+    )
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
-        super().__init__(binding, sink)
+        super().__init__(binding, sink, context)
         self._http = context.http
         self._tokens = VisitorTokens(context.secret)
         self._tabs: dict[str, set[web.WebSocketResponse]] = {}
-        origins = binding.settings.get("allowed_origins", [])
-        self._origins = {o.rstrip("/").lower() for o in origins}
+        self._origins = {o.rstrip("/").lower() for o in binding.settings.get("allowed_origins", [])}
 
     async def start(self) -> None:
         self._http.mount(KIND, self.binding.key, self)
@@ -52,11 +67,12 @@ class WebchatBackend(ChannelBackend):
         sockets = [ws for tabs in self._tabs.values() for ws in tabs]
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
-    async def send(self, message: OutboundMessage) -> None:
+    async def send(self, message: OutboundMessage) -> SendResult:
         # The journal keeps every message: a visitor with no tab open gets it
         # in the history frame when they come back, so this never fails.
         frame = message_frame(message.seq, False, message.author, message.text, message.ts)
         await self._fan_out(message.customer_ref, frame)
+        return SendResult(f"webchat-{message.seq}")
 
     async def _fan_out(self, customer_ref: str, frame: dict, skip: web.WebSocketResponse | None = None) -> None:
         data = json.dumps(frame)
@@ -69,11 +85,12 @@ class WebchatBackend(ChannelBackend):
 
     # -- HTTP -------------------------------------------------------------------
     @classmethod
-    def routes(cls, mounts: HttpMounts) -> list[web.RouteDef]:
-        def handler(name: str):
+    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
+        def handler(name: str) -> Any:
             async def handle(request: web.Request) -> web.StreamResponse:
                 backend = mounts.find(KIND, request.match_info["widget"])
-                return await getattr(backend, name)(request)
+                response: web.StreamResponse = await getattr(backend, name)(request)
+                return response
             return handle
 
         async def add_slash(request: web.Request) -> web.Response:
@@ -118,11 +135,12 @@ class WebchatBackend(ChannelBackend):
         return ws
 
     def _forget(self, visitor: _Visitor) -> None:
-        tabs = self._tabs.get(visitor.customer_ref or "")
-        if tabs is not None:
+        ref = visitor.customer_ref
+        tabs = self._tabs.get(ref or "")
+        if ref is not None and tabs is not None:
             tabs.discard(visitor.ws)
             if not tabs:
-                del self._tabs[visitor.customer_ref]
+                del self._tabs[ref]
 
     async def _on_frame(self, visitor: _Visitor, raw: str) -> None:
         try:
@@ -132,9 +150,11 @@ class WebchatBackend(ChannelBackend):
             elif visitor.customer_ref is None:
                 raise FrameError("hello_first", "say hello first")
             elif isinstance(frame, Say):
-                await self._say(visitor, frame)
+                await self._say(visitor, visitor.customer_ref, frame)
+            elif isinstance(frame, HistoryPage):
+                await self._older(visitor, visitor.customer_ref, frame.before_seq)
             elif isinstance(frame, Typing):
-                pass  # accepted; shown to operators in a later version
+                pass  # accepted; shown to operators where the team side can show it
         except FrameError as exc:
             await visitor.ws.send_json(exc.frame())
 
@@ -144,6 +164,7 @@ class WebchatBackend(ChannelBackend):
         if ref is None:
             token = self._tokens.issue()
             ref = self._tokens.customer_ref(token)
+        assert ref is not None
         self._forget(visitor)
         visitor.customer_ref, visitor.name, visitor.email = ref, hello.name, hello.email
         conversation_id = await self.sink.current_conversation(self.binding, ref)
@@ -151,19 +172,27 @@ class WebchatBackend(ChannelBackend):
         # Live frames only after welcome; one landing before the history query
         # comes twice (live and in history) with one seq, and the page keeps one.
         self._tabs.setdefault(ref, set()).add(visitor.ws)
-        messages = []
-        after = hello.last_seq
-        while True:  # every message after last_seq, fetched a page at a time
-            page = await self.sink.history(self.binding, ref, after, HISTORY_PAGE)
-            messages += [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
-                         for m, author in page]
-            if len(page) < HISTORY_PAGE:
-                break
-            after = page[-1][0].seq
-        await visitor.ws.send_json({"type": "history", "messages": messages})
+        await self._history(visitor, ref, after_seq=hello.last_seq)
 
-    async def _say(self, visitor: _Visitor, say: Say) -> None:
-        inbound = InboundMessage(customer_ref=visitor.customer_ref, external_id=say.client_id, text=say.text,
+    async def _older(self, visitor: _Visitor, ref: str, before_seq: int) -> None:
+        await self._history(visitor, ref, before_seq=before_seq)
+
+    async def _history(self, visitor: _Visitor, ref: str, *, after_seq: int = 0,
+                       before_seq: int | None = None) -> None:
+        """The newest page of the range, and whether older messages are left to ask for."""
+        page = await self.sink.history(self.binding, ref, after_seq=after_seq, before_seq=before_seq,
+                                       limit=HISTORY_PAGE + 1)
+        more = len(page) > HISTORY_PAGE
+        frame: dict[str, Any] = {
+            "type": "history", "more": more,
+            "messages": [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
+                         for m, author in page[-HISTORY_PAGE:]]}
+        if before_seq is not None:
+            frame["before_seq"] = before_seq
+        await visitor.ws.send_json(frame)
+
+    async def _say(self, visitor: _Visitor, ref: str, say: Say) -> None:
+        inbound = InboundMessage(customer_ref=ref, external_id=say.client_id, text=say.text,
                                  customer_name=visitor.name or "Website visitor", customer_email=visitor.email)
         try:
             receipt = await self.sink.accept(self.binding, inbound)
@@ -173,11 +202,13 @@ class WebchatBackend(ChannelBackend):
             log.exception("could not store a webchat message")
             raise FrameError("unavailable", "the message could not be stored; send it again",
                              say.client_id) from None
+        if receipt is None:
+            raise FrameError("unavailable", "the message could not be stored; send it again", say.client_id)
         await visitor.ws.send_json({"type": "ack", "client_id": say.client_id, "seq": receipt.seq,
                                     "conversation_id": receipt.conversation_id})
         if not receipt.duplicate:
             frame = message_frame(receipt.seq, True, receipt.author, say.text, receipt.ts)
-            await self._fan_out(visitor.customer_ref, frame, skip=visitor.ws)
+            await self._fan_out(ref, frame, skip=visitor.ws)
 
 
 @functools.cache

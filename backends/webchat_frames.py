@@ -48,7 +48,12 @@ class Typing:
     on: bool
 
 
-def parse(raw: str) -> Hello | Say | Typing:
+@dataclass(frozen=True)
+class HistoryPage:
+    before_seq: int  # the client asks for the page of messages older than this one
+
+
+def parse(raw: str) -> Hello | Say | Typing | HistoryPage:
     try:
         data = json.loads(raw)
     except ValueError:
@@ -62,7 +67,9 @@ def parse(raw: str) -> Hello | Say | Typing:
         return _say(data)
     if kind == "typing":
         return Typing(on=_field(data, "on", bool))
-    raise FrameError("unknown_type", f"unknown frame type {str(kind)[:40]!r}: use hello, message or typing")
+    if kind == "history":
+        return HistoryPage(max(0, _field(data, "before_seq", int)))
+    raise FrameError("unknown_type", f"unknown frame type {str(kind)[:40]!r}: use hello, message, typing or history")
 
 
 def _field(data: dict[str, Any], name: str, kind: type, *, optional: bool = False) -> Any:

@@ -1,11 +1,18 @@
-"""The contract every customer channel implements, and what it hands the core."""
+"""The contract every customer channel implements, and what it hands the core.
+
+A backend turns its platform's payloads into the events below and hands
+them to ``sink.accept`` *before* it acknowledges the platform; the core
+stores them durably (once per platform id) and relays them. Messages for the
+customer come back through ``send``, which returns the platform's id.
+"""
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Protocol, Sequence, Union
 
-from bridge.model import ChannelBinding, Message
+from bridge.channel_settings import SettingSpec
+from bridge.model import Attachment, ChannelBinding, Message
 
 
 @dataclass(frozen=True)
@@ -14,9 +21,52 @@ class InboundMessage:
 
     customer_ref: str  # the customer's identity on this channel
     external_id: str  # the platform's id of the message: a redelivery carries the same
-    text: str
+    text: str = ""
     customer_name: str = ""
     customer_email: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class InboundComment(InboundMessage):
+    """A public comment: its thread (the top-level comment) is the conversation."""
+
+    thread: str = ""
+    context: str = ""  # what it comments on (the post's text), shown to operators
+
+
+@dataclass(frozen=True)
+class InboundEdit:
+    """The customer changed a message they sent."""
+
+    customer_ref: str
+    external_id: str  # the edited message's platform id
+    edit_id: str  # unique per edit: a redelivered edit is stored once
+    text: str
+    customer_name: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerStatus:
+    """The customer blocked the bot, unsubscribed, or came back."""
+
+    customer_ref: str
+    status: str  # "blocked" | "unsubscribed" | "subscribed"
+    event_id: str
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """The platform says messages reached the customer, or were read."""
+
+    customer_ref: str
+    status: str  # "delivered" | "read"
+    external_ids: tuple[str, ...] = ()  # the messages concerned, when the platform names them
+    watermark: float | None = None  # or everything sent up to this time
+
+
+InboundEvent = Union[InboundMessage, InboundEdit, CustomerStatus, DeliveryReceipt]
 
 
 @dataclass(frozen=True)
@@ -40,45 +90,89 @@ class OutboundMessage:
     author: str  # the name the customer sees
     text: str
     ts: float
+    attachments: tuple[Attachment, ...] = ()
+    thread: str | None = None  # the comment thread, for comment channels
+    options: Mapping[str, Any] = field(default_factory=dict)  # per-channel: {"visibility": "private"}
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str | None = None  # the platform's id of what it stored
 
 
 class InboundSink(Protocol):
     """The core as a channel sees it."""
 
-    async def accept(self, binding: ChannelBinding, inbound: InboundMessage) -> Receipt:
-        """Store the message durably (once per external id) and relay it."""
+    async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
+        """Store the event durably (once per platform id) and relay it; None for events
+        that are not messages (statuses, receipts)."""
 
-    async def history(
-        self, binding: ChannelBinding, customer_ref: str, after_seq: int, limit: int = 500
-    ) -> list[tuple[Message, str]]:
-        """The customer's messages after ``after_seq``, each with the author they see."""
+    async def history(self, binding: ChannelBinding, customer_ref: str, *, after_seq: int = 0,
+                      before_seq: int | None = None, limit: int = 100) -> list[tuple[Message, str]]:
+        """The customer's visible messages (newest ``limit`` in the range, oldest first),
+        each with the author name they see."""
 
     async def current_conversation(self, binding: ChannelBinding, customer_ref: str) -> str | None:
         """The id of the customer's open conversation on this channel, if any."""
+
+
+class HttpMounts(Protocol):
+    """Which backend answers for a key under its kind's URL prefix (the server is shared)."""
+
+    def mount(self, kind: str, key: str, backend: "ChannelBackend") -> None: ...
+
+    def unmount(self, kind: str, key: str) -> None: ...
+
+
+class CustomerState(Protocol):
+    """Small durable per-customer state a channel keeps (references, reply windows)."""
+
+    async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...
+
+    async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None: ...
+
+
+class ChannelContext(Protocol):
+    http: HttpMounts
+    secret: bytes  # the install's own secret, for signing what channels hand out
+    public_url: str  # where the platforms reach this server ("" when nowhere)
+    state: CustomerState
 
 
 class ChannelBackend(abc.ABC):
     """Code that speaks one platform for one ChannelBinding.
 
     The runtime creates one per binding, calls ``start`` once, ``send`` for
-    every message to a customer, and ``stop`` at shutdown. Inbound messages
-    go to ``self.sink.accept``; a backend acknowledges its platform only
-    after ``accept`` returned.
+    every message to a customer, and ``stop`` when the binding goes away.
     """
 
     kind: ClassVar[str]
     label: ClassVar[str]
+    settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
 
-    def __init__(self, binding: ChannelBinding, sink: InboundSink) -> None:
+    def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
         self.sink = sink
+        self.context = context
+
+    @classmethod
+    def routes(cls, mounts: Any) -> Sequence[Any]:
+        """The kind's HTTP routes on the shared server, declared once; none by default."""
+        return ()
 
     async def start(self) -> None:
-        """Connect to the platform (webhooks, polling...)."""
+        """Connect to the platform (mount webhooks, start polling...)."""
 
     async def stop(self) -> None:
         """Disconnect; must not raise."""
 
+    async def check(self) -> None:
+        """Verify the credentials with the platform where it allows; raise SendError."""
+
+    def callback_url(self) -> str | None:
+        """The URL to paste into the platform's webhook settings, if it calls us."""
+        return None
+
     @abc.abstractmethod
-    async def send(self, message: OutboundMessage) -> None:
+    async def send(self, message: OutboundMessage) -> SendResult:
         """Deliver one message to its customer or raise ``SendError``."""

@@ -1,95 +1,76 @@
-"""The CRM lane: link customers to CRM records and attach transcripts, durably."""
+"""Owed work toward the CRM: link each customer to a record, attach each transcript."""
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from bridge import relay
+from bridge.core import Core
+from bridge.errors import NotFound
 from bridge.model import Conversation
+from bridge.outbox import WorkKind
 from bridge.ports import Crm, CustomerProfile
-
-if TYPE_CHECKING:
-    from bridge.delivery import Dispatcher
+from bridge.store import UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Link:
-    conversation: Conversation
-
-
-@dataclass(frozen=True)
-class _Transcript:
-    conversation: Conversation
+TRANSCRIPT_LIMIT = 5000  # messages; a longer conversation keeps its newest ones in the CRM
 
 
 class CrmWork:
-    def __init__(self, dispatcher: "Dispatcher", crm: Crm) -> None:
-        self._d = dispatcher
-        self._crm = crm
-        self._queue: asyncio.Queue[_Link | _Transcript] = asyncio.Queue()
+    def __init__(self, core: Core, crm: Crm) -> None:
+        self.core = core
+        self.crm = crm
 
-    def start(self) -> None:
-        self._d._spawn(self._lane())
+    def kinds(self) -> dict[str, WorkKind]:
+        return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
+                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead)}
 
-    def link(self, conversation: Conversation) -> None:
-        self._d.in_flight += 1
-        self._queue.put_nowait(_Link(conversation))
+    async def link(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        if conversation.contact_id:
+            return UnitOfWork()
+        _, text = await self._link(conversation)
+        return self.core.notice(text, conversation.id)
 
-    def transcript(self, conversation: Conversation) -> None:
-        self._d.in_flight += 1
-        self._queue.put_nowait(_Transcript(conversation))
-
-    async def _lane(self) -> None:
-        while True:
-            item = await self._queue.get()
-            try:
-                await self._with_retries(item)
-            finally:
-                self._d.in_flight -= 1
-
-    async def _with_retries(self, item: _Link | _Transcript) -> None:
-        attempts = 0
-        while True:
-            try:
-                if isinstance(item, _Link):
-                    await self._link(item.conversation)
-                else:
-                    await self._attach(item.conversation)
-                return
-            except Exception as exc:
-                # The journal keeps the duty owed; the CRM may be back later.
-                attempts += 1
-                log.warning("CRM work for conversation %s failed (attempt %d): %s",
-                            item.conversation.id, attempts, type(exc).__name__)
-                await self._d.clock.sleep(self._d.retry.delay(attempts))
-
-    async def _link(self, conversation: Conversation) -> str:
-        # Stand-ins when the line or channel was removed since: the customer still counts.
-        binding = self._d.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-        line_name = self._d.directory.line_or_removed(conversation.line_id).name
-        profile = CustomerProfile(binding.kind, conversation.customer_ref,
-                                  conversation.customer_name, conversation.customer_email)
-        link = await self._crm.link_customer(profile, source=f"{line_name} · {relay.customer_label(binding)}")
-        await self._d.journal.mark_crm_linked(conversation.id, link.contact_id)
+    async def _link(self, conversation: Conversation) -> tuple[str, str]:
+        line = self.core.directory.line_or_removed(conversation.line_id)
+        binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        profile = CustomerProfile(binding.kind, conversation.customer_ref, conversation.customer_name,
+                                  conversation.customer_email)
+        link = await self.crm.link_customer(profile, source=f"{line.name} · {relay.customer_label(binding)}",
+                                            create=line.settings.crm_create)
+        # Its own commit: a finished item must never carry a change that can conflict.
+        await self.core.decide(conversation.id, lambda c: UnitOfWork(conversation=replace(c, contact_id=link.contact_id)))
         if link.is_new:
-            text = f"New customer: a lead was created in the CRM (contact {link.contact_id})."
-        else:
-            text = f"Returning customer: linked to CRM contact {link.contact_id}."
-        await self._d.notice(conversation, text)
-        return link.contact_id
+            made = "a lead was created" if link.lead_id else "a contact was created"
+            return link.contact_id, f"New customer: {made} in the CRM (contact {link.contact_id})."
+        return link.contact_id, f"Returning customer: linked to CRM contact {link.contact_id}."
 
-    async def _attach(self, conversation: Conversation) -> None:
-        fresh = await self._d.journal.get_conversation(conversation.id)
-        contact_id = fresh.contact_id or await self._link(fresh)
-        line = self._d.directory.line_or_removed(fresh.line_id)
-        messages = await self._d.journal.transcript(fresh.id)
-        await self._crm.attach_transcript(
-            contact_id, conversation_id=fresh.id,
-            subject=f"Conversation {fresh.id} on {line.name}",
-            body=relay.transcript_text(messages, fresh, line))
-        await self._d.journal.mark_transcript_attached(fresh.id)
-        await self._d.notice(fresh, f"📎 Transcript attached to CRM contact {contact_id}.")
+    async def transcript(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        contact_id = conversation.contact_id or (await self._link(conversation))[0]
+        line = self.core.directory.line_or_removed(conversation.line_id)
+        messages = await self.core.journal.conversations.messages(
+            conversation.id, limit=TRANSCRIPT_LIMIT, kinds=relay.CUSTOMER_VISIBLE)
+        subject = f"Conversation {conversation.id} on {line.name}"
+        body = relay.transcript_text(messages, conversation, line)
+        try:
+            await self.crm.attach_transcript(contact_id, conversation_id=conversation.id, subject=subject, body=body)
+        except NotFound:  # the contact was removed from the CRM: make a new one rather than wait for ever
+            log.warning("CRM contact of conversation %s is gone; linking again", conversation.id)
+            await self.core.decide(conversation.id, lambda c: UnitOfWork(conversation=replace(c, contact_id=None)))
+            contact_id, _ = await self._link(replace(conversation, contact_id=None))
+            await self.crm.attach_transcript(contact_id, conversation_id=conversation.id, subject=subject, body=body)
+        return self.core.notice(f"📎 Transcript attached to CRM contact {contact_id}.", conversation.id)
+
+    async def _conversation(self, item: WorkItem) -> Conversation:
+        if item.conversation_id is None:
+            raise NotFound(f"work {item.id} names no conversation")
+        return await self.core.journal.conversations.conversation(item.conversation_id)
+
+    async def _dead(self, item: WorkItem, reason: str) -> None:
+        if item.conversation_id is None:
+            return
+        what = "linked to the CRM" if item.kind == "crm.link" else "attached to the CRM"
+        await self.core.commit(self.core.notice(f"⚠️ This conversation could not be {what}: {reason}.",
+                                                item.conversation_id))

@@ -1,20 +1,31 @@
-"""An in-memory snapshot of lines and bindings, read on every message."""
+"""Lines and channel bindings as the running process knows them, changed live.
+
+The store is the truth; this is its copy in memory, read on every message.
+Listeners hear about binding changes (the runtime starts and stops channels).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 from bridge.errors import NotFound
 from bridge.model import ChannelBinding, Line
+
+BindingListener = Callable[[ChannelBinding | None, ChannelBinding | None], Awaitable[None]]
 
 
 @dataclass
 class Directory:
     lines: dict[str, Line] = field(default_factory=dict)
     bindings: dict[str, ChannelBinding] = field(default_factory=dict)
+    _listeners: list[BindingListener] = field(default_factory=list)
 
     @classmethod
     def of(cls, lines: list[Line], bindings: list[ChannelBinding]) -> "Directory":
-        return cls({l.id: l for l in lines}, {b.id: b for b in bindings})
+        return cls({line.id: line for line in lines}, {b.id: b for b in bindings})
+
+    def listen(self, listener: BindingListener) -> None:
+        self._listeners.append(listener)
 
     def line(self, line_id: str) -> Line:
         try:
@@ -22,11 +33,25 @@ class Directory:
         except KeyError:
             raise NotFound(f"no line {line_id}") from None
 
+    def find_line(self, name: str) -> Line:
+        """By id or name, case-insensitively: names are unique whatever their case."""
+        wanted = name.strip().lower()
+        for line in self.lines.values():
+            if not line.deleted and wanted in (line.id, line.name.lower()):
+                return line
+        raise NotFound(f"no line “{name[:60]}”; see !line list")
+
+    def live_lines(self) -> list[Line]:
+        return sorted((line for line in self.lines.values() if not line.deleted), key=lambda x: x.name.lower())
+
     def binding(self, binding_id: str) -> ChannelBinding:
         try:
             return self.bindings[binding_id]
         except KeyError:
             raise NotFound(f"no channel {binding_id}") from None
+
+    def bindings_of(self, line_id: str) -> list[ChannelBinding]:
+        return sorted((b for b in self.bindings.values() if b.line_id == line_id), key=lambda b: b.kind)
 
     def binding_or_removed(self, binding_id: str, line_id: str) -> ChannelBinding:
         """The binding, or a stand-in when it was removed since (its kind is in its id)."""
@@ -38,10 +63,19 @@ class Directory:
 
     def line_or_removed(self, line_id: str) -> Line:
         """The line, or a stand-in named after its id when it was removed since."""
-        return self.lines.get(line_id) or Line(line_id, line_id)
+        return self.lines.get(line_id) or Line(line_id, line_id, deleted=True)
 
     def put_line(self, line: Line) -> None:
         self.lines[line.id] = line
 
-    def put_binding(self, binding: ChannelBinding) -> None:
+    async def put_binding(self, binding: ChannelBinding) -> None:
+        before = self.bindings.get(binding.id)
         self.bindings[binding.id] = binding
+        for listener in self._listeners:
+            await listener(before, binding)
+
+    async def remove_binding(self, binding_id: str) -> None:
+        before = self.bindings.pop(binding_id, None)
+        if before is not None:
+            for listener in self._listeners:
+                await listener(before, None)

@@ -1,9 +1,11 @@
-"""The domain vocabulary: Line, ChannelBinding, Conversation, Message, Operator."""
+"""The domain vocabulary: Line, ChannelBinding, Conversation, Participant, Message."""
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from bridge.line_settings import LineSettings
 
 
 class ConversationStatus(str, enum.Enum):
@@ -15,57 +17,84 @@ class ConversationStatus(str, enum.Enum):
 class MessageKind(str, enum.Enum):
     INBOUND = "inbound"  # the customer wrote it
     REPLY = "reply"  # an operator wrote it for the customer
-    AUTO = "auto"  # an automatic reply (welcome, closing) for the customer
-    NOTICE = "notice"  # a note for the team only
-
-    @property
-    def to_customer(self) -> bool:
-        return self in (MessageKind.REPLY, MessageKind.AUTO)
+    AUTO = "auto"  # an automatic reply (welcome, closing...) for the customer
+    WHISPER = "whisper"  # operators among themselves, inside the conversation
+    NOTICE = "notice"  # a note from Open Lines for the team only
 
 
 class Delivery(str, enum.Enum):
-    NONE = "none"  # nothing to deliver on that side
+    """Where a message for the customer stands."""
+
+    NONE = "none"  # nothing to deliver (not for the customer)
     PENDING = "pending"
-    DONE = "done"
+    SENT = "sent"
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class Operator:
-    id: str  # the team-chat person, as the team-chat backend spells it
-    name: str = ""
-
-    @property
-    def display(self) -> str:
-        return self.name or self.id
+class Role(str, enum.Enum):
+    ADMIN = "admin"  # configures the line
+    SUPERVISOR = "supervisor"  # sees and acts on every conversation of the line
+    OPERATOR = "operator"  # answers what the line gives them
 
 
 @dataclass(frozen=True)
 class Line:
     id: str  # slug, used in room names: "support"
     name: str  # shown to customers and operators: "Support"
-    welcome_text: str = ""
-    closing_text: str = ""
-    operators: tuple[str, ...] = ()
+    settings: LineSettings = field(default_factory=LineSettings)
+    operators: tuple[str, ...] = ()  # in queue order
+    supervisors: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
     enabled: bool = True
+    deleted: bool = False  # history kept; no new conversations
 
-    def is_operator(self, person: str) -> bool:
-        return person in self.operators
+    def has_role(self, person: str, role: Role) -> bool:
+        return person in {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors,
+                          Role.OPERATOR: self.operators}[role]
 
 
 @dataclass(frozen=True)
 class ChannelBinding:
-    """A line's connection to one platform, with that platform's settings."""
+    """A line's connection to one platform: public settings and secrets kept apart."""
 
     line_id: str
     kind: str  # "webchat", "telegram", ...
-    key: str  # public key of the binding on its platform (the widget id, the bot...)
+    key: str  # the binding's public key on its platform (the widget id, the bot...)
     label: str = ""  # what operators see: "Website chat"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # never shown, never logged
+    enabled: bool = True
 
     @property
     def id(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # "image", "file", "sticker", "audio", "video"
+    url: str = ""  # where it can be fetched (ours or the platform's)
+    name: str = ""
+    size: int | None = None
+    content_type: str = ""
+    ref: str = ""  # the platform's own handle (a Telegram file_id...)
+
+    def describe(self) -> str:
+        return self.name or self.kind
+
+
+@dataclass(frozen=True)
+class Participant:
+    """An employee in a conversation: its owner, or a colleague invited in."""
+
+    person: str
+    role: str = "owner"  # "owner" | "invited"
+    since_seq: int = 0  # invited without history: sees messages after this seq only
+
+
+def open_key_of(binding_id: str, customer_ref: str, thread: str | None = None) -> str:
+    """At most one open conversation per customer (or comment thread) and channel."""
+    return f"{binding_id}|{thread or customer_ref}"
 
 
 @dataclass(frozen=True)
@@ -78,19 +107,34 @@ class Conversation:
     status: ConversationStatus
     created_at: float
     customer_email: str | None = None
-    operator: str | None = None
+    thread: str | None = None  # a platform thread (a comment thread) this conversation is
+    owner: str | None = None
+    participants: tuple[Participant, ...] = ()
+    offered_to: tuple[str, ...] = ()  # operators it is offered to now (queue modes)
+    passed: tuple[str, ...] = ()  # operators it was offered to in this round and who let it pass
+    pinned_until: float | None = None
+    spam: bool = False
+    whisper_mode: bool = False  # plain messages in its room stay internal
     contact_id: str | None = None
+    first_answer_at: float | None = None
+    last_customer_at: float | None = None
     closed_at: float | None = None
     close_reason: str | None = None
-
-    @property
-    def room_name(self) -> str:
-        """Team-chat room of the conversation: named after its line and its id."""
-        return f"{self.line_id}-{self.id}"
+    customer_rating: str | None = None  # "good" | "bad"
+    supervisor_rating: int | None = None  # 1-5
+    rating_comment: str = ""
+    version: int = 0  # bumped by every change: the store refuses a stale update
 
     @property
     def is_open(self) -> bool:
         return self.status is not ConversationStatus.CLOSED
+
+    def participant(self, person: str) -> Participant | None:
+        return next((p for p in self.participants if p.person == person), None)
+
+    @property
+    def open_key(self) -> str:
+        return open_key_of(self.binding_id, self.customer_ref, self.thread)
 
 
 @dataclass(frozen=True)
@@ -101,6 +145,9 @@ class Message:
     author: str  # customer name, operator id, or "" for automatic replies
     text: str
     ts: float
-    to_team: Delivery = Delivery.NONE
-    to_customer: Delivery = Delivery.NONE
+    attachments: tuple[Attachment, ...] = ()
+    edit_of: int | None = None  # the seq of the message this one edits
+    external_id: str | None = None  # the platform's id (received, or returned by a send)
+    delivery: Delivery = Delivery.NONE
     error: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)  # per-channel extras (a reply's target...)

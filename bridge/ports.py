@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from bridge.model import Conversation, Line
+from bridge.relay import TeamPost
 
 
 class Clock(Protocol):
@@ -24,16 +24,17 @@ class SystemClock:
 
 
 class TeamChat(Protocol):
-    """The employees' side. Implemented over Errbot in plugins/."""
+    """The employees' side (Errbot in plugins/). Each call may block on the network:
+    implementations run it off the loop, and a slow room delays only itself."""
 
-    async def open_room(self, conversation: Conversation, line: Line, topic: str) -> None:
-        """Create or join the conversation's room (a no-op where there are no rooms)."""
+    async def open_room(self, name: str, topic: str) -> str:
+        """Create or join the room ``name``; return the backend's own key for it."""
 
-    async def post(self, items: list[tuple[Conversation, str]]) -> None:
-        """Post texts, in order, each to its conversation's room."""
+    async def post(self, room_key: str, posts: list[TeamPost]) -> None:
+        """Post in order; raise ``bridge.outbox.PartialDone`` when only the first ones went."""
 
-    async def announce(self, line: Line, text: str) -> None:
-        """Post to the line's room, where new conversations are announced."""
+    async def invite(self, room_key: str, person: str) -> None:
+        """Bring an employee into the room where the team chat allows it (else a no-op)."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,9 @@ class CrmLink:
 class Crm(Protocol):
     """The CRM as the core uses it. Both calls are idempotent."""
 
-    async def link_customer(self, profile: CustomerProfile, *, source: str) -> CrmLink:
-        """Find the contact of this channel identity, or create a contact and a lead."""
+    async def link_customer(self, profile: CustomerProfile, *, source: str, create: str = "lead") -> CrmLink:
+        """Find the contact of this channel identity, or create it (with a lead unless ``create`` is "contact")."""
 
-    async def attach_transcript(
-        self, contact_id: str, *, conversation_id: str, subject: str, body: str
-    ) -> str:
-        """Attach a conversation's transcript as an activity; once per conversation."""
+    async def attach_transcript(self, contact_id: str, *, conversation_id: str, subject: str, body: str) -> str:
+        """Attach a conversation's transcript as an activity, once per conversation;
+        raises ``bridge.errors.NotFound`` when the contact is gone."""

@@ -1,43 +1,84 @@
-"""The one place that decides what reaches a customer, and how each side sees it."""
+"""The one place that decides what reaches a customer, and how each side reads a message.
+
+Text a customer wrote is data: it is cleaned of control characters when it
+arrives, and every team backend escapes it for its own markup when it
+renders a ``TeamPost`` (``render_team_post`` with the backend's escape).
+"""
 from __future__ import annotations
 
 import enum
+import re
 import time
+from dataclasses import dataclass
+from typing import Callable
 
-from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind
+from bridge.model import Attachment, ChannelBinding, Conversation, Line, Message, MessageKind
 
 MAX_TEXT = 4096
+MAX_NAME = 100
+CUSTOMER_VISIBLE = frozenset({MessageKind.INBOUND, MessageKind.REPLY, MessageKind.AUTO})
+TO_CUSTOMER = frozenset({MessageKind.REPLY, MessageKind.AUTO})
+# C0 and C1 controls but newline and tab, and the bidi overrides that reorder what operators read.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
+
+
+def visible_to_customer(message: Message) -> bool:
+    """The one predicate: what a customer may ever see (history queries use the same set)."""
+    return message.kind in CUSTOMER_VISIBLE
+
+
+def reaches_customer(message: Message) -> bool:
+    """The send gate: only replies and automatic answers with something in them leave."""
+    return message.kind in TO_CUSTOMER and bool(message.text.strip() or message.attachments)
+
+
+def clean_text(text: str) -> str:
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_name(name: str, limit: int = MAX_NAME) -> str:
+    return " ".join(_NAME_CONTROLS.sub(" ", name).split())[:limit]
+
+
+def well_formed(text: str) -> bool:
+    """False for lone surrogates, which no store and no platform can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class TeamText(str, enum.Enum):
     """What a plain message an operator writes in a conversation room is."""
 
     REPLY = "reply"  # goes to the customer
+    WHISPER = "whisper"  # stays among operators
     COMMAND = "command"  # for the bot; never reaches the customer
-    IGNORED = "ignored"  # empty, or the bot's own echo
+    IGNORED = "ignored"  # empty
 
 
-def classify_team_text(text: str, command_prefixes: tuple[str, ...]) -> TeamText:
+WHISPER_PREFIX = "~"
+
+
+def classify_team_text(text: str, command_prefixes: tuple[str, ...], whisper_mode: bool = False) -> TeamText:
     stripped = text.strip()
     if not stripped:
         return TeamText.IGNORED
     if any(stripped.startswith(p) for p in command_prefixes if p):
         return TeamText.COMMAND
+    if stripped.startswith(WHISPER_PREFIX) or whisper_mode:
+        return TeamText.WHISPER
     return TeamText.REPLY
 
 
-def reaches_customer(message: Message) -> bool:
-    return message.kind.to_customer and bool(message.text.strip())
-
-
 def public_author(line: Line, message: Message, conversation: Conversation) -> str:
-    """The name the customer sees.
-
-    Agent messages are all signed with the line's name, so an automatic reply
-    cannot be told from an operator's one (and operators' names stay private).
-    """
+    """The name the customer sees: their own, the operator's (when the line says so), or the line's."""
     if message.kind is MessageKind.INBOUND:
         return conversation.customer_name
+    if message.kind is MessageKind.REPLY and line.settings.yes.operator_names:
+        return str(message.meta.get("name") or message.author) or line.name
     return line.name
 
 
@@ -45,36 +86,72 @@ def customer_label(binding: ChannelBinding) -> str:
     return binding.label or binding.kind
 
 
-def team_text(message: Message, conversation: Conversation, binding: ChannelBinding) -> str:
-    """How a journal message reads in the conversation's team room."""
-    if message.kind is MessageKind.INBOUND:
-        return f"👤 {conversation.customer_name} (customer · {customer_label(binding)}): {message.text}"
-    if message.kind is MessageKind.AUTO:
-        return f"🤖 auto-reply sent: {message.text}"
-    if message.kind is MessageKind.REPLY:
-        return f"💬 {message.author}: {message.text}"
-    return f"ℹ️ {message.text}"
+@dataclass(frozen=True)
+class TeamPost:
+    """A message as the team side shows it; ``text`` and ``author`` may come from a customer."""
+
+    kind: str  # "customer" | "edit" | "operator" | "auto" | "whisper" | "notice" | "announce"
+    text: str
+    author: str = ""
+    label: str = ""  # the channel, for customer posts
+    attachments: tuple[Attachment, ...] = ()
+    repeated: bool = False  # it may have been posted already, before a crash
+    seq: int | None = None
+
+    @property
+    def internal(self) -> bool:
+        return self.kind in ("whisper", "notice", "announce")
 
 
-def announcement(conversation: Conversation, line: Line, binding: ChannelBinding) -> str:
-    return (
-        f"🆕 New conversation {conversation.id} on {line.name} from "
-        f"{conversation.customer_name} ({customer_label(binding)}). "
-        f"Answer it with: !answer {conversation.id}"
-    )
+def team_post(message: Message, conversation: Conversation, binding: ChannelBinding,
+              repeated: bool = False) -> TeamPost:
+    kind = {MessageKind.INBOUND: "edit" if message.edit_of else "customer", MessageKind.REPLY: "operator",
+            MessageKind.AUTO: "auto", MessageKind.WHISPER: "whisper", MessageKind.NOTICE: "notice"}[message.kind]
+    author = conversation.customer_name if message.kind is MessageKind.INBOUND else message.author
+    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq)
+
+
+def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
+    """One plain line per post; every part a customer wrote goes through ``escape``."""
+    body = escape(post.text)
+    if post.kind in ("customer", "edit"):
+        # Continuation lines stay visibly inside the customer's message: no forged lines.
+        body = body.replace("\n", "\n│ ")
+        verb = "edited" if post.kind == "edit" else ""
+        head = f"👤 {escape(post.author)} (customer · {escape(post.label)}){' ' + verb if verb else ''}: "
+    else:
+        head = {"operator": f"💬 {escape(post.author)}: ", "auto": "🤖 auto-reply sent: ",
+                "whisper": f"🤫 {escape(post.author)} (internal): ", "notice": "ℹ️ ",
+                "announce": ""}[post.kind]
+    files = "".join(f"\n📎 {escape(a.describe())} {escape(a.url)}".rstrip() for a in post.attachments)
+    mark = "↻ repeated after a restart: " if post.repeated else ""
+    return f"{mark}{head}{body}{files}"
+
+
+def announcement(conversation: Conversation, line: Line, binding: ChannelBinding, preview: str) -> str:
+    return (f"🆕 New conversation {conversation.id} on {line.name} from {conversation.customer_name} "
+            f"({customer_label(binding)}): “{preview}” — answer it with: !answer {conversation.id}")
+
+
+def preview(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def room_topic(conversation: Conversation, line: Line, binding: ChannelBinding) -> str:
-    return f"{line.name} · conversation {conversation.id} · {conversation.customer_name} ({customer_label(binding)})"
+    return (f"{line.name} · conversation {conversation.id} · {conversation.customer_name} "
+            f"({customer_label(binding)})")
 
 
 def transcript_text(messages: list[Message], conversation: Conversation, line: Line) -> str:
+    """What the CRM keeps: everything the customer and the operators said to each other."""
     lines = [f"Conversation {conversation.id} on {line.name} with {conversation.customer_name}"]
     for m in messages:
-        if m.kind is MessageKind.NOTICE:
+        if not visible_to_customer(m):
             continue
         who = conversation.customer_name if m.kind is MessageKind.INBOUND else (m.author or f"{line.name} (auto)")
-        lines.append(f"[{_clock(m.ts)}] {who}: {m.text}")
+        files = "".join(f" [file: {a.describe()}]" for a in m.attachments)
+        lines.append(f"[{_clock(m.ts)}] {who}: {m.text}{files}")
     return "\n".join(lines)
 
 

@@ -88,8 +88,8 @@ class CrmStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def link_customer(self, profile: CustomerProfile, source: str) -> CrmLink:
-        """Find the contact of the profile's identity, or create it with a lead.
+    def link_customer(self, profile: CustomerProfile, source: str, with_lead: bool = True) -> CrmLink:
+        """Find the contact of the profile's identity, or create it (with a lead unless told not to).
 
         ``lead_id`` is None for a known contact: no lead was created by this call.
         """
@@ -104,5 +104,7 @@ class CrmStore(ABC):
             contact = self.create_contact(
                 profile.name, profile.email, profile.channel, profile.identity
             )
+            if not with_lead:
+                return CrmLink(contact_id=contact.id, lead_id=None, is_new=True)
             lead = self.create_lead(contact.id, lead_title(source, profile), source)
             return CrmLink(contact_id=contact.id, lead_id=lead.id, is_new=True)

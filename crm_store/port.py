@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from bridge.ports import CrmLink, CustomerProfile
 from crm_store.base import CrmStore
+from crm_store.factory import open_crm
+from crm_store.unavailable import UnavailableCrm
 
+log = logging.getLogger(__name__)
 TRANSCRIPT_KIND = "transcript"
 
 
@@ -15,20 +19,21 @@ class AsyncCrm:
     def __init__(self, store: CrmStore) -> None:
         self.store = store
 
-    async def link_customer(self, profile: CustomerProfile, *, source: str) -> CrmLink:
-        return await asyncio.to_thread(self.store.link_customer, profile, source)
+    async def link_customer(self, profile: CustomerProfile, *, source: str, create: str = "lead") -> CrmLink:
+        return await asyncio.to_thread(self.store.link_customer, profile, source, create == "lead")
 
-    async def attach_transcript(
-        self, contact_id: str, *, conversation_id: str, subject: str, body: str
-    ) -> str:
+    async def attach_transcript(self, contact_id: str, *, conversation_id: str, subject: str, body: str) -> str:
         """Return the activity's id; raises ``bridge.errors.NotFound`` for an unknown contact."""
         # Keyed by conversation so a retried attach stores nothing twice.
-        activity = await asyncio.to_thread(
-            self.store.add_activity,
-            contact_id,
-            TRANSCRIPT_KIND,
-            subject,
-            body,
-            f"conversation:{conversation_id}",
-        )
+        activity = await asyncio.to_thread(self.store.add_activity, contact_id, TRANSCRIPT_KIND, subject, body,
+                                           f"conversation:{conversation_id}")
         return activity.id
+
+
+def open_crm_or_stand_in(url: str) -> CrmStore:
+    """The CRM, or a stand-in that fails every call: a CRM that cannot be read never stops the channels."""
+    try:
+        return open_crm(url)
+    except Exception as exc:
+        log.error("the CRM could not be opened (%s): customers are linked once it can be", type(exc).__name__)
+        return UnavailableCrm(type(exc).__name__)

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+from typing import Any
 
 from errbot import BotPlugin
 from errbot.backends.base import Message
 
 from bridge.errors import OpenLinesError
-from bridge.relay import TeamText, classify_team_text
-from plugins.runtime import Runtime
-from plugins.settings import Settings, operator_id
-from plugins.team_chat import ErrbotTeamChat, conversation_id_of_room
+from plugins.facade import OpenLinesApi
+from plugins.team_adapters import adapter_for
+from plugins.team_chat import ErrbotTeamChat
+from runtime.core import OpenLinesCore
+from runtime.host import Host
+from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -19,50 +22,53 @@ log = logging.getLogger(__name__)
 class OpenLines(BotPlugin):
     """Customer conversations in the team chat."""
 
-    runtime: Runtime | None = None
-    team: ErrbotTeamChat | None = None
+    api: OpenLinesApi | None = None
 
     def activate(self) -> None:
         settings = Settings.from_config(self.bot_config)
-        self.team = ErrbotTeamChat(self._bot, settings.room_format)
-        self.runtime = Runtime(settings, self.team)
-        self.runtime.start()
+        adapter = adapter_for(self._bot, settings.room_format)
+        team = ErrbotTeamChat(adapter)
+        host = Host.shared(settings)
+        core = OpenLinesCore(settings, host, team)
+        try:
+            core.start()
+        except BaseException:
+            team.close()
+            host.stop()
+            raise
+        self.api = OpenLinesApi(host, core, team, adapter)
         super().activate()
+        # The console is stdout: tell whoever started it where things are, once ready.
+        print("Open Lines is ready — " + " · ".join(core.urls()), flush=True)
 
     def deactivate(self) -> None:
-        if self.runtime is not None:
-            self.runtime.stop()
-        if self.team is not None:
-            self.team.close()
-        self.runtime = self.team = None
+        api, self.api = self.api, None
+        if api is not None:
+            api.shutdown()
+            api.core.stop()
+            api.team.close()
+            api.host.stop()
         super().deactivate()
 
     def callback_message(self, msg: Message) -> None:
         # Runs in the backend's receiving thread for every message: stay fast,
-        # hand the reply to the loop and do not wait for it.
-        if not msg.is_group or self.runtime is None:
-            return
-        room = msg.frm.room
-        conversation_id = conversation_id_of_room(str(room))
-        if conversation_id is None or self._from_the_bot(msg):
+        # hand the message to the loop and do not wait for it.
+        api = self.api
+        if not msg.is_group or api is None:
             return
         prefixes = (self.bot_config.BOT_PREFIX, *getattr(self.bot_config, "BOT_ALT_PREFIXES", ()))
-        if classify_team_text(msg.body, prefixes) is not TeamText.REPLY:
+        future = api.room_message(msg, prefixes)
+        if future is not None:
+            room = msg.frm.room
+            future.add_done_callback(lambda f: self._report(api, f, room))
+
+    def _report(self, api: OpenLinesApi, future: concurrent.futures.Future[Any], room: Any) -> None:
+        if future.cancelled():
             return
-        operator = operator_id(msg.frm.person)
-        future = self.runtime.submit(self.runtime.service.reply(conversation_id, operator, msg.body))
-        future.add_done_callback(lambda f: self._report(f, room, conversation_id))
-
-    def _from_the_bot(self, msg: Message) -> bool:
-        me = operator_id(getattr(self.bot_identifier, "person", self.bot_identifier))
-        nick = getattr(msg.frm, "nick", None)
-        return operator_id(msg.frm.person) == me or (nick is not None and nick == self.bot_config.CHATROOM_FN)
-
-    def _report(self, future: concurrent.futures.Future, room: object, conversation_id: str) -> None:
         exc = future.exception()
-        if exc is None or self.team is None:
+        if exc is None:
             return
         reason = str(exc) if isinstance(exc, OpenLinesError) else "an internal error (see the bot's log)"
         if not isinstance(exc, OpenLinesError):
-            log.error("reply in conversation %s failed", conversation_id, exc_info=exc)
-        self.team.say_later(room, f"⚠️ Not sent to the customer: {reason}.")
+            log.error("a room message could not be handled: %s", type(exc).__name__)
+        api.team.say_later(room, f"⚠️ Not sent to the customer: {reason}.")

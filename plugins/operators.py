@@ -1,33 +1,36 @@
-"""Operators' commands: !answer, !reply, !close."""
+"""Operators' commands: !answer, !reply, !whisper, !close."""
 from __future__ import annotations
 
 import re
-from typing import Any, Coroutine
+from typing import Callable, TypeVar
 
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
 from bridge.errors import OpenLinesError
-from plugins.settings import operator_id
-from plugins.team_chat import conversation_id_of_room
+from plugins.facade import OpenLinesApi
 
 CONVERSATION_ID = re.compile(r"^\d{1,18}$")
+T = TypeVar("T")
 
 
 class Operators(BotPlugin):
     """Answer customers' conversations."""
 
-    def _openlines(self) -> Any:
-        plugin = self.get_plugin("OpenLines")
-        if plugin.runtime is None:
+    def _api(self) -> OpenLinesApi:
+        api = self.get_plugin("OpenLines").api
+        if api is None:
             raise CommandError("Open Lines is not running.")
-        return plugin
+        return api
 
-    def _run(self, coro: Coroutine) -> Any:
+    def _run(self, action: Callable[[OpenLinesApi], T]) -> T:
         try:
-            return self._openlines().runtime.call(coro, timeout=15)
+            return action(self._api())
         except OpenLinesError as exc:
             raise CommandError(f"{exc}.") from None
+
+    def _person(self, msg: Message) -> str:
+        return self._api().adapter.person_id(msg.frm)
 
     def _conversation_id(self, msg: Message, given: str, usage: str) -> str:
         if given:
@@ -35,7 +38,7 @@ class Operators(BotPlugin):
                 raise CommandError(f"“{given[:30]}” is not a conversation id. Usage: {usage}")
             return given
         room = getattr(msg.frm, "room", None)
-        found = conversation_id_of_room(str(room)) if room is not None else None
+        found = self._api().conversation_of_room(room) if room is not None else None
         if found is None:
             raise CommandError(f"Which conversation? Usage: {usage}")
         return found
@@ -45,34 +48,59 @@ class Operators(BotPlugin):
         """Take a conversation and answer it: !answer [ID] (ID is optional in the conversation's room)."""
         usage = "!answer [ID] (e.g. !answer 17; ID is optional in the conversation's room)"
         conversation_id = self._conversation_id(msg, args.strip(), usage)
-        runtime = self._openlines().runtime
-        conversation = self._run(runtime.service.answer(conversation_id, operator_id(msg.frm.person)))
-        team = self._openlines().team
-        team.invite(conversation.room_name, msg.frm)
+        person = self._person(msg)
+        conversation = self._run(lambda api: api.answer(conversation_id, person))
+        try:
+            where = f"Write in {self._api().invite_to_room(conversation.id, person)} to reply, or use"
+        except OpenLinesError:
+            where = "Its room is being opened; meanwhile use"
         return (f"You answer conversation {conversation.id} ({conversation.customer_name}). "
-                f"Write in {team.how_to_write_in(conversation.room_name)} to reply, "
-                f"or use !reply {conversation.id} <text>.")
+                f"{where} !reply {conversation.id} <text>.")
 
     @botcmd
     def reply(self, msg: Message, args: str) -> str:
-        """Send a message to the customer: !reply [ID] <text> (ID is optional in the conversation's room)."""
+        """Send a message to the customer: !reply [ID] <text> (in the conversation's room, just write)."""
         usage = "!reply [ID] <text> (e.g. !reply 17 Hello!)"
+        in_room = self._in_conversation_room(msg)
         first, _, rest = args.strip().partition(" ")
-        if CONVERSATION_ID.match(first) and rest.strip():
+        if in_room is None and CONVERSATION_ID.match(first) and rest.strip():
             conversation_id, text = first, rest.strip()
+        elif in_room is not None:  # in a conversation's room the whole text is the message
+            conversation_id, text = in_room, args.strip()
         else:
-            conversation_id, text = self._conversation_id(msg, "", usage), args.strip()
+            raise CommandError(f"Which conversation? Usage: {usage}")
         if not text:
             raise CommandError(f"Nothing to send. Usage: {usage}")
-        runtime = self._openlines().runtime
-        message = self._run(runtime.service.reply(conversation_id, operator_id(msg.frm.person), text))
+        person, name = self._person(msg), self._api().adapter.display_name(msg.frm)
+        message = self._run(lambda api: api.reply(conversation_id, person, text, name))
         return f"Sent to the customer of conversation {message.conversation_id}."
+
+    def _in_conversation_room(self, msg: Message) -> str | None:
+        room = getattr(msg.frm, "room", None)
+        return self._api().conversation_of_room(room) if room is not None else None
+
+    @botcmd
+    def whisper(self, msg: Message, args: str) -> str:
+        """Whisper mode in a conversation's room: !whisper on|off (a message starting with ~ is always a whisper)."""
+        usage = "!whisper on|off, in the conversation's room"
+        choice = args.strip().lower()
+        if choice not in ("on", "off"):
+            raise CommandError(f"Usage: {usage}")
+        conversation_id = self._in_conversation_room(msg)
+        if conversation_id is None:
+            raise CommandError(f"Write it in a conversation's room. Usage: {usage}")
+        person = self._person(msg)
+        self._run(lambda api: api.whisper_mode(conversation_id, person, choice == "on"))
+        return f"Whisper mode is {choice} in conversation {conversation_id}."
 
     @botcmd
     def close(self, msg: Message, args: str) -> str:
-        """Close a conversation; its transcript goes to the CRM: !close [ID] (ID is optional in its room)."""
-        usage = "!close [ID] (e.g. !close 17; ID is optional in the conversation's room)"
-        conversation_id = self._conversation_id(msg, args.strip(), usage)
-        runtime = self._openlines().runtime
-        conversation = self._run(runtime.service.close(conversation_id, operator_id(msg.frm.person)))
+        """Close a conversation; its transcript goes to the CRM: !close [ID] [--silent]."""
+        usage = "!close [ID] [--silent] (e.g. !close 17; ID is optional in the conversation's room)"
+        words = args.split()
+        silent = "--silent" in words
+        rest = " ".join(w for w in words if w != "--silent")
+        conversation_id = self._conversation_id(msg, rest, usage)
+        person = self._person(msg)
+        conversation = self._run(lambda api: api.close_conversation(conversation_id, person, silent))
         return f"Conversation {conversation.id} is closed; its transcript is being attached to the CRM record."

@@ -1,64 +1,58 @@
-"""Fixtures for the website chat tests: the REAL runtime (its own loop, thread and HTTP server).
+"""The website chat tests drive the REAL runtime like a browser: real HTTP and WebSockets on 127.0.0.1.
 
-Only the team chat is replaced, by a recorder. The tests talk to the runtime like a browser
-does: real HTTP and real WebSockets on 127.0.0.1.
+Only the team chat is replaced, by the shared recorder.
 """
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable, Iterator
 
 import aiohttp
 import pytest
 
-from plugins.runtime import Runtime
-from plugins.settings import Settings
-from webchat_client import RecordingTeamChat, Tab
-
-OPERATOR = "alice"
+from tests.support.runtime import OPERATOR, Running
+from tests.support.team import RecordingTeamChat
+from tests.support.webchat import Tab
 
 
 @pytest.fixture
-def make_runtime(tmp_path: Path) -> Callable[..., Runtime]:
+def make_runtime(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     """Start a runtime; the same ``data_dir`` again simulates a restart. All are stopped after."""
-    started: list[Runtime] = []
+    started: list[Running] = []
 
-    def make(data_dir: Path | None = None, team: RecordingTeamChat | None = None) -> Runtime:
-        settings = Settings(data_dir=str(data_dir or tmp_path / "data"), http_port=0, operators=(OPERATOR,))
-        runtime = Runtime(settings, team=team or RecordingTeamChat())
-        runtime.start()
-        started.append(runtime)
-        return runtime
+    def make(data_dir: Path | None = None, team: RecordingTeamChat | None = None, **settings: Any) -> Running:
+        running = Running(data_dir or tmp_path / "data", team, **settings)
+        started.append(running)
+        return running
 
     yield make
-    for runtime in reversed(started):
-        runtime.stop()
+    for running in reversed(started):
+        running.stop()
 
 
 @pytest.fixture
-def runtime(make_runtime) -> Runtime:
+def runtime(make_runtime: Callable[..., Running]) -> Running:
     return make_runtime()
 
 
 @pytest.fixture
-def team(runtime: Runtime) -> RecordingTeamChat:
+def team(runtime: Running) -> RecordingTeamChat:
     return runtime.team
 
 
 @pytest.fixture
-def base_url(runtime: Runtime) -> str:
-    return f"http://127.0.0.1:{runtime.http_port}"
+def base_url(runtime: Running) -> str:
+    return runtime.base_url
 
 
 @pytest.fixture
-async def session():
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 @pytest.fixture
-async def connect(session: aiohttp.ClientSession, runtime: Runtime):
+async def connect(session: aiohttp.ClientSession, runtime: Running) -> AsyncIterator[Callable[..., Any]]:
     """``await connect()`` opens a tab on the "support" widget (of ``runtime``, or of ``port=``)."""
     tabs: list[Tab] = []
 
@@ -74,10 +68,10 @@ async def connect(session: aiohttp.ClientSession, runtime: Runtime):
 
 
 @pytest.fixture
-def reply(runtime: Runtime):
-    """``await reply(conversation_id, text)``: the operator answers through the real service."""
+def reply(runtime: Running) -> Callable[..., Any]:
+    """``await reply(conversation_id, text)``: the operator answers through the real core."""
 
-    async def send(conversation_id: str, text: str, operator: str = OPERATOR):
-        return await asyncio.to_thread(runtime.call, runtime.service.reply(conversation_id, operator, text))
+    async def send(conversation_id: str, text: str, operator: str = OPERATOR) -> Any:
+        return await runtime.run(runtime.core.actions.reply(conversation_id, operator, text))
 
     return send

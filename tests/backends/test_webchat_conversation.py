@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.seed import DEFAULT_LINE
-from webchat_client import wait_until
+from bridge.line_settings import LineSettings
+from tests.support.webchat import wait_until
 
-WELCOME = DEFAULT_LINE.welcome_text
+WELCOME = LineSettings().welcome_text
 
 
 async def test_new_visitor_gets_a_token_and_no_conversation(connect):
@@ -15,7 +15,7 @@ async def test_new_visitor_gets_a_token_and_no_conversation(connect):
     assert set(welcome) == {"type", "visitor_token", "conversation_id"}
     assert isinstance(welcome["visitor_token"], str) and welcome["visitor_token"]
     assert welcome["conversation_id"] is None
-    assert history == {"type": "history", "messages": []}
+    assert history == {"type": "history", "messages": [], "more": False}
 
 
 async def test_two_new_visitors_get_different_tokens(connect):
@@ -36,7 +36,8 @@ async def test_first_message_is_acked_auto_replied_and_relayed_to_the_team(conne
     assert auto["seq"] > ack["seq"]
     assert isinstance(auto["ts"], float) and isinstance(auto["author"], str) and auto["author"]
 
-    posts = await wait_until(lambda: [p for p in team.posts(ack["conversation_id"]) if "Where is my order?" in p],
+    room = f"support-{ack['conversation_id']}"
+    posts = await wait_until(lambda: [p for p in team.rendered(room) if "Where is my order?" in p],
                              what="the customer's message in the team room")
     assert len(posts) == 1
     assert "customer" in posts[0] and "Website chat" in posts[0] and "Ann" in posts[0]
@@ -44,8 +45,8 @@ async def test_first_message_is_acked_auto_replied_and_relayed_to_the_team(conne
     await reply(ack["conversation_id"], "It ships today.")
     answer = await tab.expect("message", text="It ships today.")
     assert answer["from"] == "agent"
-    assert answer["author"] == auto["author"]  # an auto-reply cannot be told from an operator
-    assert answer["author"] != "alice"  # operators' ids stay private
+    assert auto["author"] == "Support"  # automatic answers are signed by the line
+    assert answer["author"] == "alice"  # the operator's name (the line setting operator_names is on)
     assert answer["seq"] > auto["seq"]
 
 
@@ -66,8 +67,8 @@ async def test_resending_a_client_id_returns_the_same_ack_and_stores_nothing(con
 
     # The team lane keeps journal order: once a later message is posted, a duplicate would be too.
     await tab.say("a later message")
-    await wait_until(lambda: any("a later message" in p for p in team.posts()), what="the later post")
-    assert len([p for p in team.posts() if "only once" in p]) == 1
+    await wait_until(lambda: "a later message" in team.customer_texts(), what="the later post")
+    assert team.customer_texts().count("only once") == 1
 
 
 async def test_the_same_client_id_from_two_visitors_is_two_messages(connect):
@@ -113,7 +114,7 @@ async def test_history_holds_no_team_notices(connect, reply, team):
     await tab.hello()
     ack = await tab.say("hello?")
     await reply(ack["conversation_id"], "hi!")  # the claim adds a notice for the team
-    await wait_until(lambda: any("answers this conversation" in p for p in team.posts()), what="the notice")
+    await wait_until(lambda: any("answers this conversation" in p for p in team.texts()), what="the notice")
     _, history = await (await connect()).hello(tab.token, last_seq=0)
     assert [m["from"] for m in history["messages"]] == ["customer", "agent", "agent"]
 
@@ -171,7 +172,7 @@ async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply)
     assert not [f for f in one.pending if f.get("text") == "from the first tab"]
 
 
-async def test_history_holds_every_message_even_past_one_page(runtime, connect, monkeypatch):
+async def test_history_comes_newest_page_first_and_older_pages_on_request(runtime, connect, monkeypatch):
     from backends import webchat
 
     monkeypatch.setattr(webchat, "HISTORY_PAGE", 3)
@@ -180,5 +181,14 @@ async def test_history_holds_every_message_even_past_one_page(runtime, connect, 
     seqs = [(await tab.say(f"message {i}"))["seq"] for i in range(8)]
     again = await connect()
     _welcome, history = await again.hello(token=tab.token)
-    customer_seqs = [m["seq"] for m in history["messages"] if m["from"] == "customer"]
+    assert history["more"] is True
+    assert [m["seq"] for m in history["messages"]] == seqs[-3:]
+    older = []
+    before, more = history["messages"][0]["seq"], True
+    while more:
+        await again.send(type="history", before_seq=before)
+        page = await again.expect("history", before_seq=before)
+        older = page["messages"] + older
+        more, before = page["more"], (page["messages"][0]["seq"] if page["messages"] else before)
+    customer_seqs = [m["seq"] for m in older + history["messages"] if m["from"] == "customer"]
     assert customer_seqs == seqs

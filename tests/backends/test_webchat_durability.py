@@ -12,21 +12,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A whole Open Lines process: a Runtime on argv's data dir and port, with a team chat that drops posts.
+# A whole Open Lines process: the runtime on argv's data dir and port, with the recording team chat.
 SERVER = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from plugins.runtime import Runtime
-from plugins.settings import Settings
+from pathlib import Path
+from tests.support.runtime import Running
 
-class Team:
-    async def open_room(self, conversation, line, topic): pass
-    async def post(self, items): pass
-    async def announce(self, line, text): pass
-
-runtime = Runtime(Settings(data_dir=sys.argv[2], http_port=int(sys.argv[3]), operators=("alice",)), team=Team())
-runtime.start()
-print(runtime.http_port, flush=True)
+running = Running(Path(sys.argv[2]))
+print(running.http_port, flush=True)
 while True:
     time.sleep(3600)
 """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from plugins.seed import DEFAULT_LINE
+from bridge.line_settings import LineSettings
 
 REPLIES = 60
 
@@ -19,7 +19,7 @@ async def test_a_message_reads_the_same_live_and_in_history(connect, reply):
 
     live = [await one.expect("message", seq=second["seq"]),
             await one.expect("message", text="to both tabs"),
-            await one.expect("message", text=DEFAULT_LINE.welcome_text)]
+            await one.expect("message", text=LineSettings().welcome_text)]
     _, history = await (await connect()).hello(one.token, last_seq=0)
     by_seq = {m["seq"]: m for m in history["messages"]}
     for frame in live:

@@ -6,7 +6,7 @@ import json
 import aiohttp
 import pytest
 
-from webchat_client import new_client_id
+from tests.support.webchat import new_client_id
 
 MAX_TEXT = 4096
 BAD_FRAMES = {

@@ -69,11 +69,19 @@ class OpenLinesBot:
         self.bot = self.testbot.bot
         self.team = TeamView(self.bot)
         self.plugin = self.bot.plugin_manager.get_plugin_obj_by_name("OpenLines")
-        self.runtime = self.plugin.runtime
+
+    @property
+    def api(self):
+        assert self.plugin.api is not None, "Open Lines is not running"
+        return self.plugin.api
 
     @property
     def port(self) -> int:
-        return self.runtime.http_port
+        return self.api.host.http_port
+
+    @property
+    def crm(self):
+        return self.api.core.crm.store
 
     def command(self, text: str, as_user: str = "alice") -> str:
         """A command in a direct message; returns the bot's answer to that user."""

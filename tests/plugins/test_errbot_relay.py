@@ -1,8 +1,6 @@
 """The whole path through a real Errbot: webchat customer ⇄ conversation room."""
 from __future__ import annotations
 
-import time
-
 ROOM = "#support-1"
 
 
@@ -33,7 +31,7 @@ def test_answer_then_an_operator_room_message_reaches_the_customer(openlines, cu
     openlines.say_in_room(ROOM, "Hi, I am looking at it")
     reply = customer.next_message()
     assert reply["text"] == "Hi, I am looking at it"
-    assert reply["from"] == "agent" and reply["author"] == welcome_reply["author"]
+    assert reply["from"] == "agent" and reply["author"] == "alice" and welcome_reply["author"] == "Support"
     assert reply["seq"] > welcome_reply["seq"]
 
 
@@ -78,7 +76,7 @@ def test_close_attaches_the_transcript_to_the_crm_record(openlines, customer):
 
     assert "Conversation 1 is closed" in openlines.command("!close 1")
     openlines.team.in_room(ROOM, "Transcript attached")
-    crm = openlines.runtime.crm_store
+    crm = openlines.crm
     contact = crm.find_contact("webchat", _customer_ref(openlines, customer))
     assert contact is not None and contact.name == "Bob Buyer"
     assert len(crm.leads_of(contact.id)) == 1
@@ -96,8 +94,8 @@ def test_a_returning_customer_is_linked_to_the_same_record(openlines, customer):
     customer.say("back again")
     openlines.team.in_room("#support-2", "back again")
     assert "Returning customer" in openlines.team.in_room("#support-2", "CRM contact")
-    contact = openlines.runtime.crm_store.find_contact("webchat", _customer_ref(openlines, customer))
-    assert len(openlines.runtime.crm_store.leads_of(contact.id)) == 1
+    contact = openlines.crm.find_contact("webchat", _customer_ref(openlines, customer))
+    assert len(openlines.crm.leads_of(contact.id)) == 1
 
 
 def test_a_redelivered_message_is_stored_and_relayed_once(openlines, customer):
@@ -128,11 +126,41 @@ def test_reply_command_for_team_chats_without_rooms(openlines, customer):
 def _customer_ref(openlines, customer) -> str:
     from backends.webchat_frames import VisitorTokens
 
-    secret = bytes.fromhex(open(openlines.runtime.settings.path("secret.key")).read())
-    return VisitorTokens(secret).customer_ref(customer.token)
+    with open(openlines.api.core.settings.path("secret.key")) as f:
+        secret = bytes.fromhex(f.read())
+    ref = VisitorTokens(secret).customer_ref(customer.token)
+    assert ref is not None
+    return ref
 
 
 def test_help_lists_the_operator_commands(openlines):
     listing = openlines.command("!help Operators")
     for command in ("answer", "reply", "close"):
         assert f"!{command}" in listing
+
+
+def test_text_in_rooms_that_are_not_conversation_rooms_never_reaches_a_customer(openlines, customer):
+    """Regression: rooms were matched by a regex on their name, so "#release-1" leaked to customer 1."""
+    customer.connect()
+    customer.say("hello")
+    customer.next_message()  # the welcome
+    openlines.command("!answer 1")
+    for room in ("#release-1", "#sales-1", "#support-1-old", "support-1"):
+        openlines.say_in_room(room, f"internal: the release is broken again ({room})")
+    openlines.say_in_room(ROOM, "this one is for the customer")
+    assert customer.next_message()["text"] == "this one is for the customer"
+
+
+def test_a_tilde_or_whisper_mode_keeps_room_text_internal(openlines, customer):
+    customer.connect()
+    customer.say("hello")
+    customer.next_message()
+    openlines.command("!answer 1")
+    openlines.say_in_room(ROOM, "~ between us: refund them")
+    openlines.say_in_room(ROOM, "!whisper on")
+    openlines.team.wait_for(lambda to, body: "Whisper mode is on" in body)
+    openlines.say_in_room(ROOM, "still between us")
+    openlines.say_in_room(ROOM, "!whisper off")
+    openlines.team.wait_for(lambda to, body: "Whisper mode is off" in body)
+    openlines.say_in_room(ROOM, "Your refund is on its way")
+    assert customer.next_message()["text"] == "Your refund is on its way"

@@ -9,13 +9,12 @@ import urllib.request
 import pytest
 
 from backends import registry
-from bridge.channels import ChannelBackend
+from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.model import ChannelBinding
-from bridge.sqlite_store import open_sqlite
-from plugins.runtime import Runtime
-from plugins.seed import seed_defaults
-from plugins.settings import Settings
+from journal_store import open_journal
+from runtime.seed import seed_defaults
 from tests.support.customer import Customer
+from tests.support.runtime import Running
 
 
 def _health(port: int) -> dict:
@@ -36,20 +35,11 @@ class _Exploding(ChannelBackend):
     kind = "exploding"
     label = "Exploding"
 
-    def __init__(self, binding, sink, context) -> None:
-        super().__init__(binding, sink)
-
     async def start(self) -> None:
         raise RuntimeError("token=SECRET refused")
 
-    async def send(self, message) -> None:
+    async def send(self, message: OutboundMessage) -> SendResult:
         raise AssertionError("never started")
-
-
-class _NullTeam:
-    async def open_room(self, conversation, line, topic): ...
-    async def post(self, items): ...
-    async def announce(self, line, text): ...
 
 
 def test_deactivating_the_plugin_stops_the_server_and_activating_restarts_it(openlines):
@@ -63,31 +53,28 @@ def test_deactivating_the_plugin_stops_the_server_and_activating_restarts_it(ope
 
     openlines.bot.plugin_manager.activate_plugin("OpenLines")
     openlines.bot.plugin_manager.activate_plugin("Operators")
-    runtime = openlines.plugin.runtime
-    assert runtime is not None and _health(runtime.http_port)["channels"] == ["webchat:support"]
-    _a_customer_is_acked(runtime.http_port, "still here")
+    assert _health(openlines.port)["channels"] == ["webchat:support"]
+    _a_customer_is_acked(openlines.port, "still here")
 
 
 def test_a_broken_channel_does_not_stop_the_others(tmp_path, monkeypatch, caplog):
     monkeypatch.setitem(registry.KINDS, "exploding", _Exploding)
-    worker, _journal, lines = open_sqlite(str(tmp_path / "journal.sqlite3"))
+    journal = open_journal(str(tmp_path / "journal.sqlite3"))
 
     async def configure() -> None:
-        await seed_defaults(lines, ("alice",))
-        await lines.save_binding(ChannelBinding("support", "exploding", "boom"))
-        await lines.save_binding(ChannelBinding("support", "no-such-kind", "x"))
+        await seed_defaults(journal.config, ("alice",))
+        await journal.config.save_binding(ChannelBinding("support", "exploding", "boom"))
+        await journal.config.save_binding(ChannelBinding("support", "no-such-kind", "x"))
 
     asyncio.run(configure())
-    worker.close()
+    journal.close()
 
-    runtime = Runtime(Settings(data_dir=str(tmp_path), http_port=0, operators=("alice",)), _NullTeam())
-    runtime.start()
+    running = Running(tmp_path)
     try:
-        health = _health(runtime.http_port)
-        assert health["channels"] == ["webchat:support"]
-        assert health["failed_channels"] == {"exploding:boom": "RuntimeError",
-                                             "no-such-kind:x": "NotFound"}
+        health = _health(running.http_port)
+        assert health["status"] == "ok" and health["channels"] == ["webchat:support"]
+        assert health["failed_channels"] == {"exploding:boom": "RuntimeError", "no-such-kind:x": "NotFound"}
         assert "SECRET" not in caplog.text
-        _a_customer_is_acked(runtime.http_port, "the web chat still works")
+        _a_customer_is_acked(running.http_port, "the web chat still works")
     finally:
-        runtime.stop()
+        running.stop()

@@ -1,13 +1,15 @@
-"""A website-chat customer over a real WebSocket, usable from synchronous tests."""
+"""A website-chat customer for synchronous tests: the shared Tab client on a loop of its own."""
 from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
-from collections import deque
-from typing import Any
+from typing import Any, Coroutine, TypeVar
 
 import aiohttp
+
+from tests.support.webchat import Tab
+
+T = TypeVar("T")
 
 
 class Customer:
@@ -21,10 +23,9 @@ class Customer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._inbox: deque[dict] = deque()  # frames read while waiting for something else
+        self._tab: Tab | None = None
 
-    def _call(self, coro: Any, timeout: float = 10) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def connect(self, name: str = "Alice Customer") -> tuple[dict, dict]:
@@ -33,48 +34,36 @@ class Customer:
 
     async def _connect(self, name: str) -> tuple[dict, dict]:
         self._session = self._session or aiohttp.ClientSession()
-        self._ws = await self._session.ws_connect(self.url)
-        await self._ws.send_json({"type": "hello", "visitor_token": self.token,
-                                  "last_seq": self.last_seq, "name": name})
-        welcome = await self._ws.receive_json(timeout=10)
-        history = await self._ws.receive_json(timeout=10)
+        self._tab = Tab(await self._session.ws_connect(self.url))
+        welcome, history = await self._tab.hello(self.token, self.last_seq, name=name)
         self.token = welcome["visitor_token"]
+        for frame in history["messages"]:
+            self.last_seq = max(self.last_seq, frame["seq"])
         return welcome, history
+
+    @property
+    def tab(self) -> Tab:
+        assert self._tab is not None, "connect first"
+        return self._tab
 
     def say(self, text: str, client_id: str | None = None) -> dict:
         """Send a message; returns its ack frame."""
-        return self._call(self._say(text, client_id or str(uuid.uuid4())))
-
-    async def _say(self, text: str, client_id: str) -> dict:
-        await self._ws.send_json({"type": "message", "client_id": client_id, "text": text})
-        while True:
-            frame = await self._ws.receive_json(timeout=10)
-            if frame["type"] == "ack" and frame["client_id"] == client_id:
-                return frame
-            self._inbox.append(frame)
+        return self._call(self.tab.say(text, client_id))
 
     def next_message(self, timeout: float = 10) -> dict:
         """The next message frame pushed by the server."""
-        return self._call(self._next(), timeout + 1)
-
-    async def _next(self) -> dict:
-        while True:
-            frame = self._inbox.popleft() if self._inbox else await self._ws.receive_json(timeout=10)
-            if frame["type"] == "message":
-                self._seen(frame)
-                return frame
-
-    def _seen(self, frame: dict) -> None:
-        if frame.get("type") == "message":
-            self.last_seq = max(self.last_seq, frame["seq"])
+        frame = self._call(self.tab.expect("message", timeout=timeout), timeout + 5)
+        self.last_seq = max(self.last_seq, frame["seq"])
+        return frame
 
     def close(self) -> None:
         async def _close() -> None:
-            if self._ws is not None:
-                await self._ws.close()
+            if self._tab is not None:
+                await self._tab.close()
             if self._session is not None:
                 await self._session.close()
 
         self._call(_close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()

@@ -1,13 +1,14 @@
-"""One thread owns the SQLite connection and commits operations in batches.
+"""One thread owns a SQLite connection and runs operations in batches.
 
-Every operation still commits before its caller hears back (durable before
+The writer commits every batch before its callers hear back (durable before
 acknowledged), but operations that arrive together share one transaction and
-one fsync: group commit keeps the per-message cost flat under load.
+one fsync: group commit keeps the per-message cost flat under load. A second
+worker with its own connection serves reads, so reads never wait behind a
+commit (WAL readers see the last committed state).
 """
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import queue
 import sqlite3
@@ -17,27 +18,26 @@ from typing import Any, Callable, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
+_Item = tuple[Operation, "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 _STOP = object()
 
 
 class SqliteWorker:
-    def __init__(
-        self,
-        path: str,
-        *,
-        init: Callable[[sqlite3.Connection], None],
-        synchronous: str = "FULL",
-        max_batch: int = 512,
-    ) -> None:
+    def __init__(self, path: str, *, connect: Callable[[str], sqlite3.Connection], write: bool,
+                 name: str, max_batch: int = 512) -> None:
         self._path = path
-        self._init = init
-        self._synchronous = synchronous
+        self._connect = connect
+        self._write = write
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._closed = False
-        self._thread = threading.Thread(target=self._serve, name="openlines-sqlite", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self._closed
 
     def start(self) -> None:
         self._thread.start()
@@ -53,48 +53,28 @@ class SqliteWorker:
 
     async def run(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``op`` in the worker's transaction; return once it is committed."""
-        if self._closed:
+        if not self.alive:
             raise RuntimeError("the journal is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put((op, future, loop))
         return await future
 
-    def run_sync(self, op: Callable[[sqlite3.Connection], T], timeout: float = 30) -> T:
-        """The same, for a caller outside any event loop (start-up, tools)."""
-        if self._closed:
-            raise RuntimeError("the journal is closed")
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((op, future, None))
-        return future.result(timeout)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        self._init(conn)
-        return conn
-
     def _serve(self) -> None:
         try:
-            conn = self._connect()
+            conn = self._connect(self._path)
         except BaseException as exc:  # reported to start()
             self._startup_error = exc
             self._ready.set()
             return
         self._ready.set()
         try:
-            while True:
-                batch = self._next_batch()
-                if batch is None:
-                    return
+            while (batch := self._next_batch()) is not None:
                 self._run_batch(conn, batch)
         finally:
             conn.close()
 
-    def _next_batch(self) -> list[tuple] | None:
+    def _next_batch(self) -> list[_Item] | None:
         first = self._queue.get()
         if first is _STOP:
             return None
@@ -110,17 +90,15 @@ class SqliteWorker:
             batch.append(item)
         return batch
 
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[tuple]) -> None:
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Item]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for op, _future, _loop in batch:
-                outcomes.append(_run_one(conn, op))
+            conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
+            outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
             conn.execute("COMMIT")
-        except BaseException as exc:  # the commit failed: nothing of the batch is stored
-            log.exception("journal commit failed")
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        except Exception as exc:  # the commit failed: nothing of the batch is stored
+            log.error("journal %s failed: %s", "commit" if self._write else "read", type(exc).__name__)
+            _rollback(conn)
             outcomes = [(False, exc)] * len(batch)
         _resolve(batch, outcomes)
 
@@ -138,13 +116,19 @@ def _run_one(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:
     return True, result
 
 
-def _resolve(batch: list[tuple], outcomes: list[tuple[bool, Any]]) -> None:
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, bool, Any]]] = {}
-    for (_op, future, loop), (ok, value) in zip(batch, outcomes):
-        if loop is None:  # a run_sync caller, waiting in its own thread
-            _settle([(future, ok, value)])
-        else:
-            by_loop.setdefault(loop, []).append((future, ok, value))
+def _rollback(conn: sqlite3.Connection) -> None:
+    # A rollback can fail too (disk gone): the thread must live on to serve the next batch.
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        log.error("journal rollback failed: %s", type(exc).__name__)
+
+
+def _resolve(batch: list[_Item], outcomes: list[tuple[bool, Any]]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for (_op, future, loop), (ok, value) in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(loop, []).append((future, ok, value))
     for loop, items in by_loop.items():
         try:
             loop.call_soon_threadsafe(_settle, items)
@@ -152,7 +136,7 @@ def _resolve(batch: list[tuple], outcomes: list[tuple[bool, Any]]) -> None:
             pass
 
 
-def _settle(items: list[tuple[Any, bool, Any]]) -> None:
+def _settle(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
     for future, ok, value in items:
         if future.done():
             continue

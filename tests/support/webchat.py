@@ -1,51 +1,16 @@
-"""A test client for the website chat: one browser tab speaking the widget's WebSocket protocol.
-
-Also the thread-safe team-chat recorder and the polling helper the webchat tests share.
-"""
+"""The one test client for the website chat: a browser tab speaking the widget's WebSocket protocol."""
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
-import threading
 import time
 from typing import Any, Callable
 
 import aiohttp
 
-from bridge.model import Conversation, Line
-
 TIMEOUT = 10.0
 _ids = itertools.count(1)
-
-
-class RecordingTeamChat:
-    """The TeamChat port; called on the runtime's loop, read from the tests' thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._posts: list[tuple[str, str, str]] = []  # (conversation id, room, text)
-        self._rooms: list[str] = []
-        self._announcements: list[str] = []
-
-    async def open_room(self, conversation: Conversation, line: Line, topic: str) -> None:
-        with self._lock:
-            self._rooms.append(conversation.room_name)
-
-    async def post(self, items: list[tuple[Conversation, str]]) -> None:
-        with self._lock:
-            self._posts.extend((c.id, c.room_name, text) for c, text in items)
-
-    async def announce(self, line: Line, text: str) -> None:
-        with self._lock:
-            self._announcements.append(text)
-
-    def posts(self, conversation_id: str | None = None) -> list[str]:
-        with self._lock:
-            return [text for cid, _room, text in self._posts if conversation_id in (None, cid)]
-
-    def customer_posts(self) -> list[str]:
-        return [text for text in self.posts() if "(customer · " in text]
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str = "condition") -> Any:

@@ -1,0 +1,138 @@
+"""What operators do to a conversation: answer, write, whisper, close."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bridge import relay, rules
+from bridge.core import Core, post, send
+from bridge.errors import Conflict, Refused
+from bridge.model import Attachment, Conversation, Line, Message, MessageKind
+from bridge.rights import Action
+from bridge.store import NewMessage, NewWork, UnitOfWork
+
+
+class OperatorActions:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def _line(self, conversation: Conversation) -> Line:
+        return self.core.directory.line_or_removed(conversation.line_id)
+
+    def _check(self, person: str, action: Action, conversation: Conversation) -> Line:
+        line = self._line(conversation)
+        self.core.rights.check(person, action, line, conversation)
+        return line
+
+    async def conversation(self, conversation_id: str, person: str) -> Conversation:
+        conversation = await self.core.journal.conversations.conversation(conversation_id)
+        self._check(person, Action.VIEW, conversation)
+        return conversation
+
+    async def answer(self, conversation_id: str, person: str) -> Conversation:
+        """``person`` takes the conversation; exactly one of two at once wins."""
+        def change(c: Conversation) -> UnitOfWork:
+            self._check(person, Action.ANSWER, c)
+            taken = rules.claimed(c, person, self.core.clock.now())
+            if taken is c:
+                return UnitOfWork()
+            return UnitOfWork(conversation=taken, messages=[self.core.note(f"{person} answers this conversation.")],
+                              work=[post(0)])
+
+        committed = await self.core.decide(conversation_id, change)
+        return committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+
+    async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
+                    key: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
+        """An operator's message for the customer; writing first answers a waiting conversation.
+
+        ``key`` makes a retried send (after a timeout) store and send nothing twice.
+        """
+        text = _checked(text, attachments)
+        dedupe = f"reply|{person}|{key}" if key else None
+
+        def change(c: Conversation) -> UnitOfWork:
+            self._check(person, Action.WRITE, c)
+            rules.require_open(c)
+            unit = UnitOfWork()
+            if c.owner is None:
+                unit.conversation = rules.claimed(c, person, self.core.clock.now())
+                unit.messages.append(self.core.note(f"{person} answers this conversation.", c.id))
+                unit.work.append(post(0))
+            index = len(unit.messages)
+            unit.messages.append(self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
+                                                        attachments=attachments, dedupe_key=dedupe,
+                                                        meta={"name": name} if name else {}))
+            unit.work.append(send(index))
+            return unit
+
+        try:
+            committed = await self.core.decide(conversation_id, change)
+        except Conflict as exc:
+            if exc.what != "dedupe" or dedupe is None:
+                raise
+            return await self._sent_before(conversation_id, dedupe)
+        return committed.messages[-1]
+
+    async def _sent_before(self, conversation_id: str, dedupe: str) -> Message:
+        stored, _ = await self.core.journal.conversations.inbound_state(dedupe, "")
+        if stored is None:
+            raise Refused("the message could not be stored; send it again")
+        return stored
+
+    async def whisper(self, conversation_id: str, person: str, text: str) -> Message:
+        """Operators among themselves: kept in the history, never sent to the customer."""
+        text = _checked(text.strip().removeprefix(relay.WHISPER_PREFIX).strip(), ())
+
+        def change(c: Conversation) -> UnitOfWork:
+            self._check(person, Action.WRITE, c)
+            rules.require_open(c)
+            note = NewMessage(MessageKind.WHISPER, person, text, self.core.clock.now(), conversation_id=c.id)
+            return UnitOfWork(messages=[note])  # the room shows it already: the operator wrote it there
+
+        committed = await self.core.decide(conversation_id, change)
+        return committed.messages[0]
+
+    async def close(self, conversation_id: str, person: str, *, silent: bool = False) -> Conversation:
+        def change(c: Conversation) -> UnitOfWork:
+            line = self._check(person, Action.ACT, c)
+            return self.closing(c, line, f"closed by {person}", f"Conversation closed by {person}.",
+                                "" if silent else line.settings.closing_text)
+
+        committed = await self.core.decide(conversation_id, change)
+        assert committed.conversation is not None
+        return committed.conversation
+
+    def closing(self, c: Conversation, line: Line, reason: str, notice: str, text: str) -> UnitOfWork:
+        """Close ``c``: an optional last message to the customer, the transcript to the CRM."""
+        unit = UnitOfWork(conversation=rules.closed(c, reason, self.core.clock.now()),
+                          cancel=[("timer.autoclose", c.id)])
+        if text:
+            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", text, conversation_id=c.id))
+            unit.work += [send(0), post(0)]
+        unit.messages.append(self.core.note(notice, c.id))
+        unit.work.append(post(len(unit.messages) - 1))
+        if line.settings.yes.crm or c.contact_id:
+            unit.work.append(NewWork("crm.transcript", conversation_id=c.id))
+        return unit
+
+    async def set_whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
+        def change(c: Conversation) -> UnitOfWork:
+            self._check(person, Action.WRITE, c)
+            state = "on: plain messages here stay internal" if on else "off: plain messages here reach the customer"
+            return UnitOfWork(conversation=replace(c, whisper_mode=on),
+                              messages=[self.core.note(f"🤫 Whisper mode {state} (set by {person}).", c.id)],
+                              work=[post(0)])
+
+        committed = await self.core.decide(conversation_id, change)
+        assert committed.conversation is not None
+        return committed.conversation
+
+
+def _checked(text: str, attachments: tuple[Attachment, ...]) -> str:
+    if not relay.well_formed(text):
+        raise Refused("a message that is not well-formed Unicode")
+    if not text.strip() and not attachments:
+        raise Refused("an empty message")
+    if len(text) > relay.MAX_TEXT:
+        raise Refused(f"a message longer than {relay.MAX_TEXT} characters")
+    return text

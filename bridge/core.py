@@ -1,0 +1,82 @@
+"""What every service of the core shares: the stores, the live directory, the outbox.
+
+``decide`` is the pattern every change follows: read the conversation,
+decide with pure rules, commit with the version read; on a conflict read
+again and decide again.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from bridge.directory import Directory
+from bridge.errors import Conflict, Refused
+from bridge.model import Conversation, Delivery, MessageKind
+from bridge.outbox import Outbox
+from bridge.ports import Clock
+from bridge.rights import Rights
+from bridge.store import Committed, Journal, NewMessage, NewWork, UnitOfWork, WorkItem
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 8
+
+
+def post(message: int) -> NewWork:
+    """Show the unit's message number ``message`` in the conversation's room."""
+    return NewWork("team.post", message=message)
+
+
+def send(message: int) -> NewWork:
+    """Deliver the unit's message number ``message`` to the customer."""
+    return NewWork("customer.send", message=message)
+
+
+def timer(kind: str, at: float, conversation_id: str | None = None, **payload: object) -> NewWork:
+    """Work due at ``at``; it replaces the pending one of its kind for the conversation."""
+    return NewWork(kind, payload=payload, not_before=at, conversation_id=conversation_id, replace=True)
+
+
+@dataclass
+class Core:
+    journal: Journal
+    directory: Directory
+    outbox: Outbox
+    clock: Clock
+    rights: Rights
+
+    async def commit(self, unit: UnitOfWork) -> Committed:
+        now = self.clock.now()
+        unit.lease = (self.outbox.owner, now, self.outbox.lease_until())
+        committed = await self.journal.conversations.commit(unit)
+        self.outbox.push(committed.work)
+        return committed
+
+    async def commit_work(self, unit: UnitOfWork) -> list[WorkItem]:
+        """For the outbox, which pushes what it gets back itself."""
+        return (await self.journal.conversations.commit(unit)).work
+
+    async def decide(self, conversation_id: str,
+                     change: Callable[[Conversation], Awaitable[UnitOfWork] | UnitOfWork]) -> Committed:
+        for _ in range(ATTEMPTS):
+            conversation = await self.journal.conversations.conversation(conversation_id)
+            unit = change(conversation)
+            if not isinstance(unit, UnitOfWork):
+                unit = await unit
+            try:
+                return await self.commit(unit)
+            except Conflict as exc:
+                if exc.what != "version":
+                    raise
+                log.debug("conversation %s changed meanwhile; deciding again", conversation_id)
+        raise Refused(f"conversation {conversation_id} is changing too fast; try again")
+
+    def notice(self, text: str, conversation_id: str | None = None) -> UnitOfWork:
+        """A note for the team only, kept in the conversation's history."""
+        return UnitOfWork(messages=[self.note(text, conversation_id)], work=[post(0)])
+
+    def note(self, text: str, conversation_id: str | None = None) -> NewMessage:
+        return NewMessage(MessageKind.NOTICE, "", text, self.clock.now(), conversation_id=conversation_id)
+
+    def for_customer(self, kind: MessageKind, author: str, text: str, **extra: object) -> NewMessage:
+        return NewMessage(kind, author, text, self.clock.now(), delivery=Delivery.PENDING, **extra)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""Owed work toward customers: each message sent once, in order per conversation."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from bridge import relay
+from bridge.channels import ChannelBackend, OutboundMessage
+from bridge.core import Core
+from bridge.errors import NotFound, SendError
+from bridge.model import Delivery, Message
+from bridge.outbox import WorkKind
+from bridge.store import MessageUpdate, UnitOfWork, WorkItem
+
+log = logging.getLogger(__name__)
+ChannelLookup = Callable[[str], ChannelBackend | None]
+
+
+class CustomerWork:
+    def __init__(self, core: Core, channels: ChannelLookup, max_attempts: int = 8) -> None:
+        self.core = core
+        self.channels = channels
+        self.max_attempts = max_attempts
+
+    def kinds(self) -> dict[str, WorkKind]:
+        return {"customer.send": WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
+
+    async def send(self, items: list[WorkItem]) -> UnitOfWork:
+        message = await self._message(items[0])
+        if not relay.reaches_customer(message):  # the one gate for everything sent to customers
+            log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
+            return UnitOfWork()
+        conversation = await self.core.journal.conversations.conversation(message.conversation_id)
+        backend = self.channels(conversation.binding_id)
+        if backend is None:
+            raise SendError("the channel is not running")
+        line = self.core.directory.line_or_removed(conversation.line_id)
+        outbound = OutboundMessage(
+            seq=message.seq, conversation_id=conversation.id, customer_ref=conversation.customer_ref,
+            author=relay.public_author(line, message, conversation), text=message.text, ts=message.ts,
+            attachments=message.attachments, thread=conversation.thread, options=message.meta)
+        try:
+            result = await backend.send(outbound)
+        except SendError:
+            raise
+        except Exception as exc:  # the reason names the error type only: texts may hold secrets
+            log.warning("channel %s raised %s", conversation.binding_id, type(exc).__name__)
+            raise SendError(f"unexpected {type(exc).__name__} in the channel") from None
+        return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)])
+
+    async def _message(self, item: WorkItem) -> Message:
+        seq = item.payload.get("seq")
+        if not isinstance(seq, int):
+            raise NotFound(f"work {item.id} names no message")
+        return await self.core.journal.conversations.message(seq)
+
+    async def _failed(self, item: WorkItem, reason: str) -> None:
+        """A final failure: marked on the message and shown in the conversation's room."""
+        message = await self._message(item)
+        unit = self.core.notice(f"✗ Not delivered to the customer: “{relay.preview(message.text)}” — {reason}",
+                                message.conversation_id)
+        unit.updates.append(MessageUpdate(message.seq, Delivery.FAILED, error=reason))
+        await self.core.commit(unit)
+

@@ -1,0 +1,62 @@
+"""Who may do what: the one check every command and every room message goes through."""
+from __future__ import annotations
+
+import enum
+
+from bridge.errors import Refused
+from bridge.model import Conversation, Line, Role
+
+
+class Action(str, enum.Enum):
+    CONFIGURE = "configure"  # change the line, its channels, its people
+    SUPERVISE = "supervise"  # see every conversation, statistics, rate
+    ANSWER = "answer"  # take a waiting conversation
+    WRITE = "write"  # write to the customer, whisper
+    ACT = "act"  # close, pin, spam, invite, transfer a conversation
+    VIEW = "view"  # read a conversation's history
+
+
+class Rights:
+    def __init__(self, global_admins: frozenset[str]) -> None:
+        self.global_admins = global_admins
+
+    def is_global_admin(self, person: str) -> bool:
+        return person in self.global_admins
+
+    def roles(self, person: str, line: Line) -> set[Role]:
+        if self.is_global_admin(person):
+            return {Role.ADMIN, Role.SUPERVISOR, Role.OPERATOR}
+        return {role for role in Role if line.has_role(person, role)}
+
+    def allows(self, person: str, action: Action, line: Line, conversation: Conversation | None = None) -> bool:
+        roles = self.roles(person, line)
+        if Role.ADMIN in roles:
+            return True
+        if Role.SUPERVISOR in roles:
+            return action is not Action.CONFIGURE
+        if action in (Action.CONFIGURE, Action.SUPERVISE):
+            return False
+        if conversation is None:
+            return Role.OPERATOR in roles and action is Action.ANSWER
+        if conversation.owner == person or conversation.participant(person) is not None:
+            return action is not Action.ANSWER or conversation.owner in (None, person)
+        waiting = conversation.owner is None and conversation.is_open
+        return Role.OPERATOR in roles and waiting and action in (Action.ANSWER, Action.WRITE, Action.VIEW,
+                                                                 Action.ACT)
+
+    def check(self, person: str, action: Action, line: Line, conversation: Conversation | None = None) -> None:
+        if self.allows(person, action, line, conversation):
+            return
+        raise Refused(self._why(person, action, line, conversation))
+
+    def _why(self, person: str, action: Action, line: Line, conversation: Conversation | None) -> str:
+        roles = self.roles(person, line)
+        if action is Action.CONFIGURE:
+            return f"only an admin of line {line.name} may change it"
+        if action is Action.SUPERVISE:
+            return f"only a supervisor or admin of line {line.name} may do that"
+        if not roles and (conversation is None or conversation.participant(person) is None):
+            return f"you are not an operator of line {line.name}"
+        if conversation is not None and conversation.owner not in (None, person):
+            return f"conversation {conversation.id} is already answered by {conversation.owner}"
+        return f"you may not do that in line {line.name}"

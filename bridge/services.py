@@ -1,0 +1,59 @@
+"""The core's services wired together over a journal: what the runtime (and each test) runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridge.actions import OperatorActions
+from bridge.core import Core
+from bridge.crm_work import CrmWork
+from bridge.customer_work import ChannelLookup, CustomerWork
+from bridge.directory import Directory
+from bridge.inbound import InboundService
+from bridge.outbox import Outbox
+from bridge.ports import Clock, Crm, TeamChat
+from bridge.retry import RetryPolicy
+from bridge.rights import Rights
+from bridge.store import Journal, UnitOfWork, WorkItem
+from bridge.team_work import TeamWork
+from bridge.timers import Timers
+
+
+@dataclass
+class Services:
+    core: Core
+    inbound: InboundService
+    actions: OperatorActions
+    team_work: TeamWork
+
+    @classmethod
+    async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
+                    admins: frozenset[str], owner: str, retry: RetryPolicy | None = None) -> "Services":
+        directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
+
+        async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
+            return (await journal.conversations.commit(unit)).work
+
+        outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
+        core = Core(journal, directory, outbox, clock, Rights(admins))
+        actions = OperatorActions(core)
+        services = cls(core, InboundService(core), actions, TeamWork(core, team))
+        for kinds in (services.team_work.kinds(), CustomerWork(core, channels).kinds(), CrmWork(core, crm).kinds(),
+                      Timers(core, actions).kinds()):
+            for kind, spec in kinds.items():
+                outbox.register(kind, spec)
+        return services
+
+    @property
+    def directory(self) -> Directory:
+        return self.core.directory
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.core.outbox
+
+    async def start(self) -> None:
+        await self.team_work.load()
+        await self.core.outbox.start()
+
+    async def stop(self) -> None:
+        await self.core.outbox.stop()

@@ -1,0 +1,180 @@
+"""The storage ports: rows in, rows out, one unit of work per decision.
+
+The core reads what it needs, decides (``bridge.rules``), and hands the
+store a ``UnitOfWork``: a new or changed conversation, new messages, owed
+work (the outbox, timers included) and rooms. The store applies it in one
+transaction or raises ``Conflict`` (a unique key exists, or the conversation
+changed since it was read) — it never decides anything itself, so a
+PostgreSQL store is the same few statements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+from bridge.model import Attachment, ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    kind: MessageKind
+    author: str
+    text: str
+    ts: float
+    conversation_id: str | None = None  # None: the unit's conversation
+    attachments: tuple[Attachment, ...] = ()
+    edit_of: int | None = None
+    external_id: str | None = None
+    delivery: Delivery = Delivery.NONE
+    dedupe_key: str | None = None  # unique: a second unit with the same key is a Conflict("dedupe")
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewWork:
+    """Owed work: delivered in order within its lane, retried, dead-lettered."""
+
+    kind: str  # "team.post", "customer.send", "crm.link", "timer.autoclose"...
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    not_before: float = 0.0
+    conversation_id: str | None = None  # None: the unit's conversation
+    lane: str | None = None  # None: "<kind family>:<conversation id>"
+    message: int | None = None  # index into the unit's messages: its seq is payload["seq"]
+    replace: bool = False  # a timer: replaces the pending item of this kind and conversation
+
+
+@dataclass(frozen=True)
+class MessageUpdate:
+    seq: int
+    delivery: Delivery
+    external_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    """A team-chat room, keyed by the team backend's own identity of it."""
+
+    key: str
+    conversation_id: str | None = None  # a conversation's room
+    line_id: str | None = None  # a line's room (announcements)
+    name: str = ""
+
+
+@dataclass
+class UnitOfWork:
+    conversation: Conversation | None = None  # id "": insert; else update if its version is current
+    messages: list[NewMessage] = field(default_factory=list)
+    work: list[NewWork] = field(default_factory=list)
+    cancel: list[tuple[str, str]] = field(default_factory=list)  # (kind, conversation id) timers
+    finished: list[int] = field(default_factory=list)  # work items done with this unit
+    updates: list[MessageUpdate] = field(default_factory=list)
+    rooms: list[RoomEntry] = field(default_factory=list)
+    lease: tuple[str, float, float] | None = None  # (owner, now, until): due new work is born held by its maker
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: int
+    kind: str
+    lane: str
+    conversation_id: str | None
+    payload: Mapping[str, Any]
+    not_before: float
+    attempts: int = 0
+    recovered: bool = False  # a handler began it before a restart: it may have been done already
+
+
+@dataclass(frozen=True)
+class Committed:
+    conversation: Conversation | None
+    messages: list[Message]
+    work: list[WorkItem]
+
+
+class ConversationStore(Protocol):
+    async def commit(self, unit: UnitOfWork) -> Committed: ...
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        """Raises NotFound."""
+
+    async def inbound_state(self, dedupe_key: str, open_key: str) -> tuple[Message | None, Conversation | None]:
+        """The message stored under ``dedupe_key`` and the open conversation under ``open_key``."""
+
+    async def message(self, seq: int) -> Message:
+        """Raises NotFound."""
+
+    async def message_by_external(self, conversation_id: str, external_id: str) -> Message | None: ...
+
+    async def messages(self, conversation_id: str, *, after_seq: int = 0, before_seq: int | None = None,
+                       limit: int = 100, kinds: frozenset[MessageKind] | None = None) -> list[Message]:
+        """The newest ``limit`` messages in the range, oldest first."""
+
+    async def customer_messages(self, binding_id: str, customer_ref: str, *, after_seq: int = 0,
+                                before_seq: int | None = None, limit: int = 100,
+                                kinds: frozenset[MessageKind] | None = None) -> list[Message]:
+        """Across the customer's conversations on the channel: newest ``limit``, oldest first."""
+
+    async def conversations(self, *, line_ids: Sequence[str] | None = None, open_only: bool = True,
+                            since: float | None = None, customer: tuple[str, str] | None = None,
+                            limit: int = 200) -> list[Conversation]:
+        """Oldest first; ``customer`` is (binding id, customer ref)."""
+
+    async def room(self, key: str) -> RoomEntry | None: ...
+
+    async def rooms(self) -> list[RoomEntry]: ...
+
+
+class OutboxStore(Protocol):
+    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
+        """Pending items due by ``now`` that nobody holds (or whose lease ran out), now held by ``owner``."""
+
+    async def started(self, ids: Sequence[int]) -> None:
+        """Handlers began these: after a crash they may have been done already."""
+
+    async def renew(self, owner: str, ids: Sequence[int], until: float) -> None: ...
+
+    async def reschedule(self, item_id: int, not_before: float, attempts: int, error: str) -> None:
+        """Failed for now: due again at ``not_before``, lease released."""
+
+    async def bury(self, item_id: int, attempts: int, error: str) -> None:
+        """Given up: kept as dead, counted by the health check."""
+
+    async def release(self, owner: str) -> None:
+        """Let go of everything ``owner`` held (a restart of that owner)."""
+
+    async def next_due(self) -> float | None: ...
+
+    async def dead_count(self) -> int: ...
+
+
+class ConfigStore(Protocol):
+    async def lines(self) -> list[Line]: ...
+
+    async def save_line(self, line: Line) -> None: ...
+
+    async def bindings(self) -> list[ChannelBinding]: ...
+
+    async def save_binding(self, binding: ChannelBinding) -> None: ...
+
+    async def delete_binding(self, binding_id: str) -> None: ...
+
+
+class StateStore(Protocol):
+    async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...
+
+    async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None: ...
+
+
+class Journal(Protocol):
+    """Everything durable, opened from a URL (``journal_store.open_journal``)."""
+
+    conversations: ConversationStore
+    outbox: OutboxStore
+    config: ConfigStore
+    state: StateStore
+
+    async def writable(self) -> bool:
+        """Whether a write commits right now (the health check)."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,129 @@
+"""Owed work toward the team chat: open rooms, announce, post — one lane per room."""
+from __future__ import annotations
+
+import logging
+
+from bridge import relay
+from bridge.core import Core
+from bridge.errors import NotFound
+from bridge.model import Conversation
+from bridge.outbox import WorkKind
+from bridge.ports import TeamChat
+from bridge.store import NewWork, RoomEntry, UnitOfWork, WorkItem
+
+log = logging.getLogger(__name__)
+POST_BATCH = 64
+
+
+class TeamWork:
+    def __init__(self, core: Core, team: TeamChat) -> None:
+        self.core = core
+        self.team = team
+        self._room_of: dict[str, str] = {}  # conversation id, or "line:<id>", -> room key
+        self._conversation_of: dict[str, str] = {}  # room key -> conversation id
+
+    def kinds(self) -> dict[str, WorkKind]:
+        return {
+            "team.room": WorkKind(self.open_room, max_attempts=12, on_dead=self._dead),
+            "team.post": WorkKind(self.post, batch=POST_BATCH, max_attempts=12, on_dead=self._dead,
+                                  mark_started=True),
+            "team.announce": WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
+            "team.alert": WorkKind(self.alert, max_attempts=12),
+        }
+
+    # -- rooms ---------------------------------------------------------------------------
+    async def load(self) -> None:
+        for entry in await self.core.journal.conversations.rooms():
+            self._remember(entry)
+
+    def _remember(self, entry: RoomEntry) -> None:
+        if entry.conversation_id is not None:
+            self._room_of[entry.conversation_id] = entry.key
+            self._conversation_of[entry.key] = entry.conversation_id
+        elif entry.line_id is not None:
+            self._room_of[f"line:{entry.line_id}"] = entry.key
+
+    def conversation_of_room(self, room_key: str) -> str | None:
+        """The conversation whose room has this key; None for any other room."""
+        return self._conversation_of.get(room_key)
+
+    def room_of(self, conversation_id: str) -> str | None:
+        return self._room_of.get(conversation_id)
+
+    async def open_room(self, items: list[WorkItem]) -> UnitOfWork:
+        item = items[0]
+        conversation = await self._conversation(item)
+        unit = UnitOfWork()
+        if conversation.id not in self._room_of:
+            line = self.core.directory.line_or_removed(conversation.line_id)
+            binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+            name = f"{line.id}-{conversation.id}"
+            key = await self.team.open_room(name, relay.room_topic(conversation, line, binding))
+            entry = RoomEntry(key, conversation_id=conversation.id, name=name)
+            self._remember(entry)
+            unit.rooms.append(entry)
+        if item.payload.get("announce"):
+            unit.work.append(NewWork("team.announce", {"preview": item.payload.get("preview", "")},
+                                     conversation_id=conversation.id, lane=f"line:{conversation.line_id}"))
+        return unit
+
+    async def _line_room(self, line_id: str, unit: UnitOfWork) -> str:
+        key = self._room_of.get(f"line:{line_id}")
+        if key is None:
+            line = self.core.directory.line_or_removed(line_id)
+            key = await self.team.open_room(line.id, f"{line.name}: new conversations are announced here")
+            entry = RoomEntry(key, line_id=line_id, name=line.id)
+            self._remember(entry)
+            unit.rooms.append(entry)
+        return key
+
+    # -- posts -------------------------------------------------------------------------------
+    async def post(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        posts = []
+        for item in items:
+            message = await self.core.journal.conversations.message(int(item.payload["seq"]))
+            posts.append(relay.team_post(message, conversation, binding, repeated=item.recovered))
+        key = self._room_of.get(conversation.id)
+        unit = UnitOfWork()
+        if key is None:  # its room was lost (an old journal): open it again first
+            unit = await self.open_room([WorkItem(0, "team.room", "", conversation.id, {}, 0)])
+            key = self._room_of[conversation.id]
+        await self.team.post(key, posts)
+        return unit
+
+    async def announce(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        line = self.core.directory.line_or_removed(conversation.line_id)
+        binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        text = relay.announcement(conversation, line, binding, str(items[0].payload.get("preview", "")))
+        unit = UnitOfWork()
+        key = await self._line_room(conversation.line_id, unit)
+        await self.team.post(key, [relay.TeamPost("announce", text, repeated=items[0].recovered)])
+        return unit
+
+    async def alert(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        unit = UnitOfWork()
+        key = await self._line_room(conversation.line_id, unit)
+        await self.team.post(key, [relay.TeamPost("notice", str(items[0].payload.get("text", "")))])
+        return unit
+
+    async def _conversation(self, item: WorkItem) -> Conversation:
+        if item.conversation_id is None:
+            raise NotFound(f"work {item.id} names no conversation")
+        return await self.core.journal.conversations.conversation(item.conversation_id)
+
+    async def _dead(self, item: WorkItem, reason: str) -> None:
+        """The room cannot be reached: say so where the line's people look, if that works."""
+        if item.conversation_id is None:
+            return
+        conversation = await self.core.journal.conversations.conversation(item.conversation_id)
+        lane = f"line:{conversation.line_id}"
+        if item.lane == lane:
+            return  # the line room itself is unreachable: the health check reports it
+        text = (f"⚠️ Conversation {conversation.id}'s room could not be reached: {reason}. "
+                f"Its messages are in !transcript {conversation.id}.")
+        unit = UnitOfWork(work=[NewWork("team.alert", {"text": text}, conversation_id=conversation.id, lane=lane)])
+        await self.core.commit(unit)

@@ -1,0 +1,45 @@
+"""Durable timers: work items due later, so a restart forgets none.
+
+A timer is replaced, not stacked (one pending per kind and conversation),
+and checks its conditions again when it fires: a customer who wrote since,
+or a pin, simply moves it.
+"""
+from __future__ import annotations
+
+from bridge.actions import OperatorActions
+from bridge.core import Core, timer
+from bridge.model import Conversation
+from bridge.outbox import WorkKind
+from bridge.store import UnitOfWork, WorkItem
+
+
+class Timers:
+    def __init__(self, core: Core, actions: OperatorActions) -> None:
+        self.core = core
+        self.actions = actions
+
+    def kinds(self) -> dict[str, WorkKind]:
+        return {"timer.autoclose": WorkKind(self.autoclose, max_attempts=20)}
+
+    async def autoclose(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation_id = items[0].conversation_id
+        if conversation_id is None:
+            return UnitOfWork()
+        await self.core.decide(conversation_id, self._autoclose)
+        return UnitOfWork()
+
+    def _autoclose(self, c: Conversation) -> UnitOfWork:
+        if not c.is_open:
+            return UnitOfWork()
+        line = self.core.directory.line_or_removed(c.line_id)
+        minutes = line.settings.autoclose_minutes
+        now = self.core.clock.now()
+        if not minutes:
+            return UnitOfWork()
+        if c.pinned_until is not None and c.pinned_until > now:
+            return UnitOfWork(work=[timer("timer.autoclose", c.pinned_until, c.id)])
+        return self.actions.closing(
+            c, line, "closed after the customer's silence",
+            f"Closed automatically after {minutes} minutes without news from the customer.",
+            line.settings.autoclose_text)
+

@@ -1,0 +1,106 @@
+"""Rows to domain values and back: the JSON documents beside the indexed columns.
+
+Kept free of SQLite so a PostgreSQL store can reuse it as is.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Mapping
+
+from bridge.line_settings import LineSettings
+from bridge.model import (
+    Attachment,
+    ChannelBinding,
+    Conversation,
+    ConversationStatus,
+    Delivery,
+    Line,
+    Message,
+    MessageKind,
+    Participant,
+)
+from bridge.store import NewMessage, WorkItem
+
+# Conversation fields kept in indexed columns; the rest go to the JSON document.
+CONVERSATION_COLUMNS = ("id", "line_id", "binding_id", "customer_ref", "status", "owner",
+                        "created_at", "closed_at", "version")
+
+
+def conversation_doc(c: Conversation) -> str:
+    doc = {f.name: getattr(c, f.name) for f in dataclasses.fields(c) if f.name not in CONVERSATION_COLUMNS}
+    doc["participants"] = [dataclasses.asdict(p) for p in c.participants]
+    doc["offered_to"], doc["passed"] = list(c.offered_to), list(c.passed)
+    return json.dumps(doc)
+
+
+def conversation_from(row: Mapping[str, Any]) -> Conversation:
+    doc = json.loads(row["doc"])
+    doc["participants"] = tuple(Participant(**p) for p in doc.get("participants", ()))
+    doc["offered_to"] = tuple(doc.get("offered_to", ()))
+    doc["passed"] = tuple(doc.get("passed", ()))
+    known = {f.name for f in dataclasses.fields(Conversation)}
+    extras = {k: v for k, v in doc.items() if k in known}
+    extras.setdefault("customer_name", "Customer")
+    return Conversation(
+        id=str(row["id"]), line_id=row["line_id"], binding_id=row["binding_id"],
+        customer_ref=row["customer_ref"], status=ConversationStatus(row["status"]),
+        owner=row["owner"], created_at=row["created_at"], closed_at=row["closed_at"],
+        version=row["version"], **extras)
+
+
+def message_doc(m: NewMessage) -> str:
+    doc: dict[str, Any] = {}
+    if m.attachments:
+        doc["attachments"] = [dataclasses.asdict(a) for a in m.attachments]
+    if m.edit_of is not None:
+        doc["edit_of"] = m.edit_of
+    if m.meta:
+        doc["meta"] = dict(m.meta)
+    return json.dumps(doc)
+
+
+def message_from(row: Mapping[str, Any]) -> Message:
+    doc = json.loads(row["doc"] or "{}")
+    return Message(
+        seq=row["seq"], conversation_id=str(row["conversation_id"]), kind=MessageKind(row["kind"]),
+        author=row["author"], text=row["text"], ts=row["ts"],
+        attachments=tuple(Attachment(**a) for a in doc.get("attachments", ())),
+        edit_of=doc.get("edit_of"), external_id=row["external_id"],
+        delivery=Delivery(row["delivery"]), error=row["error"], meta=doc.get("meta", {}))
+
+
+def work_from(row: Mapping[str, Any], *, recovered: bool = False) -> WorkItem:
+    cid = row["conversation_id"]
+    return WorkItem(id=row["id"], kind=row["kind"], lane=row["lane"],
+                    conversation_id=None if cid is None else str(cid), payload=json.loads(row["payload"]),
+                    not_before=row["not_before"], attempts=row["attempts"], recovered=recovered)
+
+
+def line_doc(line: Line) -> str:
+    doc = dataclasses.asdict(line)
+    doc["settings"] = line.settings.as_dict()
+    return json.dumps(doc)
+
+
+def line_from(doc_text: str) -> Line:
+    doc = json.loads(doc_text)
+    settings = doc.pop("settings", {})
+    for legacy in ("welcome_text", "closing_text"):  # schema 1 kept them on the line itself
+        if legacy in doc:
+            settings[legacy] = doc.pop(legacy)
+    for people in ("operators", "supervisors", "admins"):
+        doc[people] = tuple(doc.get(people, ()))
+    known = {f.name for f in dataclasses.fields(Line)}
+    return Line(settings=LineSettings.from_dict(settings), **{k: v for k, v in doc.items() if k in known})
+
+
+def binding_doc(binding: ChannelBinding) -> str:
+    return json.dumps({"line_id": binding.line_id, "kind": binding.kind, "key": binding.key,
+                       "label": binding.label, "settings": dict(binding.settings), "enabled": binding.enabled})
+
+
+def binding_from(doc_text: str, secrets: dict[str, str]) -> ChannelBinding:
+    doc = json.loads(doc_text)
+    return ChannelBinding(line_id=doc["line_id"], kind=doc["kind"], key=doc["key"], label=doc.get("label", ""),
+                          settings=doc.get("settings", {}), secrets=secrets, enabled=doc.get("enabled", True))

@@ -1,0 +1,79 @@
+"""Lines, channel bindings (secrets sealed), per-customer channel state, the audit log."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Awaitable, Callable
+
+from bridge.model import ChannelBinding, Line
+from journal_store.rows import binding_doc, binding_from, line_doc, line_from
+
+Run = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
+
+
+class Sealer:
+    """Turns a binding's secrets into the text stored, and back (the default seals nothing)."""
+
+    def seal(self, secrets: dict[str, str]) -> str:
+        return json.dumps(secrets) if secrets else ""
+
+    def unseal(self, sealed: str) -> dict[str, str]:
+        return json.loads(sealed) if sealed else {}
+
+
+class SqliteConfig:
+    def __init__(self, write: Run, read: Run, sealer: Sealer) -> None:
+        self._write, self._read, self._sealer = write, read, sealer
+
+    async def lines(self) -> list[Line]:
+        rows = await self._read(lambda c: c.execute("SELECT doc FROM lines ORDER BY id").fetchall())
+        return [line_from(r["doc"]) for r in rows]
+
+    async def save_line(self, line: Line) -> None:
+        doc = line_doc(line)
+        await self._write(lambda c: c.execute(
+            "INSERT INTO lines (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+            (line.id, doc)))
+
+    async def bindings(self) -> list[ChannelBinding]:
+        rows = await self._read(lambda c: c.execute("SELECT doc, secrets FROM bindings ORDER BY id").fetchall())
+        return [binding_from(r["doc"], self._sealer.unseal(r["secrets"])) for r in rows]
+
+    async def save_binding(self, binding: ChannelBinding) -> None:
+        doc, sealed = binding_doc(binding), self._sealer.seal(dict(binding.secrets))
+        await self._write(lambda c: c.execute(
+            "INSERT INTO bindings (id, line_id, doc, secrets) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+            " SET line_id = excluded.line_id, doc = excluded.doc, secrets = excluded.secrets",
+            (binding.id, binding.line_id, doc, sealed)))
+
+    async def delete_binding(self, binding_id: str) -> None:
+        await self._write(lambda c: c.execute("DELETE FROM bindings WHERE id = ?", (binding_id,)))
+
+    async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
+        await self._write(lambda c: c.execute(
+            "INSERT INTO audit (ts, actor, line_id, action, detail) VALUES (?, ?, ?, ?, ?)",
+            (ts, actor, line_id, action, detail)))
+
+    async def audit_entries(self, line_id: str | None, limit: int) -> list[dict[str, Any]]:
+        where, args = ("WHERE line_id = ?", (line_id,)) if line_id else ("", ())
+        rows = await self._read(lambda c: c.execute(
+            f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall())
+        return [dict(r) for r in reversed(rows)]
+
+
+class SqliteState:
+    def __init__(self, write: Run, read: Run) -> None:
+        self._write, self._read = write, read
+
+    async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]:
+        row = await self._read(lambda c: c.execute(
+            "SELECT doc FROM customer_state WHERE binding_id = ? AND customer_ref = ?",
+            (binding_id, customer_ref)).fetchone())
+        return json.loads(row["doc"]) if row else {}
+
+    async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None:
+        doc = json.dumps(data)
+        await self._write(lambda c: c.execute(
+            "INSERT INTO customer_state (binding_id, customer_ref, doc) VALUES (?, ?, ?)"
+            " ON CONFLICT (binding_id, customer_ref) DO UPDATE SET doc = excluded.doc",
+            (binding_id, customer_ref, doc)))

@@ -1,0 +1,129 @@
+"""The embedded journal: one SQLite file in WAL mode, a writer thread and a reader thread."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from functools import partial
+from urllib.parse import quote
+from typing import Sequence
+
+from bridge.model import Conversation, Message, MessageKind
+from bridge.store import Committed, RoomEntry, UnitOfWork
+from journal_store import sqlite_reads as q
+from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
+from journal_store.sqlite_outbox import SqliteOutbox
+from journal_store.sqlite_schema import create_schema
+from journal_store.sqlite_units import apply_unit
+from journal_store.sqlite_worker import SqliteWorker
+
+
+class SqliteConversations:
+    def __init__(self, writer: SqliteWorker, reader: SqliteWorker) -> None:
+        self._write, self._read = writer.run, reader.run
+
+    async def commit(self, unit: UnitOfWork) -> Committed:
+        committed: Committed = await self._write(partial(apply_unit, unit))
+        return committed
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        found: Conversation = await self._read(partial(q.conversation, conversation_id))
+        return found
+
+    async def inbound_state(self, dedupe_key: str, open_key: str) -> tuple[Message | None, Conversation | None]:
+        state: tuple[Message | None, Conversation | None] = await self._read(
+            partial(q.inbound_state, dedupe_key, open_key))
+        return state
+
+    async def message(self, seq: int) -> Message:
+        found: Message = await self._read(partial(q.message, seq))
+        return found
+
+    async def message_by_external(self, conversation_id: str, external_id: str) -> Message | None:
+        found: Message | None = await self._read(partial(q.message_by_external, conversation_id, external_id))
+        return found
+
+    async def messages(self, conversation_id: str, *, after_seq: int = 0, before_seq: int | None = None,
+                       limit: int = 100, kinds: frozenset[MessageKind] | None = None) -> list[Message]:
+        found: list[Message] = await self._read(partial(
+            q.messages, q.IN_CONVERSATION, (q._id(conversation_id),), after_seq, before_seq, limit, kinds))
+        return found
+
+    async def customer_messages(self, binding_id: str, customer_ref: str, *, after_seq: int = 0,
+                                before_seq: int | None = None, limit: int = 100,
+                                kinds: frozenset[MessageKind] | None = None) -> list[Message]:
+        found: list[Message] = await self._read(partial(
+            q.messages, q.OF_CUSTOMER, (binding_id, customer_ref), after_seq, before_seq, limit, kinds))
+        return found
+
+    async def conversations(self, *, line_ids: Sequence[str] | None = None, open_only: bool = True,
+                            since: float | None = None, customer: tuple[str, str] | None = None,
+                            limit: int = 200) -> list[Conversation]:
+        found: list[Conversation] = await self._read(partial(
+            q.conversations, line_ids, open_only, since, customer, limit))
+        return found
+
+    async def room(self, key: str) -> RoomEntry | None:
+        found: RoomEntry | None = await self._read(partial(q.room, key))
+        return found
+
+    async def rooms(self) -> list[RoomEntry]:
+        found: list[RoomEntry] = await self._read(q.rooms)
+        return found
+
+
+class SqliteJournal:
+    """Implements ``bridge.store.Journal``."""
+
+    def __init__(self, path: str, *, synchronous: str = "FULL", sealer: Sealer | None = None) -> None:
+        self.path = path
+        self._synchronous = synchronous
+        self._writer = SqliteWorker(path, connect=self._connect_writer, write=True, name="openlines-journal-w")
+        self._reader = SqliteWorker(path, connect=_connect_reader, write=False, name="openlines-journal-r")
+        self.conversations = SqliteConversations(self._writer, self._reader)
+        self.outbox = SqliteOutbox(self._writer.run, self._reader.run)
+        self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
+        self.state = SqliteState(self._writer.run, self._reader.run)
+
+    def open(self) -> "SqliteJournal":
+        """Blocking: create or migrate the file, then start both threads."""
+        self._writer.start()
+        try:
+            self._reader.start()
+        except BaseException:
+            self._writer.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+    async def writable(self) -> bool:
+        if not self._writer.alive:
+            return False
+        try:
+            await self._writer.run(lambda c: c.execute(
+                "INSERT INTO meta (key, value) VALUES ('health', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(time.time()),)))
+        except Exception:
+            return False
+        return True
+
+    def _connect_writer(self, path: str) -> sqlite3.Connection:
+        new = not os.path.exists(path)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        if new:
+            os.chmod(path, 0o600)  # customer data: the owner only, whatever the umask
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        create_schema(conn)
+        return conn
+
+
+def _connect_reader(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn

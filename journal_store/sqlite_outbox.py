@@ -1,0 +1,72 @@
+"""The outbox's leases over the ``work`` table.
+
+With PostgreSQL, ``lease_due`` becomes one ``UPDATE … WHERE id IN (SELECT …
+FOR UPDATE SKIP LOCKED) RETURNING *``; here one writer makes it atomic.
+"""
+from __future__ import annotations
+
+import sqlite3
+from functools import partial
+from typing import Any, Awaitable, Callable, Sequence
+
+from bridge.store import WorkItem
+from journal_store.rows import work_from
+
+Run = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
+DUE = "state = 'pending' AND not_before <= ? AND (lease_until IS NULL OR lease_until < ?)"
+
+
+def _lease_due(owner: str, now: float, until: float, limit: int, conn: sqlite3.Connection) -> list[WorkItem]:
+    rows = conn.execute(f"SELECT * FROM work WHERE {DUE} ORDER BY id LIMIT ?", (now, now, limit)).fetchall()
+    conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                     [(owner, until, r["id"]) for r in rows])
+    return [work_from(r, recovered=bool(r["held"])) for r in rows]
+
+
+class SqliteOutbox:
+    def __init__(self, write: Run, read: Run) -> None:
+        self._write, self._read = write, read
+
+    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
+        # A cheap read first: most sweeps find nothing and must not cost a commit.
+        found = await self._read(lambda c: c.execute(f"SELECT 1 FROM work WHERE {DUE} LIMIT 1",
+                                                     (now, now)).fetchone())
+        if found is None:
+            return []
+        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit))
+        return items
+
+    async def started(self, ids: Sequence[int]) -> None:
+        await self._write(lambda c: c.executemany("UPDATE work SET held = 1 WHERE id = ?", [(i,) for i in ids]))
+
+    async def renew(self, owner: str, ids: Sequence[int], until: float) -> None:
+        await self._write(lambda c: c.executemany(
+            "UPDATE work SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'",
+            [(until, i, owner) for i in ids]))
+
+    async def reschedule(self, item_id: int, not_before: float, attempts: int, error: str) -> None:
+        # The holder keeps its lease over the wait: the lane stays blocked in order.
+        await self._write(lambda c: c.execute(
+            "UPDATE work SET not_before = ?, attempts = ?, error = ?,"
+            " lease_until = MAX(COALESCE(lease_until, 0), ?) WHERE id = ?",
+            (not_before, attempts, error, not_before + 300.0, item_id)))
+
+    async def bury(self, item_id: int, attempts: int, error: str) -> None:
+        await self._write(lambda c: c.execute(
+            "UPDATE work SET state = 'dead', attempts = ?, error = ?, lease_owner = NULL, lease_until = NULL"
+            " WHERE id = ?", (attempts, error, item_id)))
+
+    async def release(self, owner: str) -> None:
+        await self._write(lambda c: c.execute(
+            "UPDATE work SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'",
+            (owner,)))
+
+    async def next_due(self) -> float | None:
+        row = await self._read(lambda c: c.execute(
+            "SELECT MIN(CASE WHEN lease_until IS NULL THEN not_before ELSE MAX(not_before, lease_until) END)"
+            " FROM work WHERE state = 'pending'").fetchone())
+        return None if row is None or row[0] is None else float(row[0])
+
+    async def dead_count(self) -> int:
+        row = await self._read(lambda c: c.execute("SELECT COUNT(*) FROM work WHERE state = 'dead'").fetchone())
+        return int(row[0])

@@ -1,0 +1,101 @@
+"""Reads of conversations, messages and rooms: plain queries, each on an index."""
+from __future__ import annotations
+
+import sqlite3
+from typing import Sequence
+
+from bridge.errors import NotFound
+from bridge.model import Conversation, Message, MessageKind
+from bridge.store import RoomEntry
+from journal_store.rows import conversation_from, message_from
+
+MAX_SEQ = 2**63 - 1  # SQLite's INTEGER range: seqs may come from a customer's client
+
+
+def conversation(conversation_id: str, conn: sqlite3.Connection) -> Conversation:
+    row = conn.execute("SELECT * FROM conversations WHERE id = ?", (_id(conversation_id),)).fetchone()
+    if row is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return conversation_from(row)
+
+
+def inbound_state(dedupe_key: str, open_key: str,
+                  conn: sqlite3.Connection) -> tuple[Message | None, Conversation | None]:
+    message = conn.execute("SELECT * FROM messages WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
+    open_row = conn.execute("SELECT * FROM conversations WHERE open_key = ?", (open_key,)).fetchone()
+    return (message_from(message) if message else None), (conversation_from(open_row) if open_row else None)
+
+
+def message(seq: int, conn: sqlite3.Connection) -> Message:
+    row = conn.execute("SELECT * FROM messages WHERE seq = ?", (_seq(seq),)).fetchone()
+    if row is None:
+        raise NotFound(f"no message {seq}")
+    return message_from(row)
+
+
+def message_by_external(conversation_id: str, external_id: str, conn: sqlite3.Connection) -> Message | None:
+    row = conn.execute("SELECT * FROM messages WHERE conversation_id = ? AND external_id = ? ORDER BY seq LIMIT 1",
+                       (_id(conversation_id), external_id)).fetchone()
+    return message_from(row) if row else None
+
+
+def messages(where: str, params: tuple[object, ...], after_seq: int, before_seq: int | None, limit: int,
+             kinds: frozenset[MessageKind] | None, conn: sqlite3.Connection) -> list[Message]:
+    """The newest ``limit`` rows of a range, oldest first; ``where`` is this module's own SQL."""
+    query = f"SELECT m.* FROM messages m {where} AND m.seq > ? AND m.seq < ?"
+    args: list[object] = [*params, _seq(after_seq), _seq(before_seq if before_seq is not None else MAX_SEQ)]
+    if kinds is not None:
+        query += f" AND m.kind IN ({', '.join('?' * len(kinds))})"
+        args += sorted(k.value for k in kinds)
+    rows = conn.execute(query + " ORDER BY m.seq DESC LIMIT ?", (*args, max(0, limit))).fetchall()
+    return [message_from(r) for r in reversed(rows)]
+
+
+IN_CONVERSATION = "WHERE m.conversation_id = ?"
+OF_CUSTOMER = ("JOIN conversations c ON m.conversation_id = c.id"
+               " WHERE c.binding_id = ? AND c.customer_ref = ?")
+
+
+def conversations(line_ids: Sequence[str] | None, open_only: bool, since: float | None,
+                  customer: tuple[str, str] | None, limit: int, conn: sqlite3.Connection) -> list[Conversation]:
+    clauses, args = ["1 = 1"], []
+    if open_only:
+        clauses.append("open_key IS NOT NULL")
+    if line_ids is not None:
+        clauses.append(f"line_id IN ({', '.join('?' * len(line_ids))})")
+        args += list(line_ids)
+    if since is not None:
+        clauses.append("created_at >= ?")
+        args.append(since)
+    if customer is not None:
+        clauses.append("binding_id = ? AND customer_ref = ?")
+        args += list(customer)
+    rows = conn.execute(f"SELECT * FROM conversations WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                        (*args, limit)).fetchall()
+    return [conversation_from(r) for r in rows]
+
+
+def room(key: str, conn: sqlite3.Connection) -> RoomEntry | None:
+    row = conn.execute("SELECT * FROM rooms WHERE key = ?", (key,)).fetchone()
+    return _room(row) if row else None
+
+
+def rooms(conn: sqlite3.Connection) -> list[RoomEntry]:
+    return [_room(r) for r in conn.execute("SELECT * FROM rooms ORDER BY key")]
+
+
+def _room(row: sqlite3.Row) -> RoomEntry:
+    cid = row["conversation_id"]
+    return RoomEntry(key=row["key"], conversation_id=None if cid is None else str(cid),
+                     line_id=row["line_id"], name=row["name"])
+
+
+def _id(conversation_id: str) -> int:
+    try:
+        return int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no conversation {conversation_id}") from None
+
+
+def _seq(seq: int) -> int:
+    return max(-1, min(int(seq), MAX_SEQ))

@@ -1,0 +1,108 @@
+"""A unit of work applied to SQLite rows, in one savepoint of the writer's transaction."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from bridge.errors import Conflict, NotFound
+from bridge.model import Conversation, Message
+from bridge.store import Committed, NewMessage, NewWork, UnitOfWork, WorkItem
+from journal_store.rows import conversation_doc, conversation_from, message_doc, message_from, work_from
+
+
+def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
+    conversation = unit.conversation
+    if conversation is not None:
+        conversation = _insert(conn, conversation) if not conversation.id else _update(conn, conversation)
+    cid = conversation.id if conversation is not None else None
+    messages = [message_from(_insert_message(conn, m, m.conversation_id or cid)) for m in unit.messages]
+    for update in unit.updates:
+        conn.execute("UPDATE messages SET delivery = ?, external_id = COALESCE(?, external_id), error = ?"
+                     " WHERE seq = ?", (update.delivery.value, update.external_id, update.error, update.seq))
+    for kind, conversation_id in unit.cancel:
+        conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (f"{kind}:{conversation_id}",))
+    work = [_insert_work(conn, w, _work_conversation(w, messages, cid), messages, unit.lease) for w in unit.work]
+    if unit.finished:
+        conn.executemany("DELETE FROM work WHERE id = ?", [(i,) for i in unit.finished])
+    for room in unit.rooms:
+        conn.execute("INSERT INTO rooms (key, conversation_id, line_id, name) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET conversation_id = excluded.conversation_id,"
+                     " line_id = excluded.line_id, name = excluded.name",
+                     (room.key, _int(room.conversation_id), room.line_id, room.name))
+    return Committed(conversation, messages, work)
+
+
+def _work_conversation(w: NewWork, messages: list[Message], cid: str | None) -> str | None:
+    if w.conversation_id is not None:
+        return w.conversation_id
+    if w.message is not None:  # the conversation of the message it is about
+        return messages[w.message].conversation_id
+    return cid
+
+
+def _insert(conn: sqlite3.Connection, c: Conversation) -> Conversation:
+    try:
+        row = conn.execute(
+            "INSERT INTO conversations (line_id, binding_id, customer_ref, status, owner, created_at, closed_at,"
+            " open_key, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING *",
+            (c.line_id, c.binding_id, c.customer_ref, c.status.value, c.owner, c.created_at, c.closed_at,
+             c.open_key if c.is_open else None, conversation_doc(c))).fetchone()
+    except sqlite3.IntegrityError:
+        raise Conflict("open") from None
+    return conversation_from(row)
+
+
+def _update(conn: sqlite3.Connection, c: Conversation) -> Conversation:
+    try:
+        row = conn.execute(
+            "UPDATE conversations SET line_id = ?, status = ?, owner = ?, closed_at = ?, open_key = ?,"
+            " version = version + 1, doc = ? WHERE id = ? AND version = ? RETURNING *",
+            (c.line_id, c.status.value, c.owner, c.closed_at, c.open_key if c.is_open else None,
+             conversation_doc(c), _int(c.id), c.version)).fetchone()
+    except sqlite3.IntegrityError:
+        raise Conflict("open") from None
+    if row is None:
+        if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (_int(c.id),)).fetchone() is None:
+            raise NotFound(f"no conversation {c.id}")
+        raise Conflict("version")
+    return conversation_from(row)
+
+
+def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) -> sqlite3.Row:
+    if cid is None:
+        raise ValueError("a message needs a conversation")
+    try:
+        return conn.execute(
+            "INSERT INTO messages (conversation_id, kind, author, text, ts, dedupe_key, external_id, delivery,"
+            " error, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING *",
+            (_int(cid), m.kind.value, m.author, m.text, m.ts, m.dedupe_key, m.external_id, m.delivery.value,
+             message_doc(m))).fetchone()
+    except sqlite3.IntegrityError:
+        raise Conflict("dedupe") from None
+
+
+def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages: list[Message],
+                 lease: tuple[str, float, float] | None) -> WorkItem:
+    payload = dict(w.payload)
+    if w.message is not None:
+        payload["seq"] = messages[w.message].seq
+    lane = w.lane or f"{w.kind.split('.')[0]}:{cid}"
+    unique = f"{w.kind}:{cid}" if w.replace else None
+    if unique is not None:
+        conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (unique,))
+    owner, until = (lease[0], lease[2]) if lease is not None and w.not_before <= lease[1] else (None, None)
+    created = lease[1] if lease is not None else w.not_before
+    row = conn.execute(
+        "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until,"
+        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, unique, created)).fetchone()
+    return work_from(row)
+
+
+def _int(conversation_id: str | None) -> int | None:
+    if conversation_id is None:
+        return None
+    try:
+        return int(conversation_id)
+    except ValueError:
+        raise NotFound(f"no conversation {conversation_id}") from None

@@ -1,0 +1,134 @@
+"""What the command plugins call: the core's operations, from Errbot's threads.
+
+It owns the waiting: every call has a time limit and is cancelled when it
+runs out; an operator's send that timed out keeps its idempotency key, so
+typing the same command again cannot reach the customer twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+import uuid
+from typing import Any, Coroutine, TypeVar
+
+from bridge.errors import OpenLinesError, Refused
+from bridge.model import Conversation, Message
+from bridge.relay import TeamText, classify_team_text
+from plugins.team_adapters import TeamAdapter
+from plugins.team_chat import ErrbotTeamChat
+from runtime.core import OpenLinesCore
+from runtime.host import Host
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+COMMAND_TIMEOUT = 15.0
+RETRY_WINDOW = 600.0  # a send retried this long after its timeout is the same send
+
+
+class NotAnswering(OpenLinesError):
+    pass
+
+
+class OpenLinesApi:
+    def __init__(self, host: Host, core: OpenLinesCore, team: ErrbotTeamChat, adapter: TeamAdapter) -> None:
+        self.host, self.core, self.team, self.adapter = host, core, team, adapter
+        self._keys: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._turns: dict[str, asyncio.Lock] = {}  # per conversation, on the loop
+        self.closed = False
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = COMMAND_TIMEOUT) -> T:
+        if self.closed:
+            coro.close()
+            raise NotAnswering("Open Lines is not running")
+        future = self.host.submit(coro)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise NotAnswering(f"Open Lines did not answer within {timeout:g} s; try again") from None
+
+    async def _in_turn(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
+        """One operator action at a time per conversation, in the order they were made:
+        a reply typed before ``!close`` is stored before the close."""
+        turn = self._turns.setdefault(conversation_id, asyncio.Lock())
+        try:
+            async with turn:
+                return await coro
+        finally:
+            if not turn.locked():
+                self._turns.pop(conversation_id, None)
+
+    def act(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
+        return self.call(self._in_turn(conversation_id, coro))
+
+    # -- rooms -----------------------------------------------------------------------------
+    def conversation_of_room(self, room: Any) -> str | None:
+        return self.core.team_work.conversation_of_room(self.adapter.room_key(room))
+
+    def room_message(self, msg: Any, prefixes: tuple[str, ...]) -> concurrent.futures.Future[Any] | None:
+        """A plain message in a conversation's room: to the customer, or a whisper. Never waits."""
+        if self.closed or self.adapter.is_from_bot(msg):
+            return None
+        conversation_id = self.conversation_of_room(msg.frm.room)
+        if conversation_id is None:  # not a conversation's room: nothing leaves it
+            return None
+        person = self.adapter.person_id(msg.frm)
+        return self.host.submit(self._in_turn(conversation_id, self._room_message(
+            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes)))
+
+    async def _room_message(self, conversation_id: str, person: str, name: str, text: str,
+                            prefixes: tuple[str, ...]) -> Message | None:
+        actions = self.core.actions
+        conversation = await self.core.journal.conversations.conversation(conversation_id)  # type: ignore[union-attr]
+        kind = classify_team_text(text, prefixes, conversation.whisper_mode)
+        if kind is TeamText.WHISPER:
+            return await actions.whisper(conversation_id, person, text)
+        if kind is TeamText.REPLY:
+            return await actions.reply(conversation_id, person, text.strip(), name=name)
+        return None
+
+    # -- operators' commands -------------------------------------------------------------------
+    def answer(self, conversation_id: str, person: str) -> Conversation:
+        return self.act(conversation_id, self.core.actions.answer(conversation_id, person))
+
+    def reply(self, conversation_id: str, person: str, text: str, name: str = "") -> Message:
+        slot = (person, conversation_id, text)
+        key = self._key_for(slot)
+        try:
+            message = self.act(conversation_id, self.core.actions.reply(conversation_id, person, text, name=name,
+                                                                        key=key))
+        except NotAnswering:
+            with self._lock:  # the send may have happened: the same command again must not repeat it
+                self._keys[slot] = (key, time.monotonic() + RETRY_WINDOW)
+            raise
+        with self._lock:
+            self._keys.pop(slot, None)
+        return message
+
+    def _key_for(self, slot: tuple[str, str, str]) -> str:
+        now = time.monotonic()
+        with self._lock:
+            self._keys = {k: v for k, v in self._keys.items() if v[1] > now}
+            kept = self._keys.get(slot)
+        return kept[0] if kept else uuid.uuid4().hex
+
+    def close_conversation(self, conversation_id: str, person: str, silent: bool = False) -> Conversation:
+        return self.act(conversation_id, self.core.actions.close(conversation_id, person, silent=silent))
+
+    def whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
+        return self.act(conversation_id, self.core.actions.set_whisper_mode(conversation_id, person, on))
+
+    def invite_to_room(self, conversation_id: str, person: str) -> str:
+        """Bring ``person`` into the conversation's room; returns how to write there."""
+        key = self.core.team_work.room_of(conversation_id)
+        if key is None:
+            raise Refused(f"conversation {conversation_id}'s room is not open yet; try again in a moment")
+        self.call(self.team.invite(key, person))
+        return self.adapter.how_to_write_in(key)
+
+    def shutdown(self) -> None:
+        self.closed = True

@@ -1,0 +1,151 @@
+"""What differs between Errbot backends: identities, room keys, joining, markup.
+
+One small adapter per team backend; everything else on the team side is
+shared. Identities are the backend's own, compared exactly (``@bob`` on the
+console, ``bob@example.com`` on XMPP); a room is known by the backend's own
+key for it, never by parsing its name.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+log = logging.getLogger(__name__)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+
+
+def escape_markdown(text: str) -> str:
+    """Customer text as Markdown that renders as itself, in linear time (no markup, no HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
+
+
+class TeamAdapter:
+    """The generic Errbot backend: rooms by name, people by ``aclattr``, Markdown."""
+
+    mode = ""
+    console = False  # one person at a terminal: rooms are entered, posts are tagged
+
+    def __init__(self, bot: Any, room_format: str) -> None:
+        self.bot = bot
+        self.room_format = room_format
+        self._rooms: dict[str, Any] = {}  # room key -> joined room object
+
+    # -- identities ---------------------------------------------------------------------
+    def person_id(self, identifier: Any) -> str:
+        """The employee behind a message's sender, as this backend spells people."""
+        person = getattr(identifier, "person", identifier)
+        return str(getattr(person, "aclattr", person))
+
+    def parse_person(self, text: str) -> str:
+        """An identity typed in a command (``!invite @bob``), as ``person_id`` would give it."""
+        return self.person_id(self.bot.build_identifier(text.strip()))
+
+    def display_name(self, identifier: Any) -> str:
+        for attr in ("fullname", "nick"):
+            value = getattr(identifier, attr, None)
+            if value:
+                return str(value)
+        return self.person_id(identifier)
+
+    def is_from_bot(self, msg: Any) -> bool:
+        me = self.person_id(self.bot.bot_identifier)
+        nick = getattr(msg.frm, "nick", None)
+        return self.person_id(msg.frm) == me or (nick is not None and nick == self.bot.bot_config.CHATROOM_FN)
+
+    # -- rooms ----------------------------------------------------------------------------
+    def room_identifier(self, name: str) -> str:
+        return self.room_format.format(name=name)
+
+    def room_key(self, room: Any) -> str:
+        return str(room)
+
+    def open_room(self, name: str, topic: str) -> str:
+        room = self.bot.query_room(self.room_identifier(name))
+        if not room.exists:
+            room.create()
+        if not room.joined:
+            room.join(username=getattr(self.bot.bot_config, "CHATROOM_FN", None))
+        self._set_topic(room, topic)
+        key = self.room_key(room)
+        self._rooms[key] = room
+        return key
+
+    def _set_topic(self, room: Any, topic: str) -> None:
+        try:
+            room.topic = topic
+        except Exception as exc:  # not every backend sets topics
+            log.info("room topic not set: %s", type(exc).__name__)
+
+    def room(self, key: str) -> Any:
+        room = self._rooms.get(key)
+        if room is None:
+            room = self._rooms[key] = self.bot.query_room(key)
+        return room
+
+    def invite(self, key: str, person: str) -> None:
+        room = self.room(key)
+        try:
+            room.invite(self.bot.build_identifier(person))
+        except Exception as exc:  # some backends cannot invite; the operator can join by name
+            log.info("could not invite into %s: %s", key, type(exc).__name__)
+
+    def how_to_write_in(self, key: str) -> str:
+        return key
+
+    # -- posting --------------------------------------------------------------------------
+    def escape(self, text: str) -> str:
+        return escape_markdown(text)
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send(self.room(key), text)
+
+
+class TestAdapter(TeamAdapter):
+    """Errbot's Test backend (pytest): people are plain names."""
+
+    mode = "test"
+
+    def person_id(self, identifier: Any) -> str:
+        return str(getattr(identifier, "person", identifier))
+
+
+class TextAdapter(TeamAdapter):
+    """Errbot's console: one terminal, rooms entered with !inroom; the room is in every post."""
+
+    mode = "text"
+    console = True
+
+    def person_id(self, identifier: Any) -> str:
+        person = getattr(identifier, "person", identifier)
+        return str(person) if hasattr(person, "person") else f"@{person}"
+
+    def open_room(self, name: str, topic: str) -> str:
+        # The console speaks in its most recently queried room: querying a
+        # new room must not move the operator out of the one they are in.
+        current = self.bot.rooms()[0] if self.bot.rooms() else None
+        key = super().open_room(name, topic)
+        if current is not None:
+            self.bot.query_room(str(current))
+        return key
+
+    def room(self, key: str) -> Any:
+        from errbot.backends.text import TextRoom  # only where the console runs
+
+        room = self._rooms.get(key)
+        if room is None:  # not query_room: that would move the operator into it
+            room = self._rooms[key] = TextRoom(key.removeprefix("#"), self.bot)
+        return room
+
+    def how_to_write_in(self, key: str) -> str:
+        return f"{key} (on the console: !inroom {key})"
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send(self.room(key), f"[{key}] {text}")
+
+
+ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter}
+
+
+def adapter_for(bot: Any, room_format: str) -> TeamAdapter:
+    return ADAPTERS.get(getattr(bot, "mode", ""), TeamAdapter)(bot, room_format)

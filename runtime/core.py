@@ -1,0 +1,129 @@
+"""The core wired up and running on the host's loop: stores, services, outbox, channels.
+
+It knows nothing of Errbot: the plugin hands it a TeamChat and calls in
+through the host; that keeps it testable and reusable.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from backends.base import RuntimeContext
+from bridge.actions import OperatorActions
+from bridge.core import Core
+from bridge.inbound import InboundService
+from bridge.ports import Clock, SystemClock, TeamChat
+from bridge.services import Services
+from bridge.store import Journal
+from bridge.team_work import TeamWork
+from crm_store.port import AsyncCrm, open_crm_or_stand_in
+from journal_store import open_journal
+from runtime.channels import ChannelManager
+from runtime.host import Host
+from runtime.secrets import FernetSealer, signing_secret
+from runtime.seed import seed_defaults
+from runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+DEAD_WINDOW = 15 * 60.0  # work given up this recently makes the health check fail
+
+
+class OpenLinesCore:
+    def __init__(self, settings: Settings, host: Host, team: TeamChat, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.host = host
+        self.team = team
+        self.clock = clock or SystemClock()
+        self.journal: Journal | None = None
+        self.crm: AsyncCrm | None = None
+
+    # -- from other threads ---------------------------------------------------------------
+    def start(self, timeout: float = 60) -> None:
+        try:
+            self.host.call(self._start(), timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.host.running:
+            try:
+                self.host.call(self._stop(), timeout)
+            except Exception as exc:
+                log.error("Open Lines did not stop cleanly: %s", type(exc).__name__)
+
+    # -- on the loop --------------------------------------------------------------------------
+    async def _start(self) -> None:
+        s = self.settings
+        sealer = await asyncio.to_thread(FernetSealer.from_settings, s.secret_key, s.path("sealing.key"))
+        journal = await asyncio.to_thread(open_journal, s.journal, sealer=sealer, synchronous=s.journal_sync)
+        self.journal = journal
+        self.crm = AsyncCrm(await asyncio.to_thread(open_crm_or_stand_in, s.crm))
+        if await seed_defaults(journal.config, s.operators):
+            log.info("first start: created the line Support with a website chat at /webchat/support/")
+        secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
+        self.channels = ChannelManager(context=RuntimeContext(
+            http=self.host.mounts, secret=secret, state=journal.state, public_url=s.public_url))
+        self.services = await Services.build(journal=journal, team=self.team, crm=self.crm, clock=self.clock,
+                                             channels=self.channels.get, admins=frozenset(s.admins), owner=s.node)
+        self.channels.sink = self.services.inbound
+        self.services.directory.listen(self.channels.changed)
+        for binding in self.services.directory.bindings.values():
+            await self.channels.start(binding)
+        await self.services.start()
+        self.host.health = self.health
+
+    def urls(self) -> list[str]:
+        """Where people reach what this process serves, for the first lines a user reads."""
+        base = self.settings.public_url.rstrip("/") or f"http://{_shown(self.settings.http_host)}:{self.host.http_port}"
+        return [f"website chat: {base}/webchat/{b.key}/" for b in self.services.directory.bindings.values()
+                if b.kind == "webchat" and b.id in self.channels.backends]
+
+    @property
+    def core(self) -> Core:
+        return self.services.core
+
+    @property
+    def inbound(self) -> InboundService:
+        return self.services.inbound
+
+    @property
+    def actions(self) -> OperatorActions:
+        return self.services.actions
+
+    @property
+    def team_work(self) -> TeamWork:
+        return self.services.team_work
+
+    async def _stop(self) -> None:
+        self.host.health = None
+        if hasattr(self, "channels"):
+            await self.channels.stop_all()
+        if hasattr(self, "services"):
+            await self.services.stop()
+        if self.journal is not None:
+            await asyncio.to_thread(self.journal.close)
+            self.journal = None
+        if self.crm is not None:
+            await asyncio.to_thread(self.crm.store.close)
+            self.crm = None
+
+    async def health(self, trusted: bool) -> tuple[bool, dict[str, Any]]:
+        assert self.journal is not None
+        writable = await self.journal.writable()
+        dead = await self.journal.outbox.dead_count()
+        dying = self.core.outbox.recently_dead(self.clock.now() - DEAD_WINDOW)
+        ok = writable and not dying
+        details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "dead_letters": dead,
+                                   "recent_dead_letters": dying, "channels": sorted(self.channels.backends)}
+        if trusted:
+            details["failed_channels"] = dict(self.channels.failed)
+        elif self.channels.failed:
+            details["failed_channels"] = len(self.channels.failed)
+        return ok, details
+
+
+
+def _shown(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host

@@ -1,0 +1,121 @@
+"""The process host: one asyncio loop in a thread and one HTTP server, shared by everything.
+
+The OpenLines plugin runs the core on it; a team-chat backend of our own
+(which Errbot starts before any plugin) can serve its pages from it; a
+headless channel worker could run it alone. Whoever needs it first starts
+it, with every route it will ever serve (aiohttp freezes its router).
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+
+from aiohttp import web
+
+from backends.base import AiohttpMounts
+from backends.registry import all_routes
+from runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Health = Callable[[bool], Awaitable[tuple[bool, dict[str, Any]]]]
+RouteMaker = Callable[["Host"], list[web.RouteDef]]
+
+_lock = threading.Lock()
+_shared: "Host | None" = None
+
+
+class Host:
+    def __init__(self, settings: Settings, extra_routes: list[RouteMaker] | None = None) -> None:
+        self.settings = settings
+        self.mounts = AiohttpMounts()
+        self.loop = asyncio.new_event_loop()
+        self.http_port: int | None = None
+        self.health: Health | None = None  # the core's, once it runs
+        self._extra = list(extra_routes or [])
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._run_loop, name="openlines-loop", daemon=True)
+
+    # -- the one host of this process ----------------------------------------------------
+    @classmethod
+    def shared(cls, settings: Settings, extra_routes: list[RouteMaker] | None = None) -> "Host":
+        """The process's host, started on first use (later route makers come too late: refused)."""
+        global _shared
+        with _lock:
+            if _shared is None or not _shared.running:
+                _shared = cls(settings, extra_routes)
+                _shared.start()
+            elif extra_routes:
+                raise RuntimeError("the HTTP server already runs: routes must be given by its first user")
+            return _shared
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self, timeout: float = 30) -> None:
+        self._thread.start()
+        try:
+            self.call(self._serve(), timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, timeout: float = 30) -> None:
+        global _shared
+        with _lock:
+            if _shared is self:
+                _shared = None
+        if not self._thread.is_alive():
+            return
+        try:
+            self.call(self._cleanup(), timeout)
+        except Exception as exc:
+            log.error("the HTTP server did not stop cleanly: %s", type(exc).__name__)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout)
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 10) -> T:
+        """Run a coroutine on the loop and wait for its result (from another thread)."""
+        return self.submit(coro).result(timeout)
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+        self.loop.close()
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    async def _serve(self) -> None:
+        app = web.Application(client_max_size=1024 ** 2)
+        app.add_routes(all_routes(self.mounts))
+        app.add_routes([web.get("/healthz", self._health)])
+        for make in self._extra:
+            app.add_routes(make(self))
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self.http_port = self._runner.addresses[0][1]
+        log.info("Open Lines listens on http://%s:%s", self.settings.http_host, self.http_port)
+
+    async def _cleanup(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _health(self, request: web.Request) -> web.Response:
+        if self.health is None:
+            return web.json_response({"status": "starting"}, status=503)
+        ok, details = await self.health(_trusted(request))
+        return web.json_response({"status": "ok" if ok else "failing", **details}, status=200 if ok else 503)
+
+
+def _trusted(request: web.Request) -> bool:
+    """Details (channel failure types) only for this machine: a proxy in front hides the rest."""
+    return request.remote in ("127.0.0.1", "::1") and "X-Forwarded-For" not in request.headers

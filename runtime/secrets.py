@@ -1,0 +1,62 @@
+"""The install's own secrets: a signing key, and the key that seals channel credentials."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from journal_store import Sealer
+
+log = logging.getLogger(__name__)
+
+
+def key_file(path: str, make: bytes) -> bytes:
+    """The file's bytes, writing ``make`` first if it does not exist (mode 0600, never replaced)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, "rb") as f:
+            return f.read().strip()
+    with os.fdopen(fd, "wb") as f:
+        f.write(make)
+    return make
+
+
+def signing_secret(path: str) -> bytes:
+    """Signs what channels hand out (visitor tokens); made once, kept in the data dir."""
+    return bytes.fromhex(key_file(path, secrets.token_hex(32).encode()).decode())
+
+
+class FernetSealer(Sealer):
+    """Channel secrets encrypted at rest (AES-128-CBC + HMAC, cryptography's Fernet)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    @classmethod
+    def from_settings(cls, secret_key: str, key_path: str) -> "FernetSealer":
+        if secret_key:  # any passphrase: stretched to Fernet's 32-byte key
+            digest = hashlib.sha256(secret_key.encode()).digest()
+            return cls(base64.urlsafe_b64encode(digest))
+        return cls(key_file(key_path, Fernet.generate_key()))
+
+    def seal(self, secrets_: dict[str, str]) -> str:
+        if not secrets_:
+            return ""
+        return self._fernet.encrypt(json.dumps(secrets_).encode()).decode()
+
+    def unseal(self, sealed: str) -> dict[str, str]:
+        if not sealed:
+            return {}
+        try:
+            data: dict[str, str] = json.loads(self._fernet.decrypt(sealed.encode()))
+        except InvalidToken:
+            # A changed OPENLINES_SECRET_KEY: the channel will say it lacks its credentials.
+            log.error("channel secrets cannot be read with this key (was OPENLINES_SECRET_KEY changed?)")
+            return {}
+        return data
