@@ -1,4 +1,5 @@
-"""CRM storage behind the core's Crm port: TinyDB file or memory stores, and their async adapter."""
+"""CRM storage behind the core's Crm port: TinyDB (a file per contact) or memory stores,
+and their async adapter."""
 from crm_store.base import Activity, Contact, CrmStore, Lead, lead_title
 from crm_store.factory import open_crm
 from crm_store.memory import MemoryCrm

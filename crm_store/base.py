@@ -15,6 +15,8 @@ class Contact:
     email: str | None
     identities: tuple[tuple[str, str], ...]  # (channel, identity) pairs
     created_at: float
+    # Last, with a default, so constructors written before tags existed still work.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,19 @@ class Activity:
     created_at: float
 
 
+def check_tag(tag: str) -> None:
+    if not isinstance(tag, str) or not tag.strip():
+        raise ValueError("a tag must be a non-empty string")
+
+
+def with_tag(tags: tuple[str, ...], tag: str, on: bool) -> tuple[str, ...]:
+    """``tags`` with ``tag`` added at the end (once) or removed."""
+    check_tag(tag)
+    if on:
+        return tags if tag in tags else (*tags, tag)
+    return tuple(t for t in tags if t != tag)
+
+
 def lead_title(source: str, profile: CustomerProfile) -> str:
     """"Website chat: Alice"; the identity stands in for a customer without a name."""
     return f"{source}: {profile.name or profile.identity}"
@@ -48,7 +63,8 @@ class CrmStore(ABC):
 
     Implementations raise ``ValueError`` from ``create_contact`` when the
     identity already has a contact, and ``bridge.errors.NotFound`` from
-    ``create_lead``/``add_activity`` when the contact does not exist.
+    ``create_lead``/``add_activity``/``update_contact``/``tag_contact`` when
+    the contact does not exist.
     Subclasses must call ``super().__init__()``.
     """
 
@@ -69,6 +85,19 @@ class CrmStore(ABC):
     ) -> Contact: ...
 
     @abstractmethod
+    def update_contact(
+        self, contact_id: str, *, name: str | None = None, email: str | None = None
+    ) -> Contact:
+        """Change the given fields; None leaves a field as it is. Returns the new contact."""
+
+    @abstractmethod
+    def tag_contact(self, contact_id: str, tag: str, on: bool = True) -> Contact:
+        """Add (``on``) or remove a tag; tags keep the order they were added, without repeats.
+
+        Raises ``ValueError`` for an empty tag.
+        """
+
+    @abstractmethod
     def create_lead(self, contact_id: str, title: str, source: str) -> Lead: ...
 
     @abstractmethod
@@ -79,7 +108,8 @@ class CrmStore(ABC):
     def add_activity(
         self, contact_id: str, kind: str, subject: str, body: str, external_key: str | None
     ) -> Activity:
-        """Store an activity; with a key already stored, return that one and store nothing."""
+        """Store an activity; with a key already stored for this contact, return that
+        one and store nothing. Keys are scoped to the contact."""
 
     @abstractmethod
     def activities_of(self, contact_id: str) -> list[Activity]:

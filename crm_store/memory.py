@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from dataclasses import replace
 
 from bridge.errors import NotFound
-from crm_store.base import Activity, Contact, CrmStore, Lead
+from crm_store.base import Activity, Contact, CrmStore, Lead, with_tag
 
 
 class MemoryCrm(CrmStore):
@@ -18,7 +19,7 @@ class MemoryCrm(CrmStore):
         self._by_identity: dict[tuple[str, str], str] = {}
         self._leads: dict[str, Lead] = {}
         self._activities: dict[str, Activity] = {}
-        self._by_key: dict[str, str] = {}
+        self._by_key: dict[tuple[str, str], str] = {}  # (contact id, key) -> activity id
 
     def find_contact(self, channel: str, identity: str) -> Contact | None:
         with self._lock:
@@ -43,6 +44,26 @@ class MemoryCrm(CrmStore):
             self._by_identity[(channel, identity)] = contact.id
             return contact
 
+    def update_contact(
+        self, contact_id: str, *, name: str | None = None, email: str | None = None
+    ) -> Contact:
+        with self._lock:
+            contact = self._require_contact(contact_id)
+            changed = replace(
+                contact,
+                name=contact.name if name is None else name,
+                email=contact.email if email is None else email,
+            )
+            self._contacts[contact_id] = changed
+            return changed
+
+    def tag_contact(self, contact_id: str, tag: str, on: bool = True) -> Contact:
+        with self._lock:
+            contact = self._require_contact(contact_id)
+            changed = replace(contact, tags=with_tag(contact.tags, tag, on))
+            self._contacts[contact_id] = changed
+            return changed
+
     def create_lead(self, contact_id: str, title: str, source: str) -> Lead:
         with self._lock:
             self._require_contact(contact_id)
@@ -62,15 +83,16 @@ class MemoryCrm(CrmStore):
     ) -> Activity:
         with self._lock:
             self._require_contact(contact_id)
-            if external_key is not None and external_key in self._by_key:
-                return self._activities[self._by_key[external_key]]
+            key = (contact_id, external_key) if external_key is not None else None
+            if key is not None and key in self._by_key:
+                return self._activities[self._by_key[key]]
             activity = Activity(
                 id=_new_id(), contact_id=contact_id, kind=kind, subject=subject,
                 body=body, external_key=external_key, created_at=time.time(),
             )
             self._activities[activity.id] = activity
-            if external_key is not None:
-                self._by_key[external_key] = activity.id
+            if key is not None:
+                self._by_key[key] = activity.id
             return activity
 
     def activities_of(self, contact_id: str) -> list[Activity]:
@@ -80,10 +102,12 @@ class MemoryCrm(CrmStore):
     def close(self) -> None:
         pass
 
-    def _require_contact(self, contact_id: str) -> None:
+    def _require_contact(self, contact_id: str) -> Contact:
         """Caller holds the lock."""
-        if contact_id not in self._contacts:
+        contact = self._contacts.get(contact_id)
+        if contact is None:
             raise NotFound(f"no contact {contact_id!r}")
+        return contact
 
 
 def _new_id() -> str:

@@ -1,4 +1,7 @@
-"""Fixtures for the crm_store tests: the repo root on sys.path, and a store of each kind."""
+"""Fixtures for the crm_store tests: a store of each kind, and a record of file accesses.
+
+pytest.ini puts the repo root on sys.path.
+"""
 from __future__ import annotations
 
 import sys
@@ -6,22 +9,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from crm_support import FileEvents
 
-# tests/ has no __init__.py, so pytest puts only this folder on sys.path.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from crm_store import CrmStore, MemoryCrm, TinyDbCrm  # noqa: E402
+from crm_store import CrmStore, MemoryCrm, TinyDbCrm
 
 
 @pytest.fixture(params=["memory", "tinydb"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], CrmStore]]:
-    """A factory, so a test can open the same TinyDB file twice; all stores closed after."""
+    """A factory, so a test can open the same TinyDB directory twice; all stores closed after."""
     opened: list[CrmStore] = []
 
     def make() -> CrmStore:
-        store: CrmStore = MemoryCrm() if request.param == "memory" else TinyDbCrm(tmp_path / "crm.json")
+        store: CrmStore = MemoryCrm() if request.param == "memory" else TinyDbCrm(tmp_path / "crm")
         opened.append(store)
         return store
 
@@ -33,3 +32,13 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 @pytest.fixture
 def store(make_store: Callable[[], CrmStore]) -> CrmStore:
     return make_store()
+
+
+_EVENTS = FileEvents()
+# Audit hooks cannot be removed: one for the session, idle unless recording.
+sys.addaudithook(_EVENTS.hook)
+
+
+@pytest.fixture
+def file_events() -> FileEvents:
+    return _EVENTS

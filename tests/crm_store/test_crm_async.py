@@ -35,7 +35,7 @@ def test_link_and_attach_through_the_port(store: CrmStore) -> None:
 
 
 def test_concurrent_async_links_make_one_contact(tmp_path: Path) -> None:
-    store = TinyDbCrm(tmp_path / "crm.json")
+    store = TinyDbCrm(tmp_path / "crm")
     crm = AsyncCrm(store)
     profile = CustomerProfile("webchat", "racer", "Racer")
 

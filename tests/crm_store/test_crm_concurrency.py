@@ -59,7 +59,7 @@ def test_8_threads_times_50_identities_make_400_contacts(store: CrmStore) -> Non
 
 
 def test_400_concurrent_contacts_survive_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "crm.json"
+    path = tmp_path / "crm"
     store = TinyDbCrm(path)
     run_threads(
         lambda i: [
@@ -83,9 +83,9 @@ def test_400_concurrent_contacts_survive_reopen(tmp_path: Path) -> None:
 
 
 def test_concurrent_activities_outside_link_lock_all_reach_the_file(tmp_path: Path) -> None:
-    # add_activity does not take the link lock: only the store's own lock
-    # keeps TinyDB's read-modify-write of the table from losing rows.
-    path = tmp_path / "crm.json"
+    # add_activity does not take the link lock: only the contact's own lock
+    # keeps TinyDB's read-modify-write of the contact file from losing rows.
+    path = tmp_path / "crm"
     store = TinyDbCrm(path)
     contact = store.create_contact("Alice", None, "webchat", "v1")
     run_threads(
@@ -100,3 +100,15 @@ def test_concurrent_activities_outside_link_lock_all_reach_the_file(tmp_path: Pa
         assert len(reopened.activities_of(contact.id)) == 400
     finally:
         reopened.close()
+
+
+def test_two_stores_on_one_directory_still_make_one_contact(tmp_path: Path) -> None:
+    # Their locks are separate (as in two processes): only the exclusive
+    # identity file creation keeps the race to one contact.
+    stores = [TinyDbCrm(tmp_path / "crm"), TinyDbCrm(tmp_path / "crm")]
+    profile = CustomerProfile("webchat", "racer", "Racer")
+    links: list[CrmLink] = []
+    run_threads(lambda i: links.append(stores[i % 2].link_customer(profile, "Website chat")))
+    assert len({link.contact_id for link in links}) == 1
+    assert sum(link.is_new for link in links) == 1
+    assert len(stores[0].leads_of(links[0].contact_id)) == 1
