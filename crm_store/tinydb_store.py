@@ -114,7 +114,7 @@ class TinyDbCrm(CrmStore):
                 raise ValueError(f"{channel} identity already has a contact")
             return records.to_contact(doc)
 
-    def link_customer(self, profile: CustomerProfile, source: str) -> CrmLink:
+    def link_customer(self, profile: CustomerProfile, source: str, with_lead: bool = True) -> CrmLink:
         """As ``CrmStore.link_customer``, with the contact and its lead in one atomic write.
 
         The lock is per identity, so new customers do not queue behind each
@@ -131,13 +131,13 @@ class TinyDbCrm(CrmStore):
             doc = records.new_contact(
                 profile.name, profile.email, profile.channel, profile.identity
             )
-            lead = records.new_lead(doc["id"], lead_title(source, profile), source)
-            self._write_contact_file(doc, [lead], [], fsync=self._fsync)
+            lead = records.new_lead(doc["id"], lead_title(source, profile), source) if with_lead else None
+            self._write_contact_file(doc, [lead] if lead else [], [], fsync=self._fsync)
             owner = self._publish_identity(profile.channel, profile.identity, doc["id"])
             if owner != doc["id"]:  # another process linked it first
                 self._discard_contact(doc["id"])
                 return CrmLink(contact_id=owner, lead_id=None, is_new=False)
-            return CrmLink(contact_id=doc["id"], lead_id=lead["id"], is_new=True)
+            return CrmLink(contact_id=doc["id"], lead_id=lead["id"] if lead else None, is_new=True)
 
     def update_contact(
         self, contact_id: str, *, name: str | None = None, email: str | None = None

@@ -25,6 +25,12 @@ class UnavailableCrm(CrmStore):
     def create_contact(self, name: str, email: str | None, channel: str, identity: str) -> Contact:
         raise self._refuse()
 
+    def update_contact(self, contact_id: str, *, name: str | None = None, email: str | None = None) -> Contact:
+        raise self._refuse()
+
+    def tag_contact(self, contact_id: str, tag: str, on: bool = True) -> Contact:
+        raise self._refuse()
+
     def create_lead(self, contact_id: str, title: str, source: str) -> Lead:
         raise self._refuse()
 

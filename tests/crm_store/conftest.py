@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from crm_support import FileEvents
+from tests.crm_store.crm_support import FileEvents
 
 from crm_store import CrmStore, MemoryCrm, TinyDbCrm
 

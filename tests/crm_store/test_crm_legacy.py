@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from crm_support import legacy_tables, write_legacy
+from tests.crm_store.crm_support import legacy_tables, write_legacy
 
 from bridge.ports import CustomerProfile
 from crm_store import TinyDbCrm, open_crm

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from crm_support import FileEvents
+from tests.crm_store.crm_support import FileEvents
 
 from bridge.errors import NotFound
 from bridge.ports import CustomerProfile
