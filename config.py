@@ -46,4 +46,9 @@ OPENLINES = {
     "http_port": int(_env("OPENLINES_HTTP_PORT", "8080")),
     "room_format": _env("OPENLINES_ROOM_FORMAT", "#{name}"),
     "public_url": _env("OPENLINES_PUBLIC_URL", ""),
+    "journal_url": _env("OPENLINES_JOURNAL_URL", ""),
+    "crm_url": _env("OPENLINES_CRM_URL", ""),
+    "node": _env("OPENLINES_NODE", "main"),
+    # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
+    "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
 }

@@ -133,10 +133,19 @@ class CustomerState(Protocol):
 
 
 class ChannelContext(Protocol):
-    http: HttpMounts
-    secret: bytes  # the install's own secret, for signing what channels hand out
-    public_url: str  # where the platforms reach this server ("" when nowhere)
-    state: CustomerState
+    @property
+    def http(self) -> HttpMounts: ...
+
+    @property
+    def secret(self) -> bytes:
+        """The install's own secret, for signing what channels hand out."""
+
+    @property
+    def public_url(self) -> str:
+        """Where the platforms reach this server ("" when nowhere)."""
+
+    @property
+    def state(self) -> CustomerState: ...
 
 
 class ChannelBackend(abc.ABC):

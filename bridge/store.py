@@ -169,10 +169,17 @@ class StateStore(Protocol):
 class Journal(Protocol):
     """Everything durable, opened from a URL (``journal_store.open_journal``)."""
 
-    conversations: ConversationStore
-    outbox: OutboxStore
-    config: ConfigStore
-    state: StateStore
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def config(self) -> ConfigStore: ...
+
+    @property
+    def state(self) -> StateStore: ...
 
     async def writable(self) -> bool:
         """Whether a write commits right now (the health check)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Mapping
+from typing import Any, Protocol
 
 from bridge.line_settings import LineSettings
 from bridge.model import (
@@ -22,6 +22,12 @@ from bridge.model import (
 )
 from bridge.store import NewMessage, WorkItem
 
+class Row(Protocol):
+    """A database row read by column name (sqlite3.Row, a driver's record, a dict)."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
 # Conversation fields kept in indexed columns; the rest go to the JSON document.
 CONVERSATION_COLUMNS = ("id", "line_id", "binding_id", "customer_ref", "status", "owner",
                         "created_at", "closed_at", "version")
@@ -34,7 +40,7 @@ def conversation_doc(c: Conversation) -> str:
     return json.dumps(doc)
 
 
-def conversation_from(row: Mapping[str, Any]) -> Conversation:
+def conversation_from(row: Row) -> Conversation:
     doc = json.loads(row["doc"])
     doc["participants"] = tuple(Participant(**p) for p in doc.get("participants", ()))
     doc["offered_to"] = tuple(doc.get("offered_to", ()))
@@ -60,7 +66,7 @@ def message_doc(m: NewMessage) -> str:
     return json.dumps(doc)
 
 
-def message_from(row: Mapping[str, Any]) -> Message:
+def message_from(row: Row) -> Message:
     doc = json.loads(row["doc"] or "{}")
     return Message(
         seq=row["seq"], conversation_id=str(row["conversation_id"]), kind=MessageKind(row["kind"]),
@@ -70,7 +76,7 @@ def message_from(row: Mapping[str, Any]) -> Message:
         delivery=Delivery(row["delivery"]), error=row["error"], meta=doc.get("meta", {}))
 
 
-def work_from(row: Mapping[str, Any], *, recovered: bool = False) -> WorkItem:
+def work_from(row: Row, *, recovered: bool = False) -> WorkItem:
     cid = row["conversation_id"]
     return WorkItem(id=row["id"], kind=row["kind"], lane=row["lane"],
                     conversation_id=None if cid is None else str(cid), payload=json.loads(row["payload"]),

@@ -37,9 +37,13 @@ class SqliteOutbox:
         return items
 
     async def started(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
         await self._write(lambda c: c.executemany("UPDATE work SET held = 1 WHERE id = ?", [(i,) for i in ids]))
 
     async def renew(self, owner: str, ids: Sequence[int], until: float) -> None:
+        if not ids:
+            return
         await self._write(lambda c: c.executemany(
             "UPDATE work SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'",
             [(until, i, owner) for i in ids]))

@@ -58,7 +58,8 @@ OF_CUSTOMER = ("JOIN conversations c ON m.conversation_id = c.id"
 
 def conversations(line_ids: Sequence[str] | None, open_only: bool, since: float | None,
                   customer: tuple[str, str] | None, limit: int, conn: sqlite3.Connection) -> list[Conversation]:
-    clauses, args = ["1 = 1"], []
+    clauses: list[str] = ["1 = 1"]
+    args: list[object] = []
     if open_only:
         clauses.append("open_key IS NOT NULL")
     if line_ids is not None:

@@ -46,10 +46,10 @@ def _insert(conn: sqlite3.Connection, c: Conversation) -> Conversation:
             "INSERT INTO conversations (line_id, binding_id, customer_ref, status, owner, created_at, closed_at,"
             " open_key, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING *",
             (c.line_id, c.binding_id, c.customer_ref, c.status.value, c.owner, c.created_at, c.closed_at,
-             c.open_key if c.is_open else None, conversation_doc(c))).fetchone()
+             c.open_key if c.is_open else None, conversation_doc(c))).fetchall()
     except sqlite3.IntegrityError:
         raise Conflict("open") from None
-    return conversation_from(row)
+    return conversation_from(row[0])
 
 
 def _update(conn: sqlite3.Connection, c: Conversation) -> Conversation:
@@ -58,14 +58,14 @@ def _update(conn: sqlite3.Connection, c: Conversation) -> Conversation:
             "UPDATE conversations SET line_id = ?, status = ?, owner = ?, closed_at = ?, open_key = ?,"
             " version = version + 1, doc = ? WHERE id = ? AND version = ? RETURNING *",
             (c.line_id, c.status.value, c.owner, c.closed_at, c.open_key if c.is_open else None,
-             conversation_doc(c), _int(c.id), c.version)).fetchone()
+             conversation_doc(c), _int(c.id), c.version)).fetchall()
     except sqlite3.IntegrityError:
         raise Conflict("open") from None
-    if row is None:
-        if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (_int(c.id),)).fetchone() is None:
+    if not row:
+        if not conn.execute("SELECT 1 FROM conversations WHERE id = ?", (_int(c.id),)).fetchall():
             raise NotFound(f"no conversation {c.id}")
         raise Conflict("version")
-    return conversation_from(row)
+    return conversation_from(row[0])
 
 
 def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) -> sqlite3.Row:
@@ -76,7 +76,7 @@ def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) ->
             "INSERT INTO messages (conversation_id, kind, author, text, ts, dedupe_key, external_id, delivery,"
             " error, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING *",
             (_int(cid), m.kind.value, m.author, m.text, m.ts, m.dedupe_key, m.external_id, m.delivery.value,
-             message_doc(m))).fetchone()
+             message_doc(m))).fetchall()[0]
     except sqlite3.IntegrityError:
         raise Conflict("dedupe") from None
 
@@ -95,7 +95,7 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages
     row = conn.execute(
         "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until,"
         " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, unique, created)).fetchone()
+        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, unique, created)).fetchall()[0]
     return work_from(row)
 
 

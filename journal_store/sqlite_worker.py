@@ -113,6 +113,11 @@ def _run_one(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:
         conn.execute("RELEASE op")
         return False, exc
     conn.execute("RELEASE op")
+    if isinstance(result, sqlite3.Cursor):
+        # A cursor must die on this thread: freed on another, it resets a cached
+        # statement this thread may be running (SQLite's "API misuse").
+        result.close()
+        result = None
     return True, result
 
 

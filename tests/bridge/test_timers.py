@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bridge.model import ConversationStatus
+from bridge.store import UnitOfWork
 
 
 async def _line_closing_after(app, minutes: int) -> None:
@@ -38,8 +39,7 @@ async def test_a_pin_keeps_it_open_until_the_pin_ends(app):
     await _line_closing_after(app, 10)
     cid = (await app.say("hello")).conversation_id
     pinned_until = app.clock.now() + 60 * 60
-    await app.services.core.decide(cid, lambda c: __import__("bridge.store").store.UnitOfWork(
-        conversation=replace(c, pinned_until=pinned_until)))
+    await app.services.core.decide(cid, lambda c: UnitOfWork(conversation=replace(c, pinned_until=pinned_until)))
     await app.advance(11 * 60)
     assert (await app.conversation(cid)).is_open
     await app.advance(50 * 60)

@@ -81,6 +81,8 @@ class Browser:
             await asyncio.sleep(0.1)
 
     async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
         if self._session is not None:
             await self._session.close()
         self._process.terminate()

@@ -1,40 +1,20 @@
 """The chat page and the widget in a real headless Chromium against the real runtime."""
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
 from aiohttp import web
 
-from plugins.runtime import Runtime
-from plugins.settings import Settings
 from tests.browser.cdp import Browser
+from tests.support.runtime import Running
 
 TEXTS = "document.getElementById('ol-list').innerText"
 
 
-class _Team:
-    def __init__(self) -> None:
-        self.posts: list[str] = []
-        self._lock = threading.Lock()
-
-    async def open_room(self, conversation, line, topic): ...
-
-    async def announce(self, line, text): ...
-
-    async def post(self, items):
-        with self._lock:
-            self.posts.extend(text for _, text in items)
-
-
 @pytest.fixture
 def runtime(tmp_path):
-    team = _Team()
-    rt = Runtime(Settings(data_dir=str(tmp_path), http_port=0, operators=("alice",)), team)
-    rt.start()
-    yield rt
-    rt.stop()
+    running = Running(tmp_path)
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -61,9 +41,8 @@ async def test_a_visitor_chats_with_an_operator_and_a_reload_resumes(runtime, br
     await _type_and_send(browser, "Hello from Chromium")
 
     await browser.wait_for(f"{TEXTS}.includes('an operator will answer you shortly')")
-    team = runtime.team
-    assert any("Hello from Chromium" in p and "Website chat" in p for p in team.posts)
-    await asyncio.to_thread(runtime.call, runtime.service.reply("1", "alice", "Hi! How can I help?"))
+    assert "Hello from Chromium" in runtime.team.customer_texts()
+    await runtime.run(runtime.core.actions.reply("1", "alice", "Hi! How can I help?"))
     await browser.wait_for(f"{TEXTS}.includes('Hi! How can I help?')")
 
     await browser.goto(url)  # a reload: the same visitor, the same conversation

@@ -1,0 +1,54 @@
+"""The website chat's frame parser, a pure function: each frame to a typed value or a refusal."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backends.webchat_frames import FrameError, Hello, HistoryPage, Say, Typing, VisitorTokens, parse
+
+
+def test_a_hello_with_everything():
+    frame = parse(json.dumps({"type": "hello", "visitor_token": "t.s", "last_seq": 7, "name": "  Ann ",
+                              "email": "ann@example.com"}))
+    assert frame == Hello("t.s", 7, "Ann", "ann@example.com")
+
+
+def test_a_first_hello_and_a_negative_seq():
+    assert parse('{"type":"hello","visitor_token":null,"last_seq":-5}') == Hello(None, 0, "", None)
+
+
+def test_a_message_a_typing_and_a_history_request():
+    assert parse('{"type":"message","client_id":"c1","text":"hi"}') == Say("c1", "hi")
+    assert parse('{"type":"typing","on":true}') == Typing(True)
+    assert parse('{"type":"history","before_seq":42}') == HistoryPage(42)
+
+
+@pytest.mark.parametrize("raw, code", [
+    ("{nope", "bad_json"), ("[1]", "bad_frame"), ('{"type":"shout"}', "unknown_type"),
+    ('{"type":"message","text":"hi"}', "missing_field"), ('{"type":"message","client_id":1,"text":"hi"}', "bad_field"),
+    ('{"type":"message","client_id":"c","text":"' + "a" * 4097 + '"}', "too_long"),
+    ('{"type":"hello","visitor_token":null,"last_seq":true}', "bad_field"),
+    ('{"type":"history","before_seq":"3"}', "bad_field"),
+])
+def test_bad_frames_are_refused_with_a_code(raw, code):
+    with pytest.raises(FrameError) as refused:
+        parse(raw)
+    assert refused.value.code == code
+    assert refused.value.frame()["type"] == "error"
+
+
+def test_a_refused_message_names_its_client_id():
+    with pytest.raises(FrameError) as refused:
+        parse('{"type":"message","client_id":"c7","text":"   "}')
+    assert refused.value.frame()["client_id"] == "c7"
+
+
+def test_tokens_are_recognised_and_forgeries_are_not():
+    tokens = VisitorTokens(b"k" * 32)
+    token = tokens.issue()
+    ref = tokens.customer_ref(token)
+    assert ref is not None and ref == tokens.customer_ref(token)
+    assert VisitorTokens(b"other" * 8).customer_ref(token) is None
+    for forged in ("", "abc", "a.b", token + "x", "a" * 300):
+        assert tokens.customer_ref(forged) is None

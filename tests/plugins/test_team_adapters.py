@@ -1,0 +1,84 @@
+"""The team-adapter contract: every Errbot backend we support passes the same checks.
+
+Identities are the backend's own and compared exactly; a room is known by the
+key the backend gives it, never by its name; customer text renders as itself,
+in linear time, whatever markup it holds.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bridge.relay import TeamPost, render_team_post
+from plugins.team_adapters import adapter_for
+from tests.support.errbot_backends import BACKENDS, BackendUnderTest
+
+SAMPLES = ["**bold** _it_ `code` [click](javascript:alert(1))", "<img src=x onerror=alert(1)> & &lt;",
+           "# head", "- item", "1. one", "a|b", "\\* not a list", "> quoted"]
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> BackendUnderTest:
+    return BACKENDS[request.param](tmp_path)
+
+
+def test_a_sender_is_the_same_person_in_a_room_in_private_and_when_typed(backend):
+    adapter = adapter_for(backend.bot, "#{name}")
+    room = backend.bot.query_room("#support-1" if backend.name == "Text" else "support-1")
+    in_room = backend.message_in(room, "bob", "hi")
+    assert adapter.person_id(in_room.frm) == adapter.person_id(backend.person("bob"))
+    assert adapter.parse_person(backend.typed("bob")) == adapter.person_id(backend.person("bob"))
+    assert adapter.person_id(backend.person("bob")) != adapter.person_id(backend.person("carol"))
+
+
+def test_identities_are_compared_exactly(backend):
+    adapter = adapter_for(backend.bot, "#{name}")
+    plain = adapter.parse_person(backend.typed("operator"))
+    assert adapter.parse_person(backend.typed("@operator")) != plain
+    assert adapter.parse_person(" " + backend.typed("operator")) == plain  # typing space is not identity
+
+
+def test_a_room_is_known_by_the_key_its_backend_gives_it(backend):
+    adapter = adapter_for(backend.bot, "#{name}")
+    key = adapter.open_room("support-1", "a topic")
+    other = adapter.open_room("release-1", "another")
+    assert key != other
+    room = backend.bot.query_room(key)
+    assert adapter.room_key(backend.message_in(room, "bob", "hi").frm.room) == key
+
+
+def test_posts_go_to_the_room_they_are_for(backend):
+    adapter = adapter_for(backend.bot, "#{name}")
+    key = adapter.open_room("support-7", "topic")
+    out = backend.output_of(lambda: adapter.send(key, "hello room"))
+    assert "hello room" in out
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_customer_text_renders_as_itself(backend, sample):
+    adapter = adapter_for(backend.bot, "#{name}")
+    key = adapter.open_room("support-2", "topic")
+    post = TeamPost("customer", sample, "Eve *admin*", "Website chat")
+    out = backend.output_of(lambda: adapter.send(key, render_team_post(post, adapter.escape)))
+    assert sample in out
+    assert "Eve *admin*" in out
+
+
+@pytest.mark.parametrize("char", ["`", "*", "_", "[", "<", "\\", "!["])
+def test_rendering_customer_text_takes_linear_time(backend, char):
+    """Python-Markdown's backtick pattern is cubic: 4,096 backticks froze the server for 199 s."""
+    adapter = adapter_for(backend.bot, "#{name}")
+    key = adapter.open_room("support-3", "topic")
+
+    def render(n: int) -> float:
+        post = TeamPost("customer", (char * n)[:n], "Eve", "Website chat")
+        text = render_team_post(post, adapter.escape)
+        started = time.perf_counter()
+        backend.output_of(lambda: adapter.send(key, text))
+        return time.perf_counter() - started
+
+    render(256)  # warm up
+    small, large = min(render(1024) for _ in range(3)), min(render(4096) for _ in range(3))
+    assert large < max(small, 0.001) * 16, (small, large)  # 4× the text: ~4× the time, not 64×

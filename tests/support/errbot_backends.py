@@ -1,0 +1,83 @@
+"""Errbot's own backends, built in-process (no serving loop), with what each one renders."""
+from __future__ import annotations
+
+import io
+import types
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any, Callable
+
+from errbot.backends.base import Message
+from errbot.bootstrap import bot_config_defaults
+
+
+def _config(data_dir: Path, admins: tuple[str, ...]) -> Any:
+    cfg = types.ModuleType("openlines_test_config")
+    cfg.BOT_IDENTITY = {}  # type: ignore[attr-defined]
+    cfg.BOT_ADMINS = admins  # type: ignore[attr-defined]
+    cfg.BOT_DATA_DIR = str(data_dir)  # type: ignore[attr-defined]
+    cfg.BOT_PREFIX = "!"  # type: ignore[attr-defined]
+    cfg.CHATROOM_FN = "Open Lines"  # type: ignore[attr-defined]
+    cfg.BOT_EXTRA_BACKEND_DIR = None  # type: ignore[attr-defined]
+    cfg.BOT_LOG_FILE = None  # type: ignore[attr-defined]
+    cfg.BOT_LOG_LEVEL = 30  # type: ignore[attr-defined]
+    bot_config_defaults(cfg)
+    return cfg
+
+
+class _NoPlugins:
+    def get_all_active_plugins(self) -> list[Any]:
+        return []
+
+
+class BackendUnderTest:
+    """One Errbot backend, how its people and rooms are written, and what it outputs."""
+
+    def __init__(self, name: str, bot: Any, person: Callable[[str], Any], occupant: Callable[[str, Any], Any],
+                 typed: Callable[[str], str], output: Callable[[Callable[[], None]], str]) -> None:
+        self.name, self.bot = name, bot
+        self.person, self.occupant, self.typed = person, occupant, typed
+        self._output = output
+
+    def message_in(self, room: Any, who: str, text: str) -> Message:
+        return Message(text, frm=self.occupant(who, room), to=room)
+
+    def output_of(self, action: Callable[[], None]) -> str:
+        """What the backend put out (its rendering included) while ``action`` ran."""
+        return self._output(action)
+
+
+def text_backend(data_dir: Path) -> BackendUnderTest:
+    from errbot.backends.text import TextBackend, TextOccupant, TextPerson
+
+    bot = TextBackend(_config(data_dir, ("@operator",)))
+
+    def printed(action: Callable[[], None]) -> str:
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            action()
+        return buffer.getvalue()
+
+    return BackendUnderTest("Text", bot, lambda n: TextPerson(n), lambda n, r: TextOccupant(TextPerson(n), r),
+                            lambda n: f"@{n}", printed)
+
+
+def test_backend(data_dir: Path) -> BackendUnderTest:
+    from errbot.backends.test import TestBackend, TestOccupant, TestPerson
+
+    bot = TestBackend(_config(data_dir, ("operator",)))
+    bot.attach_plugin_manager(_NoPlugins())  # room events are dispatched to plugins: there are none
+
+    def queued(action: Callable[[], None]) -> str:
+        action()
+        out = []
+        while not bot.outgoing_message_queue.empty():
+            out.append(bot.outgoing_message_queue.get_nowait())
+        return "\n".join(out)
+
+    return BackendUnderTest("Test", bot, lambda n: TestPerson(n), lambda n, r: TestOccupant(n, r),
+                            lambda n: n, queued)
+
+
+test_backend.__test__ = False  # type: ignore[attr-defined]
+BACKENDS = {"Text": text_backend, "Test": test_backend}
