@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bridge.channels import ChannelBackend, CustomerState
+from bridge.channels import ChannelBackend, CustomerState, FileStore
 
 
 class AiohttpMounts:
@@ -42,4 +42,5 @@ class RuntimeContext:
     http: AiohttpMounts
     secret: bytes
     state: CustomerState
+    files: FileStore
     public_url: str = ""

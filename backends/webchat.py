@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -51,6 +51,10 @@ class WebchatBackend(ChannelBackend):
         SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
         SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),
     )
+
+    @classmethod
+    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        return str(settings["widget"])
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)

@@ -45,6 +45,9 @@ class NullTeam:
     async def invite(self, room_key: str, person: str) -> None:
         return None
 
+    async def signal(self, room_key: str, kind: str, data: dict) -> None:
+        return None
+
 
 async def fill(journal: SqliteJournal, count: int) -> None:
     """History as the core leaves it: closed conversations of 20 delivered messages."""

@@ -100,6 +100,20 @@ class SendResult:
     external_id: str | None = None  # the platform's id of what it stored
 
 
+@dataclass(frozen=True)
+class Signal:
+    """Something a customer's screen may show but nobody stores: never retried, never an error.
+
+    kinds: "typing" (data: on), "read" (data: seq — operators saw up to there),
+    "joined" / "transferred" / "closed" (data: author), "rating_request".
+    """
+
+    kind: str
+    customer_ref: str
+    conversation_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
 class InboundSink(Protocol):
     """The core as a channel sees it."""
 
@@ -114,6 +128,18 @@ class InboundSink(Protocol):
 
     async def current_conversation(self, binding: ChannelBinding, customer_ref: str) -> str | None:
         """The id of the customer's open conversation on this channel, if any."""
+
+    async def typing(self, binding: ChannelBinding, customer_ref: str, on: bool) -> None:
+        """The customer is typing (or stopped): shown where the team side can, never stored."""
+
+
+class FileStore(Protocol):
+    """Files customers and operators exchange: stored once, served under unguessable URLs."""
+
+    async def put(self, data: bytes, name: str, content_type: str) -> Attachment: ...
+
+    async def get(self, url: str) -> tuple[bytes, Attachment] | None:
+        """The bytes behind an attachment URL this store handed out (None for any other URL)."""
 
 
 class HttpMounts(Protocol):
@@ -147,6 +173,9 @@ class ChannelContext(Protocol):
     @property
     def state(self) -> CustomerState: ...
 
+    @property
+    def files(self) -> FileStore: ...
+
 
 class ChannelBackend(abc.ABC):
     """Code that speaks one platform for one ChannelBinding.
@@ -169,6 +198,11 @@ class ChannelBackend(abc.ABC):
         """The kind's HTTP routes on the shared server, declared once; none by default."""
         return ()
 
+    @classmethod
+    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        """The binding's public key on its platform (in its URLs; never a secret), from its settings."""
+        raise NotImplementedError(f"{cls.__name__} must say which setting names its binding")
+
     async def start(self) -> None:
         """Connect to the platform (mount webhooks, start polling...)."""
 
@@ -185,3 +219,6 @@ class ChannelBackend(abc.ABC):
     @abc.abstractmethod
     async def send(self, message: OutboundMessage) -> SendResult:
         """Deliver one message to its customer or raise ``SendError``."""
+
+    async def signal(self, signal: Signal) -> None:
+        """Show a ``Signal`` where the platform can (typing, read, joined…); must not raise."""

@@ -7,9 +7,10 @@ again and decide again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from bridge.channels import ChannelBackend, Signal
 from bridge.directory import Directory
 from bridge.errors import Conflict, Refused
 from bridge.model import Conversation, Delivery, MessageKind
@@ -37,6 +38,10 @@ def timer(kind: str, at: float, conversation_id: str | None = None, **payload: o
     return NewWork(kind, payload=payload, not_before=at, conversation_id=conversation_id, replace=True)
 
 
+async def _no_signal(conversation_id: str, kind: str, data: dict[str, object]) -> None:
+    return None
+
+
 @dataclass
 class Core:
     journal: Journal
@@ -44,6 +49,18 @@ class Core:
     outbox: Outbox
     clock: Clock
     rights: Rights
+    channels: Callable[[str], ChannelBackend | None] = lambda _: None
+    team_signal: Callable[[str, str, dict[str, object]], Awaitable[None]] = field(default=_no_signal)
+
+    async def signal(self, conversation: Conversation, kind: str, **data: object) -> None:
+        """Tell the customer's screen (typing, read, joined…) where the channel can; never fails."""
+        backend = self.channels(conversation.binding_id)
+        if backend is None:
+            return
+        try:
+            await backend.signal(Signal(kind, conversation.customer_ref, conversation.id, data))
+        except Exception as exc:  # a signal is a courtesy: it must never break what caused it
+            log.info("signal %s to %s failed: %s", kind, conversation.binding_id, type(exc).__name__)
 
     async def commit(self, unit: UnitOfWork) -> Committed:
         now = self.clock.now()

@@ -58,6 +58,11 @@ class InboundService:
         _, conversation = await self.core.journal.conversations.inbound_state("", open_key_of(binding.id, customer_ref))
         return conversation.id if conversation else None
 
+    async def typing(self, binding: ChannelBinding, customer_ref: str, on: bool) -> None:
+        conversation_id = await self.current_conversation(binding, customer_ref)
+        if conversation_id is not None:
+            await self.core.team_signal(conversation_id, "typing", {"on": on})
+
     # -- messages ----------------------------------------------------------------------
     async def _message(self, binding: ChannelBinding, inbound: InboundMessage) -> Receipt:
         text = _checked_text(inbound.text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Mapping, Protocol
 
 from bridge.relay import TeamPost
 
@@ -35,6 +35,9 @@ class TeamChat(Protocol):
 
     async def invite(self, room_key: str, person: str) -> None:
         """Bring an employee into the room where the team chat allows it (else a no-op)."""
+
+    async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
+        """Show something nobody stores (the customer typing…) where the team chat can; else a no-op."""
 
 
 @dataclass(frozen=True)

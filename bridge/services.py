@@ -34,9 +34,10 @@ class Services:
             return (await journal.conversations.commit(unit)).work
 
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
-        core = Core(journal, directory, outbox, clock, Rights(admins))
+        core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
         services = cls(core, InboundService(core), actions, TeamWork(core, team))
+        core.team_signal = services.team_work.signal
         for kinds in (services.team_work.kinds(), CustomerWork(core, channels).kinds(), CrmWork(core, crm).kinds(),
                       Timers(core, actions).kinds()):
             for kind, spec in kinds.items():

@@ -1,6 +1,7 @@
 """Owed work toward the team chat: open rooms, announce, post — one lane per room."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bridge import relay
@@ -49,6 +50,16 @@ class TeamWork:
 
     def room_of(self, conversation_id: str) -> str | None:
         return self._room_of.get(conversation_id)
+
+    async def signal(self, conversation_id: str, kind: str, data: dict[str, object]) -> None:
+        """Pass a signal (the customer typing…) to the conversation's room; never fails, never waits long."""
+        key = self._room_of.get(conversation_id)
+        if key is None:
+            return
+        try:
+            await asyncio.wait_for(self.team.signal(key, kind, data), 5)
+        except Exception as exc:
+            log.info("signal %s to room %s failed: %s", kind, key, type(exc).__name__)
 
     async def open_room(self, items: list[WorkItem]) -> UnitOfWork:
         item = items[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Mapping
 
 log = logging.getLogger(__name__)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
@@ -92,6 +92,9 @@ class TeamAdapter:
 
     def how_to_write_in(self, key: str) -> str:
         return key
+
+    def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
+        """Typing and such: most team chats cannot show them, so nothing by default."""
 
     # -- posting --------------------------------------------------------------------------
     def escape(self, text: str) -> str:

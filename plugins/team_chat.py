@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from bridge.errors import SendError
 from bridge.outbox import PartialDone
@@ -59,6 +59,9 @@ class ErrbotTeamChat:
 
     async def invite(self, room_key: str, person: str) -> None:
         await self._in_thread(self.adapter.invite, room_key, person)
+
+    async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
+        await self._in_thread(self.adapter.signal, room_key, kind, data)
 
     def say_later(self, room: Any, text: str) -> None:
         """Post to a room object from any thread without waiting (the loop must never block)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from backends.base import RuntimeContext
@@ -20,6 +21,7 @@ from bridge.team_work import TeamWork
 from crm_store.port import AsyncCrm, open_crm_or_stand_in
 from journal_store import open_journal
 from runtime.channels import ChannelManager
+from runtime.files import DiskFiles
 from runtime.host import Host
 from runtime.secrets import FernetSealer, signing_secret
 from runtime.seed import seed_defaults
@@ -63,8 +65,10 @@ class OpenLinesCore:
         if await seed_defaults(journal.config, s.operators):
             log.info("first start: created the line Support with a website chat at /webchat/support/")
         secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
+        files = DiskFiles(Path(s.path("files")), self.host.base_url)
+        self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
-            http=self.host.mounts, secret=secret, state=journal.state, public_url=s.public_url))
+            http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url))
         self.services = await Services.build(journal=journal, team=self.team, crm=self.crm, clock=self.clock,
                                              channels=self.channels.get, admins=frozenset(s.admins), owner=s.node)
         self.channels.sink = self.services.inbound
@@ -76,7 +80,7 @@ class OpenLinesCore:
 
     def urls(self) -> list[str]:
         """Where people reach what this process serves, for the first lines a user reads."""
-        base = self.settings.public_url.rstrip("/") or f"http://{_shown(self.settings.http_host)}:{self.host.http_port}"
+        base = self.host.base_url
         return [f"website chat: {base}/webchat/{b.key}/" for b in self.services.directory.bindings.values()
                 if b.kind == "webchat" and b.id in self.channels.backends]
 
@@ -98,6 +102,7 @@ class OpenLinesCore:
 
     async def _stop(self) -> None:
         self.host.health = None
+        self.host.files = None
         if hasattr(self, "channels"):
             await self.channels.stop_all()
         if hasattr(self, "services"):
@@ -124,6 +129,3 @@ class OpenLinesCore:
         return ok, details
 
 
-
-def _shown(host: str) -> str:
-    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from backends.base import AiohttpMounts
 from backends.registry import all_routes
+from runtime.files import DiskFiles
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Host:
         self.loop = asyncio.new_event_loop()
         self.http_port: int | None = None
         self.health: Health | None = None  # the core's, once it runs
+        self.files: DiskFiles | None = None  # the core's file store, once it runs
         self._extra = list(extra_routes or [])
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._run_loop, name="openlines-loop", daemon=True)
@@ -95,7 +97,7 @@ class Host:
     async def _serve(self) -> None:
         app = web.Application(client_max_size=1024 ** 2)
         app.add_routes(all_routes(self.mounts))
-        app.add_routes([web.get("/healthz", self._health)])
+        app.add_routes([web.get("/healthz", self._health), web.get("/files/{token}/{name}", self._file)])
         for make in self._extra:
             app.add_routes(make(self))
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
@@ -108,6 +110,17 @@ class Host:
     async def _cleanup(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if self.files is None:
+            raise web.HTTPNotFound(text="no such file\n")
+        return await self.files.serve(request)
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach this server: the public URL, else this machine's address."""
+        shown = self.settings.http_host if self.settings.http_host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+        return self.settings.public_url.rstrip("/") or f"http://{shown}:{self.http_port}"
 
     async def _health(self, request: web.Request) -> web.Response:
         if self.health is None:

@@ -5,7 +5,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from bridge.relay import TeamPost, render_team_post
 
@@ -26,6 +26,7 @@ class RecordingTeamChat:
         self.topics: dict[str, str] = {}
         self.posts: list[tuple[str, TeamPost]] = []  # (room name, post)
         self.invites: list[tuple[str, str]] = []  # (room name, person)
+        self.signals: list[tuple[str, str, dict[str, Any]]] = []  # (room name, kind, data)
         self._faults: dict[str, _Fault] = {}
         self.post_delay = 0.0
 
@@ -72,6 +73,10 @@ class RecordingTeamChat:
     async def invite(self, room_key: str, person: str) -> None:
         with self._lock:
             self.invites.append((room_key.removeprefix("#"), person))
+
+    async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.signals.append((room_key.removeprefix("#"), kind, dict(data)))
 
     # -- reading ------------------------------------------------------------------------------
     def texts(self, room: str | None = None, kinds: tuple[str, ...] | None = None) -> list[str]:
