@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from bridge.line_settings import LineSettings
@@ -48,9 +48,18 @@ class Line:
     enabled: bool = True
     deleted: bool = False  # history kept; no new conversations
 
+    def people(self, role: Role) -> tuple[str, ...]:
+        return {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors, Role.OPERATOR: self.operators}[role]
+
     def has_role(self, person: str, role: Role) -> bool:
-        return person in {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors,
-                          Role.OPERATOR: self.operators}[role]
+        return person in self.people(role)
+
+    def with_people(self, role: Role, people: tuple[str, ...]) -> "Line":
+        if role is Role.ADMIN:
+            return replace(self, admins=people)
+        if role is Role.SUPERVISOR:
+            return replace(self, supervisors=people)
+        return replace(self, operators=people)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bridge.model import Conversation, Message
 from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
+from bridge.services import Services
 from runtime.core import OpenLinesCore
 from runtime.host import Host
 
@@ -64,6 +65,10 @@ class OpenLinesApi:
 
     def act(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
         return self.call(self._in_turn(conversation_id, coro))
+
+    @property
+    def services(self) -> Services:
+        return self.core.services
 
     # -- rooms -----------------------------------------------------------------------------
     def conversation_of_room(self, room: Any) -> str | None:
