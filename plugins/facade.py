@@ -137,3 +137,13 @@ class OpenLinesApi:
 
     def shutdown(self) -> None:
         self.closed = True
+
+
+def running_api(plugin: Any) -> OpenLinesApi:
+    """The facade of the running OpenLines plugin, for a command plugin that declared it a dependency."""
+    from errbot import CommandError
+
+    api: OpenLinesApi | None = plugin.get_plugin("OpenLines").api
+    if api is None:
+        raise CommandError("Open Lines is not running.")
+    return api

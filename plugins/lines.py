@@ -12,7 +12,7 @@ from bridge.errors import OpenLinesError
 from bridge.line_files import export_line, import_line, parse
 from bridge.line_settings import SPECS
 from plugins.args import split_args, usage_error
-from plugins.facade import OpenLinesApi
+from plugins.facade import OpenLinesApi, running_api
 from plugins.line_views import audit_lines, line_lines, queue_lines
 
 T = TypeVar("T")
@@ -22,10 +22,7 @@ class Lines(BotPlugin):
     """Configure open lines: !line create|list|show|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
 
     def _api(self) -> OpenLinesApi:
-        api = self.get_plugin("OpenLines").api
-        if api is None:
-            raise CommandError("Open Lines is not running.")
-        return api
+        return running_api(self)
 
     def _run(self, action: Callable[[OpenLinesApi, str], Any], msg: Message) -> Any:
         api = self._api()
@@ -127,19 +124,22 @@ class Lines(BotPlugin):
     @botcmd
     def line_grant(self, msg: Message, args: str) -> str:
         """Give someone a role on a line: !line grant NAME @user admin|supervisor|operator (e.g. !line grant Sales @bob operator)."""
-        name, person, role = self._args(args, 3, "!line grant NAME @user admin|supervisor|operator")
-        who = self._person(person)
-        line = self._run(lambda api, me: api.services.admin.grant(me, name, who, role_of(role)), msg)
-        queued = f" (queue position {len(line.operators)})" if role.lower() == "operator" else ""
-        return f"{who} is now {role.lower()} of line {line.name}{queued}."
+        line, who, role = self._roles(msg, args, "grant")
+        queued = f" (queue position {len(line.operators)})" if role == "operator" else ""
+        return f"{who} is now {role} of line {line.name}{queued}."
 
     @botcmd
     def line_revoke(self, msg: Message, args: str) -> str:
-        """Take a role back: !line revoke NAME @user admin|supervisor|operator."""
-        name, person, role = self._args(args, 3, "!line revoke NAME @user admin|supervisor|operator")
+        """Take a role back: !line revoke NAME @user admin|supervisor|operator (e.g. !line revoke Sales @bob operator)."""
+        line, who, role = self._roles(msg, args, "revoke")
+        return f"{who} is no longer {role} of line {line.name}."
+
+    def _roles(self, msg: Message, args: str, verb: str) -> tuple[Any, str, str]:
+        name, person, role = self._args(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
         who = self._person(person)
-        line = self._run(lambda api, me: api.services.admin.revoke(me, name, who, role_of(role)), msg)
-        return f"{who} is no longer {role.lower()} of line {line.name}."
+        change = getattr(self._api().services.admin, verb)
+        line = self._run(lambda api, me: change(me, name, who, role_of(role)), msg)
+        return line, who, role.lower()
 
     @botcmd
     def line_queue(self, msg: Message, args: str) -> str:
