@@ -6,12 +6,12 @@ import logging
 from dataclasses import replace
 
 from bridge import relay
-from bridge.core import Core
+from bridge.core import Core, line_note
 from bridge.errors import NotFound
 from bridge.model import Conversation
 from bridge.outbox import WorkKind
 from bridge.ports import Crm, CustomerProfile
-from bridge.store import NewWork, UnitOfWork, WorkItem
+from bridge.store import UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 5000  # messages; a longer conversation keeps its newest ones in the CRM
@@ -56,9 +56,7 @@ class CrmWork:
                 await state.put(*QUOTA_KEY, {**counted, "told": True})
                 text = (f"⚠️ The CRM session quota ({self.session_quota}, OPENLINES_CRM_SESSION_QUOTA) is reached: "
                         "new conversations keep working but are no longer recorded in the CRM.")
-                await self.core.commit(UnitOfWork(work=[NewWork("team.alert", {"text": text},
-                                                                conversation_id=conversation.id,
-                                                                lane=f"line:{conversation.line_id}")]))
+                await self.core.commit(UnitOfWork(work=[line_note(conversation.line_id, text, conversation.id)]))
             return False
 
     async def _link(self, conversation: Conversation) -> tuple[str, str]:

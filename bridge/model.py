@@ -47,6 +47,7 @@ class Line:
     admins: tuple[str, ...] = ()
     enabled: bool = True
     deleted: bool = False  # history kept; no new conversations
+    quick: tuple[tuple[str, str], ...] = ()  # canned answers: (name, text)
 
     def people(self, role: Role) -> tuple[str, ...]:
         return {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors, Role.OPERATOR: self.operators}[role]
@@ -116,6 +117,7 @@ class Conversation:
     status: ConversationStatus
     created_at: float
     customer_email: str | None = None
+    preview: str = ""  # the first message, shortened: what lists and announcements show
     thread: str | None = None  # a platform thread (a comment thread) this conversation is
     owner: str | None = None
     participants: tuple[Participant, ...] = ()

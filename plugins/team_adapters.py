@@ -101,7 +101,13 @@ class TeamAdapter:
         return escape_markdown(text)
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), text)
+        self.bot.send(self.target(key), text)
+
+    def target(self, key: str) -> Any:
+        """A room, or a person for a "dm:<person>" key."""
+        if key.startswith("dm:"):
+            return self.bot.build_identifier(key[3:])
+        return self.room(key)
 
 
 class TestAdapter(TeamAdapter):
@@ -144,7 +150,8 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), f"[{key}] {text}")
+        tag = "private" if key.startswith("dm:") else key
+        self.bot.send(self.target(key), f"[{tag}] {text}")
 
 
 ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter}
