@@ -11,7 +11,9 @@ from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
+from bridge.moves import Moves
 from bridge.outbox import Outbox
+from bridge.queue_work import QueueWork
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
 from bridge.rights import Rights
@@ -34,6 +36,8 @@ class Services:
     team_work: TeamWork
     admin: LineAdmin
     channel_admin: ChannelAdmin
+    queue: QueueWork
+    moves: Moves
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
@@ -48,10 +52,12 @@ class Services:
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
         admin = LineAdmin(core, max_lines=limits.max_lines)
-        services = cls(core, InboundService(core), actions, TeamWork(core, team), admin, ChannelAdmin(admin, kinds))
+        services = cls(core, InboundService(core), actions, TeamWork(core, team), admin, ChannelAdmin(admin, kinds),
+                       QueueWork(core), Moves(core, actions))
         core.team_signal = services.team_work.signal
         for work in (services.team_work.kinds(), CustomerWork(core, channels).kinds(),
-                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds()):
+                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
+                     services.queue.kinds()):
             for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services
@@ -67,6 +73,7 @@ class Services:
     async def start(self) -> None:
         await self.team_work.load()
         await self.core.outbox.start()
+        await self.queue.tell_what_waits()
 
     async def stop(self) -> None:
         await self.core.outbox.stop()
