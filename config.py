@@ -4,8 +4,13 @@ Run with: .venv/bin/errbot -c config.py
 """
 import json
 import logging
+import logging.handlers
 import os
 import sys
+
+# The data dir holds customers' messages and channel credentials: whatever this
+# process creates (journal, CRM, logs, Errbot's own stores) is the owner's only.
+os.umask(0o077)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:  # plugins import bridge/, backends/, crm_store/
@@ -25,8 +30,14 @@ os.makedirs(BOT_DATA_DIR, exist_ok=True)
 BOT_EXTRA_PLUGIN_DIR = os.path.join(ROOT, "plugins")
 AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 
-BOT_LOG_FILE = os.path.join(DATA_DIR, "errbot.log")
+# Errbot's own log file never rotates: ours does (errbot.log, 5 × 10 MB at most).
+BOT_LOG_FILE = None
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
+_LOG = logging.handlers.RotatingFileHandler(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024,
+                                            backupCount=4, encoding="utf-8")
+_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)-25s %(message)s"))
+if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
+    logging.getLogger().addHandler(_LOG)
 
 BOT_ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
 # The team backend's credentials, as JSON (see README): never printed.

@@ -125,10 +125,8 @@ class OpenLinesCore:
         ok = writable and not dying
         details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "dead_letters": dead,
                                    "recent_dead_letters": dying, "channels": sorted(self.channels.backends)}
-        if trusted:
-            details["failed_channels"] = dict(self.channels.failed)
-        elif self.channels.failed:
-            details["failed_channels"] = len(self.channels.failed)
+        # Which channels failed and why, for this machine only; a count for anyone else.
+        details["failed_channels"] = dict(self.channels.failed) if trusted else len(self.channels.failed)
         return ok, details
 
 

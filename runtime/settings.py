@@ -39,7 +39,10 @@ class Settings:
         return cls(**given)
 
     def path(self, name: str) -> str:
+        """A file in the data dir, which holds customers' data: the owner's only, whatever the umask."""
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+        if os.stat(self.data_dir).st_mode & 0o077:
+            os.chmod(self.data_dir, 0o700)
         return os.path.join(self.data_dir, name)
 
     @property
