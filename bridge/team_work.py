@@ -96,10 +96,10 @@ class TeamWork:
     async def post(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-        posts = []
-        for item in items:
-            message = await self.core.journal.conversations.message(int(item.payload["seq"]))
-            posts.append(relay.team_post(message, conversation, binding, repeated=item.recovered))
+        found = {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(
+            [int(item.payload["seq"]) for item in items])}
+        posts = [relay.team_post(found[int(item.payload["seq"])], conversation, binding, repeated=item.recovered)
+                 for item in items if int(item.payload["seq"]) in found]
         key = self._room_of.get(conversation.id)
         unit = UnitOfWork()
         if key is None:  # its room was lost (an old journal): open it again first
