@@ -22,7 +22,8 @@ class Operators(OpenLinesCommands, BotPlugin):
             where = f"Write in {self._api().invite_to_room(conversation.id, person)} to reply, or use"
         except OpenLinesError:
             where = "Its room is being opened; meanwhile use"
-        return (f"You answer conversation {conversation.id} ({conversation.customer_name}). "
+        customer = self._api().adapter.escape(conversation.customer_name)  # a customer wrote it: data, not markup
+        return (f"You answer conversation {conversation.id} ({customer}). "
                 f"{where} !reply {conversation.id} <text>.")
 
     @botcmd
