@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from bridge import relay, rules
 from bridge.core import Core, post, send
-from bridge.errors import Conflict, Refused
+from bridge.errors import Conflict, NotFound, Refused
 from bridge.model import Attachment, Conversation, Line, Message, MessageKind
 from bridge.rights import Action
 from bridge.store import NewMessage, NewWork, UnitOfWork
@@ -39,7 +39,13 @@ class OperatorActions:
                               work=[post(0)])
 
         committed = await self.core.decide(conversation_id, change)
+        if committed.conversation is not None:  # taken now, not before: the customer may see who came
+            await self.core.signal(committed.conversation, "joined", author=self._shown_name(committed.conversation, person))
         return committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+
+    def _shown_name(self, conversation: Conversation, person: str) -> str:
+        """The operator as the customer may see them ("" when the line hides operators' names)."""
+        return person if self._line(conversation).settings.yes.operator_names else ""
 
     async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
                     key: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
@@ -71,7 +77,10 @@ class OperatorActions:
             if exc.what != "dedupe" or dedupe is None:
                 raise
             return await self._sent_before(conversation_id, dedupe)
-        return committed.messages[-1]
+        reply = committed.messages[-1]
+        conversation = committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+        await self.core.signal(conversation, "read", seq=reply.seq - 1)  # answering is having read
+        return reply
 
     async def _sent_before(self, conversation_id: str, dedupe: str) -> Message:
         stored, _ = await self.core.journal.conversations.inbound_state(dedupe, "")
@@ -97,6 +106,39 @@ class OperatorActions:
             line = self._check(person, Action.ACT, c)
             return self.closing(c, line, f"closed by {person}", f"Conversation closed by {person}.",
                                 "" if silent else line.settings.closing_text)
+
+        committed = await self.core.decide(conversation_id, change)
+        assert committed.conversation is not None
+        await self.closed(committed.conversation, person)
+        return committed.conversation
+
+    async def closed(self, conversation: Conversation, person: str = "") -> None:
+        """Tell the customer's screen the conversation ended, and ask for a rating where the line does."""
+        if conversation.is_open:
+            return
+        await self.core.signal(conversation, "closed", author=self._shown_name(conversation, person) if person else "")
+        if self._line(conversation).settings.yes.ratings and conversation.customer_rating is None:
+            await self.core.signal(conversation, "rating_request")
+
+    async def rate(self, conversation_id: str, value: str, *, customer: tuple[str, str] | None = None) -> Conversation:
+        """The customer's rating ("good" | "bad") of a closed conversation they were asked to rate, once.
+
+        ``customer`` (binding id, customer ref): the rating comes from that customer, who must own it.
+        """
+        if value not in ("good", "bad"):
+            raise Refused("a rating is good or bad")
+
+        def change(c: Conversation) -> UnitOfWork:
+            if customer is not None and (c.binding_id, c.customer_ref) != customer:
+                raise NotFound(f"no conversation {conversation_id[:40]}")
+            if c.is_open or not self._line(c).settings.yes.ratings:
+                raise Refused("this conversation was not offered for rating")
+            if c.customer_rating is not None:
+                raise Refused("this conversation is rated already")
+            mark = "👍 good" if value == "good" else "👎 bad"
+            return UnitOfWork(conversation=replace(c, customer_rating=value),
+                              messages=[self.core.note(f"⭐ The customer rated this conversation: {mark}.", c.id)],
+                              work=[post(0)])
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None

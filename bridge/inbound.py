@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from dataclasses import replace
+
 from bridge import relay, rules
+from bridge.actions import OperatorActions
 from bridge.channels import (
     CustomerStatus,
     DeliveryReceipt,
@@ -11,10 +14,11 @@ from bridge.channels import (
     InboundEdit,
     InboundEvent,
     InboundMessage,
+    LineStatus,
     Receipt,
 )
 from bridge.core import Core, post, send, timer
-from bridge.errors import Conflict, Refused
+from bridge.errors import Conflict, NotFound, Refused
 from bridge.hours import schedule
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
 from bridge.store import NewMessage, NewWork, UnitOfWork
@@ -26,8 +30,9 @@ ATTEMPTS = 8
 class InboundService:
     """Implements ``bridge.channels.InboundSink``."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, email_replies: bool = False) -> None:
         self.core = core
+        self.email_replies = email_replies  # a mailer is configured: missed replies go by email
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         if isinstance(event, InboundMessage):
@@ -63,6 +68,17 @@ class InboundService:
         if conversation_id is not None:
             await self.core.team_signal(conversation_id, "typing", {"on": on})
 
+    async def line_status(self, binding: ChannelBinding) -> LineStatus:
+        line = self.core.directory.line_or_removed(binding.line_id)
+        is_open = line.enabled and not line.deleted and bool(line.operators) and _open(line, self.core.clock.now())
+        return LineStatus(line.name, is_open, line.settings.prechat,
+                          self.email_replies and line.settings.offline_email_seconds > 0)
+
+    async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
+        if not conversation_id.isdigit():
+            raise NotFound(f"no conversation {conversation_id[:40]}")
+        await OperatorActions(self.core).rate(conversation_id, value, customer=(binding.id, customer_ref))
+
     # -- messages ----------------------------------------------------------------------
     async def _message(self, binding: ChannelBinding, inbound: InboundMessage) -> Receipt:
         text = _checked_text(inbound.text)
@@ -79,7 +95,7 @@ class InboundService:
             try:
                 committed = await self.core.commit(unit)
             except Conflict as exc:
-                if exc.what not in ("dedupe", "open"):
+                if exc.what not in ("dedupe", "open", "version"):
                     raise
                 continue  # a redelivery or a first message raced this one: read again
             message = committed.messages[0]
@@ -103,9 +119,12 @@ class InboundService:
         message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                              external_id=inbound.external_id, dedupe_key=key, meta=meta,
                              conversation_id=conversation.id if conversation else None)
-        if conversation is not None:
-            return UnitOfWork(messages=[message], work=[post(0), *self._silence_timer(line, now, conversation.id)])
         email = relay.clean_name(inbound.customer_email or "", 200) or None
+        if conversation is not None:
+            unit = UnitOfWork(messages=[message], work=[post(0), *self._silence_timer(line, now, conversation.id)])
+            if email and not conversation.customer_email:  # given later (the chat asked while away)
+                unit.conversation = replace(conversation, customer_email=email)
+            return unit
         new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread)
         first = {"announce": True, "preview": relay.preview(text or " ".join(a.describe() for a in inbound.attachments))}
         unit = UnitOfWork(conversation=new, messages=[message], work=[NewWork("team.room", first), post(0)])

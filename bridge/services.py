@@ -9,6 +9,7 @@ from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
+from bridge.mail_work import Mailer, MailWork
 from bridge.outbox import Outbox
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
@@ -27,7 +28,8 @@ class Services:
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
-                    admins: frozenset[str], owner: str, retry: RetryPolicy | None = None) -> "Services":
+                    admins: frozenset[str], owner: str, retry: RetryPolicy | None = None,
+                    mailer: Mailer | None = None) -> "Services":
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
         async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
@@ -36,10 +38,12 @@ class Services:
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
-        services = cls(core, InboundService(core), actions, TeamWork(core, team))
+        services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team))
         core.team_signal = services.team_work.signal
-        for kinds in (services.team_work.kinds(), CustomerWork(core, channels).kinds(), CrmWork(core, crm).kinds(),
-                      Timers(core, actions).kinds()):
+        mail = MailWork(core, mailer, channels) if mailer is not None else None
+        customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
+        for kinds in (services.team_work.kinds(), customer.kinds(), CrmWork(core, crm).kinds(),
+                      Timers(core, actions).kinds(), mail.kinds() if mail else {}):
             for kind, spec in kinds.items():
                 outbox.register(kind, spec)
         return services
