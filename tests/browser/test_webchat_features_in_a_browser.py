@@ -23,21 +23,6 @@ TEXTS = "document.getElementById('ol-list').innerText"
 ONLINE = "document.getElementById('ol-status').dataset.state === 'online'"
 
 
-@pytest.fixture
-def runtime(tmp_path):
-    running = Running(tmp_path / "data")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def browser():
-    b = Browser()
-    await b.open()
-    yield b
-    await b.close()
-
-
 def chat_url(runtime: Running) -> str:
     return f"http://127.0.0.1:{runtime.http_port}/webchat/support/"
 
