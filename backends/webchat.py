@@ -48,6 +48,7 @@ def _https_url(raw: str) -> str:
 class WebchatBackend(ChannelBackend):
     kind = KIND
     label = "Website chat"
+    rates_with_buttons = True  # the page shows 👍/👎 on a rating_request
     settings_schema = (
         SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
         SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),

@@ -26,7 +26,7 @@ class Timers:
         if conversation_id is None:
             return UnitOfWork()
         committed = await self.core.decide(conversation_id, self._autoclose)
-        if committed.conversation is not None:
+        if committed.conversation is not None and not committed.conversation.is_open:
             await self.actions.closed(committed.conversation)
         return UnitOfWork()
 

@@ -20,6 +20,8 @@ class Settings:
     public_url: str = ""
     node: str = "main"  # who holds leased work; one name per process sharing a journal
     secret_key: str = ""  # OPENLINES_SECRET_KEY: seals channel secrets at rest
+    max_lines: int | None = None  # OPENLINES_MAX_LINES: unset = unlimited
+    crm_session_quota: int | None = None  # OPENLINES_CRM_SESSION_QUOTA: conversations recorded in the CRM
     # The HTTP server's own guards (README "Security").
     header_timeout: float = 10.0  # seconds for a request's headers (and an idle keep-alive)
     connections_per_ip: int = 256  # open TCP connections from one address (trusted proxies exempt)
@@ -57,7 +59,10 @@ class Settings:
         return cls(**given)
 
     def path(self, name: str) -> str:
+        """A file in the data dir, which holds customers' data: the owner's only, whatever the umask."""
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+        if os.stat(self.data_dir).st_mode & 0o077:
+            os.chmod(self.data_dir, 0o700)
         return os.path.join(self.data_dir, name)
 
     @property

@@ -67,7 +67,7 @@ async def test_operator_names_joined_and_closed_events_then_a_rating(runtime, co
     stranger = await connect()
     await stranger.hello()
     await stranger.send(type="rate", conversation_id=cid, value="bad")
-    assert (await stranger.expect("error"))["code"] == "not_found"
+    assert (await stranger.expect("error"))["code"] in ("refused", "not_found")  # not theirs to rate
     runtime.team.wait_for(lambda team: any("rated this conversation" in t for t in team.texts()))
 
 
