@@ -70,4 +70,22 @@ OPENLINES = {
     "crm_session_quota": _count("OPENLINES_CRM_SESSION_QUOTA"),
     # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
     "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
+    # Limits and guards (README "Security"): unset = the defaults in runtime/settings.py.
+    **{key: _env(name, "") for key, name in (
+        ("header_timeout", "OPENLINES_HEADER_TIMEOUT"),
+        ("connections_per_ip", "OPENLINES_CONNECTIONS_PER_IP"),
+        ("trusted_proxies", "OPENLINES_TRUSTED_PROXIES"),
+        ("webchat_burst", "OPENLINES_WEBCHAT_BURST"),
+        ("webchat_messages_per_minute", "OPENLINES_WEBCHAT_MESSAGES_PER_MINUTE"),
+        ("webchat_new_visitors_per_minute", "OPENLINES_WEBCHAT_NEW_VISITORS_PER_MINUTE"),
+        ("webchat_hellos_per_minute", "OPENLINES_WEBCHAT_HELLOS_PER_MINUTE"),
+        ("webchat_sockets_per_visitor", "OPENLINES_WEBCHAT_SOCKETS_PER_VISITOR"),
+        ("webchat_sockets_per_ip", "OPENLINES_WEBCHAT_SOCKETS_PER_IP"),
+        ("webchat_idle_seconds", "OPENLINES_WEBCHAT_IDLE_SECONDS"),
+        ("visitor_token_days", "OPENLINES_VISITOR_TOKEN_DAYS"),
+        ("max_upload_mb", "OPENLINES_MAX_UPLOAD_MB"),
+        ("mail_from", "OPENLINES_MAIL_FROM"),
+    ) if _env(name, "")},
+    # Missed replies by email; the URL may hold a password: never printed.
+    "smtp_url": os.environ.pop("OPENLINES_SMTP_URL", "").strip(),
 }

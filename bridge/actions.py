@@ -79,7 +79,10 @@ class OperatorActions:
             if exc.what != "dedupe" or dedupe is None:
                 raise
             return await self._sent_before(conversation_id, dedupe)
-        return committed.messages[-1]
+        reply = committed.messages[-1]
+        conversation = committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+        await self.core.signal(conversation, "read", seq=reply.seq - 1)  # answering is having read
+        return reply
 
     async def _sent_before(self, conversation_id: str, dedupe: str) -> Message:
         stored, _ = await self.core.journal.conversations.inbound_state(dedupe, "")

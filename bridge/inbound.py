@@ -11,12 +11,13 @@ from bridge.channels import (
     InboundEdit,
     InboundEvent,
     InboundMessage,
+    LineStatus,
     Receipt,
 )
 from bridge.core import Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
-from bridge.inbound_units import checked_text, message_unit
+from bridge.inbound_units import checked_text, in_hours, message_unit
 from bridge.model import ChannelBinding, Conversation, Message, MessageKind, open_key_of
 from bridge.ratings import Ratings, customer_slot, rating_of
 from bridge.store import NewMessage, UnitOfWork
@@ -28,8 +29,9 @@ ATTEMPTS = 8
 class InboundService:
     """Implements ``bridge.channels.InboundSink``."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, email_replies: bool = False) -> None:
         self.core = core
+        self.email_replies = email_replies  # a mailer is configured: missed replies go by email
         self.events = PlatformEvents(core)
         self.ratings = Ratings(core)
 
@@ -71,6 +73,12 @@ class InboundService:
         if conversation_id is not None:
             await self.core.team_signal(conversation_id, "typing", {"on": on})
 
+    async def line_status(self, binding: ChannelBinding) -> LineStatus:
+        line = self.core.directory.line_or_removed(binding.line_id)
+        is_open = line.enabled and not line.deleted and bool(line.operators) and in_hours(line, self.core.clock.now())
+        return LineStatus(line.name, is_open, line.settings.prechat,
+                          self.email_replies and line.settings.offline_email_seconds > 0)
+
     async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
         """A rating from a channel's own buttons; Refused when not asked or already rated."""
         await self.ratings.rate(binding.id, customer_ref, conversation_id, value)
@@ -100,7 +108,7 @@ class InboundService:
                 committed = await self.core.commit(message_unit(self.core, binding, inbound, text, key,
                                                                 conversation, spam))
             except Conflict as exc:
-                if exc.what not in ("dedupe", "open"):
+                if exc.what not in ("dedupe", "open", "version"):
                     raise
                 continue  # a redelivery or a first message raced this one: read again
             message = committed.messages[0]

@@ -34,12 +34,15 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                          external_id=inbound.external_id, dedupe_key=key, meta=meta,
                          conversation_id=conversation.id if conversation else None)
+    email = relay.clean_name(inbound.customer_email or "", 200) or None
     if conversation is not None:
         if conversation.spam:
             return UnitOfWork(messages=[message])
-        return UnitOfWork(messages=[message], work=[post(0), *_silence_timer(line, now, conversation.id)])
+        unit = UnitOfWork(messages=[message], work=[post(0), *_silence_timer(line, now, conversation.id)])
+        if email and not conversation.customer_email:  # given later (the chat asked while away)
+            unit.conversation = replace(conversation, customer_email=email)
+        return unit
     thread = inbound.thread if isinstance(inbound, InboundComment) else None
-    email = relay.clean_name(inbound.customer_email or "", 200) or None
     preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
     new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
     if spam:
@@ -60,7 +63,7 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
 
 
 def _first_answer(line: Line, now: float) -> str:
-    if not line.enabled or not _open(line, now):
+    if not line.enabled or not in_hours(line, now):
         return line.settings.offline_text
     return line.settings.welcome_text
 
@@ -70,7 +73,7 @@ def _silence_timer(line: Line, now: float, conversation_id: str | None = None) -
     return [timer("timer.autoclose", now + minutes * 60, conversation_id)] if minutes else []
 
 
-def _open(line: Line, now: float) -> bool:
+def in_hours(line: Line, now: float) -> bool:
     try:
         return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).is_open(now)
     except Refused:  # settings are checked when set; an old bad value must not stop messages
