@@ -18,6 +18,7 @@ from tests.support.runtime import Running
 # id -> "module:factory" under tests/channels (imported lazily: one broken harness fails only its own tests).
 HARNESSES = {
     "webchat": "harness_webchat:WebchatHarness",
+    "facebook": "harness_meta:FacebookHarness", "instagram": "harness_meta:InstagramHarness",
 }
 
 
