@@ -14,7 +14,7 @@ from backends.meta_base import MetaBackend, Part, chunks
 from backends.meta_parse import Item
 from backends.meta_window import reply_window
 from bridge.channels import InboundMessage, OutboundMessage, SendResult
-from bridge.errors import SendError
+from bridge.errors import PermanentSendError, SendError
 from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ class MessagingBackend(MetaBackend):
     async def send(self, message: OutboundMessage) -> SendResult:
         state = await self.state(message.customer_ref)
         window = reply_window(_seconds(state.get("last_inbound")), self.now())
+        if window.tag and message.automatic:
+            raise PermanentSendError("Meta lets only a person answer more than 24 hours after the customer's "
+                                     "last message: this automatic message was not sent")
         fields = {"recipient": {"id": message.customer_ref}, **window.fields()}
         parts: list[Part] = [self._text(fields, piece) for piece in chunks(message.text, self.text_limit)]
         parts += [self._file(fields, a) for a in message.attachments]

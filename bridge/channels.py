@@ -93,6 +93,7 @@ class OutboundMessage:
     attachments: tuple[Attachment, ...] = ()
     thread: str | None = None  # the comment thread, for comment channels
     options: Mapping[str, Any] = field(default_factory=dict)  # per-channel: {"visibility": "private"}
+    automatic: bool = False  # an automatic answer (welcome, closing...), not a person's
 
 
 @dataclass(frozen=True)

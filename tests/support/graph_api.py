@@ -45,6 +45,7 @@ class _Failure:
     error: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    after: int = 0  # sends that still succeed before this failure
 
 
 class FakeGraph:
@@ -90,9 +91,10 @@ class FakeGraph:
         return f"http://127.0.0.1:{self.port}/cdn/{name}"
 
     def fail_next(self, status: int, error: dict[str, Any], headers: dict[str, str] | None = None,
-                  delay: float = 0.0) -> None:
-        """The next send is answered with this error (after ``delay`` seconds: a slow Meta)."""
-        self._failures.append(_Failure(status, error, headers or {}, delay))
+                  delay: float = 0.0, after: int = 0) -> None:
+        """The next send (or the one after ``after`` more succeed) is answered with this error,
+        after ``delay`` seconds (a slow Meta)."""
+        self._failures.append(_Failure(status, error, headers or {}, delay, after))
 
     def sends_to(self, edge: str) -> list[GraphCall]:
         return [c for c in self.sent if c.path.endswith("/" + edge)]
@@ -123,7 +125,9 @@ class FakeGraph:
         if self._me(request) is None:
             self.calls.append(None)
             return _error(400, 190, "Invalid OAuth access token.")
-        if self._failures:
+        if self._failures and self._failures[0].after > 0:
+            self._failures[0].after -= 1
+        elif self._failures:
             failure = self._failures.popleft()
             await asyncio.sleep(failure.delay)
             self.calls.append(None)
