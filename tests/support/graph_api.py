@@ -52,7 +52,7 @@ class FakeGraph:
     def __init__(self) -> None:
         self.tokens: dict[str, str] = {}  # access token -> the id "me" stands for
         self.objects: dict[str, dict[str, Any]] = {}  # id -> fields (people, posts, accounts)
-        self.calls: list[GraphCall | None] = []  # every send we answered (None: refused or failed)
+        self.calls: list[GraphCall | None] = []  # every send that reached us (None: refused or failed)
         self.sent: list[GraphCall] = []  # the sends we took
         self.reads: list[str] = []  # the ids GET asked for
         self._cdn: dict[str, tuple[bytes, str]] = {}
@@ -118,22 +118,21 @@ class FakeGraph:
         return web.json_response({"id": wanted, **{k: v for k, v in found.items() if k in fields}})
 
     async def _post(self, request: web.Request) -> web.Response:
-        """A send. It counts in ``calls`` once answered: a slow answer counts when the caller gave up."""
         edge = request.match_info["edge"]
         if edge not in ("messages", "comments"):
             return _error(400, 100, "Unknown path components")
+        self.calls.append(None)
+        index = len(self.calls) - 1
         if self._me(request) is None:
-            self.calls.append(None)
             return _error(400, 190, "Invalid OAuth access token.")
         if self._failures and self._failures[0].after > 0:
             self._failures[0].after -= 1
         elif self._failures:
             failure = self._failures.popleft()
             await asyncio.sleep(failure.delay)
-            self.calls.append(None)
             return web.json_response({"error": failure.error}, status=failure.status, headers=failure.headers)
         call = await self._read(f"{request.match_info['id']}/{edge}", request)
-        self.calls.append(call)
+        self.calls[index] = call
         self.sent.append(call)
         if edge == "comments":
             return web.json_response({"id": f"{request.match_info['id']}_{next(self._ids)}"})
