@@ -5,7 +5,6 @@ import asyncio
 import copy
 import hashlib
 import hmac
-import logging
 import time
 import zlib
 from dataclasses import replace
@@ -19,7 +18,6 @@ from bridge.channels import ChannelBackend, ChannelContext, InboundSink, Outboun
 from bridge.errors import PermanentSendError
 from bridge.model import Attachment, ChannelBinding
 
-log = logging.getLogger(__name__)
 STATE_LOCKS = 64  # per-customer state changes are serialised through a fixed set of locks
 Part = Callable[[], Awaitable[str | None]]  # sends one piece of a message; returns Meta's id
 
@@ -58,7 +56,7 @@ class MetaBackend(ChannelBackend):
         super().__init__(binding, sink, context)
         secrets = binding.secrets
         self.account = binding.key
-        self.verify_token = secrets.get("verify_token", "")
+        self._verify_token = secrets.get("verify_token", "")
         self._app_secret = secrets.get("app_secret", "").encode()
         self.graph = Graph(str(binding.settings.get("api_url") or DEFAULT_API), secrets.get("page_token", ""),
                            secrets.values())
@@ -104,7 +102,7 @@ class MetaBackend(ChannelBackend):
         return hmac.compare_digest(expected.encode(), signature[7:].strip().lower().encode(errors="replace"))
 
     def verifies(self, token: str) -> bool:
-        return bool(self.verify_token) and hmac.compare_digest(self.verify_token.encode(), token.encode())
+        return bool(self._verify_token) and hmac.compare_digest(self._verify_token.encode(), token.encode())
 
     async def take(self, item: Item) -> None:
         """One event of a signed envelope: completed (names, files, context), then durably accepted."""
