@@ -40,6 +40,12 @@ CHATROOM_FN = "Open Lines"
 CORE_PLUGINS = ("ACLs", "Backup", "ChatRoom", "CommandNotFoundFilter", "Flows", "Health",
                 "Help", "Plugins", "TextCmds", "Utils")
 
+def _count(name: str) -> int | None:
+    """A limit from the environment: unset or empty means none."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
 OPENLINES = {
     "data_dir": DATA_DIR,
     "http_host": _env("OPENLINES_HTTP_HOST", "127.0.0.1"),
@@ -49,6 +55,8 @@ OPENLINES = {
     "journal_url": _env("OPENLINES_JOURNAL_URL", ""),
     "crm_url": _env("OPENLINES_CRM_URL", ""),
     "node": _env("OPENLINES_NODE", "main"),
+    "max_lines": _count("OPENLINES_MAX_LINES"),
+    "crm_session_quota": _count("OPENLINES_CRM_SESSION_QUOTA"),
     # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
     "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
 }

@@ -188,6 +188,9 @@ class ChannelBackend(abc.ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    # A channel that shows rating buttons itself (on a "rating_request" signal); the others
+    # get a text asking for 1 or 0.
+    rates_with_buttons: ClassVar[bool] = False
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
