@@ -29,7 +29,7 @@ class InstagramBackend(MessagingBackend):
         name, username = str(profile.get("name") or ""), str(profile.get("username") or "")
         return name or (f"@{username}" if username else "")
 
-    async def check(self) -> None:
+    async def check_account(self) -> None:
         """The token can see the account this channel names."""
         account = await self.graph.get(self.account, fields="id,username")
         if str(account.get("id", "")) != self.account:

@@ -83,7 +83,12 @@ class MetaBackend(ChannelBackend):
         await self.graph.close()
 
     async def check(self) -> None:
-        """The token works and belongs to the page this channel names (Instagram checks its account)."""
+        """Meta takes the token for this channel's page or account (also before the channel starts)."""
+        async with self.graph.borrowed():
+            await self.check_account()
+
+    async def check_account(self) -> None:
+        """The token works and belongs to the page this channel names."""
         me = await self.graph.get("me", fields="id,name")
         if str(me.get("id", "")) != self.account:
             raise PermanentSendError(f"the page token is another page's (id {str(me.get('id'))[:40]}), "

@@ -7,10 +7,11 @@ name Meta's error code and its own words with every credential scrubbed out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import mimetypes
 import os
-from typing import Any, Iterable, Mapping
+from typing import Any, AsyncIterator, Iterable, Mapping
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -42,6 +43,18 @@ class Graph:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    @contextlib.asynccontextmanager
+    async def borrowed(self) -> AsyncIterator[None]:
+        """A session for a backend that is not started (the admin's check when connecting)."""
+        if self._session is not None:
+            yield
+            return
+        await self.open()
+        try:
+            yield
+        finally:
+            await self.close()
 
     @property
     def session(self) -> aiohttp.ClientSession:

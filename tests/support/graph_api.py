@@ -7,11 +7,13 @@ way Meta fetches it); ``fail_next`` scripts Meta's error answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import aiohttp
 from aiohttp import web
@@ -187,3 +189,20 @@ def _error(status: int, code: int, message: str, subcode: int | None = None) -> 
     if subcode is not None:
         error["error_subcode"] = subcode
     return web.json_response({"error": error}, status=status)
+
+
+@contextlib.contextmanager
+def graph_in_thread() -> Iterator[FakeGraph]:
+    """The fake on a loop of its own, for tests that run in Errbot's threads rather than on a loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-graph", daemon=True)
+    thread.start()
+    graph = FakeGraph()
+    asyncio.run_coroutine_threadsafe(graph.start(), loop).result(10)
+    try:
+        yield graph
+    finally:
+        asyncio.run_coroutine_threadsafe(graph.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
