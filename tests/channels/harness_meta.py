@@ -51,6 +51,7 @@ class MetaHarness:
         self.verify_token = f"{c.SECRET}-verify"
         self.url = ""
         self.binding: ChannelBinding | None = None
+        self.backend: Any = None
         self._session: aiohttp.ClientSession | None = None
         self._mids = itertools.count(1)
 
@@ -67,9 +68,7 @@ class MetaHarness:
         self.binding = ChannelBinding("support", self.kind, backend_class.binding_key(settings, secrets),
                                       label=backend_class.label, settings=settings, secrets=secrets)
         await runtime.run(runtime.core.services.directory.put_binding(self.binding))
-        backend = runtime.core.channels.get(self.binding.id)
-        if backend is not None:
-            backend.graph.timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)  # type: ignore[attr-defined]
+        self.backend = runtime.core.channels.get(self.binding.id)
         self.url = f"{runtime.base_url}/meta/{self.account}"
         self._session = aiohttp.ClientSession()
         return self.binding
@@ -108,6 +107,8 @@ class MetaHarness:
         return len(self.graph.calls)
 
     def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
+        if failure == c.TIMEOUT and self.backend is not None:  # only then: the default limit, loaded or not
+            self.backend.graph.timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)  # type: ignore[attr-defined]
         status, error = ERRORS[failure]
         headers = {"Retry-After": f"{retry_after:g}"} if failure == c.RATE_LIMITED else {}
         self.graph.fail_next(status, error, headers, delay=SEND_TIMEOUT * 4 if failure == c.TIMEOUT else 0.0)
