@@ -18,7 +18,9 @@ def _env(name: str, default: str) -> str:
 
 DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")))
 
-BACKEND = _env("OPENLINES_TEAM_BACKEND", "Text")
+from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
+
+BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 BOT_EXTRA_BACKEND_DIR = os.path.join(ROOT, "backends", "team")
 BOT_DATA_DIR = os.path.join(DATA_DIR, "errbot")
 os.makedirs(BOT_DATA_DIR, exist_ok=True)
@@ -28,20 +30,26 @@ AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 BOT_LOG_FILE = os.path.join(DATA_DIR, "errbot.log")
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
 
-BOT_ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
+ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
+BOT_ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
 # The team backend's credentials, as JSON (see README): never printed.
 BOT_IDENTITY = json.loads(_env("OPENLINES_TEAM_IDENTITY", "{}"))
 BOT_PREFIX = "!"
 CHATROOM_PRESENCE = ()
 CHATROOM_FN = "Open Lines"
 
-# Webserver (Flask) cannot add routes after it served; Open Lines runs its
-# own aiohttp server. VersionChecker would call the internet.
-CORE_PLUGINS = ("ACLs", "Backup", "ChatRoom", "CommandNotFoundFilter", "Flows", "Health",
-                "Help", "Plugins", "TextCmds", "Utils")
+CORE_PLUGINS = core_plugins(BACKEND)
+ACCESS_CONTROLS = access_controls(ADMINS)
+HIDE_RESTRICTED_COMMANDS = True  # !help shows each person what they may use
+HIDE_RESTRICTED_ACCESS = False
+# XMPP (OPENLINES_TEAM_BACKEND=OpenLinesXMPP): plain login on a loopback server without TLS only if asked.
+XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
+XMPP_KEEPALIVE_INTERVAL = 30
 
 OPENLINES = {
     "data_dir": DATA_DIR,
+    "admins": ADMINS,
+    "operators": ADMINS,
     "http_host": _env("OPENLINES_HTTP_HOST", "127.0.0.1"),
     "http_port": int(_env("OPENLINES_HTTP_PORT", "8080")),
     "room_format": _env("OPENLINES_ROOM_FORMAT", "#{name}"),

@@ -115,6 +115,13 @@ class OperatorActions:
             unit.work.append(NewWork("crm.transcript", conversation_id=c.id))
         return unit
 
+    async def operator_signal(self, conversation_id: str, person: str, kind: str, data: dict[str, object]) -> None:
+        """An operator typing, or having read up to a seq: shown to the customer where the channel can."""
+        conversation = await self.core.journal.conversations.conversation(conversation_id)
+        self._check(person, Action.VIEW, conversation)
+        if conversation.is_open:
+            await self.core.signal(conversation, kind, **data)
+
     async def set_whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         def change(c: Conversation) -> UnitOfWork:
             self._check(person, Action.WRITE, c)

@@ -11,6 +11,8 @@ import logging
 import re
 from typing import Any, Mapping
 
+from bridge.relay import TeamPost
+
 log = logging.getLogger(__name__)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
 
@@ -103,6 +105,11 @@ class TeamAdapter:
     def send(self, key: str, text: str) -> None:
         self.bot.send(self.room(key), text)
 
+    def send_post(self, key: str, post: TeamPost, text: str) -> None:
+        """An Open Lines post: ``text`` is ``post`` rendered with ``escape``; a backend that can show
+        structure (who is the customer, what is internal) may use ``post`` itself."""
+        self.send(key, text)
+
 
 class TestAdapter(TeamAdapter):
     """Errbot's Test backend (pytest): people are plain names."""
@@ -147,7 +154,29 @@ class TextAdapter(TeamAdapter):
         self.bot.send(self.room(key), f"[{key}] {text}")
 
 
-ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter}
+class ConsoleAdapter(TeamAdapter):
+    """Open Lines' web team console: people are ``@login``, rooms ``#name``; the page shows text as
+    text (no markup to escape) and posts with their structure."""
+
+    mode = "console"
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send_plain(key, text)
+
+    def send_post(self, key: str, post: TeamPost, text: str) -> None:
+        self.bot.send_post(key, post, text)
+
+    def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
+        self.bot.signal(key, kind, dict(data))
+
+    def how_to_write_in(self, key: str) -> str:
+        return f"{key} (in the team console's room list)"
+
+
+ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter}
 
 
 def adapter_for(bot: Any, room_format: str) -> TeamAdapter:
