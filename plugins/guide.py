@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from errbot import BotPlugin, botcmd
@@ -18,18 +19,20 @@ class Guide(BotPlugin):
         return checked is not None
 
     def _groups(self, msg: Message) -> list[tuple[Any, list[tuple[str, Any]]]]:
-        groups: dict[Any, list[tuple[str, Any]]] = {}
+        plugins: dict[str, Any] = {}
+        groups: dict[str, list[tuple[str, Any]]] = {}
         for name, command in self._bot.all_commands.items():
             if command._err_command_hidden or (self.bot_config.HIDE_RESTRICTED_COMMANDS and not self._may(msg, name)):
                 continue
-            groups.setdefault(command.__self__, []).append((name, command))
+            plugins[command.__self__.name] = command.__self__
+            groups.setdefault(command.__self__.name, []).append((name, command))
 
-        def order(plugin: Any) -> tuple[bool, str]:
-            module = getattr(type(plugin), "__module__", "")
-            path = getattr(__import__("sys").modules.get(module), "__file__", "") or ""
-            return not os.path.abspath(path).startswith(OURS), plugin.name
+        def order(name: str) -> tuple[bool, str]:
+            module = sys.modules.get(type(plugins[name]).__module__)
+            path = os.path.abspath(getattr(module, "__file__", "") or "")
+            return not path.startswith(OURS), name
 
-        return [(p, sorted(groups[p], key=lambda c: c[0])) for p in sorted(groups, key=order)]
+        return [(plugins[n], sorted(groups[n], key=lambda c: c[0])) for n in sorted(groups, key=order)]
 
     def _line(self, name: str, command: Any, full: bool = False) -> str:
         doc = (self._bot.get_doc(command) or "").strip()

@@ -55,7 +55,7 @@ class ErrbotTeamChat:
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("post to %s failed: %s", room_key, type(exc).__name__)
                 return done, type(exc).__name__
-        return len(texts), ""
+        return len(posts), ""
 
     async def invite(self, room_key: str, person: str) -> None:
         await self._in_thread(self.adapter.invite, room_key, person)

@@ -21,6 +21,7 @@ class RoomAccess:
     def __init__(self, host: Any, admins: frozenset[str]) -> None:
         self.host = host  # runtime.host.Host: its ``core`` is set while Open Lines runs
         self.admins = admins
+        self._kinds: dict[str, tuple[str, str | None]] = {}  # a room's kind never changes once known
 
     def is_admin(self, login: str) -> bool:
         return f"@{login}" in self.admins
@@ -29,13 +30,16 @@ class RoomAccess:
         """("direct"|"line"|"conversation"|"room", the line or conversation id)."""
         if key.startswith("@"):
             return "direct", None
+        if key in self._kinds:
+            return self._kinds[key]
         core = self.host.core
         entry = await core.journal.conversations.room(key) if core is not None else None
-        if entry is None:
+        if entry is None:  # not (yet) one of Open Lines' rooms: ask again next time
             return "room", None
-        if entry.conversation_id is not None:
-            return "conversation", entry.conversation_id
-        return "line", entry.line_id
+        found = ("conversation", entry.conversation_id) if entry.conversation_id is not None \
+            else ("line", entry.line_id)
+        self._kinds[key] = found
+        return found
 
     async def may_see(self, login: str, key: str, members: set[str]) -> bool:
         if key.startswith("@"):

@@ -48,7 +48,7 @@ def _digest(token: str) -> str:
 
 
 def hash_password(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 ** 2, **SCRYPT)  # type: ignore[arg-type]
+    return hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 ** 2, **SCRYPT)
 
 
 class Accounts:

@@ -23,6 +23,7 @@ MAX_TEXT = 4096
 QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
 TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
 GLANCE_DELAY = 0.3
+RECHECK = 0.5  # seconds before asking again what a new room is
 
 
 class Console(Protocol):
@@ -30,7 +31,7 @@ class Console(Protocol):
 
     def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> None: ...
 
-    def commands(self) -> list[dict[str, str]]: ...
+    def command_list(self, login: str) -> list[dict[str, str]]: ...
 
 
 class FrameError(Exception):
@@ -48,7 +49,7 @@ class Client:
     queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
     typing_at: dict[str, float] = field(default_factory=dict)
 
-    def push(self, frame: dict[str, Any]) -> None:
+    def push(self, frame: dict[str, Any] | None) -> None:
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -70,9 +71,11 @@ class Hub:
 
     def _on_event(self, event: str, data: dict[str, Any]) -> None:
         if event == "message":
-            for client in self.clients:
+            for client in list(self.clients):
                 if data["room"] in client.rooms:
                     client.push({"type": "message", **data})
+                elif not data["room"].startswith("@"):  # a line room they belong in may be new
+                    self._spawn(self._room_changed(client, data["room"], False))
             if not data["room"].startswith("@"):
                 self._glance_soon()
         elif event == "room":
@@ -89,13 +92,25 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _room_changed(self, client: Client, key: str, gone: bool) -> None:
-        room = self.book.get(key)
-        visible = room is not None and not gone and await self.access.may_see(client.login, key, room.members)
-        if visible and room is not None and client.login in room.members:
-            client.rooms.add(key)
-            client.push({"type": "room", **await self.summary(client.login, key)})
-        elif key in client.rooms:
+    async def _room_changed(self, client: Client, key: str, gone: bool, tries: int = 10) -> None:
+        """Show or hide ``key`` on the client's page: members see their rooms; a line's people join
+        its room on their own; anyone else may open a room they have rights on from the glance."""
+        room = None if gone else self.book.get(key)
+        member = room is not None and client.login in room.members
+        if room is not None and (member or key.startswith("#")) and \
+                await self.access.may_see(client.login, key, room.members):
+            kind = (await self.access.kind(key))[0]
+            if not member and kind == "line":
+                self.book.add(key, client.login)  # its room event shows the room
+            elif not member and kind == "room" and tries > 0:  # Open Lines records a room once it is open
+                self.loop.call_later(RECHECK, lambda: self._spawn(self._room_changed(client, key, False, tries - 1)))
+            elif member:
+                new = key not in client.rooms
+                client.rooms.add(key)
+                client.push({"type": "room", **await self.summary(client.login, key)})
+                if new:  # what was said before they were in it
+                    client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
+        elif key in client.rooms and not member:
             client.rooms.discard(key)
             client.push({"type": "room_gone", "room": key})
 
@@ -154,7 +169,7 @@ class Hub:
         rooms = [await self.summary(client.login, key) for key in sorted(client.rooms)]
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
-                     "rooms": rooms, "commands": self.console.commands(),
+                     "rooms": rooms, "commands": self.console.command_list(client.login),
                      "glance": await self.access.glance(client.login)})
 
     async def _frame(self, client: Client, frame: Any) -> None:

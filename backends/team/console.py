@@ -118,11 +118,14 @@ class ConsoleBackend(ErrBot):
             self.host.loop.call_soon_threadsafe(self.hub.drop, login)
         return ended
 
-    def commands(self) -> list[dict[str, str]]:
-        prefix = self.bot_config.BOT_PREFIX
+    def command_list(self, login: str) -> list[dict[str, str]]:
+        """The commands ``login`` may use (Errbot's ACLs asked dry), for completion on their page."""
+        prefix, asking = self.bot_config.BOT_PREFIX, Message("", frm=ConsolePerson(login), to=self.bot_identifier)
         found = []
         for name, method in sorted(self.all_commands.items()):
             if getattr(method, "_err_command_hidden", False):
+                continue
+            if self._process_command_filters(msg=asking, cmd=name, args=None, dry_run=True)[0] is None:
                 continue
             doc = (getattr(method, "__doc__", "") or "").strip().splitlines()
             found.append({"command": prefix + name.replace("_", " "), "help": doc[0] if doc else ""})

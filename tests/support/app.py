@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, Receipt, SendResult
+from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, Receipt, SendResult, Signal
 from bridge.line_settings import LineSettings
 from bridge.model import ChannelBinding, Conversation, Line, Message
 from bridge.retry import RetryPolicy
@@ -40,6 +40,7 @@ class FakeChannel(ChannelBackend):
         self.sent: list[OutboundMessage] = []
         self.attempts = 0
         self.script: deque[tuple[str | None, BaseException]] = deque()
+        self.signals: list[Signal] = []
 
     def fail_next(self, *errors: BaseException, ref: str | None = None) -> None:
         """The next sends (to customer ``ref``, or to anyone) raise these, in order."""
@@ -57,6 +58,9 @@ class FakeChannel(ChannelBackend):
 
     def texts(self) -> list[str]:
         return [m.text for m in self.sent]
+
+    async def signal(self, signal: Signal) -> None:
+        self.signals.append(signal)
 
 
 @dataclass

@@ -10,6 +10,8 @@ from typing import Any, Callable
 from errbot.backends.base import Message
 from errbot.bootstrap import bot_config_defaults
 
+TEAM_BACKENDS = Path(__file__).resolve().parents[2] / "backends" / "team"
+
 
 def _config(data_dir: Path, admins: tuple[str, ...]) -> Any:
     cfg = types.ModuleType("openlines_test_config")
@@ -79,5 +81,39 @@ def test_backend(data_dir: Path) -> BackendUnderTest:
                             lambda n: n, queued)
 
 
+def console_backend(data_dir: Path) -> BackendUnderTest:
+    """Open Lines' web console, built as Errbot builds it; what it "outputs" is what its pages get."""
+    console = _load_backend("console")
+    cfg = _config(data_dir, ("@operator",))
+    cfg.OPENLINES = {"data_dir": str(data_dir), "http_port": 0}  # type: ignore[attr-defined]
+    bot = console.ConsoleBackend(cfg)
+    bot.attach_plugin_manager(_NoPlugins())
+    from backends.console.identity import ConsoleOccupant, ConsolePerson
+
+    def published(action: Callable[[], None]) -> str:
+        frames: list[dict[str, Any]] = []
+        bot.book.publish = lambda event, data: frames.append(data) if event == "message" else None
+        action()
+        return "\n".join(f"{f.get('post', {}).get('author', '')} {f['text']}" for f in frames)
+
+    return BackendUnderTest("Console", bot, lambda n: ConsolePerson(n), lambda n, r: ConsoleOccupant(n, r),
+                            lambda n: f"@{n}", published)
+
+
+def _load_backend(module: str) -> Any:
+    """A backend of backends/team, loaded the way Errbot loads it (by file, under errbot.backends)."""
+    import importlib.util
+    import sys
+
+    name = f"errbot.backends.{module}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, TEAM_BACKENDS / f"{module}.py")
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        sys.modules[name] = loaded
+    return sys.modules[name]
+
+
 test_backend.__test__ = False  # type: ignore[attr-defined]
-BACKENDS = {"Text": text_backend, "Test": test_backend}
+BACKENDS = {"Text": text_backend, "Test": test_backend, "Console": console_backend}
