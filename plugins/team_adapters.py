@@ -176,7 +176,47 @@ class ConsoleAdapter(TeamAdapter):
         return f"{key} (in the team console's room list)"
 
 
-ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter}
+class XmppAdapter(TeamAdapter):
+    """XMPP (the ``OpenLinesXMPP`` backend): people are bare JIDs — a room message's sender is
+    ``room/nick``, whose real JID the bot sees as the room's owner; rooms are room JIDs. Bodies are
+    plain text, so customer text needs no escaping."""
+
+    mode = "xmpp"
+
+    def person_id(self, identifier: Any) -> str:
+        real = getattr(identifier, "real_person", None)
+        if real:
+            return str(real)
+        if getattr(identifier, "room", None) is not None:  # an occupant nobody knows: never a person's id
+            return str(identifier)
+        return str(getattr(identifier, "person", identifier))
+
+    def display_name(self, identifier: Any) -> str:
+        return str(getattr(identifier, "nick", None) or self.person_id(identifier))
+
+    def room_key(self, room: Any) -> str:
+        return str(room).split("/", 1)[0]
+
+    def open_room(self, name: str, topic: str) -> str:
+        room = self.bot.query_room(self.room_identifier(name))
+        room.join(username=self.bot.bot_config.CHATROOM_FN)  # waits for the server; never room.create()
+        self._set_topic(room, topic)
+        key = self.room_key(room)
+        self._rooms[key] = room
+        return key
+
+    def invite(self, key: str, person: str) -> None:
+        self.room(key).invite(person)
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send_plain(self.room(key), text)
+
+
+ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter,
+                                          "xmpp": XmppAdapter}
 
 
 def adapter_for(bot: Any, room_format: str) -> TeamAdapter:

@@ -1,0 +1,130 @@
+"""A person on the XMPP server (a slixmpp client on a loop of its own), for synchronous tests."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any, Callable, Coroutine, TypeVar
+
+import slixmpp
+import slixmpp.exceptions
+
+T = TypeVar("T")
+SERVER = ("127.0.0.1", 15222)
+DOMAIN, MUC = "localhost", "conference.localhost"
+_STOPPED: list["XmppPerson"] = []
+
+
+def prosody_running() -> bool:
+    try:
+        socket.create_connection(SERVER, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class XmppPerson:
+    """Logs in as ``user@localhost``; keeps every chat and room message it receives; accepts invitations."""
+
+    def __init__(self, user: str, nick: str | None = None) -> None:
+        self.jid = f"{user}@{DOMAIN}"
+        self.nick = nick or user
+        self.received: list[tuple[str, str, str]] = []  # (type, from, body)
+        self.invited: list[str] = []
+        self._changed = threading.Condition()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.client: slixmpp.ClientXMPP = self._call(self._connect(user))
+
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 20) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _connect(self, user: str) -> slixmpp.ClientXMPP:
+        client = slixmpp.ClientXMPP(self.jid, f"{user}-secret", plugin_config={
+            "feature_mechanisms": {"unencrypted_plain": True}})
+        for plugin in ("xep_0030", "xep_0045", "xep_0199"):
+            client.register_plugin(plugin)
+        started: asyncio.Future[bool] = self._loop.create_future()
+        client.add_event_handler("session_start", lambda _: started.done() or started.set_result(True))
+        client.add_event_handler("message", self._message)
+        client.add_event_handler("groupchat_invite", self._invite)
+        client.connect(*SERVER)
+        await asyncio.wait_for(started, 15)
+        client.send_presence()
+        return client
+
+    def _message(self, msg: Any) -> None:
+        stale = msg["type"] != "groupchat" and msg.get_plugin("delay", check=True) is not None
+        if msg["type"] in ("chat", "groupchat", "normal") and msg["body"] and not stale:  # not offline leftovers
+            with self._changed:
+                self.received.append((msg["type"], str(msg["from"]), msg["body"]))
+                self._changed.notify_all()
+
+    def _invite(self, msg: Any) -> None:
+        with self._changed:
+            self.invited.append(str(msg["from"].bare))
+            self._changed.notify_all()
+
+    # -- what a person does ----------------------------------------------------------------
+    def join(self, room: str) -> None:
+        async def go() -> None:
+            await self.client.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), self.nick, maxstanzas=50,
+                                                               timeout=15)
+        self._call(go())
+
+    def say(self, room: str, text: str) -> None:
+        self._loop.call_soon_threadsafe(lambda: self.client.send_message(mto=slixmpp.JID(room), mbody=text,
+                                                                         mtype="groupchat"))
+
+    def tell(self, jid: str, text: str) -> None:
+        self._loop.call_soon_threadsafe(lambda: self.client.send_message(mto=slixmpp.JID(jid), mbody=text,
+                                                                         mtype="chat"))
+
+    def room_exists(self, room: str) -> bool:
+        """Conversation rooms are not listed publicly (they hold customers' data): ask the room itself."""
+        async def go() -> bool:
+            try:
+                await self.client.plugin["xep_0030"].get_info(jid=room, timeout=10)
+                return True
+            except slixmpp.exceptions.IqError:
+                return False
+        return self._call(go())
+
+    # -- waiting -----------------------------------------------------------------------------
+    def wait(self, predicate: Callable[[str, str, str], bool], timeout: float = 20) -> tuple[str, str, str]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for entry in self.received:
+                    if predicate(*entry):
+                        return entry
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.jid} got no such message in {timeout}s: {self.received[-8:]}")
+                self._changed.wait(left)
+
+    def heard(self, where: str, fragment: str, timeout: float = 20) -> str:
+        """The first message from ``where`` (a room or a person, bare) holding ``fragment``."""
+        return self.wait(lambda kind, frm, body: frm.split("/")[0] == where and fragment in body, timeout)[2]
+
+    def invitation(self, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self.invited:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{self.jid} was never invited"
+                self._changed.wait(left)
+            return self.invited[-1]
+
+    def close(self) -> None:
+        async def go() -> None:
+            self.client.disconnect()
+            await asyncio.wait_for(self.client.disconnected, 5)
+        try:
+            self._call(go())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            _STOPPED.append(self)  # slixmpp's stream schedules on its loop when collected: keep both alive
