@@ -194,6 +194,12 @@ class XmppAdapter(TeamAdapter):
     def display_name(self, identifier: Any) -> str:
         return str(getattr(identifier, "nick", None) or self.person_id(identifier))
 
+    def parse_person(self, text: str) -> str:
+        try:
+            return self.person_id(self.bot.build_identifier(text.strip()))
+        except ValueError:  # not a JID at all: nobody's identity
+            return text.strip()
+
     def room_key(self, room: Any) -> str:
         return str(room).split("/", 1)[0]
 
