@@ -46,6 +46,12 @@ HIDE_RESTRICTED_ACCESS = False
 XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
 XMPP_KEEPALIVE_INTERVAL = 30
 
+def _count(name: str) -> int | None:
+    """A limit from the environment: unset or empty means none."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
 OPENLINES = {
     "data_dir": DATA_DIR,
     "admins": ADMINS,
@@ -57,6 +63,8 @@ OPENLINES = {
     "journal_url": _env("OPENLINES_JOURNAL_URL", ""),
     "crm_url": _env("OPENLINES_CRM_URL", ""),
     "node": _env("OPENLINES_NODE", "main"),
+    "max_lines": _count("OPENLINES_MAX_LINES"),
+    "crm_session_quota": _count("OPENLINES_CRM_SESSION_QUOTA"),
     # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
     "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
 }

@@ -106,8 +106,9 @@ class InboundService:
         if conversation is not None:
             return UnitOfWork(messages=[message], work=[post(0), *self._silence_timer(line, now, conversation.id)])
         email = relay.clean_name(inbound.customer_email or "", 200) or None
-        new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread)
-        first = {"announce": True, "preview": relay.preview(text or " ".join(a.describe() for a in inbound.attachments))}
+        preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
+        new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
+        first = {"announce": True, "preview": preview}
         unit = UnitOfWork(conversation=new, messages=[message], work=[NewWork("team.room", first), post(0)])
         answer = self._first_answer(line, now)
         if answer:
@@ -116,6 +117,8 @@ class InboundService:
         if line.settings.yes.crm:
             unit.work.append(NewWork("crm.link"))
         unit.work += self._silence_timer(line, now)
+        if line.settings.kpi_first_answer_seconds:  # the KPI check comes due even if nothing else happens
+            unit.work.append(timer("timer.kpi", now + line.settings.kpi_first_answer_seconds))
         return unit
 
     def _first_answer(self, line: Line, now: float) -> str:

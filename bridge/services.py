@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.actions import OperatorActions
+from bridge.admin import LineAdmin
+from bridge.channel_admin import ChannelAdmin, ChannelKinds
 from bridge.core import Core
 from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
@@ -18,16 +20,25 @@ from bridge.team_work import TeamWork
 from bridge.timers import Timers
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_lines: int | None = None  # OPENLINES_MAX_LINES
+    crm_sessions: int | None = None  # OPENLINES_CRM_SESSION_QUOTA
+
+
 @dataclass
 class Services:
     core: Core
     inbound: InboundService
     actions: OperatorActions
     team_work: TeamWork
+    admin: LineAdmin
+    channel_admin: ChannelAdmin
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
-                    admins: frozenset[str], owner: str, retry: RetryPolicy | None = None) -> "Services":
+                    kinds: ChannelKinds, admins: frozenset[str], owner: str, limits: Limits = Limits(),
+                    retry: RetryPolicy | None = None) -> "Services":
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
         async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
@@ -36,11 +47,12 @@ class Services:
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
-        services = cls(core, InboundService(core), actions, TeamWork(core, team))
+        admin = LineAdmin(core, max_lines=limits.max_lines)
+        services = cls(core, InboundService(core), actions, TeamWork(core, team), admin, ChannelAdmin(admin, kinds))
         core.team_signal = services.team_work.signal
-        for kinds in (services.team_work.kinds(), CustomerWork(core, channels).kinds(), CrmWork(core, crm).kinds(),
-                      Timers(core, actions).kinds()):
-            for kind, spec in kinds.items():
+        for work in (services.team_work.kinds(), CustomerWork(core, channels).kinds(),
+                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds()):
+            for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services
 

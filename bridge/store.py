@@ -159,6 +159,12 @@ class ConfigStore(Protocol):
 
     async def delete_binding(self, binding_id: str) -> None: ...
 
+    async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
+        """Record a configuration or rights change (secrets already masked by the caller)."""
+
+    async def audit_entries(self, line_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries (of one line, or all), oldest first."""
+
 
 class StateStore(Protocol):
     async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...

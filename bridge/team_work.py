@@ -5,7 +5,7 @@ import asyncio
 import logging
 
 from bridge import relay
-from bridge.core import Core
+from bridge.core import Core, line_note
 from bridge.errors import NotFound
 from bridge.model import Conversation
 from bridge.outbox import WorkKind
@@ -30,6 +30,7 @@ class TeamWork:
                                   mark_started=True),
             "team.announce": WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
             "team.alert": WorkKind(self.alert, max_attempts=12),
+            "team.direct": WorkKind(self.direct, max_attempts=12),
         }
 
     # -- rooms ---------------------------------------------------------------------------
@@ -115,11 +116,17 @@ class TeamWork:
         return unit
 
     async def alert(self, items: list[WorkItem]) -> UnitOfWork:
-        conversation = await self._conversation(items[0])
+        line_id = items[0].payload.get("line") or (await self._conversation(items[0])).line_id
         unit = UnitOfWork()
-        key = await self._line_room(conversation.line_id, unit)
+        key = await self._line_room(str(line_id), unit)
         await self.team.post(key, [relay.TeamPost("notice", str(items[0].payload.get("text", "")))])
         return unit
+
+    async def direct(self, items: list[WorkItem]) -> UnitOfWork:
+        """A note to one employee in private (an alert for a supervisor, an offer)."""
+        payload = items[0].payload
+        await self.team.post(f"dm:{payload['person']}", [relay.TeamPost("notice", str(payload.get("text", "")))])
+        return UnitOfWork()
 
     async def _conversation(self, item: WorkItem) -> Conversation:
         if item.conversation_id is None:
@@ -136,5 +143,4 @@ class TeamWork:
             return  # the line room itself is unreachable: the health check reports it
         text = (f"⚠️ Conversation {conversation.id}'s room could not be reached: {reason}. "
                 f"Its messages are in !transcript {conversation.id}.")
-        unit = UnitOfWork(work=[NewWork("team.alert", {"text": text}, conversation_id=conversation.id, lane=lane)])
-        await self.core.commit(unit)
+        await self.core.commit(UnitOfWork(work=[line_note(conversation.line_id, text, conversation.id)]))

@@ -19,6 +19,7 @@ from bridge.model import Conversation, Message
 from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
+from bridge.services import Services
 from runtime.core import OpenLinesCore
 from runtime.host import Host
 
@@ -64,6 +65,10 @@ class OpenLinesApi:
 
     def act(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
         return self.call(self._in_turn(conversation_id, coro))
+
+    @property
+    def services(self) -> Services:
+        return self.core.services
 
     # -- rooms -----------------------------------------------------------------------------
     def conversation_of_room(self, room: Any) -> str | None:
@@ -132,3 +137,13 @@ class OpenLinesApi:
 
     def shutdown(self) -> None:
         self.closed = True
+
+
+def running_api(plugin: Any) -> OpenLinesApi:
+    """The facade of the running OpenLines plugin, for a command plugin that declared it a dependency."""
+    from errbot import CommandError
+
+    api: OpenLinesApi | None = plugin.get_plugin("OpenLines").api
+    if api is None:
+        raise CommandError("Open Lines is not running.")
+    return api

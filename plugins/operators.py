@@ -8,7 +8,7 @@ from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
 from bridge.errors import OpenLinesError
-from plugins.facade import OpenLinesApi
+from plugins.facade import OpenLinesApi, running_api
 
 CONVERSATION_ID = re.compile(r"^\d{1,18}$")
 T = TypeVar("T")
@@ -18,10 +18,7 @@ class Operators(BotPlugin):
     """Answer customers' conversations."""
 
     def _api(self) -> OpenLinesApi:
-        api = self.get_plugin("OpenLines").api
-        if api is None:
-            raise CommandError("Open Lines is not running.")
-        return api
+        return running_api(self)
 
     def _run(self, action: Callable[[OpenLinesApi], T]) -> T:
         try:

@@ -103,7 +103,13 @@ class TeamAdapter:
         return escape_markdown(text)
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), text)
+        self.bot.send(self.target(key), text)
+
+    def target(self, key: str) -> Any:
+        """A room, or a person for a "dm:<person>" key."""
+        if key.startswith("dm:"):
+            return self.bot.build_identifier(key[3:])
+        return self.room(key)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         """An Open Lines post: ``text`` is ``post`` rendered with ``escape``; a backend that can show
@@ -151,7 +157,8 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), f"[{key}] {text}")
+        tag = "private" if key.startswith("dm:") else key
+        self.bot.send(self.target(key), f"[{tag}] {text}")
 
 
 class ConsoleAdapter(TeamAdapter):
@@ -164,10 +171,14 @@ class ConsoleAdapter(TeamAdapter):
         return text
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send_plain(key, text)
+        self.bot.send_plain(self._console_key(key), text)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
-        self.bot.send_post(key, post, text)
+        self.bot.send_post(self._console_key(key), post, text)
+
+    def _console_key(self, key: str) -> str:
+        """A room's key, or "@login" (the direct chat) for a "dm:@login" key."""
+        return key[3:] if key.startswith("dm:") else key
 
     def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
         self.bot.signal(key, kind, dict(data))
@@ -218,7 +229,7 @@ class XmppAdapter(TeamAdapter):
         return text
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send_plain(self.room(key), text)
+        self.bot.send_plain(self.target(key), text)
 
 
 ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter,

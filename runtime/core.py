@@ -15,13 +15,14 @@ from bridge.actions import OperatorActions
 from bridge.core import Core
 from bridge.inbound import InboundService
 from bridge.ports import Clock, SystemClock, TeamChat
-from bridge.services import Services
+from bridge.services import Limits, Services
 from bridge.store import Journal
 from bridge.team_work import TeamWork
 from crm_store.port import AsyncCrm, open_crm_or_stand_in
 from journal_store import open_journal
 from runtime.channels import ChannelManager
 from runtime.files import DiskFiles
+from runtime.kinds import RegistryKinds
 from runtime.host import Host
 from runtime.secrets import FernetSealer, signing_secret
 from runtime.seed import seed_defaults
@@ -69,8 +70,10 @@ class OpenLinesCore:
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url))
-        self.services = await Services.build(journal=journal, team=self.team, crm=self.crm, clock=self.clock,
-                                             channels=self.channels.get, admins=frozenset(s.admins), owner=s.node)
+        self.services = await Services.build(
+            journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
+            kinds=RegistryKinds(self.channels), admins=frozenset(s.admins), owner=s.node,
+            limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota))
         self.channels.sink = self.services.inbound
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():

@@ -20,6 +20,8 @@ class Settings:
     public_url: str = ""
     node: str = "main"  # who holds leased work; one name per process sharing a journal
     secret_key: str = ""  # OPENLINES_SECRET_KEY: seals channel secrets at rest
+    max_lines: int | None = None  # OPENLINES_MAX_LINES: unset = unlimited
+    crm_session_quota: int | None = None  # OPENLINES_CRM_SESSION_QUOTA: conversations recorded in the CRM
 
     @classmethod
     def from_config(cls, bot_config: Any) -> "Settings":
