@@ -15,7 +15,7 @@ import uuid
 from typing import Any, Coroutine, TypeVar
 
 from bridge.errors import OpenLinesError, Refused
-from bridge.model import Conversation, Message
+from bridge.model import Attachment, Conversation, Message
 from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
@@ -82,18 +82,19 @@ class OpenLinesApi:
         if conversation_id is None:  # not a conversation's room: nothing leaves it
             return None
         person = self.adapter.person_id(msg.frm)
+        files = tuple(a for a in msg.extras.get("attachments", ()) if isinstance(a, Attachment))  # team uploads
         return self.host.submit(self._in_turn(conversation_id, self._room_message(
-            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes)))
+            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes, files)))
 
     async def _room_message(self, conversation_id: str, person: str, name: str, text: str,
-                            prefixes: tuple[str, ...]) -> Message | None:
+                            prefixes: tuple[str, ...], files: tuple[Attachment, ...] = ()) -> Message | None:
         actions = self.core.actions
         conversation = await self.core.journal.conversations.conversation(conversation_id)  # type: ignore[union-attr]
         kind = classify_team_text(text, prefixes, conversation.whisper_mode)
         if kind is TeamText.WHISPER:
             return await actions.whisper(conversation_id, person, text)
-        if kind is TeamText.REPLY:
-            return await actions.reply(conversation_id, person, text.strip(), name=name)
+        if kind is TeamText.REPLY or (files and kind is TeamText.IGNORED):
+            return await actions.reply(conversation_id, person, text.strip(), name=name, attachments=files)
         return None
 
     # -- operators' commands -------------------------------------------------------------------

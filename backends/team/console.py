@@ -163,6 +163,7 @@ class ConsoleBackend(ErrBot):
                             stream_type: str | None = None) -> Stream:
         """A file (a PNG chart…) from a plugin: stored with Open Lines' files and shown in place."""
         stream = Stream(user, fsource, name, size, stream_type)
+        stream.accept()
         files = self.host.files if self.host is not None else None
         if files is None:
             stream.error("Open Lines' file store is not running")

@@ -110,6 +110,8 @@ class OpenLinesOccupant(stock.XMPPRoomOccupant):
 
 
 class OpenLinesConnection(stock.XMPPConnection):
+    connected: bool
+
     def connect(self) -> "OpenLinesConnection":
         if not self.connected:
             host, port = tuple(self.server) if self.server else (None, None)

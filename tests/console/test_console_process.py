@@ -11,6 +11,8 @@ from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
 PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 LINK = re.compile(r"(http://\S+/team/#welcome=\S+)")
 
 
@@ -78,6 +80,13 @@ def test_an_operator_answers_a_customer_from_the_console(bot):
 
         admin.say("#support-1", "It left the warehouse this morning.")
         assert customer.next_message()["text"] == "It left the warehouse this morning."
+        status, uploaded = admin.upload("route.png", PNG, "image/png")
+        assert status == 200 and uploaded["kind"] == "image"
+        admin.say("#support-1", "Here is the route.", files=[uploaded["token"]])
+        shown = admin.message("#support-1", "Here is the route.")
+        assert shown["files"][0]["content_type"] == "image/png"  # the page shows it in place
+        assert customer.next_message()["text"] == "Here is the route."
+        assert admin.get(shown["files"][0]["url"].split(str(bot.port), 1)[1])[0] == 200
         admin.say("#support-1", "~ check the courier's site first")
         admin.say("#support-1", "!close")
         assert "closed" in customer.next_message()["text"]  # the closing message, never the whisper

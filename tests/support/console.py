@@ -43,7 +43,7 @@ class TeamMember:
     def get(self, path: str) -> tuple[int, str]:
         async def go() -> tuple[int, str]:
             async with self._session.get(self.base + path) as r:
-                return r.status, await r.text()
+                return r.status, (await r.read()).decode(errors="replace")
         return self._call(go())
 
     def upload(self, name: str, data: bytes, content_type: str) -> tuple[int, Any]:
