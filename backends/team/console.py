@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from errbot.backends.base import Message, Person, Room, RoomOccupant, Stream
 from errbot.core import ErrBot
+from errbot.logs import console_hdlr
 
 from backends.console.access import RoomAccess
 from backends.console.accounts import Accounts, checked_login
@@ -47,6 +48,8 @@ class ConsoleBackend(ErrBot):
 
     # -- serving ---------------------------------------------------------------------------
     def serve_forever(self) -> None:
+        if getattr(self.bot_config, "BOT_LOG_FILE", None):  # the terminal is for people: the log has a file
+            logging.getLogger().removeHandler(console_hdlr)
         first_password = self._first_admin()
         self.host = Host.shared(self.settings, extra_routes=[self._routes])
         url = f"{self.host.base_url}/team/"

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -79,6 +81,15 @@ class Browser:
             if time.monotonic() > deadline:
                 raise AssertionError(f"never true: {expression}")
             await asyncio.sleep(0.1)
+
+    async def size(self, width: int, height: int) -> None:
+        await self.command("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                           mobile=False)
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.command("Page.captureScreenshot", format="png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
 
     async def close(self) -> None:
         if self._ws is not None:
