@@ -21,7 +21,8 @@ DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")
 from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
 
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
-BOT_EXTRA_BACKEND_DIR = os.path.join(ROOT, "backends", "team")
+BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
+    ([os.environ["OPENLINES_TEAM_BACKEND_DIR"]] if os.environ.get("OPENLINES_TEAM_BACKEND_DIR") else [])
 BOT_DATA_DIR = os.path.join(DATA_DIR, "errbot")
 os.makedirs(BOT_DATA_DIR, exist_ok=True)
 BOT_EXTRA_PLUGIN_DIR = os.path.join(ROOT, "plugins")
