@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
+
+from tests.support.inbox import Inbox
 
 T = TypeVar("T")
 Frame = dict[str, Any]
@@ -17,8 +18,7 @@ class TeamMember:
 
     def __init__(self, port: int) -> None:
         self.base = f"http://127.0.0.1:{port}"
-        self.frames: list[Frame] = []
-        self._changed = threading.Condition()
+        self.inbox: Inbox[Frame] = Inbox(f"the console at {self.base}")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -76,12 +76,8 @@ class TeamMember:
         async for raw in ws:
             if raw.type is not aiohttp.WSMsgType.TEXT:
                 break
-            with self._changed:
-                self.frames.append(raw.json())
-                self._changed.notify_all()
-        with self._changed:
-            self.frames.append({"type": "closed"})
-            self._changed.notify_all()
+            self.inbox.add(raw.json())
+        self.inbox.add({"type": "closed"})
 
     def send(self, frame: Frame) -> None:
         assert self._ws is not None, "connect first"
@@ -90,17 +86,12 @@ class TeamMember:
     def say(self, room: str, text: str, files: list[str] | None = None) -> None:
         self.send({"type": "say", "room": room, "text": text, "files": files or []})
 
+    @property
+    def frames(self) -> list[Frame]:
+        return list(self.inbox.items)
+
     def wait(self, predicate: Callable[[Frame], bool], timeout: float = 15, start: int = 0) -> Frame:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for frame in self.frames[start:]:
-                    if predicate(frame):
-                        return frame
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no such frame within {timeout}s; last: {self.frames[-8:]}")
-                self._changed.wait(left)
+        return self.inbox.wait(predicate, timeout, start)
 
     def message(self, room: str, fragment: str, timeout: float = 15) -> Frame:
         """The first message in ``room`` whose text holds ``fragment``."""
@@ -111,8 +102,7 @@ class TeamMember:
         return found(self.wait(lambda f: bool(found(f)), timeout))[0]
 
     def mark(self) -> int:
-        with self._changed:
-            return len(self.frames)
+        return len(self.inbox)
 
     def close(self) -> None:
         async def go() -> None:

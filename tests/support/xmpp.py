@@ -6,13 +6,14 @@ import os
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, Coroutine, TypeVar
 
 import pytest
 import slixmpp
 import slixmpp.exceptions
+
+from tests.support.inbox import Inbox
 
 T = TypeVar("T")
 SERVER = ("127.0.0.1", 15222)
@@ -47,9 +48,8 @@ class XmppPerson:
     def __init__(self, user: str, nick: str | None = None) -> None:
         self.jid = f"{user}@{DOMAIN}"
         self.nick = nick or user
-        self.received: list[tuple[str, str, str]] = []  # (type, from, body)
-        self.invited: list[str] = []
-        self._changed = threading.Condition()
+        self.received: Inbox[tuple[str, str, str]] = Inbox(self.jid)  # (type, from, body)
+        self.invited: Inbox[str] = Inbox(f"{self.jid}'s invitations")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -75,14 +75,10 @@ class XmppPerson:
     def _message(self, msg: Any) -> None:
         stale = msg["type"] != "groupchat" and msg.get_plugin("delay", check=True) is not None
         if msg["type"] in ("chat", "groupchat", "normal") and msg["body"] and not stale:  # not offline leftovers
-            with self._changed:
-                self.received.append((msg["type"], str(msg["from"]), msg["body"]))
-                self._changed.notify_all()
+            self.received.add((msg["type"], str(msg["from"]), msg["body"]))
 
     def _invite(self, msg: Any) -> None:
-        with self._changed:
-            self.invited.append(str(msg["from"].bare))
-            self._changed.notify_all()
+        self.invited.add(str(msg["from"].bare))
 
     # -- what a person does ----------------------------------------------------------------
     def join(self, room: str) -> None:
@@ -99,41 +95,25 @@ class XmppPerson:
         self._loop.call_soon_threadsafe(lambda: self.client.send_message(mto=slixmpp.JID(jid), mbody=text,
                                                                          mtype="chat"))
 
-    def room_exists(self, room: str) -> bool:
-        """Conversation rooms are not listed publicly (they hold customers' data): ask the room itself."""
+    def room_ready(self, room: str) -> bool:
+        """Whether the bot has opened and configured ``room`` (persistent: no longer locked to newcomers).
+        Conversation rooms are not listed publicly (they hold customers' data): ask the room itself."""
         async def go() -> bool:
             try:
-                await self.client.plugin["xep_0030"].get_info(jid=room, timeout=10)
-                return True
+                info = await self.client.plugin["xep_0030"].get_info(jid=room, timeout=10)
             except slixmpp.exceptions.IqError:
                 return False
+            return "muc_persistent" in info["disco_info"]["features"]
         return self._call(go())
 
     # -- waiting -----------------------------------------------------------------------------
-    def wait(self, predicate: Callable[[str, str, str], bool], timeout: float = 20) -> tuple[str, str, str]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for entry in self.received:
-                    if predicate(*entry):
-                        return entry
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{self.jid} got no such message in {timeout}s: {self.received[-8:]}")
-                self._changed.wait(left)
-
     def heard(self, where: str, fragment: str, timeout: float = 20) -> str:
         """The first message from ``where`` (a room or a person, bare) holding ``fragment``."""
-        return self.wait(lambda kind, frm, body: frm.split("/")[0] == where and fragment in body, timeout)[2]
+        return self.received.wait(lambda m: m[1].split("/")[0] == where and fragment in m[2], timeout)[2]
 
     def invitation(self, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not self.invited:
-                left = deadline - time.monotonic()
-                assert left > 0, f"{self.jid} was never invited"
-                self._changed.wait(left)
-            return self.invited[-1]
+        """The room of the first invitation."""
+        return self.invited.wait(lambda room: True, timeout)
 
     def close(self) -> None:
         async def go() -> None:

@@ -34,7 +34,7 @@ def bot(prosody, tmp_path, tag):
 
 def _wait_for_room(person: XmppPerson, room: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
-    while not person.room_exists(room):
+    while not person.room_ready(room):
         assert time.monotonic() < deadline, f"{room} never appeared"
         time.sleep(0.2)
 
