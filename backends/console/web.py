@@ -18,6 +18,7 @@ COOKIE = "openlines_team"
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"app.js": "application/javascript", "app.css": "text/css"}
 MAX_UPLOAD = 10 * 1024 ** 2
+SESSION_CHECK = 60.0  # seconds between checks that an open page's session still holds
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -161,8 +162,19 @@ class ConsoleWeb:
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         self.check_origin(request)
-        _, found = await self.session(request)
+        token, found = await self.session(request)
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
         await ws.prepare(request)
-        await self.serve(ws, found)
+        watch = asyncio.ensure_future(self._watch(token, ws))
+        try:
+            await self.serve(ws, found)
+        finally:
+            watch.cancel()
         return ws
+
+    async def _watch(self, token: str, ws: web.WebSocketResponse) -> None:
+        """An open page ends with its session (expired or revoked), not only when it reconnects."""
+        while not ws.closed:
+            await asyncio.sleep(SESSION_CHECK)
+            if await asyncio.to_thread(self.accounts.session, token) is None:
+                await ws.close(code=4401, message=b"session ended")
