@@ -66,3 +66,6 @@ class Crm(Protocol):
     async def attach_transcript(self, contact_id: str, *, conversation_id: str, subject: str, body: str) -> str:
         """Attach a conversation's transcript as an activity, once per conversation;
         raises ``bridge.errors.NotFound`` when the contact is gone."""
+
+    async def tag(self, contact_id: str, tag: str) -> None:
+        """Mark the contact (a spammer…); idempotent."""

@@ -16,7 +16,6 @@ from typing import Any, Coroutine, TypeVar
 
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Attachment, Conversation, Message
-from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
 from bridge.services import Services
@@ -83,24 +82,11 @@ class OpenLinesApi:
             return None
         person = self.adapter.person_id(msg.frm)
         files = tuple(a for a in msg.extras.get("attachments", ()) if isinstance(a, Attachment))  # team uploads
-        return self.host.submit(self._in_turn(conversation_id, self._room_message(
-            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes, files)))
-
-    async def _room_message(self, conversation_id: str, person: str, name: str, text: str,
-                            prefixes: tuple[str, ...], files: tuple[Attachment, ...] = ()) -> Message | None:
-        actions = self.core.actions
-        conversation = await self.core.journal.conversations.conversation(conversation_id)  # type: ignore[union-attr]
-        kind = classify_team_text(text, prefixes, conversation.whisper_mode)
-        if kind is TeamText.WHISPER:
-            return await actions.whisper(conversation_id, person, text)
-        if kind is TeamText.REPLY or (files and kind is TeamText.IGNORED):
-            return await actions.reply(conversation_id, person, text.strip(), name=name, attachments=files)
-        return None
+        return self.host.submit(self._in_turn(conversation_id, self.core.actions.room_message(
+            conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes,
+            attachments=files)))
 
     # -- operators' commands -------------------------------------------------------------------
-    def answer(self, conversation_id: str, person: str) -> Conversation:
-        return self.act(conversation_id, self.core.actions.answer(conversation_id, person))
-
     def reply(self, conversation_id: str, person: str, text: str, name: str = "") -> Message:
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
@@ -121,9 +107,6 @@ class OpenLinesApi:
             self._keys = {k: v for k, v in self._keys.items() if v[1] > now}
             kept = self._keys.get(slot)
         return kept[0] if kept else uuid.uuid4().hex
-
-    def close_conversation(self, conversation_id: str, person: str, silent: bool = False) -> Conversation:
-        return self.act(conversation_id, self.core.actions.close(conversation_id, person, silent=silent))
 
     def whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         return self.act(conversation_id, self.core.actions.set_whisper_mode(conversation_id, person, on))
