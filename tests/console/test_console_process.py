@@ -78,6 +78,15 @@ def test_an_operator_answers_a_customer_from_the_console(bot):
         said = [m for m in history["messages"] if m.get("post", {}).get("kind") == "customer"]
         assert said[0]["post"]["text"] == "Where is my parcel?" and said[0]["post"]["author"] == "Lee"
 
+        customer.call_tab(lambda tab: tab.send(type="typing", on=True))  # the customer typing, on the console
+        typing = admin.wait(lambda f: f["type"] == "typing")
+        assert (typing["room"], typing["who"], typing["on"]) == ("#support-1", "customer", True)
+        admin.send({"type": "typing", "room": "#support-1", "on": True})  # the operator typing, on the widget
+        assert customer.call_tab(lambda tab: tab.expect("typing"))["on"] is True
+        seq = said[0]["post"]["seq"]
+        admin.send({"type": "read", "room": "#support-1", "id": said[0]["id"], "seq": seq})
+        assert customer.call_tab(lambda tab: tab.expect("read"))["seq"] == seq
+
         admin.say("#support-1", "It left the warehouse this morning.")
         assert customer.next_message()["text"] == "It left the warehouse this morning."
         status, uploaded = admin.upload("route.png", PNG, "image/png")
