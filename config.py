@@ -23,8 +23,11 @@ def _env(name: str, default: str) -> str:
 
 DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")))
 
-BACKEND = _env("OPENLINES_TEAM_BACKEND", "Text")
-BOT_EXTRA_BACKEND_DIR = os.path.join(ROOT, "backends", "team")
+from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
+
+BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
+BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
+    ([os.environ["OPENLINES_TEAM_BACKEND_DIR"]] if os.environ.get("OPENLINES_TEAM_BACKEND_DIR") else [])
 BOT_DATA_DIR = os.path.join(DATA_DIR, "errbot")
 os.makedirs(BOT_DATA_DIR, exist_ok=True)
 BOT_EXTRA_PLUGIN_DIR = os.path.join(ROOT, "plugins")
@@ -39,17 +42,21 @@ _LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)-25s %(m
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
 
-BOT_ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
+ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
+BOT_ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
 # The team backend's credentials, as JSON (see README): never printed.
 BOT_IDENTITY = json.loads(_env("OPENLINES_TEAM_IDENTITY", "{}"))
 BOT_PREFIX = "!"
 CHATROOM_PRESENCE = ()
 CHATROOM_FN = "Open Lines"
 
-# Webserver (Flask) cannot add routes after it served; Open Lines runs its
-# own aiohttp server. VersionChecker would call the internet.
-CORE_PLUGINS = ("ACLs", "Backup", "ChatRoom", "CommandNotFoundFilter", "Flows", "Health",
-                "Help", "Plugins", "TextCmds", "Utils")
+CORE_PLUGINS = core_plugins(BACKEND)
+ACCESS_CONTROLS = access_controls(ADMINS)
+HIDE_RESTRICTED_COMMANDS = True  # !help shows each person what they may use
+HIDE_RESTRICTED_ACCESS = False
+# XMPP (OPENLINES_TEAM_BACKEND=OpenLinesXMPP): plain login on a loopback server without TLS only if asked.
+XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
+XMPP_KEEPALIVE_INTERVAL = 30
 
 def _count(name: str) -> int | None:
     """A limit from the environment: unset or empty means none."""
@@ -59,6 +66,8 @@ def _count(name: str) -> int | None:
 
 OPENLINES = {
     "data_dir": DATA_DIR,
+    "admins": ADMINS,
+    "operators": ADMINS,
     "http_host": _env("OPENLINES_HTTP_HOST", "127.0.0.1"),
     "http_port": int(_env("OPENLINES_HTTP_PORT", "8080")),
     "room_format": _env("OPENLINES_ROOM_FORMAT", "#{name}"),

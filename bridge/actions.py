@@ -94,14 +94,16 @@ class OperatorActions:
         return stored
 
     async def room_message(self, conversation_id: str, person: str, text: str, *, name: str = "",
-                           prefixes: tuple[str, ...] = ("!",)) -> Message | None:
-        """A plain message in a conversation's room: to the customer, or a whisper (``~``, or whisper mode)."""
+                           prefixes: tuple[str, ...] = ("!",),
+                           attachments: tuple[Attachment, ...] = ()) -> Message | None:
+        """A plain message in a conversation's room: to the customer, or a whisper (``~``, or whisper mode);
+        files the operator attached go with it (alone too)."""
         conversation = await self.core.journal.conversations.conversation(conversation_id)
         kind = relay.classify_team_text(text, prefixes, conversation.whisper_mode)
         if kind is relay.TeamText.WHISPER:
             return await self.whisper(conversation_id, person, text)
-        if kind is relay.TeamText.REPLY:
-            return await self.reply(conversation_id, person, text.strip(), name=name)
+        if kind is relay.TeamText.REPLY or (attachments and kind is relay.TeamText.IGNORED):
+            return await self.reply(conversation_id, person, text.strip(), name=name, attachments=attachments)
         return None
 
     async def whisper(self, conversation_id: str, person: str, text: str) -> Message:
@@ -147,6 +149,13 @@ class OperatorActions:
         if line.settings.yes.crm or c.contact_id:
             unit.work.append(NewWork("crm.transcript", conversation_id=c.id))
         return unit
+
+    async def operator_signal(self, conversation_id: str, person: str, kind: str, data: dict[str, object]) -> None:
+        """An operator typing, or having read up to a seq: shown to the customer where the channel can."""
+        conversation = await self.core.journal.conversations.conversation(conversation_id)
+        self.check(person, Action.VIEW, conversation)
+        if conversation.is_open:
+            await self.core.signal(conversation, kind, **data)
 
     async def set_whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         def change(c: Conversation) -> UnitOfWork:

@@ -16,7 +16,7 @@ from typing import Any, Coroutine, Mapping, TypeVar
 
 from backends.meta_window import warning_before_send
 from bridge.errors import OpenLinesError, Refused
-from bridge.model import Conversation, Message
+from bridge.model import Attachment, Conversation, Message
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
 from bridge.services import Services
@@ -82,8 +82,10 @@ class OpenLinesApi:
         if conversation_id is None:  # not a conversation's room: nothing leaves it
             return None
         person = self.adapter.person_id(msg.frm)
+        files = tuple(a for a in msg.extras.get("attachments", ()) if isinstance(a, Attachment))  # team uploads
         return self.host.submit(self._in_turn(conversation_id, self.core.actions.room_message(
-            conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes)))
+            conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes,
+            attachments=files)))
 
     # -- operators' commands -------------------------------------------------------------------
     def reply(self, conversation_id: str, person: str, text: str, name: str = "",

@@ -11,6 +11,8 @@ import logging
 import re
 from typing import Any, Mapping
 
+from bridge.relay import TeamPost
+
 log = logging.getLogger(__name__)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
 # Python-Markdown rescans a paragraph for each escaped character: quadratic in the
@@ -124,6 +126,11 @@ class TeamAdapter:
             return self.bot.build_identifier(key[3:])
         return self.room(key)
 
+    def send_post(self, key: str, post: TeamPost, text: str) -> None:
+        """An Open Lines post: ``text`` is ``post`` rendered with ``escape``; a backend that can show
+        structure (who is the customer, what is internal) may use ``post`` itself."""
+        self.send(key, text)
+
 
 class TestAdapter(TeamAdapter):
     """Errbot's Test backend (pytest): people are plain names."""
@@ -169,7 +176,79 @@ class TextAdapter(TeamAdapter):
         self.bot.send(self.target(key), f"[{tag}] {text}")
 
 
-ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter}
+class ConsoleAdapter(TeamAdapter):
+    """Open Lines' web team console: people are ``@login``, rooms ``#name``; the page shows text as
+    text (no markup to escape) and posts with their structure."""
+
+    mode = "console"
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send_plain(self._console_key(key), text)
+
+    def send_post(self, key: str, post: TeamPost, text: str) -> None:
+        self.bot.send_post(self._console_key(key), post, text)
+
+    def _console_key(self, key: str) -> str:
+        """A room's key, or "@login" (the direct chat) for a "dm:@login" key."""
+        return key[3:] if key.startswith("dm:") else key
+
+    def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
+        self.bot.signal(key, kind, dict(data))
+
+    def how_to_write_in(self, key: str) -> str:
+        return f"{key} (in the team console's room list)"
+
+
+class XmppAdapter(TeamAdapter):
+    """XMPP (the ``OpenLinesXMPP`` backend): people are bare JIDs — a room message's sender is
+    ``room/nick``, whose real JID the bot sees as the room's owner; rooms are room JIDs. Bodies are
+    plain text, so customer text needs no escaping."""
+
+    mode = "xmpp"
+
+    def person_id(self, identifier: Any) -> str:
+        real = getattr(identifier, "real_person", None)
+        if real:
+            return str(real)
+        if getattr(identifier, "room", None) is not None:  # an occupant nobody knows: never a person's id
+            return str(identifier)
+        return str(getattr(identifier, "person", identifier))
+
+    def display_name(self, identifier: Any) -> str:
+        return str(getattr(identifier, "nick", None) or self.person_id(identifier))
+
+    def parse_person(self, text: str) -> str:
+        try:
+            return self.person_id(self.bot.build_identifier(text.strip()))
+        except ValueError:  # not a JID at all: nobody's identity
+            return text.strip()
+
+    def room_key(self, room: Any) -> str:
+        return str(room).split("/", 1)[0]
+
+    def open_room(self, name: str, topic: str) -> str:
+        room = self.bot.query_room(self.room_identifier(name))
+        room.join(username=self.bot.bot_config.CHATROOM_FN)  # waits for the server; never room.create()
+        self._set_topic(room, topic)
+        key = self.room_key(room)
+        self._rooms[key] = room
+        return key
+
+    def invite(self, key: str, person: str) -> None:
+        self.room(key).invite(person)
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def send(self, key: str, text: str) -> None:
+        self.bot.send_plain(self.target(key), text)
+
+
+ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter,
+                                          "xmpp": XmppAdapter}
 
 
 def adapter_for(bot: Any, room_format: str) -> TeamAdapter:

@@ -42,20 +42,20 @@ class ErrbotTeamChat:
         return key
 
     async def post(self, room_key: str, posts: list[TeamPost]) -> None:
-        texts = [render_team_post(p, self.adapter.escape) for p in posts]
-        done, error = await self._in_thread(self._post_all, room_key, texts)
-        if done < len(texts):
+        done, error = await self._in_thread(self._post_all, room_key, posts)
+        if done < len(posts):
             raise PartialDone(done, SendError(f"the team chat refused a post ({error})"))
 
-    def _post_all(self, room_key: str, texts: list[str]) -> tuple[int, str]:
+    def _post_all(self, room_key: str, posts: list[TeamPost]) -> tuple[int, str]:
         """How many went out, in order; stops at the first failure (so each post is acknowledged)."""
-        for done, text in enumerate(texts):
+        for done, post in enumerate(posts):
             try:
-                self.adapter.send(room_key, text)
+                # Rendered here, off the loop: a slow renderer delays only this room.
+                self.adapter.send_post(room_key, post, render_team_post(post, self.adapter.escape))
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("post to %s failed: %s", room_key, type(exc).__name__)
                 return done, type(exc).__name__
-        return len(texts), ""
+        return len(posts), ""
 
     async def invite(self, room_key: str, person: str) -> None:
         await self._in_thread(self.adapter.invite, room_key, person)

@@ -84,12 +84,14 @@ class OpenLinesCore:
             await self.channels.start(binding)
         await self.services.start()
         self.host.health = self.health
+        self.host.core = self
 
     def urls(self) -> list[str]:
         """Where people reach what this process serves, for the first lines a user reads."""
         base = self.host.base_url
-        return [f"website chat: {base}/webchat/{b.key}/" for b in self.services.directory.bindings.values()
-                if b.kind == "webchat" and b.id in self.channels.backends]
+        chats = [f"website chat: {base}/webchat/{b.key}/" for b in self.services.directory.bindings.values()
+                 if b.kind == "webchat" and b.id in self.channels.backends]
+        return [*self.host.entrances, *chats]
 
     @property
     def core(self) -> Core:
@@ -109,6 +111,7 @@ class OpenLinesCore:
 
     async def _stop(self) -> None:
         self.host.health = None
+        self.host.core = None
         self.host.files = None
         if hasattr(self, "channels"):
             await self.channels.stop_all()

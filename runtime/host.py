@@ -38,6 +38,8 @@ class Host:
         self.http_port: int | None = None
         self.health: Health | None = None  # the core's, once it runs
         self.files: DiskFiles | None = None  # the core's file store, once it runs
+        self.core: Any = None  # the running OpenLinesCore (runtime.core), for pages served beside it
+        self.entrances: list[str] = []  # "what: URL" lines printed once ready (a team console adds its own)
         self._extra = list(extra_routes or [])
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.base_events.Server | None = None

@@ -118,3 +118,14 @@ async def test_a_message_after_close_opens_the_next_conversation(app):
     await app.actions.close(cid, "ann")
     again = await app.say("One more thing")
     assert again.conversation_id != cid
+
+
+async def test_operators_typing_and_reading_reach_the_customers_screen_for_those_with_rights(app):
+    cid = await _waiting(app)
+    await app.actions.operator_signal(cid, "ann", "typing", {"on": True})
+    await app.actions.operator_signal(cid, "ann", "read", {"seq": 1})
+    assert [(s.kind, dict(s.data)) for s in app.channel.signals] == [("typing", {"on": True}), ("read", {"seq": 1})]
+    assert app.channel.signals[0].conversation_id == cid
+    with pytest.raises(Refused):
+        await app.actions.operator_signal(cid, "mallory", "typing", {"on": True})
+    assert len(app.channel.signals) == 2

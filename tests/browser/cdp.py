@@ -106,6 +106,15 @@ class Browser:
                 raise AssertionError(f"never true: {expression}")
             await asyncio.sleep(0.1)
 
+    async def size(self, width: int, height: int) -> None:
+        await self.command("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                           mobile=False)
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.command("Page.captureScreenshot", format="png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()

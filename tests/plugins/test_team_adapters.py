@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -20,13 +21,15 @@ SAMPLES = ["**bold** _it_ `code` [click](javascript:alert(1))", "<img src=x oner
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> BackendUnderTest:
-    return BACKENDS[request.param](tmp_path)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BackendUnderTest]:
+    under_test = BACKENDS[request.param](tmp_path)
+    yield under_test
+    under_test.close()
 
 
 def test_a_sender_is_the_same_person_in_a_room_in_private_and_when_typed(backend):
-    adapter = adapter_for(backend.bot, "#{name}")
-    room = backend.bot.query_room("#support-1" if backend.name == "Text" else "support-1")
+    adapter = adapter_for(backend.bot, backend.room_format)
+    room = backend.bot.query_room(backend.room("support-1"))
     in_room = backend.message_in(room, "bob", "hi")
     assert adapter.person_id(in_room.frm) == adapter.person_id(backend.person("bob"))
     assert adapter.parse_person(backend.typed("bob")) == adapter.person_id(backend.person("bob"))
@@ -34,14 +37,14 @@ def test_a_sender_is_the_same_person_in_a_room_in_private_and_when_typed(backend
 
 
 def test_identities_are_compared_exactly(backend):
-    adapter = adapter_for(backend.bot, "#{name}")
+    adapter = adapter_for(backend.bot, backend.room_format)
     plain = adapter.parse_person(backend.typed("operator"))
     assert adapter.parse_person(backend.typed("@operator")) != plain
     assert adapter.parse_person(" " + backend.typed("operator")) == plain  # typing space is not identity
 
 
 def test_a_room_is_known_by_the_key_its_backend_gives_it(backend):
-    adapter = adapter_for(backend.bot, "#{name}")
+    adapter = adapter_for(backend.bot, backend.room_format)
     key = adapter.open_room("support-1", "a topic")
     other = adapter.open_room("release-1", "another")
     assert key != other
@@ -50,7 +53,7 @@ def test_a_room_is_known_by_the_key_its_backend_gives_it(backend):
 
 
 def test_posts_go_to_the_room_they_are_for(backend):
-    adapter = adapter_for(backend.bot, "#{name}")
+    adapter = adapter_for(backend.bot, backend.room_format)
     key = adapter.open_room("support-7", "topic")
     out = backend.output_of(lambda: adapter.send(key, "hello room"))
     assert "hello room" in out
@@ -58,7 +61,7 @@ def test_posts_go_to_the_room_they_are_for(backend):
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_customer_text_renders_as_itself(backend, sample):
-    adapter = adapter_for(backend.bot, "#{name}")
+    adapter = adapter_for(backend.bot, backend.room_format)
     key = adapter.open_room("support-2", "topic")
     post = TeamPost("customer", sample, "Eve *admin*", "Website chat")
     out = backend.output_of(lambda: adapter.send(key, render_team_post(post, adapter.escape)))
@@ -69,7 +72,7 @@ def test_customer_text_renders_as_itself(backend, sample):
 @pytest.mark.parametrize("char", ["`", "*", "_", "[", "<", "\\", "!["])
 def test_rendering_customer_text_takes_linear_time(backend, char):
     """Python-Markdown's backtick pattern is cubic: 4,096 backticks froze the server for 199 s."""
-    adapter = adapter_for(backend.bot, "#{name}")
+    adapter = adapter_for(backend.bot, backend.room_format)
     key = adapter.open_room("support-3", "topic")
 
     def render(n: int) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.channel_settings import SettingSpec
-from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, Receipt, SendResult
+from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, Receipt, SendResult, Signal
 from bridge.errors import NotFound, SendError
 from bridge.line_settings import LineSettings
 from bridge.model import ChannelBinding, Conversation, Line, Message
@@ -42,6 +42,7 @@ class FakeChannel(ChannelBackend):
         self.sent: list[OutboundMessage] = []
         self.attempts = 0
         self.script: deque[tuple[str | None, BaseException]] = deque()
+        self.signals: list[Signal] = []
 
     def fail_next(self, *errors: BaseException, ref: str | None = None) -> None:
         """The next sends (to customer ``ref``, or to anyone) raise these, in order."""
@@ -59,6 +60,9 @@ class FakeChannel(ChannelBackend):
 
     def texts(self) -> list[str]:
         return [m.text for m in self.sent]
+
+    async def signal(self, signal: Signal) -> None:
+        self.signals.append(signal)
 
 
 class FakeKinds:

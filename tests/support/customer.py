@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
 
@@ -45,6 +45,10 @@ class Customer:
     def tab(self) -> Tab:
         assert self._tab is not None, "connect first"
         return self._tab
+
+    def call_tab(self, action: Callable[[Tab], Coroutine[Any, Any, T]]) -> T:
+        """Anything else the page does (``lambda tab: tab.send(type="typing", on=True)``)."""
+        return self._call(action(self.tab))
 
     def say(self, text: str, client_id: str | None = None) -> dict:
         """Send a message; returns its ack frame."""

@@ -10,6 +10,9 @@ from typing import Any, Callable
 from errbot.backends.base import Message
 from errbot.bootstrap import bot_config_defaults
 
+_KEPT: list[Any] = []
+TEAM_BACKENDS = Path(__file__).resolve().parents[2] / "backends" / "team"
+
 
 def _config(data_dir: Path, admins: tuple[str, ...]) -> Any:
     cfg = types.ModuleType("openlines_test_config")
@@ -34,10 +37,16 @@ class BackendUnderTest:
     """One Errbot backend, how its people and rooms are written, and what it outputs."""
 
     def __init__(self, name: str, bot: Any, person: Callable[[str], Any], occupant: Callable[[str, Any], Any],
-                 typed: Callable[[str], str], output: Callable[[Callable[[], None]], str]) -> None:
+                 typed: Callable[[str], str], output: Callable[[Callable[[], None]], str],
+                 room_format: str = "#{name}", close: Callable[[], None] = lambda: None) -> None:
         self.name, self.bot = name, bot
         self.person, self.occupant, self.typed = person, occupant, typed
         self._output = output
+        self.room_format, self.close = room_format, close
+
+    def room(self, name: str) -> str:
+        """How this backend writes the room named ``name`` (``#support-1`` here, a JID on XMPP)."""
+        return self.room_format.format(name=name)
 
     def message_in(self, room: Any, who: str, text: str) -> Message:
         return Message(text, frm=self.occupant(who, room), to=room)
@@ -79,5 +88,100 @@ def test_backend(data_dir: Path) -> BackendUnderTest:
                             lambda n: n, queued)
 
 
+def console_backend(data_dir: Path) -> BackendUnderTest:
+    """Open Lines' web console, built as Errbot builds it; what it "outputs" is what its pages get."""
+    console = _load_backend("console")
+    cfg = _config(data_dir, ("@operator",))
+    cfg.OPENLINES = {"data_dir": str(data_dir), "http_port": 0}  # type: ignore[attr-defined]
+    bot = console.ConsoleBackend(cfg)
+    bot.attach_plugin_manager(_NoPlugins())
+    from backends.console.identity import ConsoleOccupant, ConsolePerson
+
+    def published(action: Callable[[], None]) -> str:
+        frames: list[dict[str, Any]] = []
+        bot.book.publish = lambda event, data: frames.append(data) if event == "message" else None
+        action()
+        return "\n".join(f"{f.get('post', {}).get('author', '')} {f['text']}" for f in frames)
+
+    return BackendUnderTest("Console", bot, lambda n: ConsolePerson(n), lambda n, r: ConsoleOccupant(n, r),
+                            lambda n: f"@{n}", published)
+
+
+def _load_backend(module: str) -> Any:
+    """A backend of backends/team, loaded the way Errbot loads it (by file, under errbot.backends)."""
+    import importlib.util
+    import sys
+
+    name = f"errbot.backends.{module}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, TEAM_BACKENDS / f"{module}.py")
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        sys.modules[name] = loaded
+    return sys.modules[name]
+
+
+def xmpp_backend(data_dir: Path) -> BackendUnderTest:
+    """The OpenLinesXMPP backend connected to the test Prosody (.ci/prosody), serving in a thread."""
+    import secrets
+    import threading
+
+    from tests.support.xmpp import MUC, SERVER, ensure_prosody
+
+    ensure_prosody()
+    xmpp = _load_backend("xmpp_openlines")
+    room_format = f"{{name}}-{secrets.token_hex(3)}@{MUC}"  # rooms persist on the server: fresh ones each time
+    cfg = _config(data_dir, ("alice@localhost",))
+    cfg.BOT_IDENTITY = {"username": "openlines@localhost", "password": "openlines-secret",  # type: ignore[attr-defined]
+                        "server": SERVER}
+    cfg.XMPP_FEATURE_MECHANISMS = {"unencrypted_plain": True}  # type: ignore[attr-defined]
+    cfg.OPENLINES = {"room_format": room_format}  # type: ignore[attr-defined]
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def serve() -> None:
+        import asyncio
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # slixmpp takes this thread's loop
+        bot = holder["bot"] = xmpp.OpenLinesXMPPBackend(cfg)
+        bot.attach_plugin_manager(_NoPlugins())
+        bot.connect_callback = ready.set  # no plugins to start: connected is all we wait for
+        bot.disconnect_callback = lambda: None
+        bot.shutdown = lambda: None
+        try:
+            bot.serve_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(20), "the XMPP backend did not connect"
+    bot = holder["bot"]
+
+    def sent(action: Callable[[], None]) -> str:
+        out: list[str] = []
+        real = bot._send
+        bot._send = lambda to, body, group: out.append(body)
+        try:
+            action()
+        finally:
+            bot._send = real
+        return "\n".join(out)
+
+    def close() -> None:
+        bot.on_loop(bot.conn.disconnect)
+        thread.join(10)
+        assert not thread.is_alive(), "the XMPP backend did not stop"
+        _KEPT.append(bot)  # slixmpp's stream schedules on its (closed) loop when collected: never collect it
+
+    def occupant(who: str, room: Any) -> Any:
+        return xmpp.OpenLinesOccupant(room.node, room.domain, who, room, f"{who}@localhost")
+
+    return BackendUnderTest("XMPP", bot, lambda n: bot.build_identifier(f"{n}@localhost"), occupant,
+                            lambda n: f"{n}@localhost", sent, room_format, close)
+
+
 test_backend.__test__ = False  # type: ignore[attr-defined]
-BACKENDS = {"Text": text_backend, "Test": test_backend}
+BACKENDS = {"Text": text_backend, "Test": test_backend, "Console": console_backend, "XMPP": xmpp_backend}

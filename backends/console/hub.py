@@ -1,0 +1,262 @@
+"""The console's live side: one WebSocket per open page, fed from the room book, on the host's loop.
+
+Frames, client → server: ``say`` {room, text, files?}, ``open`` {room}, ``history`` {room, before},
+``read`` {room, id, seq?}, ``typing`` {room, on}. Server → client: ``hello``, ``room``, ``room_gone``,
+``message``, ``history``, ``glance``, ``typing``, ``error``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import WSMsgType, web
+
+from backends.console.access import RoomAccess
+from backends.console.rooms import RoomBook
+from bridge.model import Attachment
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4096
+QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
+TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
+GLANCE_DELAY = 0.3
+RECHECK = 0.5  # seconds before asking again what a new room is
+
+
+class Console(Protocol):
+    """What the hub needs from the Errbot backend."""
+
+    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> None: ...
+
+    def command_list(self, login: str) -> list[dict[str, str]]: ...
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(eq=False)
+class Client:
+    ws: web.WebSocketResponse
+    login: str
+    name: str
+    rooms: set[str] = field(default_factory=set)
+    queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
+    typing_at: dict[str, float] = field(default_factory=dict)
+
+    def push(self, frame: dict[str, Any] | None) -> None:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.queue = asyncio.Queue(1)
+            self.queue.put_nowait(None)  # too far behind: the writer closes the socket
+
+
+class Hub:
+    def __init__(self, book: RoomBook, access: RoomAccess, console: Console, loop: asyncio.AbstractEventLoop) -> None:
+        self.book, self.access, self.console, self.loop = book, access, console, loop
+        self.clients: set[Client] = set()
+        self._glance: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- events from any thread ----------------------------------------------------------
+    def publish(self, event: str, data: dict[str, Any]) -> None:
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._on_event, event, data)
+
+    def _on_event(self, event: str, data: dict[str, Any]) -> None:
+        if event == "message":
+            for client in list(self.clients):
+                if data["room"] in client.rooms:
+                    client.push({"type": "message", **data})
+                elif not data["room"].startswith("@"):  # a line room they belong in may be new
+                    self._spawn(self._room_changed(client, data["room"], False))
+            if not data["room"].startswith("@"):
+                self._glance_soon()
+        elif event == "room":
+            for client in list(self.clients):
+                self._spawn(self._room_changed(client, data["name"], bool(data.get("gone"))))
+            self._glance_soon()
+        elif event == "signal":
+            for client in self.clients:
+                if data["room"] in client.rooms:
+                    client.push({"type": data["kind"], "room": data["room"], "who": "customer", **data["data"]})
+
+    def _spawn(self, coro: Any) -> None:
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _room_changed(self, client: Client, key: str, gone: bool, tries: int = 10) -> None:
+        """Show or hide ``key`` on the client's page: members see their rooms; a line's people join
+        its room on their own; anyone else may open a room they have rights on from the glance."""
+        room = None if gone else self.book.get(key)
+        member = room is not None and client.login in room.members
+        if room is not None and (member or key.startswith("#")) and \
+                await self.access.may_see(client.login, key, room.members):
+            kind = (await self.access.kind(key))[0]
+            if not member and kind == "line":
+                self.book.add(key, client.login)  # its room event shows the room
+            elif not member and kind == "room" and tries > 0:  # Open Lines records a room once it is open
+                self.loop.call_later(RECHECK, lambda: self._spawn(self._room_changed(client, key, False, tries - 1)))
+            elif member:
+                new = key not in client.rooms
+                client.rooms.add(key)
+                client.push({"type": "room", **await self.summary(client.login, key)})
+                if new:  # what was said before they were in it
+                    client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
+        elif key in client.rooms and not member:
+            client.rooms.discard(key)
+            client.push({"type": "room_gone", "room": key})
+
+    def _glance_soon(self) -> None:
+        if self._glance is None:
+            self._glance = self.loop.call_later(GLANCE_DELAY, lambda: self._spawn(self._send_glance()))
+
+    async def _send_glance(self) -> None:
+        self._glance = None
+        for login in {c.login for c in self.clients}:
+            rows = await self.access.glance(login)
+            for client in self.clients:
+                if client.login == login:
+                    client.push({"type": "glance", "conversations": rows})
+
+    async def summary(self, login: str, key: str) -> dict[str, Any]:
+        kind, ref = await self.access.kind(key)
+        return {"room": key, "kind": kind, "topic": self.book.topic(key), "unread": self.book.unread(login, key),
+                "conversation": ref if kind == "conversation" else None}
+
+    # -- one page ---------------------------------------------------------------------------------
+    async def serve(self, ws: web.WebSocketResponse, login: str, name: str) -> None:
+        client = Client(ws, login, name)
+        writer = asyncio.ensure_future(self._write(client))
+        try:
+            await self._hello(client)
+            self.clients.add(client)
+            async for raw in ws:
+                if raw.type is not WSMsgType.TEXT:
+                    break
+                try:
+                    await self._frame(client, raw.json())
+                except FrameError as exc:
+                    client.push({"type": "error", "code": exc.code, "message": str(exc)})
+                except ValueError:
+                    client.push({"type": "error", "code": "bad_frame", "message": "frames are JSON objects"})
+        finally:
+            self.clients.discard(client)
+            client.push(None)
+            await writer
+
+    async def _write(self, client: Client) -> None:
+        while (frame := await client.queue.get()) is not None:
+            try:
+                await client.ws.send_json(frame)
+            except (ConnectionError, RuntimeError):
+                break
+        await client.ws.close()
+
+    async def _hello(self, client: Client) -> None:
+        for key in await self.access.line_rooms_of(client.login):
+            if client.login not in self.book.occupants(key):
+                self.book.add(key, client.login)
+        self.book.create(f"@{client.login}")
+        client.rooms = {f"@{client.login}", *self.book.rooms_of(client.login)}
+        rooms = [await self.summary(client.login, key) for key in sorted(client.rooms)]
+        client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
+                                             "admin": self.access.is_admin(client.login)},
+                     "rooms": rooms, "commands": self.console.command_list(client.login),
+                     "glance": await self.access.glance(client.login)})
+
+    async def _frame(self, client: Client, frame: Any) -> None:
+        if not isinstance(frame, dict):
+            raise FrameError("bad_frame", "frames are JSON objects")
+        kind, room = frame.get("type"), frame.get("room")
+        if not isinstance(room, str) or not room or len(room) > 200:
+            raise FrameError("bad_field", "room: the room's name, e.g. #support-1")
+        if kind == "open":
+            return await self._open(client, room)
+        if room not in client.rooms:
+            raise FrameError("not_allowed", f"you are not in {room}")
+        if kind == "say":
+            return await self._say(client, room, frame)
+        if kind == "history":
+            before = frame.get("before")
+            messages = self.book.history(room, before if isinstance(before, int) else None)
+            client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
+            return None
+        if kind == "read":
+            return await self._read(client, room, frame)
+        if kind == "typing":
+            return await self._typing(client, room, bool(frame.get("on")))
+        raise FrameError("unknown_type", "use say, open, history, read or typing")
+
+    async def _open(self, client: Client, room: str) -> None:
+        state = self.book.get(room)
+        if state is None or not await self.access.may_see(client.login, room, state.members):
+            raise FrameError("not_allowed", f"you may not open {room}")
+        if client.login not in state.members and not room.startswith("@"):
+            self.book.add(room, client.login)  # the room event adds it to every page of theirs
+        client.rooms.add(room)
+        client.push({"type": "room", **await self.summary(client.login, room)})
+        messages = self.book.history(room)
+        client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
+
+    async def _say(self, client: Client, room: str, frame: dict[str, Any]) -> None:
+        text, files = frame.get("text"), frame.get("files") or []
+        if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(files, list) or len(files) > 10:
+            raise FrameError("bad_field", f"text: at most {MAX_TEXT} characters; files: at most 10")
+        attachments = tuple([a for a in [await self._attachment(f) for f in files] if a is not None])
+        if not text.strip() and not attachments:
+            raise FrameError("bad_field", "nothing to send")
+        self.console.receive(client.login, client.name, room, text, attachments)
+
+    async def _attachment(self, token: Any) -> Attachment | None:
+        files = getattr(self.access.host, "files", None)
+        if not isinstance(token, str) or files is None:
+            return None
+        found = await files.get(token)
+        return found[1] if found else None
+
+    async def _read(self, client: Client, room: str, frame: dict[str, Any]) -> None:
+        seen, seq = frame.get("id"), frame.get("seq")
+        if isinstance(seen, int):
+            self.book.mark_read(client.login, room, seen)
+            for other in self.clients:
+                if other.login == client.login:
+                    other.push({"type": "room", **await self.summary(client.login, room)})
+        if isinstance(seq, int):
+            await self._operator_signal(client, room, "read", {"seq": seq})
+
+    async def _typing(self, client: Client, room: str, on: bool) -> None:
+        now = time.monotonic()
+        if on and now - client.typing_at.get(room, -TYPING_EVERY) < TYPING_EVERY:
+            return
+        client.typing_at[room] = now if on else -TYPING_EVERY
+        await self._operator_signal(client, room, "typing", {"on": on})
+
+    async def _operator_signal(self, client: Client, room: str, kind: str, data: dict[str, object]) -> None:
+        """Tell the customer (typing, read): a courtesy that never fails the page."""
+        room_kind, conversation_id = await self.access.kind(room)
+        core = self.access.host.core
+        if room_kind != "conversation" or conversation_id is None or core is None:
+            return
+        try:
+            await core.actions.operator_signal(conversation_id, f"@{client.login}", kind, data)
+        except Exception as exc:
+            log.debug("operator signal %s not passed on: %s", kind, type(exc).__name__)
+
+    def drop(self, login: str) -> None:
+        """Close every page of ``login`` (their sessions were revoked)."""
+        for client in [c for c in self.clients if c.login == login]:
+            self.clients.discard(client)
+            client.push(None)
+
+    async def close(self) -> None:
+        for client in list(self.clients):
+            client.push(None)
+            await client.ws.close()

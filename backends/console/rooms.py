@@ -1,0 +1,155 @@
+"""The console's rooms, their members and their messages, kept in the console's SQLite file.
+
+Thread-safe: Errbot sends from its command threads, the core from its pool,
+the page from the event loop. Every change is written, then handed to
+``publish`` (which must not block: the hub forwards it to the loop).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+SCHEMA = """
+create table if not exists rooms (name text primary key, topic text not null default '',
+    members text not null default '[]', created real not null);
+create table if not exists messages (id integer primary key, room text not null, body text not null);
+create index if not exists messages_room on messages(room, id);
+create table if not exists reads (login text not null, room text not null, seen integer not null,
+    primary key (login, room));
+"""
+PAGE = 100
+
+
+@dataclass
+class RoomState:
+    name: str
+    topic: str = ""
+    members: set[str] = field(default_factory=set)  # logins
+
+    @property
+    def direct(self) -> bool:
+        """A direct chat between one employee and the bot is named ``@login``."""
+        return self.name.startswith("@")
+
+
+Publish = Callable[[str, dict[str, Any]], None]  # (event, data): "room" {name} or "message" {frame}
+
+
+class RoomBook:
+    def __init__(self, path: str, publish: Publish | None = None, clock: Callable[[], float] = time.time) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.executescript("pragma journal_mode=wal; pragma synchronous=normal;" + SCHEMA)
+        self.publish: Publish = publish or (lambda event, data: None)
+        self.clock = clock
+        self._rooms = {name: RoomState(name, topic, set(json.loads(members)))
+                       for name, topic, members in self._db.execute("select name, topic, members from rooms")}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- rooms --------------------------------------------------------------------------
+    def create(self, name: str) -> RoomState:
+        with self._lock:
+            room = self._rooms.get(name)
+            if room is None:
+                room = self._rooms[name] = RoomState(name, members={name[1:]} if name.startswith("@") else set())
+                self._db.execute("insert into rooms values(?,?,?,?)", (name, "", json.dumps(sorted(room.members)),
+                                                                       self.clock()))
+        self.publish("room", {"name": name})
+        return room
+
+    def exists(self, name: str) -> bool:
+        with self._lock:
+            return name in self._rooms
+
+    def get(self, name: str) -> RoomState | None:
+        with self._lock:
+            room = self._rooms.get(name)
+            return RoomState(room.name, room.topic, set(room.members)) if room else None
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._rooms)
+
+    def topic(self, name: str) -> str:
+        with self._lock:
+            room = self._rooms.get(name)
+            return room.topic if room else ""
+
+    def set_topic(self, name: str, topic: str) -> None:
+        with self._lock:
+            self.create(name).topic = topic
+            self._db.execute("update rooms set topic=? where name=?", (topic, name))
+        self.publish("room", {"name": name})
+
+    def occupants(self, name: str) -> list[str]:
+        with self._lock:
+            room = self._rooms.get(name)
+            return sorted(room.members) if room else []
+
+    def add(self, name: str, login: str) -> None:
+        self._members(name, lambda members: members.add(login))
+
+    def remove(self, name: str, login: str) -> None:
+        self._members(name, lambda members: members.discard(login))
+
+    def _members(self, name: str, change: Callable[[set[str]], None]) -> None:
+        with self._lock:
+            room = self.create(name)
+            change(room.members)
+            self._db.execute("update rooms set members=? where name=?", (json.dumps(sorted(room.members)), name))
+        self.publish("room", {"name": name})
+
+    def leave_bot(self, name: str) -> None:
+        """The bot is in every room it knows: leaving is destroying (Errbot's `!room leave`)."""
+        self.destroy(name)
+
+    def destroy(self, name: str) -> None:
+        with self._lock:
+            if self._rooms.pop(name, None) is None:
+                return
+            self._db.execute("delete from rooms where name=?", (name,))
+        self.publish("room", {"name": name, "gone": True})
+
+    def rooms_of(self, login: str) -> list[str]:
+        with self._lock:
+            return sorted(n for n, r in self._rooms.items() if login in r.members)
+
+    # -- messages ---------------------------------------------------------------------------
+    def append(self, name: str, frame: dict[str, Any]) -> dict[str, Any]:
+        """Store a message frame in ``name`` (created if need be), give it an id and a time, publish it."""
+        with self._lock:
+            if name not in self._rooms:
+                self.create(name)
+            frame = {**frame, "room": name, "ts": self.clock()}
+            cursor = self._db.execute("insert into messages(room, body) values(?, ?)", (name, json.dumps(frame)))
+            frame["id"] = cursor.lastrowid
+        self.publish("message", frame)
+        return frame
+
+    def history(self, name: str, before: int | None = None, limit: int = PAGE) -> list[dict[str, Any]]:
+        """The newest ``limit`` messages of the room before id ``before``, oldest first."""
+        with self._lock:
+            rows = self._db.execute("select id, body from messages where room=? and id<? order by id desc limit ?",
+                                    (name, before or 2 ** 62, limit)).fetchall()
+        return [{**json.loads(body), "id": id_} for id_, body in reversed(rows)]
+
+    def mark_read(self, login: str, name: str, seen: int) -> None:
+        with self._lock:
+            self._db.execute("insert into reads values(?,?,?) on conflict(login, room) do update "
+                             "set seen=max(seen, excluded.seen)", (login, name, seen))
+
+    def unread(self, login: str, name: str) -> int:
+        """Messages in the room after what ``login`` last read, not counting their own (at most 99+)."""
+        with self._lock:
+            row = self._db.execute("select seen from reads where login=? and room=?", (login, name)).fetchone()
+            seen = row[0] if row else 0
+            return int(self._db.execute(
+                "select count(*) from (select 1 from messages where room=? and id>? "
+                "and json_extract(body, '$.from.login') is not ? limit 100)", (name, seen, login)).fetchone()[0])

@@ -1,0 +1,280 @@
+// Open Lines team console. Everything anyone wrote is put in the page as text (textContent), never as HTML.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { me: null, rooms: new Map(), current: null, messages: new Map(), commands: [], glance: [],
+                  ws: null, pending: [], typingSent: 0, typingTimer: null, choice: 0, glanceAt: 0 };
+  const post = (url, body) => fetch(url, { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
+  const show = (id) => ["signin", "choose", "app"].forEach((x) => { $(x).hidden = x !== id; });
+  const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text; return e; };
+
+  // -- signing in -----------------------------------------------------------------------------
+  async function start() {
+    const link = new URLSearchParams(location.hash.slice(1)).get("welcome");
+    if (link) {
+      history.replaceState(null, "", location.pathname);
+      const r = await post("/team/redeem", { token: link });
+      if (!r.ok) { show("signin"); $("signin-error").textContent = (await r.text()).trim(); return; }
+    }
+    const me = await fetch("/team/me", { credentials: "same-origin" });
+    if (me.status !== 200) return show("signin");
+    const who = await me.json();
+    if (who.must_change) return show("choose");
+    connect();
+  }
+  $("signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const r = await post("/team/signin", { login: $("login").value, password: $("password").value });
+    $("password").value = "";
+    if (!r.ok) { $("signin-error").textContent = (await r.text()).trim(); return; }
+    $("signin-error").textContent = "";
+    start();
+  });
+  $("choose-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const r = await post("/team/password", { password: $("new-password").value });
+    if (!r.ok) { $("choose-error").textContent = (await r.text()).trim(); return; }
+    start();
+  });
+  $("signout").addEventListener("click", async () => { await post("/team/signout"); location.reload(); });
+
+  // -- the socket -------------------------------------------------------------------------------
+  function connect() {
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/team/ws");
+    state.ws = ws;
+    ws.onmessage = (e) => handle(JSON.parse(e.data));
+    ws.onclose = () => { state.ws = null; setTimeout(start, 2000); };
+  }
+  const send = (frame) => { if (state.ws && state.ws.readyState === 1) state.ws.send(JSON.stringify(frame)); };
+
+  function handle(f) {
+    if (f.type === "hello") {
+      show("app");
+      state.me = f.me; state.commands = f.commands; state.rooms.clear();
+      $("me").textContent = "@" + f.me.login + (f.me.admin ? " (admin)" : "");
+      f.rooms.forEach((r) => state.rooms.set(r.room, r));
+      setGlance(f.glance); drawRooms();
+      const first = state.current || (f.rooms.find((r) => r.kind === "line") || f.rooms[0] || {}).room;
+      if (first) openRoom(first);
+    } else if (f.type === "room") {
+      state.rooms.set(f.room, f); drawRooms(); if (f.room === state.current) drawHead();
+    } else if (f.type === "room_gone") {
+      state.rooms.delete(f.room); drawRooms();
+    } else if (f.type === "message") {
+      addMessages(f.room, [f]);
+      if (f.room === state.current && document.visibilityState === "visible") markRead();
+      else if (f.from.login !== state.me.login) { const r = state.rooms.get(f.room); if (r) { r.unread++; drawRooms(); } }
+    } else if (f.type === "history") {
+      state.messages.set(f.room, []); addMessages(f.room, f.messages); markRead();
+    } else if (f.type === "glance") {
+      setGlance(f.conversations);
+    } else if (f.type === "typing") {
+      if (f.room === state.current) showTyping(f.on);
+    } else if (f.type === "error") {
+      addLocal("⚠️ " + f.message);
+    }
+  }
+
+  // -- rooms and the glance ---------------------------------------------------------------------
+  const KINDS = { line: "line", conversation: "conversation", direct: "direct", room: "room" };
+  function drawRooms() {
+    const list = $("rooms"); list.textContent = "";
+    const order = { direct: 0, line: 1, conversation: 2, room: 3 };
+    [...state.rooms.values()].sort((a, b) => order[a.kind] - order[b.kind] || a.room.localeCompare(b.room))
+      .forEach((r) => {
+        const li = el("li", r.room === state.current ? "current" : "");
+        li.dataset.room = r.room;
+        li.append(el("span", "", r.kind === "direct" ? "Open Lines (bot)" : r.room), el("span", "kind", KINDS[r.kind]));
+        if (r.unread > 0) li.append(el("span", "badge", r.unread > 99 ? "99+" : String(r.unread)));
+        li.onclick = () => openRoom(r.room);
+        list.append(li);
+      });
+  }
+  function setGlance(rows) { state.glance = rows; state.glanceAt = Date.now(); drawGlance(); }
+  function age(seconds) {
+    const s = Math.round(seconds + (Date.now() - state.glanceAt) / 1000);
+    return s < 60 ? s + " s" : s < 3600 ? Math.round(s / 60) + " min" : Math.round(s / 3600) + " h";
+  }
+  function drawGlance() {
+    const list = $("glance"); list.textContent = "";
+    if (!state.glance.length) list.append(el("li", "meta", "No open conversations."));
+    state.glance.forEach((c) => {
+      const li = el("li", c.waiting ? "waiting" : "");
+      li.dataset.conversation = c.id;
+      li.append(el("div", "", "#" + c.id + " " + c.name),
+        el("div", "meta", c.channel + " · " + age(c.age) + " · " + (c.owner ? "with " + c.owner : "waiting")),
+        el("div", "preview", "“" + c.preview + "”"));
+      li.onclick = () => { if (c.room) openRoom(c.room); };
+      list.append(li);
+    });
+  }
+  setInterval(drawGlance, 30000);
+
+  function openRoom(room) {
+    state.current = room; showTyping(false);
+    send({ type: "open", room: room });
+    drawRooms(); drawHead(); drawMessages();
+  }
+  function drawHead() {
+    const r = state.rooms.get(state.current) || {};
+    $("room-title").textContent = r.kind === "direct" ? "Open Lines (bot) — direct messages" : state.current;
+    $("room-topic").textContent = r.topic || "";
+    $("hint").hidden = r.kind !== "conversation";
+  }
+  function markRead() {
+    const list = state.messages.get(state.current) || [];
+    if (!list.length) return;
+    const last = list[list.length - 1];
+    const seqs = list.map((m) => (m.post && m.post.seq) || 0);
+    send({ type: "read", room: state.current, id: last.id, seq: Math.max(...seqs) || undefined });
+    const r = state.rooms.get(state.current); if (r && r.unread) { r.unread = 0; drawRooms(); }
+  }
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") markRead(); });
+
+  // -- messages ------------------------------------------------------------------------------------
+  function addMessages(room, frames) {
+    const list = state.messages.get(room) || [];
+    const known = new Set(list.map((m) => m.id));
+    frames.forEach((f) => { if (!known.has(f.id)) list.push(f); });
+    list.sort((a, b) => a.id - b.id);
+    state.messages.set(room, list.slice(-500));
+    if (room === state.current) drawMessages();
+  }
+  function addLocal(text) {
+    const li = el("li", "internal", text); $("messages").append(li); li.scrollIntoView();
+  }
+  function drawMessages() {
+    const box = $("messages"); box.textContent = "";
+    const kind = (state.rooms.get(state.current) || {}).kind;
+    (state.messages.get(state.current) || []).forEach((m) => box.append(render(m, kind)));
+    box.scrollTop = box.scrollHeight;
+  }
+  const TAGS = { customer: "Customer", edit: "Customer · edited", operator: "To the customer",
+                 auto: "Auto-reply to the customer", whisper: "Internal", notice: "Internal", announce: "New" };
+  function render(m, roomKind) {
+    const li = el("li"); li.dataset.id = m.id;
+    li.append(el("span", "time", new Date(m.ts * 1000).toLocaleTimeString()));
+    if (m.format === "post") {
+      const p = m.post;
+      li.className = p.kind === "customer" || p.kind === "edit" ? "customer"
+        : p.internal ? "internal" : "to-customer";
+      li.dataset.kind = p.kind;
+      if (p.repeated) li.append(el("span", "tag", "↻ repeated after a restart"));
+      li.append(el("span", "tag", TAGS[p.kind] || p.kind));
+      if (p.kind === "customer" || p.kind === "edit") li.append(el("span", "who", p.author + " · " + p.label));
+      else if (p.author) li.append(el("span", "who", p.author));
+      li.append(document.createTextNode(p.text));
+      files(li, p.files);
+      return li;
+    }
+    li.append(el("span", "who", m.from.bot ? m.from.name : "@" + m.from.login));
+    const text = m.text || "";
+    if (m.from.bot) { li.className = "bot"; formatted(li, text); }
+    else if (/^\s*!/.test(text)) { li.className = "command"; li.append(document.createTextNode(text)); }
+    else if (roomKind === "conversation" && /^\s*~/.test(text)) {
+      li.className = "internal"; li.dataset.kind = "whisper";
+      li.append(el("span", "tag", "Internal"), document.createTextNode(text.replace(/^\s*~\s*/, "")));
+    } else {
+      if (roomKind === "conversation") { li.className = "to-customer"; li.append(el("span", "tag", "To the customer")); }
+      li.append(document.createTextNode(text));
+    }
+    files(li, m.files);
+    return li;
+  }
+  // The bot's Markdown, reduced to what reads well: `code` and **bold**, as text nodes (linear, no HTML).
+  function formatted(parent, text) {
+    text.split(/(`[^`\n]*`|\*\*[^*\n]+\*\*)/).forEach((part) => {
+      if (/^`[^`]*`$/.test(part) && part.length > 1) parent.append(el("code", "", part.slice(1, -1)));
+      else if (/^\*\*[^*]+\*\*$/.test(part)) parent.append(el("strong", "", part.slice(2, -2)));
+      else if (part) parent.append(document.createTextNode(part.replace(/\\([\\`*_{}\[\]()#+\-.!|>])/g, "$1")));
+    });
+  }
+  function files(li, list) {
+    (list || []).forEach((f) => {
+      const ours = f.url && new URL(f.url, location.href).origin === location.origin;
+      if (ours && /^image\/(png|jpeg|gif|webp)$/.test(f.content_type || "")) {
+        const img = el("img"); img.src = f.url; img.alt = f.name; li.append(img);
+      } else {
+        const a = el("a", "", "📎 " + (f.name || "file")); a.href = f.url; a.target = "_blank"; a.rel = "noopener";
+        li.append(document.createElement("br"), a);
+      }
+    });
+  }
+  function showTyping(on) {
+    clearTimeout(state.typingHide);
+    $("typing").hidden = !on; $("typing").textContent = on ? "The customer is typing…" : "";
+    if (on) state.typingHide = setTimeout(() => showTyping(false), 8000);
+  }
+
+  // -- writing ---------------------------------------------------------------------------------------
+  const box = $("text");
+  $("composer").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  box.addEventListener("keydown", (e) => {
+    const open = !$("completion").hidden;
+    if (open && (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey))) { e.preventDefault(); complete(); return; }
+    if (open && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault(); state.choice += e.key === "ArrowDown" ? 1 : -1; suggest(); return;
+    }
+    if (open && e.key === "Escape") { $("completion").hidden = true; return; }
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); }
+  });
+  box.addEventListener("input", () => { state.choice = 0; suggest(); typing(true); });
+
+  function matches() {
+    const v = box.value;
+    if (!v.startsWith("!") || v.includes("\n")) return [];
+    return state.commands.filter((c) => c.command.startsWith(v) && c.command !== v.trimEnd()).slice(0, 12);
+  }
+  function suggest() {
+    const list = $("completion"), found = matches();
+    list.textContent = ""; list.hidden = !found.length;
+    state.choice = Math.max(0, Math.min(state.choice, found.length - 1));
+    found.forEach((c, i) => {
+      const li = el("li", i === state.choice ? "active" : "");
+      li.setAttribute("role", "option");
+      li.append(el("span", "", c.command), el("span", "help", c.help));
+      li.onmousedown = (e) => { e.preventDefault(); state.choice = i; complete(); };
+      list.append(li);
+    });
+  }
+  function complete() {
+    const found = matches();
+    if (found.length) box.value = found[state.choice].command + " ";
+    $("completion").hidden = true; box.focus();
+  }
+  function typing(on) {
+    const r = state.rooms.get(state.current);
+    if (!r || r.kind !== "conversation" || box.value.startsWith("!")) return;
+    clearTimeout(state.typingTimer);
+    if (on) {
+      if (Date.now() - state.typingSent > 2000) { send({ type: "typing", room: state.current, on: true }); state.typingSent = Date.now(); }
+      state.typingTimer = setTimeout(() => typing(false), 3000);
+    } else if (state.typingSent) {
+      send({ type: "typing", room: state.current, on: false }); state.typingSent = 0;
+    }
+  }
+  function submit() {
+    const text = box.value;
+    if (!text.trim() && !state.pending.length) return;
+    typing(false);
+    send({ type: "say", room: state.current, text: text, files: state.pending.map((f) => f.token) });
+    box.value = ""; state.pending = []; drawPending(); $("completion").hidden = true;
+  }
+  $("file").addEventListener("change", async () => {
+    const file = $("file").files[0];
+    if (!file) return;
+    const r = await fetch("/team/upload?name=" + encodeURIComponent(file.name), { method: "POST",
+      credentials: "same-origin", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
+    $("file").value = "";
+    if (!r.ok) { addLocal("⚠️ Upload failed: " + (await r.text()).trim()); return; }
+    state.pending.push(await r.json()); drawPending();
+  });
+  function drawPending() {
+    const list = $("pending"); list.textContent = "";
+    state.pending.forEach((f) => list.append(el("li", "", "📎 " + f.name)));
+  }
+
+  start();
+})();

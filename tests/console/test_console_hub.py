@@ -1,0 +1,82 @@
+"""The console backend serving its pages in-process: signals, files from plugins, sends from many threads."""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+from plugins.team_adapters import adapter_for
+from runtime.files import DiskFiles
+from runtime.host import Host
+from tests.support.console import TeamMember
+from tests.support.errbot_backends import console_backend
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    backend = console_backend(tmp_path)
+    bot = backend.bot
+    host = Host(bot.settings, extra_routes=[bot._routes])
+    host.start()
+    bot.host = host
+    host.files = DiskFiles(tmp_path / "files", f"http://127.0.0.1:{host.http_port}")
+    bot.accounts.invite("operator")
+    bot.accounts.set_password("operator", PASSWORD)
+    member = TeamMember(host.http_port)
+    assert member.sign_in("operator", PASSWORD) == 200
+    yield bot, member
+    member.close()
+    host.stop()
+    backend.close()
+
+
+def test_the_customer_typing_shows_in_the_conversations_room(served):
+    bot, member = served
+    adapter = adapter_for(bot, "#{name}")
+    key = adapter.open_room("support-1", "a conversation")
+    adapter.invite(key, "@operator")
+    assert key in [r["room"] for r in member.connect()["rooms"]]
+    adapter.signal(key, "typing", {"on": True})
+    typing = member.wait(lambda f: f["type"] == "typing")
+    assert (typing["room"], typing["who"], typing["on"]) == (key, "customer", True)
+
+
+def test_a_plugins_png_chart_is_stored_and_shown_in_place(served):
+    bot, member = served
+    member.connect()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    stream = bot.send_stream_request(bot.build_identifier("@operator"), io.BytesIO(png), "chart.png", len(png),
+                                     "image/png")
+    assert stream.status == "success"
+    shown = member.wait(lambda f: f["type"] == "message" and f["room"] == "@operator" and f.get("files"))
+    assert shown["files"][0]["content_type"] == "image/png"
+    status, body = member.get(shown["files"][0]["url"].split(str(bot.host.http_port), 1)[1])
+    assert status == 200
+
+
+def test_sends_from_many_threads_arrive_whole_and_in_order(served):
+    """Errbot's Text and Test backends share one Markdown converter and garble replies under load."""
+    bot, member = served
+    member.connect()
+    room = bot.build_identifier("#busy")
+    bot.book.add("#busy", "operator")
+    member.wait(lambda f: f["type"] == "room" and f["room"] == "#busy")
+
+    def burst(n: int) -> None:
+        for i in range(200):
+            bot.send(room, f"**thread {n}** message `{i}` " + "x" * (i % 50))
+
+    threads = [threading.Thread(target=burst, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    member.wait(lambda f: sum(1 for g in member.frames if g["type"] == "message") >= 1600, timeout=30)
+    texts = [f["text"] for f in member.frames if f["type"] == "message"]
+    for n in range(8):
+        mine = [t for t in texts if t.startswith(f"**thread {n}** ")]
+        assert mine == [f"**thread {n}** message `{i}` " + "x" * (i % 50) for i in range(200)]
