@@ -134,8 +134,10 @@ async def test_a_customer_and_two_operators(bot, pages):
     await kim.js("document.querySelector('#glance li[data-conversation=\"1\"]').click()")
     await _sees(kim, "is DHL late again today?")
 
-    # TRANSFER — issue 8 (`!transfer @user [ID]`) is being built: once merged, Ann types
-    # `!transfer @kim` here and Kim's page shows her as the owner; the rest of this test stays as it is.
+    # A transfer: Kim has it now, with the whole history; the customer notices nothing.
+    await _write(ann, "!transfer @kim")
+    await _sees(ann, "is @kim's now")
+    await _sees(kim, "Transferred to @kim by")
 
     await ann.screenshot(SHOTS / "console.png")
     await _write(ann, "!close")

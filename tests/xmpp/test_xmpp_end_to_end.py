@@ -61,8 +61,9 @@ def test_an_operator_answers_whispers_brings_a_colleague_and_closes(bot, tag):
         alice.say(room, "It left the warehouse this morning.")
         assert customer.next_message()["text"] == "It left the warehouse this morning."
 
-        # A colleague in the room. Issue 8 brings `!invite`: then alice types
-        # `!invite bob@localhost` here and bob waits for bob.invitation() == room instead of joining himself.
+        # A colleague brought in: the bot invites him into the room.
+        alice.say(room, "!invite bob@localhost")
+        assert bob.invitation() == room
         bob.join(room)
         alice.say(room, "~ bob, is the courier late today?")
         bob.heard(room, "is the courier late today?")
