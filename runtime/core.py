@@ -68,7 +68,7 @@ class OpenLinesCore:
         files = DiskFiles(Path(s.path("files")), self.host.base_url)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
-            http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url))
+            http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=self.host.base_url))
         self.services = await Services.build(journal=journal, team=self.team, crm=self.crm, clock=self.clock,
                                              channels=self.channels.get, admins=frozenset(s.admins), owner=s.node)
         self.channels.sink = self.services.inbound

@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
 
+from bridge.ports import Clock
 from runtime.core import OpenLinesCore
 from runtime.host import Host
 from runtime.settings import Settings
@@ -17,13 +18,14 @@ OPERATOR = "alice"
 class Running:
     """One Open Lines process, minus Errbot: what a browser and the channels see."""
 
-    def __init__(self, data_dir: Path, team: RecordingTeamChat | None = None, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, team: RecordingTeamChat | None = None, clock: Clock | None = None,
+                 **settings: Any) -> None:
         self.settings = Settings(data_dir=str(data_dir), http_port=0, operators=(OPERATOR,), admins=(OPERATOR,),
                                  **settings)
         self.team = team or RecordingTeamChat()
         self.host = Host(self.settings)
         self.host.start()
-        self.core = OpenLinesCore(self.settings, self.host, self.team)
+        self.core = OpenLinesCore(self.settings, self.host, self.team, clock)
         try:
             self.core.start()
         except BaseException:
