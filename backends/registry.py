@@ -4,12 +4,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from backends.base import AiohttpMounts
+from backends.telegram import TelegramBackend
 from backends.webchat import WebchatBackend
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink
 from bridge.errors import NotFound
 from bridge.model import ChannelBinding
 
 KINDS: dict[str, type[ChannelBackend]] = {
+    TelegramBackend.kind: TelegramBackend,
     WebchatBackend.kind: WebchatBackend,
 }
 

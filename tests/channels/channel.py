@@ -43,6 +43,7 @@ class Channel:
     async def advance(self, seconds: float) -> None:
         """Move the clock and let every lane run what came due."""
         async def move() -> None:
+            await self.runtime.core.services.outbox.idle()  # what runs now fails or succeeds first
             self.clock.advance(seconds)
             await self.runtime.core.services.outbox.run_due()
             await self.runtime.core.services.outbox.idle()

@@ -18,6 +18,8 @@ from tests.support.runtime import Running
 # id -> "module:factory" under tests/channels (imported lazily: one broken harness fails only its own tests).
 HARNESSES = {
     "webchat": "harness_webchat:WebchatHarness",
+    "telegram-polling": "harness_telegram:TelegramPollingHarness",
+    "telegram-webhook": "harness_telegram:TelegramWebhookHarness",
 }
 
 
