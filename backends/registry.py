@@ -5,6 +5,7 @@ from aiohttp import web
 
 from backends.base import AiohttpMounts
 from backends.telegram import TelegramBackend
+from backends.viber import ViberBackend
 from backends.webchat import WebchatBackend
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink
 from bridge.errors import NotFound
@@ -12,6 +13,7 @@ from bridge.model import ChannelBinding
 
 KINDS: dict[str, type[ChannelBackend]] = {
     TelegramBackend.kind: TelegramBackend,
+    ViberBackend.kind: ViberBackend,
     WebchatBackend.kind: WebchatBackend,
 }
 

@@ -63,6 +63,10 @@ class InboundService:
         if conversation_id is not None:
             await self.core.team_signal(conversation_id, "typing", {"on": on})
 
+    async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
+        line = self.core.directory.line_or_removed(binding.line_id)
+        return line.name, self._first_answer(line, self.core.clock.now())
+
     # -- messages ----------------------------------------------------------------------
     async def _message(self, binding: ChannelBinding, inbound: InboundMessage) -> Receipt:
         text = _checked_text(inbound.text)

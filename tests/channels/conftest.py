@@ -20,6 +20,7 @@ HARNESSES = {
     "webchat": "harness_webchat:WebchatHarness",
     "telegram-polling": "harness_telegram:TelegramPollingHarness",
     "telegram-webhook": "harness_telegram:TelegramWebhookHarness",
+    "viber": "harness_viber:ViberHarness",
 }
 
 
