@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from backends.base import AiohttpMounts
+from backends.botframework import BotFrameworkBackend
 from backends.telegram import TelegramBackend
 from backends.viber import ViberBackend
 from backends.webchat import WebchatBackend
@@ -12,6 +13,7 @@ from bridge.errors import NotFound
 from bridge.model import ChannelBinding
 
 KINDS: dict[str, type[ChannelBackend]] = {
+    BotFrameworkBackend.kind: BotFrameworkBackend,
     TelegramBackend.kind: TelegramBackend,
     ViberBackend.kind: ViberBackend,
     WebchatBackend.kind: WebchatBackend,

@@ -21,6 +21,7 @@ HARNESSES = {
     "telegram-polling": "harness_telegram:TelegramPollingHarness",
     "telegram-webhook": "harness_telegram:TelegramWebhookHarness",
     "viber": "harness_viber:ViberHarness",
+    "botframework": "harness_botframework:BotFrameworkHarness",
 }
 
 
