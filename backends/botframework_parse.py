@@ -46,8 +46,8 @@ def shape_problem(activity: Activity) -> str | None:
 def parse_activity(activity: Activity) -> Parsed | None:
     """The event an activity carries, or None for anything else (acknowledged, ignored)."""
     conversation = _str(getattr(activity.conversation, "id", None))
-    if not conversation:
-        return None
+    if not conversation or not _well_formed(conversation) or len(conversation) > 1000:
+        return None  # it keys the stored reference: text no store can encode is not taken
     name = _str(getattr(activity.from_property, "name", None))
     if activity.type == ActivityTypes.message:
         files = tuple(ref for ref in map(_file, activity.attachments or []) if ref is not None)
@@ -83,6 +83,14 @@ def _file(attachment: Any) -> FileRef | None:
     if not url.startswith(("https://", "http://", "data:")) or content_type.startswith(CARD):
         return None
     return FileRef(url, _str(getattr(attachment, "name", None)) or "file", content_type or "application/octet-stream")
+
+
+def _well_formed(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _str(value: Any) -> str:

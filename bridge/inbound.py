@@ -30,6 +30,7 @@ class InboundService:
         self.core = core
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
+        _check_ids(event)
         if isinstance(event, InboundMessage):
             return await self._message(binding, event)
         if isinstance(event, InboundEdit):
@@ -102,7 +103,7 @@ class InboundService:
         line = self.core.directory.line(binding.line_id)
         if conversation is None and line.deleted:
             raise Refused(f"line {line.name} no longer takes new conversations")
-        name = relay.clean_name(inbound.customer_name) or "Customer"
+        name = relay.clean_name(_mended(inbound.customer_name)) or "Customer"
         meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
         message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                              external_id=inbound.external_id, dedupe_key=key, meta=meta,
@@ -190,6 +191,18 @@ def _checked_text(text: str) -> str:
     if len(cleaned) > relay.MAX_TEXT:
         raise Refused(f"a message longer than {relay.MAX_TEXT} characters")
     return cleaned
+
+
+def _check_ids(event: InboundEvent) -> None:
+    """Platform ids become keys in the journal: text no store can encode is refused, not half-stored."""
+    ids = [event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")]]
+    if not all(isinstance(i, str) and len(i) <= 1000 and relay.well_formed(i) for i in ids):
+        raise Refused("a platform id that is not well-formed text")
+
+
+def _mended(name: str) -> str:
+    """A name with lone surrogates keeps what can be shown (it is only shown, never a key)."""
+    return name.encode("utf-8", "replace").decode("utf-8") if not relay.well_formed(name) else name
 
 
 def _open(line: Line, now: float) -> bool:
