@@ -19,8 +19,9 @@ TOKEN = f"{BOT_ID}:{c.SECRET}"
 
 async def connect_telegram(runtime: Running, fake: tg.FakeTelegram, mode: str) -> TelegramBackend:
     """Save a Telegram binding pointing at ``fake`` and start it live, as `!line connect` would."""
-    binding = ChannelBinding("support", "telegram", BOT_ID, label="Telegram",
-                             settings={"mode": mode, "api_url": fake.url}, secrets={"token": fake.token})
+    secrets = {"token": fake.token}
+    binding = ChannelBinding("support", "telegram", TelegramBackend.binding_key({}, secrets), label="Telegram",
+                             settings={"mode": mode, "api_url": fake.url}, secrets=secrets)
     journal = runtime.core.journal
     assert journal is not None
     await runtime.run(journal.config.save_binding(binding))
