@@ -22,7 +22,7 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts
+from backends.base import AiohttpMounts, webhook_routes
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from bridge.channel_settings import SettingSpec
@@ -93,11 +93,7 @@ class BotFrameworkBackend(ChannelBackend):
     # -- in ---------------------------------------------------------------------------------------
     @classmethod
     def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        async def handle(request: web.Request) -> web.Response:
-            backend = mounts.find(KIND, request.match_info["app"])
-            assert isinstance(backend, BotFrameworkBackend)
-            return await backend.webhook(request)
-        return [web.post("/botframework/{app}/messages", handle)]
+        return webhook_routes(mounts, KIND, "/botframework/{key}/messages")
 
     async def webhook(self, request: web.Request) -> web.Response:
         activity = _activity(await request.read())

@@ -14,6 +14,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes
 
 from bridge.channels import CustomerStatus, InboundEdit, InboundEvent, InboundMessage
+from bridge.relay import well_formed
 
 CARD = "application/vnd.microsoft.card."  # cards are the bot's own kind of content, not a customer's file
 
@@ -46,7 +47,7 @@ def shape_problem(activity: Activity) -> str | None:
 def parse_activity(activity: Activity) -> Parsed | None:
     """The event an activity carries, or None for anything else (acknowledged, ignored)."""
     conversation = _str(getattr(activity.conversation, "id", None))
-    if not conversation or not _well_formed(conversation) or len(conversation) > 1000:
+    if not conversation or not well_formed(conversation) or len(conversation) > 1000:
         return None  # it keys the stored reference: text no store can encode is not taken
     name = _str(getattr(activity.from_property, "name", None))
     if activity.type == ActivityTypes.message:
@@ -83,14 +84,6 @@ def _file(attachment: Any) -> FileRef | None:
     if not url.startswith(("https://", "http://", "data:")) or content_type.startswith(CARD):
         return None
     return FileRef(url, _str(getattr(attachment, "name", None)) or "file", content_type or "application/octet-stream")
-
-
-def _well_formed(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _str(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from backends.base import AiohttpMounts
+from backends.base import AiohttpMounts, cancelled, keep_trying, webhook_routes
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec
@@ -95,9 +95,7 @@ class TelegramBackend(ChannelBackend):
 
     async def stop(self) -> None:
         self.context.http.unmount(KIND, self.binding.key)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancelled(self._task)
         if self._session is not None:
             await self._session.close()
 
@@ -143,11 +141,7 @@ class TelegramBackend(ChannelBackend):
 
     @classmethod
     def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        async def handle(request: web.Request) -> web.Response:
-            backend = mounts.find(KIND, request.match_info["bot"])
-            assert isinstance(backend, TelegramBackend)
-            return await backend.webhook(request)
-        return [web.post("/telegram/{bot}", handle)]
+        return webhook_routes(mounts, KIND, "/telegram/{key}")
 
     async def webhook(self, request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
@@ -165,14 +159,9 @@ class TelegramBackend(ChannelBackend):
 
     async def _keep_webhook(self) -> None:
         """Tell Telegram where to call, retrying until it heard us (it may be away at start)."""
-        for attempt in range(1_000_000):
-            try:
-                await self.bot.set_webhook(self.callback_url() or "", secret_token=self._secret_token,
-                                           allowed_updates=list(ALLOWED_UPDATES), read_timeout=self.send_timeout)
-                return
-            except TelegramError as exc:
-                log.warning("Telegram set_webhook failed: %s", type(exc).__name__)
-                await asyncio.sleep(min(MAX_BACKOFF, 2.0 ** attempt))
+        await keep_trying("Telegram set_webhook", lambda: self.bot.set_webhook(
+            self.callback_url() or "", secret_token=self._secret_token, allowed_updates=list(ALLOWED_UPDATES),
+            read_timeout=self.send_timeout), (TelegramError,))
 
     async def _poll(self) -> None:
         offset: int | None = None

@@ -21,7 +21,7 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import AiohttpMounts
+from backends.base import AiohttpMounts, cancelled, keep_trying, webhook_routes
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (
@@ -84,9 +84,7 @@ class ViberBackend(ChannelBackend):
 
     async def stop(self) -> None:
         self.context.http.unmount(KIND, self.binding.key)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancelled(self._task)
         if self._session is not None:
             await self._session.close()
             await self._media.close()
@@ -99,14 +97,8 @@ class ViberBackend(ChannelBackend):
 
     async def _keep_webhook(self) -> None:
         """Tell Viber where to call, retrying until it heard us (it checks the URL with a signed call)."""
-        for attempt in range(1_000_000):
-            try:
-                await self._call("set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES,
-                                                 "send_name": True})
-                return
-            except SendError as exc:
-                log.warning("Viber set_webhook failed: %s", exc.reason)
-                await asyncio.sleep(min(60.0, 2.0 ** attempt))
+        await keep_trying("Viber set_webhook", lambda: self._call(
+            "set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES, "send_name": True}), (SendError,))
 
     # -- out ---------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:
@@ -143,11 +135,7 @@ class ViberBackend(ChannelBackend):
     # -- in -------------------------------------------------------------------------------------
     @classmethod
     def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        async def handle(request: web.Request) -> web.Response:
-            backend = mounts.find(KIND, request.match_info["bot"])
-            assert isinstance(backend, ViberBackend)
-            return await backend.webhook(request)
-        return [web.post("/viber/{bot}", handle)]
+        return webhook_routes(mounts, KIND, "/viber/{key}")
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.read()

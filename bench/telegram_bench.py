@@ -38,6 +38,7 @@ from bridge.channels import OutboundMessage, Receipt  # noqa: E402
 from bridge.model import ChannelBinding  # noqa: E402
 from bridge.relay import TeamPost  # noqa: E402
 from tests.support import fake_telegram as tg  # noqa: E402
+from tests.support.loopback import serve  # noqa: E402
 from tests.support.runtime import OPERATOR, Running  # noqa: E402
 from tests.support.team import RecordingTeamChat  # noqa: E402
 
@@ -96,8 +97,8 @@ async def floor(count: int, width: int) -> Figures:
         got[(await request.json())["text"]] = time.perf_counter()
         return web.Response(text="ok")
 
-    sink_runner = await _serve([web.post("/sink", sink)])
-    sink_url = f"http://127.0.0.1:{sink_runner.addresses[0][1]}/sink"
+    sink_runner, sink_base = await serve([web.post("/sink", sink)])
+    sink_url = f"{sink_base}/sink"
     relay = _ThreadServer(lambda session: [web.post("/in", _forwarder(session, sink_url))])
     latencies: list[float] = []
     async with aiohttp.ClientSession() as session:
@@ -128,12 +129,12 @@ class _ThreadServer:
     def __init__(self, routes: Callable[[aiohttp.ClientSession], list[web.RouteDef]]) -> None:
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.runner, self.session = asyncio.run_coroutine_threadsafe(self._start(routes), self.loop).result()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self.runner, self.url, self.session = asyncio.run_coroutine_threadsafe(self._start(routes), self.loop).result()
 
     async def _start(self, routes: Callable[[aiohttp.ClientSession], list[web.RouteDef]]) -> Any:
         session = aiohttp.ClientSession()
-        return await _serve(routes(session)), session
+        runner, url = await serve(routes(session))
+        return runner, url, session
 
     def stop(self) -> None:
         async def close() -> None:
@@ -141,15 +142,6 @@ class _ThreadServer:
             await self.runner.cleanup()
         asyncio.run_coroutine_threadsafe(close(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-async def _serve(routes: list[web.RouteDef]) -> web.AppRunner:
-    app = web.Application()
-    app.add_routes(routes)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner
 
 
 async def connect(running: Running, fake: tg.FakeTelegram) -> TelegramBackend:

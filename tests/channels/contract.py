@@ -14,13 +14,12 @@ does not have are left out of ``features``: those tests skip, saying why.
 """
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from bridge.model import ChannelBinding
 from tests.support.runtime import Running
+from tests.support.webchat import wait_until
 
 # The contract points a harness can opt out of, by leaving them out of ``features``.
 FORGERY = "forgery"  # the platform calls us: a request that is not the platform's is refused
@@ -92,11 +91,4 @@ HarnessFactory = Callable[[], Harness]
 
 async def eventually(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
     """Poll ``predicate`` (a test's own loop) until truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.01)
+    return await wait_until(predicate, timeout, what)

@@ -18,6 +18,8 @@ from typing import Any
 import aiohttp
 import jwt
 from aiohttp import web
+
+from tests.support.loopback import serve
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -56,17 +58,11 @@ class FakeBotFramework:
         self.access_token = "bot-access-token"
 
     async def start(self) -> str:
-        app = web.Application(client_max_size=60 * 1024 ** 2)
-        app.add_routes([
+        self._runner, self.url = await serve([
             web.post("/v3/conversations/{conversation}/activities", self._activity),
             web.post("/v3/conversations/{conversation}/activities/{reply_to}", self._activity),
             web.post("/{tenant}/oauth2/v2.0/token", self._token),
-            web.get("/openid", self._openid), web.get("/keys", self._keys), web.get("/media/{name}", self._media)])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+            web.get("/openid", self._openid), web.get("/keys", self._keys), web.get("/media/{name}", self._media)], max_body=60 * 1024 ** 2)
         self._session = aiohttp.ClientSession()
         return self.url
 

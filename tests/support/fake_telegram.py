@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.support.loopback import serve
+
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
 
 
@@ -54,14 +56,8 @@ class FakeTelegram:
 
     # -- the server -----------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application(client_max_size=50 * 1024 ** 2)
-        app.add_routes([web.route("*", "/bot{token}/{method}", self._api),
-                        web.get("/file/bot{token}/{path:.+}", self._file)])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve([web.route("*", "/bot{token}/{method}", self._api),
+                        web.get("/file/bot{token}/{path:.+}", self._file)], max_body=50 * 1024 ** 2)
         return self.url
 
     async def stop(self) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.support.loopback import serve
+
 
 @dataclass
 class VbSent:
@@ -40,13 +42,7 @@ class FakeViber:
         self.url = ""
 
     async def start(self) -> str:
-        app = web.Application()
-        app.add_routes([web.post("/pa/{endpoint}", self._api), web.get("/media/{name}", self._media)])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.url = await serve([web.post("/pa/{endpoint}", self._api), web.get("/media/{name}", self._media)])
         self._session = aiohttp.ClientSession()
         return self.url
 
