@@ -37,8 +37,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Bot  # noqa: E402  (after the switch above)
 from telegram.error import InvalidToken, TelegramError  # noqa: E402
-from telegram.request import RequestData  # noqa: E402
-from telegram.request._requestparameter import RequestParameter  # noqa: E402
 
 from backends.telegram_request import AiohttpRequest  # noqa: E402
 from backends.telegram_send import BLOCKED, TelegramSender, mapped  # noqa: E402
@@ -83,10 +81,10 @@ class TelegramBackend(ChannelBackend):
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        self._updates_request = AiohttpRequest(self._session)
+        self._updates_request, request = AiohttpRequest(self._session), AiohttpRequest(self._session)
         self.bot = Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",
-                       request=AiohttpRequest(self._session), get_updates_request=self._updates_request)
-        self.sender = TelegramSender(self.bot, self.context.files, self._token)
+                       request=request, get_updates_request=self._updates_request)
+        self.sender = TelegramSender(self.bot, request, self.context.files, self._token)
         if self._mode == "webhook":
             self.context.http.mount(KIND, self.binding.key, self)
             self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
@@ -190,9 +188,7 @@ class TelegramBackend(ChannelBackend):
         params = {"timeout": POLL_SECONDS, "allowed_updates": list(ALLOWED_UPDATES)}
         if offset is not None:
             params["offset"] = offset
-        data = RequestData([RequestParameter.from_input(k, v) for k, v in params.items()])
-        result = await self._updates_request.post(f"{self.bot.base_url}/getUpdates", request_data=data,
-                                             read_timeout=POLL_SECONDS + 10)
+        result = await self._updates_request.call(f"{self.bot.base_url}/getUpdates", params, POLL_SECONDS + 10)
         return result if isinstance(result, list) else []
 
 

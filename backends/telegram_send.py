@@ -9,6 +9,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from backends.telegram_parse import FileRef, Parsed
+from backends.telegram_request import AiohttpRequest
 from bridge.channels import FileStore, InboundEvent, InboundMessage, OutboundMessage
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, SendError
 from bridge.model import Attachment
@@ -20,8 +21,8 @@ BLOCKED = "the customer blocked the bot"
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot, files: FileStore, token: str) -> None:
-        self.bot, self.files, self._token = bot, files, token
+    def __init__(self, bot: Bot, request: AiohttpRequest, files: FileStore, token: str) -> None:
+        self.bot, self.request, self.files, self._token = bot, request, files, token
 
     # -- files in ---------------------------------------------------------------------------
     async def with_files(self, parsed: Parsed) -> InboundEvent:
@@ -46,19 +47,21 @@ class TelegramSender:
 
     # -- out ----------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage, timeout: float) -> str:
-        """Send the text and files; the id of the last message Telegram stored."""
+        """Send the text and files; the ids of the messages Telegram stored."""
         chat, text = message.customer_ref, message.text
         try:
-            sent: list[Message] = []
+            sent: list[str] = []
             if text and (not message.attachments or len(text) > CAPTION):
-                sent.append(await self.bot.send_message(chat, text, read_timeout=timeout))
+                result = await self.request.call(f"{self.bot.base_url}/sendMessage", {"chat_id": chat, "text": text},
+                                                 timeout)
+                sent.append(str(result.get("message_id", "")) if isinstance(result, dict) else "")
                 text = ""
             for attachment in message.attachments:
-                sent.append(await self._send_file(chat, attachment, text, timeout))
+                sent.append(str((await self._send_file(chat, attachment, text, timeout)).message_id))
                 text = ""  # the caption goes with the first file only
         except TelegramError as exc:
             raise mapped(exc, self._token) from None
-        return ",".join(str(m.message_id) for m in sent)
+        return ",".join(sent)
 
     async def _send_file(self, chat: str, attachment: Attachment, caption: str, timeout: float) -> Message:
         found = await self.files.get(attachment.url)
