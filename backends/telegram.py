@@ -28,6 +28,7 @@ from bridge.channels import (
     InboundSink,
     OutboundMessage,
     SendResult,
+    Signal,
 )
 from bridge.errors import Refused, SendError
 from bridge.model import ChannelBinding
@@ -118,6 +119,15 @@ class TelegramBackend(ChannelBackend):
                 await self._blocked(message)
             raise
         return SendResult(external_id)
+
+    async def signal(self, signal: Signal) -> None:
+        """An operator typing shows as "typing…" in the customer's chat (it fades by itself)."""
+        if signal.kind != "typing" or not signal.data.get("on"):
+            return
+        try:
+            await self.bot.send_chat_action(signal.customer_ref, "typing", read_timeout=self.send_timeout)
+        except TelegramError as exc:
+            log.info("Telegram typing not shown: %s", type(exc).__name__)
 
     async def _blocked(self, message: OutboundMessage) -> None:
         try:

@@ -36,7 +36,7 @@ class BotFrameworkHarness:
     async def connect(self, runtime: Running) -> ChannelBinding:
         await self.fake.start()
         backend = await connect_botframework(runtime, self.fake)
-        backend.send_timeout = 0.3  # the fake hangs longer on TIMEOUT
+        self.backend = backend
         self._url = backend.callback_url()
         return backend.binding
 
@@ -71,4 +71,6 @@ class BotFrameworkHarness:
         return self.fake.attempts
 
     def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
+        if failure == c.TIMEOUT:
+            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
         self.fake.fail_next(failure, retry_after)

@@ -53,7 +53,7 @@ class _TelegramHarness:
         self._session = aiohttp.ClientSession()
         self._base = runtime.base_url
         backend = await connect_telegram(runtime, self.fake, self.mode)
-        backend.send_timeout = 0.3  # the fake hangs longer on TIMEOUT
+        self.backend = backend
         return backend.binding
 
     async def close(self) -> None:
@@ -98,6 +98,8 @@ class _TelegramHarness:
         return self.fake.attempts
 
     def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
+        if failure == c.TIMEOUT:
+            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
         self.fake.fail_next(failure, retry_after)
 
 

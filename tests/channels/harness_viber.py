@@ -40,7 +40,7 @@ class ViberHarness:
     async def connect(self, runtime: Running) -> ChannelBinding:
         await self.fake.start()
         backend = await connect_viber(runtime, self.fake)
-        backend.send_timeout = 0.3  # the fake hangs longer on TIMEOUT
+        self.backend = backend
         return backend.binding
 
     async def close(self) -> None:
@@ -77,4 +77,6 @@ class ViberHarness:
         return self.fake.attempts
 
     def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
+        if failure == c.TIMEOUT:
+            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
         self.fake.fail_next(failure, retry_after)

@@ -126,3 +126,14 @@ async def test_only_a_webhook_bot_has_a_callback_url(channel: Channel):
         assert backend.callback_url() == f"{channel.runtime.base_url}/telegram/123456"
     else:
         assert backend.callback_url() is None
+
+
+async def test_an_operator_typing_shows_in_the_customers_chat(channel: Channel):
+    harness = channel.harness
+    assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
+    await harness.say("1001", "hello", "m-1")
+    conversation_id = await channel.wait_conversation("1001")
+    core = channel.runtime.core.core
+    conversation = await channel.runtime.run(core.journal.conversations.conversation(conversation_id))
+    await channel.runtime.run(core.signal(conversation, "typing", on=True))
+    await eventually(lambda: harness.fake.chat_actions == [("1001", "typing")], "the chat action")

@@ -53,6 +53,7 @@ class FakeTelegram:
         self.url = ""
         self.offsets: list[int] = []
         self.closing = False
+        self.chat_actions: list[tuple[str, str]] = []
 
     # -- the server -----------------------------------------------------------------------
     async def start(self) -> str:
@@ -91,6 +92,9 @@ class FakeTelegram:
         params, files = await _params(request)
         if method in SEND_METHODS:
             return await self._send(method, params, files)
+        if method == "sendChatAction":
+            self.chat_actions.append((str(params.get("chat_id")), str(params.get("action"))))
+            return _ok(True)
         handler = {"getMe": self._get_me, "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
                    "deleteWebhook": self._delete_webhook, "getFile": self._get_file}.get(method)
         if handler is None:
