@@ -1,7 +1,7 @@
 """Telegram's own events and settings, beyond the shared contract (the real runtime, the fake Bot API)."""
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import pytest
 
@@ -137,3 +137,36 @@ async def test_an_operator_typing_shows_in_the_customers_chat(channel: Channel):
     conversation = await channel.runtime.run(core.journal.conversations.conversation(conversation_id))
     await channel.runtime.run(core.signal(conversation, "typing", on=True))
     await eventually(lambda: harness.fake.chat_actions == [("1001", "typing")], "the chat action")
+
+
+class FailsOnce:
+    """The core, failing the first accept (the journal away for a moment)."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink, self.failed = sink, False
+
+    async def accept(self, binding: Any, event: Any) -> Any:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the journal is away")
+        return await self.sink.accept(binding, event)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sink, name)
+
+
+async def test_an_update_that_was_not_stored_comes_again_and_is_stored_once(channel: Channel):
+    harness = channel.harness
+    assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
+    backend = channel.runtime.core.channels.get(channel.binding.id)
+    assert isinstance(backend, TelegramBackend)
+    backend.sink = FailsOnce(backend.sink)
+    update = tg.text_update(7, 1001, 7, "not lost")
+    if isinstance(harness, TelegramWebhookHarness):
+        assert await harness.deliver(update) == 503  # Telegram calls again after a non-2xx
+        assert await harness.deliver(update) == 200
+    else:
+        assert await harness.deliver(update) == 200  # returns once the offset moved past it
+        assert len([o for o in harness.fake.offsets if o <= 7]) >= 2  # asked again from before it
+    inbound = await channel.messages(await channel.wait_conversation("1001"), MessageKind.INBOUND)
+    assert [m.text for m in inbound] == ["not lost"]
