@@ -261,7 +261,9 @@ class RuntimeProfile:
                 self.profile.disable()
             await self.running.run(off())
             out = io.StringIO()
-            pstats.Stats(self.profile, stream=out).sort_stats("tottime").print_stats(25)
+            stats = pstats.Stats(self.profile, stream=out)
+            stats.sort_stats("tottime").print_stats(12)
+            stats.sort_stats("cumulative").print_stats("bridge|journal_store|backends", 25)
             print(out.getvalue())
 
 
