@@ -4,12 +4,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from bridge.channels import ChannelBackend, CustomerState, FileStore
+from backends.webchat_limits import WebchatLimits
+from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,9 @@ class AiohttpMounts:
     def get(self, kind: str, key: str) -> ChannelBackend | None:
         return self._mounts.get((kind, key))
 
+    def keys(self, kind: str) -> list[str]:
+        return sorted(key for k, key in self._mounts if k == kind)
+
     def find(self, kind: str, key: str) -> ChannelBackend:
         backend = self._mounts.get((kind, key))
         if backend is None:
@@ -50,6 +54,8 @@ class RuntimeContext:
     state: CustomerState
     files: FileStore
     public_url: str = ""
+    base_url: str = ""  # where this server is reached: the public URL, else its own address
+    webchat: WebchatLimits = field(default_factory=WebchatLimits)
 
 
 def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:
@@ -78,3 +84,8 @@ async def cancelled(task: "asyncio.Task[None] | None") -> None:
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def reachable_url(context: ChannelContext) -> str:
+    """Where platforms call this server: the public URL, else the server's own address."""
+    return (context.public_url or getattr(context, "base_url", "")).rstrip("/")

@@ -22,7 +22,7 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts, webhook_routes
+from backends.base import AiohttpMounts, reachable_url, webhook_routes
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from bridge.channel_settings import SettingSpec
@@ -63,12 +63,13 @@ class BotFrameworkBackend(ChannelBackend):
         self._login = f"{str(settings.get('login_url') or 'https://login.microsoftonline.com').rstrip('/')}/{tenant}"
         self._keys = str(settings.get("openid_url") or CHANNEL_KEYS)
         self._password = binding.secrets.get("app_password", "")
+        self._token_url = f"{self._login}/oauth2/v2.0/token"
         self._session: aiohttp.ClientSession | None = None
         self.send_timeout = 20.0
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        self._tokens = AppTokens(self._session, f"{self._login}/oauth2/v2.0/token", self._app_id, self._password)
+        self._tokens = AppTokens(self._session, self._token_url, self._app_id, self._password)
         credentials = HandedCredentialFactory(self._app_id, self._password, "", self._tokens)
         self._auth = BotFrameworkAuthenticationFactory.create(
             to_channel_from_bot_login_url=self._login, to_channel_from_bot_oauth_scope=ISSUER,
@@ -84,11 +85,13 @@ class BotFrameworkBackend(ChannelBackend):
             await self._session.close()
 
     async def check(self) -> None:
+        """An app token for the id and password (the backend need not be started: `!line connect` checks)."""
         if self._app_id:
-            await self._tokens.fresh(self.send_timeout)
+            async with aiohttp.ClientSession() as session:
+                await AppTokens(session, self._token_url, self._app_id, self._password).fresh(self.send_timeout)
 
     def callback_url(self) -> str:
-        return f"{self.context.public_url.rstrip('/')}/botframework/{self.binding.key}/messages"
+        return f"{reachable_url(self.context)}/botframework/{self.binding.key}/messages"
 
     # -- in ---------------------------------------------------------------------------------------
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, webhook_routes
+from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, webhook_routes
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec
@@ -82,10 +82,9 @@ class TelegramBackend(ChannelBackend):
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
-        self._updates_request, request = AiohttpRequest(self._session), AiohttpRequest(self._session)
-        self.bot = Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",
-                       request=request, get_updates_request=self._updates_request)
-        self.sender = TelegramSender(self.bot, request, self.context.files, self._token)
+        self.bot = self._bot(self._session)
+        self._updates_request = AiohttpRequest(self._session)  # getUpdates, read raw (see _updates)
+        self.sender = TelegramSender(self.bot, AiohttpRequest(self._session), self.context.files, self._token)
         if self._mode == "webhook":
             self.context.http.mount(KIND, self.binding.key, self)
             self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
@@ -98,16 +97,22 @@ class TelegramBackend(ChannelBackend):
         if self._session is not None:
             await self._session.close()
 
+    def _bot(self, session: aiohttp.ClientSession) -> Bot:
+        return Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",
+                   request=AiohttpRequest(session), get_updates_request=AiohttpRequest(session))
+
     async def check(self) -> None:
-        try:
-            await self.bot.get_me(read_timeout=self.send_timeout)
-        except TelegramError as exc:
-            raise mapped(exc, self._token) from None
+        """getMe with the token (the backend need not be started: `!line connect` checks first)."""
+        async with aiohttp.ClientSession() as session:
+            try:
+                await self._bot(session).get_me(read_timeout=self.send_timeout)
+            except TelegramError as exc:
+                raise mapped(exc, self._token) from None
 
     def callback_url(self) -> str | None:
         if self._mode != "webhook":
             return None
-        return f"{self.context.public_url.rstrip('/')}/telegram/{self.binding.key}"
+        return f"{reachable_url(self.context)}/telegram/{self.binding.key}"
 
     # -- out -------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:

@@ -21,7 +21,7 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, webhook_routes
+from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, webhook_routes
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (
@@ -77,7 +77,7 @@ class ViberBackend(ChannelBackend):
         self.send_timeout = 20.0
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(headers={"X-Viber-Auth-Token": self._token})
+        self._session = self._api_session()
         self._media = aiohttp.ClientSession()  # customers' files on Viber's CDN: no token there
         self.context.http.mount(KIND, self.binding.key, self)
         self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
@@ -89,11 +89,16 @@ class ViberBackend(ChannelBackend):
             await self._session.close()
             await self._media.close()
 
+    def _api_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(headers={"X-Viber-Auth-Token": self._token})
+
     async def check(self) -> None:
-        await self._call("get_account_info", {})
+        """get_account_info with the token (the backend need not be started: `!line connect` checks first)."""
+        async with self._api_session() as session:
+            await self._call("get_account_info", {}, session)
 
     def callback_url(self) -> str:
-        return f"{self.context.public_url.rstrip('/')}/viber/{self.binding.key}"
+        return f"{reachable_url(self.context)}/viber/{self.binding.key}"
 
     async def _keep_webhook(self) -> None:
         """Tell Viber where to call, retrying until it heard us (it checks the URL with a signed call)."""
@@ -113,10 +118,12 @@ class ViberBackend(ChannelBackend):
         self._parts_sent.pop(message.seq, None)
         return SendResult(",".join(done))
 
-    async def _call(self, endpoint: str, payload: dict[str, Any]) -> dict[str, Any]:
-        assert self._session is not None
+    async def _call(self, endpoint: str, payload: dict[str, Any],
+                    session: aiohttp.ClientSession | None = None) -> dict[str, Any]:
+        session = session or self._session
+        assert session is not None
         try:
-            async with self._session.post(f"{self._api}/{endpoint}", json=payload,
+            async with session.post(f"{self._api}/{endpoint}", json=payload,
                                           timeout=aiohttp.ClientTimeout(total=self.send_timeout)) as response:
                 if response.status == 429 or response.status >= 500:
                     raise _http_error(response)

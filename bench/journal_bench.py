@@ -70,7 +70,8 @@ async def journal_of(size: int, folder: Path) -> tuple[SqliteJournal, Services]:
     await journal.config.save_binding(BINDING)
     await fill(journal, size)
     services = await Services.build(journal=journal, team=NullTeam(), crm=AsyncCrm(MemoryCrm()),
-                                    clock=_Clock(), channels=lambda _: None, admins=frozenset(), owner="bench")
+                                    clock=_Clock(), channels=lambda _: None, kinds=None,  # type: ignore[arg-type]
+                                    admins=frozenset(), owner="bench")
     return journal, services  # the outbox is not started: only the accept path is measured
 
 

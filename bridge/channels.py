@@ -98,6 +98,19 @@ class OutboundMessage:
 @dataclass(frozen=True)
 class SendResult:
     external_id: str | None = None  # the platform's id of what it stored
+    # Whether the customer had the conversation open on a screen when it arrived
+    # (None: the platform cannot tell). False lets the core email a missed reply.
+    customer_present: bool | None = None
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    """What a channel may tell a customer about the line before they write."""
+
+    name: str
+    open: bool  # in working hours, enabled, with operators: an answer can come soon
+    prechat: str = "off"  # "off" | "name" | "name_email": what the website chat asks first
+    email_replies: bool = False  # missed replies can reach the customer by email
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,13 @@ class InboundSink(Protocol):
     async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
         """(the line's name, what it says to someone who opens a chat before writing: its welcome,
         or its offline text out of hours); for platforms that greet on opening (Viber)."""
+
+    async def line_status(self, binding: ChannelBinding) -> LineStatus:
+        """The binding's line as a customer may see it (open or away, what to ask first)."""
+
+    async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
+        """The customer rates their closed conversation "good" or "bad"; Refused when it was not
+        offered for rating or is rated already, NotFound when it is not theirs."""
 
 
 class FileStore(Protocol):
@@ -191,6 +211,9 @@ class ChannelBackend(abc.ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    # A channel that shows rating buttons itself (on a "rating_request" signal); the others
+    # get a text asking for 1 or 0.
+    rates_with_buttons: ClassVar[bool] = False
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
@@ -218,6 +241,10 @@ class ChannelBackend(abc.ABC):
 
     def callback_url(self) -> str | None:
         """The URL to paste into the platform's webhook settings, if it calls us."""
+        return None
+
+    def chat_url(self) -> str | None:
+        """Where a customer comes back to the conversation (a link in a missed-reply email)."""
         return None
 
     @abc.abstractmethod

@@ -33,6 +33,27 @@ def send(message: int) -> NewWork:
     return NewWork("customer.send", message=message)
 
 
+def direct(person: str, text: str, conversation_id: str | None = None) -> NewWork:
+    """A private note to one employee (in order with their other notes)."""
+    return NewWork("team.direct", {"person": person, "text": text}, conversation_id=conversation_id,
+                   lane=f"dm:{person}")
+
+
+def line_note(line_id: str, text: str, conversation_id: str | None = None) -> NewWork:
+    """A note in a line's room (where new conversations are announced)."""
+    return NewWork("team.alert", {"text": text, "line": line_id}, conversation_id=conversation_id,
+                   lane=f"line:{line_id}")
+
+
+def mirrors(conversation: Conversation, message: int | None = None, *, seq: int | None = None,
+            author: str = "") -> list[NewWork]:
+    """Copies in private for colleagues invited without the history (the room would show it to them)."""
+    payload = {} if seq is None else {"seq": seq}
+    return [NewWork("team.mirror", {"person": p.person, **payload}, conversation_id=conversation.id,
+                    lane=f"dm:{p.person}", message=message)
+            for p in conversation.participants if p.since_seq and p.person != author]
+
+
 def timer(kind: str, at: float, conversation_id: str | None = None, **payload: object) -> NewWork:
     """Work due at ``at``; it replaces the pending one of its kind for the conversation."""
     return NewWork(kind, payload=payload, not_before=at, conversation_id=conversation_id, replace=True)

@@ -1,11 +1,12 @@
 """Owed work toward the CRM: link each customer to a record, attach each transcript."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
 from bridge import relay
-from bridge.core import Core
+from bridge.core import Core, line_note
 from bridge.errors import NotFound
 from bridge.model import Conversation
 from bridge.outbox import WorkKind
@@ -16,21 +17,54 @@ log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 5000  # messages; a longer conversation keeps its newest ones in the CRM
 
 
+QUOTA_KEY = ("openlines", "crm-sessions")  # (binding, customer) slot of the state store
+
+
 class CrmWork:
-    def __init__(self, core: Core, crm: Crm) -> None:
+    def __init__(self, core: Core, crm: Crm, session_quota: int | None = None) -> None:
         self.core = core
         self.crm = crm
+        self.session_quota = session_quota
+        self._quota_lock = asyncio.Lock()
 
     def kinds(self) -> dict[str, WorkKind]:
         return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
-                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead)}
+                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead),
+                "crm.tag": WorkKind(self.tag, max_attempts=10, on_dead=self._dead)}
+
+    async def tag(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        if conversation.contact_id:
+            await self.crm.tag(conversation.contact_id, str(items[0].payload["tag"]))
+        return UnitOfWork()
 
     async def link(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
         if conversation.contact_id:
             return UnitOfWork()
+        if not await self._within_quota(conversation):
+            return self.core.notice(f"Not recorded in the CRM: the install's quota of {self.session_quota} "
+                                    "CRM sessions is reached.", conversation.id)
         _, text = await self._link(conversation)
         return self.core.notice(text, conversation.id)
+
+    async def _within_quota(self, conversation: Conversation) -> bool:
+        """Counts conversations recorded in the CRM; past the quota they still work, unrecorded,
+        and the line room hears it once."""
+        if self.session_quota is None:
+            return True
+        state = self.core.journal.state
+        async with self._quota_lock:
+            counted = await state.get(*QUOTA_KEY)
+            if counted.get("count", 0) < self.session_quota:
+                await state.put(*QUOTA_KEY, {**counted, "count": counted.get("count", 0) + 1})
+                return True
+            if not counted.get("told"):
+                await state.put(*QUOTA_KEY, {**counted, "told": True})
+                text = (f"⚠️ The CRM session quota ({self.session_quota}, OPENLINES_CRM_SESSION_QUOTA) is reached: "
+                        "new conversations keep working but are no longer recorded in the CRM.")
+                await self.core.commit(UnitOfWork(work=[line_note(conversation.line_id, text, conversation.id)]))
+            return False
 
     async def _link(self, conversation: Conversation) -> tuple[str, str]:
         line = self.core.directory.line_or_removed(conversation.line_id)
@@ -71,6 +105,6 @@ class CrmWork:
     async def _dead(self, item: WorkItem, reason: str) -> None:
         if item.conversation_id is None:
             return
-        what = "linked to the CRM" if item.kind == "crm.link" else "attached to the CRM"
+        what = {"crm.link": "linked to the CRM", "crm.tag": "tagged in the CRM"}.get(item.kind, "attached to the CRM")
         await self.core.commit(self.core.notice(f"⚠️ This conversation could not be {what}: {reason}.",
                                                 item.conversation_id))

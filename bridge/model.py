@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from bridge.line_settings import LineSettings
@@ -47,10 +47,20 @@ class Line:
     admins: tuple[str, ...] = ()
     enabled: bool = True
     deleted: bool = False  # history kept; no new conversations
+    quick: tuple[tuple[str, str], ...] = ()  # canned answers: (name, text)
+
+    def people(self, role: Role) -> tuple[str, ...]:
+        return {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors, Role.OPERATOR: self.operators}[role]
 
     def has_role(self, person: str, role: Role) -> bool:
-        return person in {Role.ADMIN: self.admins, Role.SUPERVISOR: self.supervisors,
-                          Role.OPERATOR: self.operators}[role]
+        return person in self.people(role)
+
+    def with_people(self, role: Role, people: tuple[str, ...]) -> "Line":
+        if role is Role.ADMIN:
+            return replace(self, admins=people)
+        if role is Role.SUPERVISOR:
+            return replace(self, supervisors=people)
+        return replace(self, operators=people)
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,13 @@ class Conversation:
     status: ConversationStatus
     created_at: float
     customer_email: str | None = None
+    preview: str = ""  # the first message, shortened: what lists and announcements show
     thread: str | None = None  # a platform thread (a comment thread) this conversation is
     owner: str | None = None
     participants: tuple[Participant, ...] = ()
     offered_to: tuple[str, ...] = ()  # operators it is offered to now (queue modes)
     passed: tuple[str, ...] = ()  # operators it was offered to in this round and who let it pass
+    waited: bool = False  # the customer was told to wait (once per conversation)
     pinned_until: float | None = None
     spam: bool = False
     whisper_mode: bool = False  # plain messages in its room stay internal

@@ -31,7 +31,9 @@ class TeamChat(Protocol):
         """Create or join the room ``name``; return the backend's own key for it."""
 
     async def post(self, room_key: str, posts: list[TeamPost]) -> None:
-        """Post in order; raise ``bridge.outbox.PartialDone`` when only the first ones went."""
+        """Post in order; raise ``bridge.outbox.PartialDone`` when only the first ones went.
+
+        A key "dm:<person>" is a direct message to that employee."""
 
     async def invite(self, room_key: str, person: str) -> None:
         """Bring an employee into the room where the team chat allows it (else a no-op)."""
@@ -64,3 +66,6 @@ class Crm(Protocol):
     async def attach_transcript(self, contact_id: str, *, conversation_id: str, subject: str, body: str) -> str:
         """Attach a conversation's transcript as an activity, once per conversation;
         raises ``bridge.errors.NotFound`` when the contact is gone."""
+
+    async def tag(self, contact_id: str, tag: str) -> None:
+        """Mark the contact (a spammer…); idempotent."""

@@ -115,8 +115,9 @@ def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
     """One plain line per post; every part a customer wrote goes through ``escape``."""
     body = escape(post.text)
     if post.kind in ("customer", "edit"):
-        # Continuation lines stay visibly inside the customer's message: no forged lines.
-        body = body.replace("\n", "\n│ ")
+        # Continuation lines stay visibly inside the customer's message: no forged lines. (Marked
+        # before escaping: an escape may add its own paragraph breaks, which must stay blank.)
+        body = escape(post.text.replace("\n", "\n│ "))
         verb = "edited" if post.kind == "edit" else ""
         head = f"👤 {escape(post.author)} (customer · {escape(post.label)}){' ' + verb if verb else ''}: "
     else:

@@ -18,10 +18,10 @@ def dedupe_key(binding_id: str, customer_ref: str, external_id: str) -> str:
 
 
 def new_conversation(binding: ChannelBinding, customer_ref: str, name: str, email: str | None,
-                     now: float, thread: str | None = None) -> Conversation:
+                     now: float, thread: str | None = None, preview: str = "") -> Conversation:
     return Conversation(id="", line_id=binding.line_id, binding_id=binding.id, customer_ref=customer_ref,
                         customer_name=name or "Customer", customer_email=email, status=ConversationStatus.QUEUED,
-                        created_at=now, thread=thread, last_customer_at=now)
+                        created_at=now, thread=thread, last_customer_at=now, preview=preview)
 
 
 def require_open(conversation: Conversation) -> None:

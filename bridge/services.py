@@ -4,12 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.actions import OperatorActions
+from bridge.admin import LineAdmin
+from bridge.channel_admin import ChannelAdmin, ChannelKinds
 from bridge.core import Core
 from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
+from bridge.mail_work import Mailer, MailWork
+from bridge.moves import Moves
 from bridge.outbox import Outbox
+from bridge.queue_work import QueueWork
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
 from bridge.rights import Rights
@@ -18,16 +23,27 @@ from bridge.team_work import TeamWork
 from bridge.timers import Timers
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_lines: int | None = None  # OPENLINES_MAX_LINES
+    crm_sessions: int | None = None  # OPENLINES_CRM_SESSION_QUOTA
+
+
 @dataclass
 class Services:
     core: Core
     inbound: InboundService
     actions: OperatorActions
     team_work: TeamWork
+    admin: LineAdmin
+    channel_admin: ChannelAdmin
+    queue: QueueWork
+    moves: Moves
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
-                    admins: frozenset[str], owner: str, retry: RetryPolicy | None = None) -> "Services":
+                    kinds: ChannelKinds, admins: frozenset[str], owner: str, limits: Limits = Limits(),
+                    retry: RetryPolicy | None = None, mailer: Mailer | None = None) -> "Services":
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
         async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
@@ -36,11 +52,16 @@ class Services:
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
-        services = cls(core, InboundService(core), actions, TeamWork(core, team))
+        admin = LineAdmin(core, max_lines=limits.max_lines)
+        services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team),
+                       admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions))
         core.team_signal = services.team_work.signal
-        for kinds in (services.team_work.kinds(), CustomerWork(core, channels).kinds(), CrmWork(core, crm).kinds(),
-                      Timers(core, actions).kinds()):
-            for kind, spec in kinds.items():
+        mail = MailWork(core, mailer, channels) if mailer is not None else None  # missed replies by email
+        customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
+        for work in (services.team_work.kinds(), customer.kinds(),
+                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
+                     services.queue.kinds(), mail.kinds() if mail else {}):
+            for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services
 
@@ -55,6 +76,7 @@ class Services:
     async def start(self) -> None:
         await self.team_work.load()
         await self.core.outbox.start()
+        await self.queue.tell_what_waits()
 
     async def stop(self) -> None:
         await self.core.outbox.stop()

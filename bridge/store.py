@@ -104,6 +104,9 @@ class ConversationStore(Protocol):
     async def message(self, seq: int) -> Message:
         """Raises NotFound."""
 
+    async def messages_by_seq(self, seqs: Sequence[int]) -> list[Message]:
+        """The messages with these seqs (those that exist), in seq order."""
+
     async def message_by_external(self, conversation_id: str, external_id: str) -> Message | None: ...
 
     async def messages(self, conversation_id: str, *, after_seq: int = 0, before_seq: int | None = None,
@@ -158,6 +161,12 @@ class ConfigStore(Protocol):
     async def save_binding(self, binding: ChannelBinding) -> None: ...
 
     async def delete_binding(self, binding_id: str) -> None: ...
+
+    async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
+        """Record a configuration or rights change (secrets already masked by the caller)."""
+
+    async def audit_entries(self, line_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries (of one line, or all), oldest first."""
 
 
 class StateStore(Protocol):

@@ -97,6 +97,7 @@ def line_from(doc_text: str) -> Line:
             settings[legacy] = doc.pop(legacy)
     for people in ("operators", "supervisors", "admins"):
         doc[people] = tuple(doc.get(people, ()))
+    doc["quick"] = tuple((str(n), str(t)) for n, t in doc.get("quick", ()))
     known = {f.name for f in dataclasses.fields(Line)}
     return Line(settings=LineSettings.from_dict(settings), **{k: v for k, v in doc.items() if k in known})
 

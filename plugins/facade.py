@@ -16,9 +16,9 @@ from typing import Any, Coroutine, TypeVar
 
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Conversation, Message
-from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
+from bridge.services import Services
 from runtime.core import OpenLinesCore
 from runtime.host import Host
 
@@ -65,6 +65,10 @@ class OpenLinesApi:
     def act(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
         return self.call(self._in_turn(conversation_id, coro))
 
+    @property
+    def services(self) -> Services:
+        return self.core.services
+
     # -- rooms -----------------------------------------------------------------------------
     def conversation_of_room(self, room: Any) -> str | None:
         return self.core.team_work.conversation_of_room(self.adapter.room_key(room))
@@ -77,24 +81,10 @@ class OpenLinesApi:
         if conversation_id is None:  # not a conversation's room: nothing leaves it
             return None
         person = self.adapter.person_id(msg.frm)
-        return self.host.submit(self._in_turn(conversation_id, self._room_message(
-            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes)))
-
-    async def _room_message(self, conversation_id: str, person: str, name: str, text: str,
-                            prefixes: tuple[str, ...]) -> Message | None:
-        actions = self.core.actions
-        conversation = await self.core.journal.conversations.conversation(conversation_id)  # type: ignore[union-attr]
-        kind = classify_team_text(text, prefixes, conversation.whisper_mode)
-        if kind is TeamText.WHISPER:
-            return await actions.whisper(conversation_id, person, text)
-        if kind is TeamText.REPLY:
-            return await actions.reply(conversation_id, person, text.strip(), name=name)
-        return None
+        return self.host.submit(self._in_turn(conversation_id, self.core.actions.room_message(
+            conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes)))
 
     # -- operators' commands -------------------------------------------------------------------
-    def answer(self, conversation_id: str, person: str) -> Conversation:
-        return self.act(conversation_id, self.core.actions.answer(conversation_id, person))
-
     def reply(self, conversation_id: str, person: str, text: str, name: str = "") -> Message:
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
@@ -116,9 +106,6 @@ class OpenLinesApi:
             kept = self._keys.get(slot)
         return kept[0] if kept else uuid.uuid4().hex
 
-    def close_conversation(self, conversation_id: str, person: str, silent: bool = False) -> Conversation:
-        return self.act(conversation_id, self.core.actions.close(conversation_id, person, silent=silent))
-
     def whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         return self.act(conversation_id, self.core.actions.set_whisper_mode(conversation_id, person, on))
 
@@ -132,3 +119,13 @@ class OpenLinesApi:
 
     def shutdown(self) -> None:
         self.closed = True
+
+
+def running_api(plugin: Any) -> OpenLinesApi:
+    """The facade of the running OpenLines plugin, for a command plugin that declared it a dependency."""
+    from errbot import CommandError
+
+    api: OpenLinesApi | None = plugin.get_plugin("OpenLines").api
+    if api is None:
+        raise CommandError("Open Lines is not running.")
+    return api

@@ -8,7 +8,10 @@ from typing import Any
 from errbot import BotPlugin
 from errbot.backends.base import Message
 
+from backends import registry
+from bridge.channel_settings import secret_names
 from bridge.errors import OpenLinesError
+from runtime import redact
 from plugins.facade import OpenLinesApi
 from plugins.team_adapters import adapter_for
 from plugins.team_chat import ErrbotTeamChat
@@ -25,6 +28,7 @@ class OpenLines(BotPlugin):
     api: OpenLinesApi | None = None
 
     def activate(self) -> None:
+        redact.install(name for kind in registry.KINDS.values() for name in secret_names(kind.settings_schema))
         settings = Settings.from_config(self.bot_config)
         adapter = adapter_for(self._bot, settings.room_format)
         team = ErrbotTeamChat(adapter)

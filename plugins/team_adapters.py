@@ -13,10 +13,25 @@ from typing import Any, Mapping
 
 log = logging.getLogger(__name__)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+# Python-Markdown rescans a paragraph for each escaped character: quadratic in the
+# escapes of one paragraph. Text dense with them is cut into paragraphs of at most
+# this many, so rendering any customer text stays linear in its length.
+ESCAPES_PER_PARAGRAPH = 128
 
 
 def escape_markdown(text: str) -> str:
     """Customer text as Markdown that renders as itself, in linear time (no markup, no HTML)."""
+    pieces, count, start = [], 0, 0
+    for match in _MD_SPECIAL.finditer(text):
+        count += 1
+        if count > ESCAPES_PER_PARAGRAPH:
+            pieces.append(text[start:match.start()])
+            start, count = match.start(), 1
+    pieces.append(text[start:])
+    return "\n\n│ ".join(_escape(piece) for piece in pieces)
+
+
+def _escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
 
 
@@ -101,7 +116,13 @@ class TeamAdapter:
         return escape_markdown(text)
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), text)
+        self.bot.send(self.target(key), text)
+
+    def target(self, key: str) -> Any:
+        """A room, or a person for a "dm:<person>" key."""
+        if key.startswith("dm:"):
+            return self.bot.build_identifier(key[3:])
+        return self.room(key)
 
 
 class TestAdapter(TeamAdapter):
@@ -144,7 +165,8 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.room(key), f"[{key}] {text}")
+        tag = "private" if key.startswith("dm:") else key
+        self.bot.send(self.target(key), f"[{tag}] {text}")
 
 
 ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter}

@@ -7,6 +7,7 @@ from backends.base import RuntimeContext
 from backends.registry import create_backend
 from bridge.channels import ChannelBackend, InboundSink
 from bridge.model import ChannelBinding
+from runtime import redact
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class ChannelManager:
         """Start the binding's backend; a channel that fails is reported, never fatal to the others."""
         await self.stop(binding.id)
         self.failed.pop(binding.id, None)
+        redact.know(binding.secrets.values())  # whatever logs later (an SDK's error text) must not show them
         if not binding.enabled:
             return
         try:

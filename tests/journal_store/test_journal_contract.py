@@ -208,3 +208,11 @@ async def test_lines_bindings_and_state_survive_a_restart(reopen):
 
 async def test_a_journal_reports_whether_it_can_write(journal):
     assert await journal.writable()
+
+
+async def test_messages_are_read_by_seq_in_one_go(journal):
+    done = await _open(journal, "alice", "a", "b", "c")
+    seqs = [m.seq for m in done.messages]
+    found = await journal.conversations.messages_by_seq([seqs[2], seqs[0], 10**9])
+    assert [m.text for m in found] == ["a", "c"]
+    assert await journal.conversations.messages_by_seq([]) == []

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bridge.channel_settings import SettingSpec
 from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, Receipt, SendResult
+from bridge.errors import NotFound, SendError
 from bridge.line_settings import LineSettings
 from bridge.model import ChannelBinding, Conversation, Line, Message
 from bridge.retry import RetryPolicy
-from bridge.services import Services
+from bridge.services import Limits, Services
 from crm_store import MemoryCrm
 from crm_store.port import AsyncCrm
 from journal_store import SqliteJournal, open_journal
@@ -57,6 +59,41 @@ class FakeChannel(ChannelBackend):
 
     def texts(self) -> list[str]:
         return [m.text for m in self.sent]
+
+
+class FakeKinds:
+    """The channel kinds the bridge tests know: the fake channel, with a secret token."""
+
+    schema_ = (SettingSpec("token", "the bot's token", required=True, secret=True),
+               SettingSpec("site", "which site", default="main"))
+
+    def __init__(self, running: dict[str, ChannelBackend]) -> None:
+        self._running = running
+        self.refuse: str | None = None  # what check() says, if anything
+
+    def kinds(self) -> list[str]:
+        return ["fake"]
+
+    def label(self, kind: str) -> str:
+        return "Website chat"
+
+    def schema(self, kind: str) -> tuple[SettingSpec, ...]:
+        if kind != "fake":
+            raise NotFound(f"no channel kind “{kind}”; known: fake")
+        return self.schema_
+
+    def binding_key(self, kind: str, settings: Any, secrets: Any) -> str:
+        return str(settings["site"])
+
+    async def check(self, binding: ChannelBinding) -> None:
+        if self.refuse:
+            raise SendError(self.refuse)
+
+    def callback_url(self, binding: ChannelBinding) -> str | None:
+        return f"https://chat.example/fake/{binding.key}"
+
+    def state(self, binding_id: str) -> str:
+        return "running" if binding_id in self._running else "stopped"
 
 
 @dataclass
@@ -118,7 +155,7 @@ class App:
 async def make_app(path: Path, *, start: bool = True, store: MemoryCrm | None = None,
                    team: RecordingTeamChat | None = None, clock: FakeClock | None = None,
                    retry: RetryPolicy | None = None, line: Line = LINE, admins: frozenset[str] = frozenset({ADMIN}),
-                   ) -> App:
+                   limits: Limits = Limits()) -> App:
     journal = await asyncio.to_thread(open_journal, str(path))
     if not await journal.config.lines():
         await journal.config.save_line(line)
@@ -126,7 +163,8 @@ async def make_app(path: Path, *, start: bool = True, store: MemoryCrm | None = 
     clock, team, store = clock or FakeClock(), team or RecordingTeamChat(), store or MemoryCrm()
     channels: dict[str, ChannelBackend] = {}
     services = await Services.build(journal=journal, team=team, crm=AsyncCrm(store), clock=clock,
-                                    channels=channels.get, admins=admins, owner="test", retry=retry)
+                                    channels=channels.get, kinds=FakeKinds(channels), admins=admins, owner="test",
+                                    limits=limits, retry=retry)
     channel = FakeChannel(BINDING, services.inbound)
     channels[BINDING.id] = channel
     app = App(path, journal, clock, team, store, services, channel)

@@ -1,0 +1,49 @@
+"""How lines, queues and the audit log read in the team chat (secrets masked)."""
+from __future__ import annotations
+
+import time
+
+from bridge.line_settings import SPECS
+from bridge.rights import Action
+from plugins.facade import OpenLinesApi
+
+
+def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
+    admin = api.services.admin
+    line = admin.line_for(actor, name, Action.VIEW)
+    state = "enabled" if line.enabled else "disabled (customers get its offline_text)"
+    out = [f"Line {line.name} (id {line.id}) — {state}", "Settings:"]
+    out += [f"  {key} = {_value(line.settings.shown(key))}" for key in SPECS]
+    out.append("Channels:" if api.services.channel_admin.views(line) else "Channels: none yet — !line connect")
+    for view in api.services.channel_admin.views(line):
+        url = f" · callback URL: {view.callback_url}" if view.callback_url else ""
+        out.append(f"  {view.binding.kind} ({view.binding.key}): {view.state} · {view.settings_shown()}{url}")
+    out.append(f"Admins: {', '.join(line.admins) or '—'} · Supervisors: {', '.join(line.supervisors) or '—'}")
+    out.append(f"Queue (operators, in order): {', '.join(line.operators) or '—'}")
+    return "\n".join(out)
+
+
+def queue_lines(api: OpenLinesApi, actor: str, name: str) -> str:
+    line = api.services.admin.line_for(actor, name, Action.VIEW)
+    if not line.operators:
+        return f"Line {line.name} has no operators yet: !line grant {line.name} @user operator"
+    return f"Queue of {line.name} ({line.settings.queue_mode}):\n" + "\n".join(
+        f"{n}. {person}" for n, person in enumerate(line.operators, start=1))
+
+
+async def audit_lines(api: OpenLinesApi, actor: str, name: str | None, limit: int) -> str:
+    entries = await api.services.admin.audit_log(actor, name, limit)
+    if not entries:
+        return "Nothing in the audit log yet."
+    names = {line.id: line.name for line in api.services.directory.lines.values()}
+    return "\n".join(f"{_when(e['ts'])} {e['actor']} · {names.get(e['line_id'], e['line_id'] or '—')} · "
+                     f"{e['action']}: {e['detail']}" for e in entries)
+
+
+def _value(text: str) -> str:
+    flat = " ".join(text.split())
+    return f"“{flat[:80]}{'…' if len(flat) > 80 else ''}”" if flat else "(empty)"
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))

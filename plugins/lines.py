@@ -1,0 +1,213 @@
+"""Admins' commands: lines, their settings, channels, people, queue, audit, export and import."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, TypeVar
+
+from errbot import BotPlugin, CommandError, botcmd
+from errbot.backends.base import Message
+
+from bridge.admin import role_of
+from bridge.errors import OpenLinesError
+from bridge.line_files import export_line, import_line, parse
+from bridge.line_settings import SPECS
+from plugins.args import split_args, usage_error
+from plugins.facade import OpenLinesApi, running_api
+from plugins.line_views import audit_lines, line_lines, queue_lines
+
+T = TypeVar("T")
+
+
+class Lines(BotPlugin):
+    """Configure open lines: !line create|list|show|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
+
+    def _api(self) -> OpenLinesApi:
+        return running_api(self)
+
+    def _run(self, action: Callable[[OpenLinesApi, str], Any], msg: Message) -> Any:
+        api = self._api()
+        try:
+            return api.call(action(api, api.adapter.person_id(msg.frm)))
+        except OpenLinesError as exc:
+            raise CommandError(f"{exc}.") from None
+
+    def _args(self, args: str, count: int, usage: str, rest: bool = False) -> list[str]:
+        try:
+            return split_args(args, count, rest=rest)
+        except ValueError:
+            raise CommandError(usage_error(usage)) from None
+
+    @botcmd
+    def line(self, msg: Message, args: str) -> str:
+        """Line administration; see !help Lines. Example: !line create Sales"""
+        return ("Line commands: !line create NAME · !line list · !line show NAME · !line set NAME KEY VALUE · "
+                "!line enable|disable NAME · !line delete NAME --yes · !line connect NAME KIND key=value… · "
+                "!line disconnect NAME KIND · !line grant|revoke NAME @user ROLE · !line queue NAME [move @user N] · "
+                "!line export NAME · !line import JSON · !audit [NAME] [--limit N]")
+
+    @botcmd
+    def line_create(self, msg: Message, args: str) -> str:
+        """Create a line: !line create NAME (e.g. !line create Sales)."""
+        (name,) = self._args(args, 1, "!line create NAME", rest=True)
+        line = self._run(lambda api, who: api.services.admin.create(who, name), msg)
+        return (f"Line {line.name} created (rooms: {line.id}, {line.id}-<conversation>). Next: "
+                f"!line connect {line.name} webchat widget={line.id} · !line grant {line.name} @user operator")
+
+    @botcmd
+    def line_list(self, msg: Message, args: str) -> str:
+        """The lines you have a role on: !line list."""
+        lines = self._run(lambda api, who: _on_loop(api.services.admin.visible_lines, who), msg)
+        if not lines:
+            return "No lines yet: !line create NAME"
+        return "\n".join(f"• {line.name}{'' if line.enabled else ' (disabled)'} — "
+                         f"{len(line.operators)} operator(s)" for line in lines)
+
+    @botcmd
+    def line_show(self, msg: Message, args: str) -> str:
+        """Every setting and channel of a line: !line show NAME (e.g. !line show Sales)."""
+        (name,) = self._args(args, 1, "!line show NAME", rest=True)
+        return self._run(lambda api, who: _on_loop(line_lines, api, who, name), msg)
+
+    @botcmd
+    def line_set(self, msg: Message, args: str) -> str:
+        """Change a setting: !line set NAME KEY VALUE (e.g. !line set Sales welcome_text Hi there!). Keys: see !line show."""
+        usage = f"!line set NAME KEY VALUE (keys: {', '.join(SPECS)})"
+        name, key, value = self._args(args, 3, usage, rest=True)
+        line, before, after = self._run(lambda api, who: api.services.admin.set(who, name, key, value), msg)
+        return f"{line.name}: {key} is now “{after}” (was “{before}”)."
+
+    @botcmd
+    def line_enable(self, msg: Message, args: str) -> str:
+        """Open a line again: !line enable NAME."""
+        (name,) = self._args(args, 1, "!line enable NAME", rest=True)
+        line = self._run(lambda api, who: api.services.admin.enable(who, name, True), msg)
+        return f"Line {line.name} is enabled: new conversations are announced and answered."
+
+    @botcmd
+    def line_disable(self, msg: Message, args: str) -> str:
+        """Disable a line: customers' messages are still kept and answered with its offline_text: !line disable NAME."""
+        (name,) = self._args(args, 1, "!line disable NAME", rest=True)
+        line = self._run(lambda api, who: api.services.admin.enable(who, name, False), msg)
+        return f"Line {line.name} is disabled: customers get its offline_text; their messages are kept."
+
+    @botcmd
+    def line_delete(self, msg: Message, args: str) -> str:
+        """Delete a line (history and CRM records are kept): !line delete NAME --yes."""
+        usage = "!line delete NAME --yes"
+        words = args.split()
+        if "--yes" not in words:
+            raise CommandError(f"Deleting stops the line's channels. Confirm with: {usage}")
+        (name,) = self._args(" ".join(w for w in words if w != "--yes"), 1, usage, rest=True)
+        line = self._run(lambda api, who: api.services.admin.delete(who, name), msg)
+        return f"Line {line.name} is deleted; its history and CRM records are kept."
+
+    @botcmd
+    def line_connect(self, msg: Message, args: str) -> str:
+        """Connect a channel: !line connect NAME KIND key=value… (credentials only in a direct message with me).
+        Example: !line connect Sales webchat widget=sales allowed_origins=https://shop.example"""
+        usage = "!line connect NAME KIND key=value… (e.g. !line connect Sales webchat widget=sales)"
+        name, kind, pairs = self._args(args, 3, usage, rest=True)
+        given = _pairs(pairs, usage)
+        view, problem = self._run(lambda api, who: api.services.channel_admin.connect(
+            who, name, kind, given, private=msg.is_direct), msg)
+        said = f" ⚠️ The platform refused the credentials: {problem}." if problem else ""
+        url = f" Paste this callback URL in the platform's settings: {view.callback_url}" if view.callback_url else ""
+        return f"{view.binding.label} connected to the line ({view.state}).{said}{url}"
+
+    @botcmd
+    def line_disconnect(self, msg: Message, args: str) -> str:
+        """Disconnect a channel: !line disconnect NAME KIND (e.g. !line disconnect Sales webchat)."""
+        name, kind = self._args(args, 2, "!line disconnect NAME KIND")
+        binding = self._run(lambda api, who: api.services.channel_admin.disconnect(who, name, kind), msg)
+        return f"{binding.label or binding.kind} disconnected; its conversations' history is kept."
+
+    @botcmd
+    def line_grant(self, msg: Message, args: str) -> str:
+        """Give someone a role on a line: !line grant NAME @user admin|supervisor|operator (e.g. !line grant Sales @bob operator)."""
+        line, who, role = self._roles(msg, args, "grant")
+        queued = f" (queue position {len(line.operators)})" if role == "operator" else ""
+        return f"{who} is now {role} of line {line.name}{queued}."
+
+    @botcmd
+    def line_revoke(self, msg: Message, args: str) -> str:
+        """Take a role back: !line revoke NAME @user admin|supervisor|operator (e.g. !line revoke Sales @bob operator)."""
+        line, who, role = self._roles(msg, args, "revoke")
+        return f"{who} is no longer {role} of line {line.name}."
+
+    def _roles(self, msg: Message, args: str, verb: str) -> tuple[Any, str, str]:
+        name, person, role = self._args(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
+        who = self._person(person)
+        change = getattr(self._api().services.admin, verb)
+        line = self._run(lambda api, me: change(me, name, who, role_of(role)), msg)
+        return line, who, role.lower()
+
+    @botcmd
+    def line_queue(self, msg: Message, args: str) -> str:
+        """A line's operators in queue order: !line queue NAME; reorder: !line queue NAME move @user POSITION."""
+        usage = "!line queue NAME [move @user POSITION]"
+        words = self._args(args, 1, usage, rest=True)[0].split()
+        if len(words) >= 4 and words[-3] == "move":
+            name, who, position = " ".join(words[:-3]), self._person(words[-2]), words[-1]
+            if not position.isdigit():
+                raise CommandError(usage_error(usage))
+            self._run(lambda api, me: api.services.admin.move(me, name, who, int(position)), msg)
+        else:
+            name = " ".join(words)
+        return self._run(lambda api, who: _on_loop(queue_lines, api, who, name), msg)
+
+    @botcmd
+    def line_export(self, msg: Message, args: str) -> str:
+        """A line's configuration as JSON, without secrets: !line export NAME (give it to !line import)."""
+        (name,) = self._args(args, 1, "!line export NAME", rest=True)
+        doc = self._run(lambda api, who: _on_loop(export_line, api.services.admin, api.services.channel_admin,
+                                                  who, name), msg)
+        return "```\n" + json.dumps(doc, indent=2, ensure_ascii=False) + "\n```"
+
+    @botcmd
+    def line_import(self, msg: Message, args: str) -> str:
+        """Apply a line file: !line import {…JSON from !line export…}; says what changed."""
+        text = args.strip().strip("`").removeprefix("json").strip()
+        if not text:
+            raise CommandError(usage_error("!line import {…the JSON !line export gave…}"))
+        changes = self._run(lambda api, who: _import(api, who, text), msg)
+        return "Nothing to change: the line already is as the file says." if not changes else \
+            "Imported:\n" + "\n".join(f"• {c}" for c in changes)
+
+    @botcmd
+    def audit(self, msg: Message, args: str) -> str:
+        """Who changed what: !audit [NAME] [--limit N] (e.g. !audit Sales --limit 20)."""
+        usage = "!audit [NAME] [--limit N]"
+        words, limit = args.split(), 20
+        if "--limit" in words:
+            i = words.index("--limit")
+            if i + 1 >= len(words) or not words[i + 1].isdigit():
+                raise CommandError(usage_error(usage))
+            limit = min(int(words[i + 1]), 500)
+            words = words[:i] + words[i + 2:]
+        name = " ".join(words) or None
+        return self._run(lambda api, who: audit_lines(api, who, name, limit), msg)
+
+    def _person(self, text: str) -> str:
+        try:
+            return self._api().adapter.parse_person(text)
+        except Exception:
+            raise CommandError(f"“{text[:40]}” is not someone this team chat knows; e.g. @bob") from None
+
+
+async def _on_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` on the core's loop: the live configuration is the loop's to read."""
+    return fn(*args)
+
+
+async def _import(api: OpenLinesApi, who: str, text: str) -> list[str]:
+    return await import_line(api.services.admin, api.services.channel_admin, who, parse(text))
+
+
+def _pairs(text: str, usage: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for n, word in enumerate(text.split(), start=1):
+        key, sep, value = word.partition("=")
+        if not sep or not key or not value:  # never echoed: it may be a credential
+            raise CommandError(f"Setting number {n} is not key=value. Usage: {usage}")
+        pairs[key] = value
+    return pairs

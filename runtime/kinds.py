@@ -1,0 +1,52 @@
+"""The channel kinds of this install as the core's admin sees them: the registry plus live state."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from backends import registry
+from bridge.channel_settings import SettingSpec
+from bridge.errors import SendError
+from bridge.model import ChannelBinding
+from runtime.channels import ChannelManager
+
+
+class RegistryKinds:
+    """Implements ``bridge.channel_admin.ChannelKinds``."""
+
+    def __init__(self, channels: ChannelManager) -> None:
+        self._channels = channels
+
+    def kinds(self) -> list[str]:
+        return sorted(registry.KINDS)
+
+    def label(self, kind: str) -> str:
+        return registry.label_of(kind)
+
+    def schema(self, kind: str) -> tuple[SettingSpec, ...]:
+        return registry.kind_of(kind).settings_schema
+
+    def binding_key(self, kind: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        return registry.kind_of(kind).binding_key(settings, secrets)
+
+    async def check(self, binding: ChannelBinding) -> None:
+        backend = registry.create_backend(binding, self._channels.sink, self._channels.context)  # type: ignore[arg-type]
+        try:
+            await backend.check()
+        except SendError:
+            raise
+        except Exception as exc:  # the type only: an SDK's message may carry a token
+            raise SendError(f"the platform could not be reached ({type(exc).__name__})") from None
+
+    def callback_url(self, binding: ChannelBinding) -> str | None:
+        running = self._channels.get(binding.id)
+        if running is not None:
+            return running.callback_url()
+        try:
+            return registry.create_backend(binding, self._channels.sink, self._channels.context).callback_url()  # type: ignore[arg-type]
+        except Exception:
+            return None
+
+    def state(self, binding_id: str) -> str:
+        if binding_id in self._channels.failed:
+            return f"failed ({self._channels.failed[binding_id]})"
+        return "running" if self._channels.get(binding_id) is not None else "stopped"
