@@ -25,7 +25,7 @@ async def connect_botframework(runtime: Running, fake: bf.FakeBotFramework) -> B
     return backend
 
 
-class BotFrameworkHarness:
+class BotFrameworkHarness(c.FakeFaults):
     kind = "botframework"
     features = c.ALL
 
@@ -66,11 +66,3 @@ class BotFrameworkHarness:
 
     def sent(self) -> list[c.Sent]:
         return [c.Sent(s.conversation, s.text, s.files) for s in self.fake.sent]
-
-    def attempts(self) -> int:
-        return self.fake.attempts
-
-    def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
-        if failure == c.TIMEOUT:
-            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
-        self.fake.fail_next(failure, retry_after)

@@ -35,7 +35,7 @@ async def connect_telegram(runtime: Running, fake: tg.FakeTelegram, mode: str) -
     return backend
 
 
-class _TelegramHarness:
+class _TelegramHarness(c.FakeFaults):
     kind = "telegram"
     features = c.ALL
     mode = ""
@@ -93,14 +93,6 @@ class _TelegramHarness:
 
     def sent(self) -> list[c.Sent]:
         return [c.Sent(s.chat_id, s.text, s.files) for s in self.fake.sent]
-
-    def attempts(self) -> int:
-        return self.fake.attempts
-
-    def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
-        if failure == c.TIMEOUT:
-            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
-        self.fake.fail_next(failure, retry_after)
 
 
 class TelegramPollingHarness(_TelegramHarness):

@@ -28,7 +28,7 @@ async def connect_viber(runtime: Running, fake: vb.FakeViber) -> ViberBackend:
     return backend
 
 
-class ViberHarness:
+class ViberHarness(c.FakeFaults):
     kind = "viber"
     features = c.ALL
 
@@ -72,11 +72,3 @@ class ViberHarness:
 
     def sent(self) -> list[c.Sent]:
         return [c.Sent(s.receiver, s.text, s.files) for s in self.fake.sent]
-
-    def attempts(self) -> int:
-        return self.fake.attempts
-
-    def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
-        if failure == c.TIMEOUT:
-            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
-        self.fake.fail_next(failure, retry_after)
