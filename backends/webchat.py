@@ -84,7 +84,7 @@ class WebchatBackend(ChannelBackend):
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
     def chat_url(self) -> str | None:
-        base = (self.context.public_url or getattr(self.context, "base_url", "")).rstrip("/")
+        base = (self.context.public_url or self.context.base_url).rstrip("/")
         return f"{base}/webchat/{self.binding.key}/" if base else None
 
     # -- toward the customer ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Mapping
 
 from bridge import relay, rules
 from bridge.core import Core, mirrors, post, send
@@ -49,10 +50,12 @@ class OperatorActions:
         return committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
 
     async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
-                    key: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
+                    key: str | None = None, attachments: tuple[Attachment, ...] = (),
+                    options: Mapping[str, Any] | None = None) -> Message:
         """An operator's message for the customer; writing first answers a waiting conversation.
 
-        ``key`` makes a retried send (after a timeout) store and send nothing twice.
+        ``key`` makes a retried send (after a timeout) store and send nothing twice; ``options``
+        reach the channel as ``OutboundMessage.options`` (a comment's {"visibility": "private"}).
         """
         text = _checked(text, attachments)
         dedupe = f"reply|{person}|{key}" if key else None
@@ -69,7 +72,7 @@ class OperatorActions:
             index = len(unit.messages)
             unit.messages.append(self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
                                                         attachments=attachments, dedupe_key=dedupe,
-                                                        meta={"name": name} if name else {}))
+                                                        meta={**(options or {}), **({"name": name} if name else {})}))
             unit.work += [send(index), *mirrors(c, index, author=person)]
             return unit
 

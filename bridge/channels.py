@@ -93,6 +93,7 @@ class OutboundMessage:
     attachments: tuple[Attachment, ...] = ()
     thread: str | None = None  # the comment thread, for comment channels
     options: Mapping[str, Any] = field(default_factory=dict)  # per-channel: {"visibility": "private"}
+    automatic: bool = False  # an automatic answer (welcome, closing...), not a person's
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,11 @@ class ChannelContext(Protocol):
 
     @property
     def public_url(self) -> str:
-        """Where the platforms reach this server ("" when nowhere)."""
+        """Where the platforms reach this server, as configured ("" when not configured)."""
+
+    @property
+    def base_url(self) -> str:
+        """Where this server is reached: the public URL, else its own address."""
 
     @property
     def state(self) -> CustomerState: ...

@@ -8,7 +8,7 @@ from bridge import relay
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.core import Core
 from bridge.errors import NotFound, SendError
-from bridge.model import Conversation, Delivery, Message
+from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import MessageUpdate, NewWork, UnitOfWork, WorkItem
 
@@ -42,7 +42,8 @@ class CustomerWork:
         outbound = OutboundMessage(
             seq=message.seq, conversation_id=conversation.id, customer_ref=conversation.customer_ref,
             author=relay.public_author(line, message, conversation), text=message.text, ts=message.ts,
-            attachments=message.attachments, thread=conversation.thread, options=message.meta)
+            attachments=message.attachments, thread=conversation.thread, options=message.meta,
+            automatic=message.kind is MessageKind.AUTO)
         try:
             result = await backend.send(outbound)
         except SendError:

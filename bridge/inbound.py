@@ -18,7 +18,8 @@ from bridge.core import Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
 from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
-from bridge.model import ChannelBinding, Conversation, Message, MessageKind, open_key_of
+from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
+from bridge.queue import Presence
 from bridge.ratings import Ratings, customer_slot, rating_of
 from bridge.store import NewMessage, UnitOfWork
 
@@ -76,13 +77,22 @@ class InboundService:
 
     async def line_status(self, binding: ChannelBinding) -> LineStatus:
         line = self.core.directory.line_or_removed(binding.line_id)
-        is_open = line.enabled and not line.deleted and bool(line.operators) and in_hours(line, self.core.clock.now())
+        is_open = line.enabled and not line.deleted and in_hours(line, self.core.clock.now()) \
+            and await self._someone_here(line)
         return LineStatus(line.name, is_open, line.settings.prechat,
                           self.email_replies and line.settings.offline_email_seconds > 0)
 
     async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
         line = self.core.directory.line_or_removed(binding.line_id)
         return line.name, first_answer(line, self.core.clock.now())
+
+    async def _someone_here(self, line: Line) -> bool:
+        """At least one of the line's operators is not away."""
+        presence = Presence(self.core.journal.state)
+        for person in line.operators:
+            if not (await presence.of(person)).get("away"):
+                return True
+        return False
 
     async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
         """A rating from a channel's own buttons; Refused when not asked or already rated."""

@@ -97,6 +97,7 @@ class TeamPost:
     attachments: tuple[Attachment, ...] = ()
     repeated: bool = False  # it may have been posted already, before a crash
     seq: int | None = None
+    context: str = ""  # what a comment answers (the post), as the channel gave it
 
     @property
     def internal(self) -> bool:
@@ -108,7 +109,9 @@ def team_post(message: Message, conversation: Conversation, binding: ChannelBind
     kind = {MessageKind.INBOUND: "edit" if message.edit_of else "customer", MessageKind.REPLY: "operator",
             MessageKind.AUTO: "auto", MessageKind.WHISPER: "whisper", MessageKind.NOTICE: "notice"}[message.kind]
     author = conversation.customer_name if message.kind is MessageKind.INBOUND else message.author
-    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq)
+    context = str(message.meta.get("context") or "") if message.kind is MessageKind.INBOUND else ""
+    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq,
+                    context)
 
 
 def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
@@ -125,6 +128,8 @@ def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
                 "whisper": f"🤫 {escape(post.author)} (internal): ", "notice": "ℹ️ ",
                 "announce": ""}[post.kind]
     files = "".join(f"\n📎 {escape(a.describe())} {escape(a.url)}".rstrip() for a in post.attachments)
+    if post.context:
+        files += f"\n🧵 on: {escape(post.context)}"
     mark = "↻ repeated after a restart: " if post.repeated else ""
     return f"{mark}{head}{body}{files}"
 

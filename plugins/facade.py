@@ -12,8 +12,9 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Coroutine, Mapping, TypeVar
 
+from backends.meta_window import warning_before_send
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Conversation, Message
 from plugins.team_adapters import TeamAdapter
@@ -85,12 +86,16 @@ class OpenLinesApi:
             conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes)))
 
     # -- operators' commands -------------------------------------------------------------------
-    def reply(self, conversation_id: str, person: str, text: str, name: str = "") -> Message:
+    def reply(self, conversation_id: str, person: str, text: str, name: str = "",
+              options: Mapping[str, Any] | None = None) -> Message:
+        refusal = self.call(self._platform_refusal(conversation_id, options or {}))
+        if refusal:
+            raise Refused(f"not sent: {refusal}")
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
         try:
             message = self.act(conversation_id, self.core.actions.reply(conversation_id, person, text, name=name,
-                                                                        key=key))
+                                                                        key=key, options=options))
         except NotAnswering:
             with self._lock:  # the send may have happened: the same command again must not repeat it
                 self._keys[slot] = (key, time.monotonic() + RETRY_WINDOW)
@@ -98,6 +103,17 @@ class OpenLinesApi:
         with self._lock:
             self._keys.pop(slot, None)
         return message
+
+    async def _platform_refusal(self, conversation_id: str, options: Mapping[str, Any]) -> str | None:
+        """What the customer's platform will refuse, told before anything is stored (Meta's windows)."""
+        journal = self.core.journal
+        assert journal is not None
+        c = await journal.conversations.conversation(conversation_id)
+        kind = c.binding_id.partition(":")[0]
+        if options and kind != "fbcomments":
+            return "public and private answers are for Facebook comment conversations"
+        return await warning_before_send(journal.state, kind, c.binding_id, c.customer_ref, c.thread, options,
+                                         time.time())
 
     def _key_for(self, slot: tuple[str, str, str]) -> str:
         now = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
+from backends.meta_window import VISIBILITIES, reply_options
 from bridge.errors import OpenLinesError
 from plugins.commands import CONVERSATION_ID, OpenLinesCommands, split_flag
 
@@ -28,8 +29,13 @@ class Operators(OpenLinesCommands, BotPlugin):
 
     @botcmd
     def reply(self, msg: Message, args: str) -> str:
-        """Send a message to the customer: !reply [ID] <text> (e.g. !reply 17 Hello!; in its room, just write)."""
-        usage = "!reply [ID] <text> (e.g. !reply 17 Hello!)"
+        """Send a message to the customer: !reply [public|private] [ID] <text> (e.g. !reply 17 Hello!; in its
+        room, just write). On a Facebook comment: public (a reply in the thread, the default) or private
+        (one Messenger message to the commenter)."""
+        usage = "!reply [public|private] [ID] <text> (e.g. !reply 17 Hello!)"
+        visibility, _, after = args.strip().partition(" ")
+        options = reply_options(visibility) if visibility in VISIBILITIES else {}
+        args = after if options else args
         in_room = self._in_conversation_room(msg)
         first, _, rest = args.strip().partition(" ")
         if in_room is None and CONVERSATION_ID.match(first) and rest.strip():
@@ -41,7 +47,7 @@ class Operators(OpenLinesCommands, BotPlugin):
         if not text:
             raise CommandError(f"Nothing to send. Usage: {usage}")
         person, name = self._person(msg), self._api().adapter.display_name(msg.frm)
-        message = self._run(lambda api: api.reply(conversation_id, person, text, name))
+        message = self._run(lambda api: api.reply(conversation_id, person, text, name, options=options))
         return f"Sent to the customer of conversation {message.conversation_id}."
 
     @botcmd

@@ -106,3 +106,12 @@ async def test_a_pass_on_timer_survives_a_restart(make_app):
     assert any(f"Still waiting after a restart: {cid}" in t for t in app.team.texts("support"))
     await app.advance(61)
     assert len(_offers(app, "bob")) == 1
+
+
+async def test_a_line_whose_operators_are_all_away_tells_the_widget_nobody_is_there(app):
+    assert (await app.services.inbound.line_status(app.binding)).open
+    for person in ("ann", "bob"):
+        await app.services.queue.set_away(person, True)
+    assert not (await app.services.inbound.line_status(app.binding)).open
+    await app.services.queue.set_away("bob", False)
+    assert (await app.services.inbound.line_status(app.binding)).open

@@ -22,6 +22,7 @@ HARNESSES = {
     "telegram-webhook": "harness_telegram:TelegramWebhookHarness",
     "viber": "harness_viber:ViberHarness",
     "botframework": "harness_botframework:BotFrameworkHarness",
+    "facebook": "harness_meta:FacebookHarness", "instagram": "harness_meta:InstagramHarness",
 }
 
 
