@@ -4,6 +4,7 @@ from __future__ import annotations
 from backends.botframework import BotFrameworkBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
+from tests.channels.channel import connect_binding
 from tests.support import fake_botframework as bf
 from tests.support.runtime import Running
 
@@ -14,14 +15,7 @@ async def connect_botframework(runtime: Running, fake: bf.FakeBotFramework) -> B
     """Save a Bot Framework binding pointing at ``fake`` and start it live, as `!line connect` would."""
     settings = {"app_id": fake.app_id, "login_url": fake.url, "openid_url": f"{fake.url}/openid"}
     secrets = {"app_password": fake.password} if fake.app_id else {}
-    binding = ChannelBinding("support", "botframework", BotFrameworkBackend.binding_key(settings, secrets),
-                             label="Teams", settings=settings, secrets=secrets)
-    journal = runtime.core.journal
-    assert journal is not None
-    await runtime.run(journal.config.save_binding(binding))
-    await runtime.run(runtime.core.services.directory.put_binding(binding))
-    backend = runtime.core.channels.get(binding.id)
-    assert isinstance(backend, BotFrameworkBackend), runtime.core.channels.failed
+    backend = await connect_binding(runtime, BotFrameworkBackend, settings, secrets, "Teams")
     return backend
 
 

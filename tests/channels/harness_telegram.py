@@ -9,6 +9,7 @@ import aiohttp
 from backends.telegram import SECRET_HEADER, TelegramBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
+from tests.channels.channel import connect_binding
 from tests.channels.contract import eventually
 from tests.support import fake_telegram as tg
 from tests.support.runtime import Running
@@ -19,15 +20,8 @@ TOKEN = f"{BOT_ID}:{c.SECRET}"
 
 async def connect_telegram(runtime: Running, fake: tg.FakeTelegram, mode: str) -> TelegramBackend:
     """Save a Telegram binding pointing at ``fake`` and start it live, as `!line connect` would."""
-    secrets = {"token": fake.token}
-    binding = ChannelBinding("support", "telegram", TelegramBackend.binding_key({}, secrets), label="Telegram",
-                             settings={"mode": mode, "api_url": fake.url}, secrets=secrets)
-    journal = runtime.core.journal
-    assert journal is not None
-    await runtime.run(journal.config.save_binding(binding))
-    await runtime.run(runtime.core.services.directory.put_binding(binding))
-    backend = runtime.core.channels.get(binding.id)
-    assert isinstance(backend, TelegramBackend), runtime.core.channels.failed
+    backend = await connect_binding(runtime, TelegramBackend, {"mode": mode, "api_url": fake.url},
+                                    {"token": fake.token}, "Telegram")
     if mode == "webhook":
         await eventually(lambda: fake.webhook is not None, "setWebhook")
     else:

@@ -6,6 +6,7 @@ import itertools
 from backends.viber import ViberBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
+from tests.channels.channel import connect_binding
 from tests.channels.contract import eventually
 from tests.support import fake_viber as vb
 from tests.support.runtime import Running
@@ -15,15 +16,7 @@ TOKEN = f"4453b6ac1{c.SECRET}"
 
 async def connect_viber(runtime: Running, fake: vb.FakeViber) -> ViberBackend:
     """Save a Viber binding pointing at ``fake`` and start it live, as `!line connect` would."""
-    secrets = {"token": fake.token}
-    binding = ChannelBinding("support", "viber", ViberBackend.binding_key({}, secrets), label="Viber",
-                             settings={"api_url": fake.url}, secrets=secrets)
-    journal = runtime.core.journal
-    assert journal is not None
-    await runtime.run(journal.config.save_binding(binding))
-    await runtime.run(runtime.core.services.directory.put_binding(binding))
-    backend = runtime.core.channels.get(binding.id)
-    assert isinstance(backend, ViberBackend), runtime.core.channels.failed
+    backend = await connect_binding(runtime, ViberBackend, {"api_url": fake.url}, {"token": fake.token}, "Viber")
     await eventually(lambda: fake.webhook is not None, "set_webhook")
     return backend
 
