@@ -1,12 +1,18 @@
 """What the runtime gives every channel backend over aiohttp: shared routes, context."""
 from __future__ import annotations
 
+import asyncio
+import itertools
+import logging
 from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from backends.webchat_limits import WebchatLimits
-from bridge.channels import ChannelBackend, CustomerState, FileStore
+from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
+
+log = logging.getLogger(__name__)
 
 
 class AiohttpMounts:
@@ -50,3 +56,36 @@ class RuntimeContext:
     public_url: str = ""
     base_url: str = ""  # where this server is reached: the public URL, else its own address
     webchat: WebchatLimits = field(default_factory=WebchatLimits)
+
+
+def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:
+    """One POST route whose ``{key}`` picks the mounted backend; its ``webhook(request)`` answers."""
+    async def handle(request: web.Request) -> web.StreamResponse:
+        backend: Any = mounts.find(kind, request.match_info["key"])
+        response: web.StreamResponse = await backend.webhook(request)
+        return response
+    return [web.post(path, handle)]
+
+
+async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
+                      errors: tuple[type[BaseException], ...], max_wait: float = 60.0) -> None:
+    """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts)."""
+    for n in itertools.count():
+        try:
+            await attempt()
+            return
+        except errors as exc:
+            log.warning("%s failed: %s", what, type(exc).__name__)  # the type only: texts can hold tokens
+            await asyncio.sleep(min(max_wait, 2.0 ** n))
+
+
+async def cancelled(task: "asyncio.Task[None] | None") -> None:
+    """Cancel a background task and wait for it to end."""
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def reachable_url(context: ChannelContext) -> str:
+    """Where platforms call this server: the public URL, else the server's own address."""
+    return (context.public_url or getattr(context, "base_url", "")).rstrip("/")

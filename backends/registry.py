@@ -4,6 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from backends.base import AiohttpMounts
+from backends.botframework import BotFrameworkBackend
+from backends.telegram import TelegramBackend
+from backends.viber import ViberBackend
 from backends.fbcomments import CommentsBackend
 from backends.instagram import InstagramBackend
 from backends.messenger import MessengerBackend
@@ -13,6 +16,9 @@ from bridge.errors import NotFound
 from bridge.model import ChannelBinding
 
 KINDS: dict[str, type[ChannelBackend]] = {
+    BotFrameworkBackend.kind: BotFrameworkBackend,
+    TelegramBackend.kind: TelegramBackend,
+    ViberBackend.kind: ViberBackend,
     WebchatBackend.kind: WebchatBackend,
     MessengerBackend.kind: MessengerBackend,
     InstagramBackend.kind: InstagramBackend,

@@ -146,6 +146,10 @@ class InboundSink(Protocol):
     async def typing(self, binding: ChannelBinding, customer_ref: str, on: bool) -> None:
         """The customer is typing (or stopped): shown where the team side can, never stored."""
 
+    async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
+        """(the line's name, what it says to someone who opens a chat before writing: its welcome,
+        or its offline text out of hours); for platforms that greet on opening (Viber)."""
+
     async def line_status(self, binding: ChannelBinding) -> LineStatus:
         """The binding's line as a customer may see it (open or away, what to ask first)."""
 

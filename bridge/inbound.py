@@ -17,7 +17,7 @@ from bridge.channels import (
 from bridge.core import Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
-from bridge.inbound_units import checked_text, in_hours, message_unit
+from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
 from bridge.queue import Presence
 from bridge.ratings import Ratings, customer_slot, rating_of
@@ -37,6 +37,7 @@ class InboundService:
         self.ratings = Ratings(core)
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
+        checked_ids(event)
         if isinstance(event, InboundMessage):
             return await self._message(binding, event)
         if isinstance(event, InboundEdit):
@@ -80,6 +81,10 @@ class InboundService:
             and await self._someone_here(line)
         return LineStatus(line.name, is_open, line.settings.prechat,
                           self.email_replies and line.settings.offline_email_seconds > 0)
+
+    async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
+        line = self.core.directory.line_or_removed(binding.line_id)
+        return line.name, first_answer(line, self.core.clock.now())
 
     async def _someone_here(self, line: Line) -> bool:
         """At least one of the line's operators is not away."""
@@ -134,7 +139,7 @@ class InboundService:
         pending = await self.ratings.pending(binding.id, inbound.customer_ref) if value else None
         if value is None or pending is None:
             return None
-        reply = NewMessage(MessageKind.INBOUND, relay.clean_name(inbound.customer_name) or "Customer", text,
+        reply = NewMessage(MessageKind.INBOUND, relay.clean_name(mended(inbound.customer_name)) or "Customer", text,
                            self.core.clock.now(), external_id=inbound.external_id, dedupe_key=key)
         rated = await self.ratings.rate(binding.id, inbound.customer_ref, pending, value, reply)
         stored, _ = await self.core.journal.conversations.inbound_state(key, "")

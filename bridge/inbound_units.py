@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bridge import relay, rules
-from bridge.channels import InboundComment, InboundMessage
+from bridge.channels import InboundComment, InboundEvent, InboundMessage
 from bridge.core import Core, post, send, timer
 from bridge.errors import Refused
 from bridge.hours import schedule
@@ -21,6 +21,18 @@ def checked_text(text: str) -> str:
     return cleaned
 
 
+def checked_ids(event: InboundEvent) -> None:
+    """Platform ids become keys in the journal: text no store can encode is refused, not half-stored."""
+    ids = [event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")]]
+    if not all(isinstance(i, str) and len(i) <= 1000 and relay.well_formed(i) for i in ids):
+        raise Refused("a platform id that is not well-formed text")
+
+
+def mended(name: str) -> str:
+    """A name with lone surrogates keeps what can be shown (it is only shown, never a key)."""
+    return name if relay.well_formed(name) else name.encode("utf-8", "replace").decode("utf-8")
+
+
 def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
                  conversation: Conversation | None, spam: bool) -> UnitOfWork:
     """Store the message; a new conversation also owes its room, announcement, welcome, CRM link
@@ -29,7 +41,7 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     line = core.directory.line(binding.line_id)
     if conversation is None and line.deleted:
         raise Refused(f"line {line.name} no longer takes new conversations")
-    name = relay.clean_name(inbound.customer_name) or "Customer"
+    name = relay.clean_name(mended(inbound.customer_name)) or "Customer"
     meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
     message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                          external_id=inbound.external_id, dedupe_key=key, meta=meta,
@@ -49,7 +61,7 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
         return UnitOfWork(conversation=replace(new, spam=True), messages=[message])
     unit = UnitOfWork(conversation=new, messages=[message],
                       work=[NewWork("team.room", {"announce": True, "preview": preview}), post(0)])
-    answer = _first_answer(line, now)
+    answer = first_answer(line, now)
     if answer:
         unit.messages.append(core.for_customer(MessageKind.AUTO, "", answer))
         unit.work += [send(1), post(1)]
@@ -62,7 +74,8 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     return unit
 
 
-def _first_answer(line: Line, now: float) -> str:
+def first_answer(line: Line, now: float) -> str:
+    """What a new conversation's customer is told first: the welcome, or the offline text."""
     if not line.enabled or not in_hours(line, now):
         return line.settings.offline_text
     return line.settings.welcome_text

@@ -1,10 +1,15 @@
 """One connected channel under test: the operator's verbs and the clock, for the contract suite."""
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from bridge.channels import ChannelBackend
 from bridge.model import Attachment, ChannelBinding, Message, MessageKind
 from tests.channels.contract import Harness, eventually
 from tests.support.clock import FakeClock
 from tests.support.runtime import OPERATOR, Running
+
+B = TypeVar("B", bound=ChannelBackend)
 
 
 class Channel:
@@ -58,3 +63,17 @@ class Channel:
     async def wait_sent(self, customer: str, text: str) -> None:
         await eventually(lambda: any(s.customer == customer and s.text == text for s in self.harness.sent()),
                          f"“{text}” sent to {customer}; sent: {self.harness.sent()[-3:]}")
+
+
+async def connect_binding(runtime: Running, kind: type[B], settings: dict[str, Any], secrets: dict[str, str],
+                          label: str) -> B:
+    """Save a binding of ``kind`` on the line "support" and start it live, as `!line connect` would."""
+    binding = ChannelBinding("support", kind.kind, kind.binding_key(settings, secrets), label=label,
+                             settings=settings, secrets=secrets)
+    journal = runtime.core.journal
+    assert journal is not None
+    await runtime.run(journal.config.save_binding(binding))
+    await runtime.run(runtime.core.services.directory.put_binding(binding))
+    backend = runtime.core.channels.get(binding.id)
+    assert isinstance(backend, kind), runtime.core.channels.failed
+    return backend

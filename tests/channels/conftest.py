@@ -18,6 +18,10 @@ from tests.support.runtime import Running
 # id -> "module:factory" under tests/channels (imported lazily: one broken harness fails only its own tests).
 HARNESSES = {
     "webchat": "harness_webchat:WebchatHarness",
+    "telegram-polling": "harness_telegram:TelegramPollingHarness",
+    "telegram-webhook": "harness_telegram:TelegramWebhookHarness",
+    "viber": "harness_viber:ViberHarness",
+    "botframework": "harness_botframework:BotFrameworkHarness",
     "facebook": "harness_meta:FacebookHarness", "instagram": "harness_meta:InstagramHarness",
 }
 

@@ -89,6 +89,21 @@ class Harness(Protocol):
 HarnessFactory = Callable[[], Harness]
 
 
+class FakeFaults:
+    """``attempts`` and ``fail_next`` for a harness whose fake platform counts and scripts sends."""
+
+    fake: Any  # has ``attempts`` and ``fail_next(failure, retry_after)``
+    backend: Any  # the running backend (its ``send_timeout``)
+
+    def attempts(self) -> int:
+        return int(self.fake.attempts)
+
+    def fail_next(self, failure: str, retry_after: float = 0.0) -> None:
+        if failure == TIMEOUT:
+            self.backend.send_timeout = 0.5  # the fake hangs longer; otherwise the default, load or not
+        self.fake.fail_next(failure, retry_after)
+
+
 async def eventually(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
     """Poll ``predicate`` (a test's own loop) until truthy; fail after ``timeout`` seconds."""
     return await wait_until(predicate, timeout, what)

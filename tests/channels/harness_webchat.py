@@ -1,7 +1,7 @@
 """The website chat under the channel contract: the "platform" is the visitor's browser tab.
 
-There is no platform to fail or to send unknown events, and files go over
-their own upload route (not this suite's yet): those points skip.
+There is no platform to fail or to send unknown events: those points skip.
+Files go up over the upload route and come back as attachment URLs.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.support.runtime import Running
 
 class WebchatHarness:
     kind = "webchat"
-    features = frozenset({c.FORGERY})
+    features = frozenset({c.FORGERY, c.FILES_IN, c.FILES_OUT})
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
@@ -35,13 +35,12 @@ class WebchatHarness:
         # The seeded line already has its website chat: /webchat/support/.
         self._session = aiohttp.ClientSession()
         self._url = f"{runtime.base_url}/webchat/support/ws"
-        assert runtime.core.journal is not None
-        tokens = VisitorTokens(signing_secret(runtime.settings.path("secret.key")), "support", "webchat:support",
-                               runtime.core.journal.state, 90)
-        issued = [tokens.issue() for _ in range(4)]
-        self._tokens = [token for token, _ in issued]
-        self._refs: list[str | None] = [ref for _, ref in issued]
-        return runtime.core.services.directory.binding("webchat:support")
+        binding = runtime.core.services.directory.binding("webchat:support")
+        # Tokens as the server would issue them (signed for the widget): the customers are known up front.
+        tokens = VisitorTokens(signing_secret(runtime.settings.path("secret.key")), binding.key, binding.id,
+                               runtime.core.journal.state, days=30)  # type: ignore[union-attr]
+        self._tokens, self._refs = map(list, zip(*(tokens.issue() for _ in range(4))))
+        return binding
 
     async def close(self) -> None:
         for ws in self._tabs.values():
@@ -75,7 +74,18 @@ class WebchatHarness:
                 if future is not None and not future.done():
                     future.set_result(frame)
             agent = [frame] if frame["type"] == "message" else frame.get("messages", [])
-            self._sent += [c.Sent(customer, m["text"]) for m in agent if m.get("from") == "agent"]
+            for m in agent:
+                if m.get("from") == "agent":
+                    self._sent.append(c.Sent(customer, m["text"], await self._files(m)))
+
+    async def _files(self, frame: dict[str, Any]) -> tuple[bytes, ...]:
+        """The bytes behind a message's attachment URLs, as the browser would fetch them."""
+        assert self._session is not None
+        found = []
+        for attachment in frame.get("attachments", []):
+            async with self._session.get(attachment["url"]) as response:
+                found.append(await response.read())
+        return tuple(found)
 
     async def say(self, customer: str, text: str, message_id: str) -> int:
         ws = await self._tab(customer)
@@ -85,7 +95,13 @@ class WebchatHarness:
         return 200 if frame["type"] == "ack" else 400
 
     async def say_file(self, customer: str, data: bytes, name: str, content_type: str, message_id: str) -> int:
-        raise NotImplementedError
+        assert self._session is not None
+        form = aiohttp.FormData()
+        form.add_field("visitor_token", self._tokens[self._refs.index(customer)])
+        form.add_field("client_id", message_id)
+        form.add_field("file", data, filename=name, content_type=content_type)
+        async with self._session.post(self._url.removesuffix("/ws") + "/upload", data=form) as response:
+            return response.status
 
     async def forge(self, customer: str, text: str, message_id: str) -> int:
         """Another site's page opening the chat socket: refused before any frame."""

@@ -1,0 +1,227 @@
+"""Bot Framework (Teams, Web Chat, Direct Line): JWT-checked activities in, replies through stored references.
+
+botbuilder's CloudAdapterBase runs the turns; the HTTP side is ours so that
+a bad token is a 401 and bad input a 400, never a 500. Authentication is off
+only when no app id is configured (local testing: anyone could post then).
+A customer's conversation reference is kept in the per-customer state store,
+so an operator can answer hours later, after restarts.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from typing import Any, Mapping
+
+import aiohttp
+from aiohttp import web
+from botbuilder.core import CloudAdapterBase, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ConversationReference
+from botbuilder.schema import Attachment as BfAttachment
+from botframework.connector.auth import BotFrameworkAuthenticationFactory
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from backends.base import AiohttpMounts, reachable_url, webhook_routes
+from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
+from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
+from bridge.channel_settings import SettingSpec
+from bridge.channels import ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult
+from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.model import Attachment, ChannelBinding
+
+log = logging.getLogger(__name__)
+KIND = "botframework"
+ISSUER = "https://api.botframework.com"
+CHANNEL_KEYS = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+MAX_FILE = 50 * 1024 * 1024
+
+
+class BotFrameworkBackend(ChannelBackend):
+    kind = KIND
+    label = "Bot Framework"
+    settings_schema = (
+        SettingSpec("app_id", "the bot's Microsoft app id (empty: no authentication, for local tests only)"),
+        SettingSpec("app_password", "the app's client secret", secret=True),
+        SettingSpec("tenant_id", "the app's tenant, for a single-tenant bot"),
+        SettingSpec("login_url", "where app tokens come from", default="https://login.microsoftonline.com"),
+        SettingSpec("openid_url", "where the Bot Framework's signing keys are listed", default=CHANNEL_KEYS),
+    )
+
+    @classmethod
+    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        app_id = str(settings.get("app_id") or "")
+        if app_id and not all(ch.isalnum() or ch == "-" for ch in app_id):
+            raise Refused("the app id is a GUID like 00000000-0000-0000-0000-000000000000")
+        return app_id or "anonymous"
+
+    def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
+        super().__init__(binding, sink, context)
+        settings = binding.settings
+        self._app_id = str(settings.get("app_id") or "")
+        tenant = str(settings.get("tenant_id") or "") or "botframework.com"
+        self._login = f"{str(settings.get('login_url') or 'https://login.microsoftonline.com').rstrip('/')}/{tenant}"
+        self._keys = str(settings.get("openid_url") or CHANNEL_KEYS)
+        self._password = binding.secrets.get("app_password", "")
+        self._token_url = f"{self._login}/oauth2/v2.0/token"
+        self._session: aiohttp.ClientSession | None = None
+        self.send_timeout = 20.0
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        self._tokens = AppTokens(self._session, self._token_url, self._app_id, self._password)
+        credentials = HandedCredentialFactory(self._app_id, self._password, "", self._tokens)
+        self._auth = BotFrameworkAuthenticationFactory.create(
+            to_channel_from_bot_login_url=self._login, to_channel_from_bot_oauth_scope=ISSUER,
+            to_bot_from_channel_token_issuer=ISSUER, to_bot_from_channel_open_id_metadata_url=self._keys,
+            # Emulator tokens are checked against the same keys, so they fail: use the Emulator with no app id.
+            to_bot_from_emulator_open_id_metadata_url=self._keys, credential_factory=credentials)
+        self.adapter = CloudAdapterBase(self._auth)
+        self.context.http.mount(KIND, self.binding.key, self)
+
+    async def stop(self) -> None:
+        self.context.http.unmount(KIND, self.binding.key)
+        if self._session is not None:
+            await self._session.close()
+
+    async def check(self) -> None:
+        """An app token for the id and password (the backend need not be started: `!line connect` checks)."""
+        if self._app_id:
+            async with aiohttp.ClientSession() as session:
+                await AppTokens(session, self._token_url, self._app_id, self._password).fresh(self.send_timeout)
+
+    def callback_url(self) -> str:
+        return f"{reachable_url(self.context)}/botframework/{self.binding.key}/messages"
+
+    # -- in ---------------------------------------------------------------------------------------
+    @classmethod
+    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
+        return webhook_routes(mounts, KIND, "/botframework/{key}/messages")
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        activity = _activity(await request.read())
+        if self._app_id:
+            try:
+                await warm_signing_keys(self._keys)
+            except Exception as exc:  # the SDK would fetch them itself, blocking the loop: not now
+                log.warning("Bot Framework signing keys unavailable: %s", type(exc).__name__)
+                raise web.HTTPServiceUnavailable(text="try again\n") from None
+        try:
+            authenticated = await self._auth.authenticate_request(activity, request.headers.get("Authorization"))
+        except Exception as exc:  # PermissionError, PyJWT's errors, the SDK's bare Exceptions...
+            log.info("a Bot Framework request was refused: %s", type(exc).__name__)
+            raise web.HTTPUnauthorized(text="not authenticated\n") from None
+        failed: list[BaseException] = []
+        await self.adapter.process_activity(authenticated, activity, lambda turn: self._turn(turn, failed))
+        if failed and not isinstance(failed[0], Refused):
+            raise web.HTTPServiceUnavailable(text="try again\n")
+        return web.Response(status=200)
+
+    async def _turn(self, turn: TurnContext, failed: list[BaseException]) -> None:
+        """Store what the activity carries; errors are handed out, not raised into the SDK."""
+        parsed = parse_activity(turn.activity)
+        if parsed is None:
+            return
+        try:
+            event = parsed.event
+            if isinstance(event, InboundMessage):
+                reference = TurnContext.get_conversation_reference(turn.activity)
+                await self.context.state.put(self.binding.id, event.customer_ref,
+                                             {"reference": reference.serialize()})
+                event = dataclasses.replace(event, attachments=tuple([await self._fetch(f) for f in parsed.files]))
+            await self.sink.accept(self.binding, event)
+        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
+            log.warning("a Bot Framework activity was refused: %s", exc)
+            failed.append(exc)
+        except Exception as exc:
+            log.error("a Bot Framework activity was not stored: %s", type(exc).__name__)
+            failed.append(exc)
+
+    async def _fetch(self, ref: FileRef) -> Attachment:
+        kept = Attachment("file", url=ref.url if not ref.url.startswith("data:") else "", name=ref.name,
+                          content_type=ref.content_type)
+        data = data_url_bytes(ref.url)
+        if data is None and ref.url.startswith("http"):
+            assert self._session is not None
+            try:
+                async with self._session.get(ref.url, timeout=aiohttp.ClientTimeout(total=self.send_timeout)) as got:
+                    data = await got.content.read(MAX_FILE + 1) if got.status == 200 else None
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                log.warning("a Bot Framework file could not be fetched: %s", type(exc).__name__)
+        if data is None or len(data) > MAX_FILE:
+            return kept
+        return await self.context.files.put(data, ref.name, ref.content_type)
+
+    # -- out --------------------------------------------------------------------------------------
+    async def send(self, message: OutboundMessage) -> SendResult:
+        state = await self.context.state.get(self.binding.id, message.customer_ref)
+        if not isinstance(state.get("reference"), dict):
+            raise PermanentSendError("no conversation to answer in: the customer has to write first")
+        reference = ConversationReference().deserialize(state["reference"])
+        if self._app_id:
+            await self._tokens.fresh(self.send_timeout)
+        activity = MessageFactory.text(message.text) if message.text.strip() else MessageFactory.text("")
+        activity.attachments = [BfAttachment(content_type=a.content_type or "application/octet-stream",
+                                             content_url=a.url, name=a.name) for a in message.attachments]
+        sent: list[str] = []
+        errors: list[BaseException] = []
+
+        async def deliver(turn: TurnContext) -> None:
+            try:
+                answer = await turn.send_activity(activity)
+                sent.append(getattr(answer, "id", "") or "")
+            except Exception as exc:  # raised here it would go to on_turn_error, not to us
+                errors.append(exc)
+        try:
+            await asyncio.wait_for(self.adapter.continue_conversation(reference, deliver, bot_app_id=self._app_id),
+                                   self.send_timeout)
+        except asyncio.TimeoutError:
+            raise SendError("the Bot Framework did not answer in time") from None
+        if errors:
+            raise _mapped(errors[0])
+        return SendResult(sent[0] if sent else None)
+
+
+def _activity(body: bytes) -> Activity:
+    try:
+        raw = json.loads(body)
+        activity = Activity().deserialize(raw) if isinstance(raw, dict) else None
+    except Exception:  # msrest raises its own errors on wrong types; JSON errors; deep nesting
+        activity = None
+    if activity is None:
+        raise web.HTTPBadRequest(text="not an activity\n")
+    problem = shape_problem(activity)
+    if problem:
+        raise web.HTTPBadRequest(text=f"{problem}\n")
+    return activity
+
+
+def _mapped(exc: BaseException) -> SendError:
+    """A connector error in plain words for operators."""
+    if isinstance(exc, SendError):
+        return exc
+    if isinstance(exc, HttpOperationError) and exc.response is not None:
+        status = exc.response.status_code
+        if status == 429:
+            wait = exc.response.headers.get("Retry-After")
+            return RateLimited(float(wait) if wait and wait.replace(".", "", 1).isdigit() else 60.0)
+        if status >= 500:
+            return SendError(f"the Bot Framework is unavailable (HTTP {status})")
+        if status in (401, 403) and "roster" in _said(exc).lower():
+            return CustomerUnreachable("the bot was removed from the customer's conversation")
+        if status == 401:
+            return PermanentSendError("the Bot Framework refused the bot's credentials")
+        if status == 404:
+            return CustomerUnreachable("the customer's conversation no longer exists")
+        said = _said(exc)
+        return PermanentSendError(f"the Bot Framework refused the message (HTTP {status}){': ' + said if said else ''}")
+    if isinstance(exc, (ClientRequestError, aiohttp.ClientError, OSError)):
+        return SendError(f"the Bot Framework could not be reached ({type(exc).__name__})")
+    return SendError(f"unexpected {type(exc).__name__} from the Bot Framework")
+
+
+def _said(exc: HttpOperationError) -> str:
+    """The error message the connector gave ({"error": {"code", "message"}}), short."""
+    error = getattr(getattr(exc, "error", None), "error", None)
+    message = getattr(error, "message", None)
+    return message[:200] if isinstance(message, str) else ""

@@ -1,0 +1,213 @@
+"""Telegram: long polling by default (no public URL needed) or a webhook, over python-telegram-bot.
+
+Inbound updates are stored (``sink.accept``) before Telegram hears back: a
+webhook answers 200 only after, and polling moves the getUpdates offset only
+past updates that are stored, so a crash redelivers and never loses.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from typing import Any, Mapping
+
+import aiohttp
+from aiohttp import web
+
+from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, webhook_routes
+from backends.pacing import Pacer
+from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
+from bridge.channel_settings import SettingSpec
+from bridge.channels import (
+    ChannelBackend,
+    ChannelContext,
+    CustomerStatus,
+    InboundSink,
+    OutboundMessage,
+    SendResult,
+    Signal,
+)
+from bridge.errors import Refused, SendError
+from bridge.model import ChannelBinding
+
+# PTB 22 warns on every integer time period unless told to use timedeltas (it will by default).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import Bot  # noqa: E402  (after the switch above)
+from telegram.error import InvalidToken, TelegramError  # noqa: E402
+
+from backends.telegram_request import AiohttpRequest  # noqa: E402
+from backends.telegram_send import BLOCKED, TelegramSender, mapped  # noqa: E402
+
+log = logging.getLogger(__name__)
+KIND = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLL_SECONDS = 25  # long poll: Telegram answers at once when an update comes
+MAX_BACKOFF = 60.0
+
+
+class TelegramBackend(ChannelBackend):
+    kind = KIND
+    label = "Telegram"
+    settings_schema = (
+        SettingSpec("token", "the bot's token from @BotFather", required=True, secret=True),
+        SettingSpec("mode", "polling (no public URL needed) or webhook", default="polling",
+                    choices=("polling", "webhook")),
+        SettingSpec("api_url", "the Bot API root (a self-hosted Bot API server)", default="https://api.telegram.org",
+                    parse=lambda raw: _url(raw)),
+    )
+
+    @classmethod
+    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        bot_id, colon, rest = secrets.get("token", "").partition(":")
+        if not (bot_id.isdigit() and colon and rest):
+            raise Refused("the token should look like 123456789:AA… (from @BotFather)")
+        return bot_id  # public: it is the bot's user id
+
+    def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
+        super().__init__(binding, sink, context)
+        self._token = binding.secrets.get("token", "")
+        self._api = str(binding.settings.get("api_url") or "https://api.telegram.org").rstrip("/")
+        self._mode = binding.settings.get("mode", "polling")
+        # The header Telegram echoes on every webhook call: derived, so nothing more to keep.
+        self._secret_token = hmac.new(context.secret, f"telegram:{self._token}".encode(), hashlib.sha256).hexdigest()
+        self._session: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.pacer = Pacer(per_key=1.0, key_burst=3, overall=30.0, overall_burst=30)
+        self.send_timeout = 20.0  # seconds for one Bot API call (tests shorten it)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        self.bot = self._bot(self._session)
+        self._updates_request = AiohttpRequest(self._session)  # getUpdates, read raw (see _updates)
+        self.sender = TelegramSender(self.bot, AiohttpRequest(self._session), self.context.files, self._token)
+        if self._mode == "webhook":
+            self.context.http.mount(KIND, self.binding.key, self)
+            self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
+        else:
+            self._task = asyncio.get_running_loop().create_task(self._poll())
+
+    async def stop(self) -> None:
+        self.context.http.unmount(KIND, self.binding.key)
+        await cancelled(self._task)
+        if self._session is not None:
+            await self._session.close()
+
+    def _bot(self, session: aiohttp.ClientSession) -> Bot:
+        return Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",
+                   request=AiohttpRequest(session), get_updates_request=AiohttpRequest(session))
+
+    async def check(self) -> None:
+        """getMe with the token (the backend need not be started: `!line connect` checks first)."""
+        async with aiohttp.ClientSession() as session:
+            try:
+                await self._bot(session).get_me(read_timeout=self.send_timeout)
+            except TelegramError as exc:
+                raise mapped(exc, self._token) from None
+
+    def callback_url(self) -> str | None:
+        if self._mode != "webhook":
+            return None
+        return f"{reachable_url(self.context)}/telegram/{self.binding.key}"
+
+    # -- out -------------------------------------------------------------------------------
+    async def send(self, message: OutboundMessage) -> SendResult:
+        await self.pacer.turn(message.customer_ref)
+        try:
+            external_id = await self.sender.send(message, self.send_timeout)
+        except SendError as exc:
+            if exc.reason == BLOCKED:
+                await self._blocked(message)
+            raise
+        return SendResult(external_id)
+
+    async def signal(self, signal: Signal) -> None:
+        """An operator typing shows as "typing…" in the customer's chat (it fades by itself)."""
+        if signal.kind != "typing" or not signal.data.get("on"):
+            return
+        try:
+            await self.bot.send_chat_action(signal.customer_ref, "typing", read_timeout=self.send_timeout)
+        except TelegramError as exc:
+            log.info("Telegram typing not shown: %s", type(exc).__name__)
+
+    async def _blocked(self, message: OutboundMessage) -> None:
+        try:
+            await self.sink.accept(self.binding, CustomerStatus(message.customer_ref, "blocked", f"send-{message.seq}"))
+        except Exception as exc:  # the failure itself is reported anyway
+            log.warning("could not mark a blocked Telegram customer: %s", type(exc).__name__)
+
+    # -- in ----------------------------------------------------------------------------------
+    async def take(self, raw: Any) -> None:
+        """Store what one update carries (nothing for what we do not know); raises if storing failed."""
+        parsed = parse_update(raw)
+        if parsed is None:
+            return
+        event = await self.sender.with_files(parsed)
+        try:
+            await self.sink.accept(self.binding, event)
+        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
+            log.warning("Telegram update %s refused: %s", update_id(raw), exc)
+
+    @classmethod
+    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
+        return webhook_routes(mounts, KIND, "/telegram/{key}")
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
+            raise web.HTTPForbidden(text="not from Telegram\n")
+        try:
+            raw = json.loads(await request.read())
+        except (ValueError, RecursionError):
+            raise web.HTTPBadRequest(text="not JSON\n") from None
+        try:
+            await self.take(raw)
+        except Exception as exc:  # not stored: Telegram retries a call that did not get a 2xx
+            log.error("Telegram update not stored: %s", type(exc).__name__)
+            raise web.HTTPServiceUnavailable(text="try again\n") from None
+        return web.Response(text="ok\n")
+
+    async def _keep_webhook(self) -> None:
+        """Tell Telegram where to call, retrying until it heard us (it may be away at start)."""
+        await keep_trying("Telegram set_webhook", lambda: self.bot.set_webhook(
+            self.callback_url() or "", secret_token=self._secret_token, allowed_updates=list(ALLOWED_UPDATES),
+            read_timeout=self.send_timeout), (TelegramError,))
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        failures = 0
+        webhook_cleared = False
+        while True:
+            try:
+                if not webhook_cleared:  # getUpdates is refused while a webhook is set
+                    await self.bot.delete_webhook(read_timeout=self.send_timeout)
+                    webhook_cleared = True
+                for raw in await self._updates(offset):
+                    await self.take(raw)  # raises if not stored: the offset stays, Telegram redelivers
+                    taken = update_id(raw)
+                    offset = taken + 1 if taken is not None else offset
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                level = logging.ERROR if isinstance(exc, InvalidToken) else logging.WARNING
+                log.log(level, "Telegram polling failed (%d): %s", failures, type(exc).__name__)
+                await asyncio.sleep(min(MAX_BACKOFF, 0.5 * 2.0 ** failures))
+
+    async def _updates(self, offset: int | None) -> list[Any]:
+        """Raw updates: parsing them ourselves keeps one odd update from stopping the whole batch."""
+        params = {"timeout": POLL_SECONDS, "allowed_updates": list(ALLOWED_UPDATES)}
+        if offset is not None:
+            params["offset"] = offset
+        result = await self._updates_request.call(f"{self.bot.base_url}/getUpdates", params, POLL_SECONDS + 10)
+        return result if isinstance(result, list) else []
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("https://", "http://")):
+        raise ValueError("give the API root as a URL, like https://api.telegram.org")
+    return raw.rstrip("/")
