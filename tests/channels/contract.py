@@ -10,7 +10,7 @@ long as the backend asked, with no sleeping.
 
 Adding a channel to the suite = one ``harness_<kind>.py`` implementing
 ``Harness`` below and one line in ``conftest.HARNESSES``. Verbs a platform
-does not have are left out of ``features``: those tests skip, saying why.
+does not have are left out of ``features``: those tests are not run over it.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The website chat under the channel contract: the "platform" is the visitor's browser tab.
 
-There is no platform to fail or to send unknown events: those points skip.
+There is no platform to fail or to send unknown events: those points are not tests of it.
 Files go up over the upload route and come back as attachment URLs.
 """
 from __future__ import annotations

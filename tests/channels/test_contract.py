@@ -13,11 +13,6 @@ from tests.channels.contract import eventually
 OK = range(200, 300)
 
 
-def needs(channel: Channel, feature: str) -> None:
-    if feature not in channel.harness.features:
-        pytest.skip(f"{channel.harness.kind} has no {feature}")
-
-
 async def started(channel: Channel, customer: str) -> str:
     """The customer writes first and gets the line's welcome: the conversation exists, sends work."""
     assert await channel.harness.say(customer, "Hello there", "m-first") in OK
@@ -61,8 +56,8 @@ async def test_a_redelivery_is_stored_once(channel: Channel):
     assert channel.runtime.team.customer_texts(room).count("only once") == 1
 
 
+@pytest.mark.needs(c.FORGERY)
 async def test_a_forged_request_is_refused_and_nothing_stored(channel: Channel):
-    needs(channel, c.FORGERY)
     customer = channel.harness.customer(1)
     status = await channel.harness.forge(customer, "I am the platform, honest", "m-forged")
     assert status in (401, 403, 404)
@@ -73,8 +68,8 @@ async def test_a_forged_request_is_refused_and_nothing_stored(channel: Channel):
     assert [m.text for m in await channel.messages(conversation_id, MessageKind.INBOUND)] == ["the real one"]
 
 
+@pytest.mark.needs(c.FAULTS)
 async def test_rate_limited_send_waits_the_platforms_retry_after(channel: Channel):
-    needs(channel, c.FAULTS)
     customer = channel.harness.customer(1)
     await started(channel, customer)
     before = channel.harness.attempts()
@@ -88,8 +83,8 @@ async def test_rate_limited_send_waits_the_platforms_retry_after(channel: Channe
 
 
 @pytest.mark.parametrize("failure", [c.SERVER_ERROR, c.TIMEOUT])
+@pytest.mark.needs(c.FAULTS)
 async def test_outage_is_retried_with_backoff(channel: Channel, failure: str):
-    needs(channel, c.FAULTS)
     customer = channel.harness.customer(1)
     await started(channel, customer)
     before = channel.harness.attempts()
@@ -104,9 +99,9 @@ async def test_outage_is_retried_with_backoff(channel: Channel, failure: str):
 
 
 @pytest.mark.parametrize("failure, says", [(c.PERMANENT, c.PERMANENT_REASON), (c.UNREACHABLE, "")])
+@pytest.mark.needs(c.FAULTS)
 async def test_a_final_failure_is_reported_to_the_operator_with_its_reason(channel: Channel, failure: str,
                                                                            says: str):
-    needs(channel, c.FAULTS)
     customer = channel.harness.customer(1)
     conversation_id = await started(channel, customer)
     channel.harness.fail_next(failure)
@@ -121,8 +116,8 @@ async def test_a_final_failure_is_reported_to_the_operator_with_its_reason(chann
     assert stored.delivery is Delivery.FAILED and stored.error and c.SECRET not in stored.error
 
 
+@pytest.mark.needs(c.FILES_IN)
 async def test_a_file_from_the_customer_is_kept_and_served_by_us(channel: Channel):
-    needs(channel, c.FILES_IN)
     customer = channel.harness.customer(1)
     data = b"%PDF-1.4 the invoice " + bytes(range(256))
     assert await channel.harness.say_file(customer, data, "invoice.pdf", "application/pdf", "m-file") in OK
@@ -135,8 +130,8 @@ async def test_a_file_from_the_customer_is_kept_and_served_by_us(channel: Channe
         assert response.status == 200 and await response.read() == data
 
 
+@pytest.mark.needs(c.FILES_OUT)
 async def test_a_file_from_the_operator_reaches_the_platform(channel: Channel):
-    needs(channel, c.FILES_OUT)
     customer = channel.harness.customer(1)
     await started(channel, customer)
     data = b"\x89PNG\r\n\x1a\n a picture " + bytes(range(64))
@@ -146,8 +141,8 @@ async def test_a_file_from_the_operator_reaches_the_platform(channel: Channel):
     assert sent[0].customer == customer and sent[0].files == (data,)
 
 
+@pytest.mark.needs(c.UNKNOWN)
 async def test_an_unknown_event_is_ignored_with_200(channel: Channel):
-    needs(channel, c.UNKNOWN)
     customer = channel.harness.customer(1)
     assert await channel.harness.unknown(customer) == 200
     assert await channel.harness.say(customer, "and now a message", "m-after") in OK
