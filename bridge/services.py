@@ -11,6 +11,7 @@ from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
+from bridge.kpi import KpiAlerts
 from bridge.outbox import Outbox
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
@@ -51,7 +52,8 @@ class Services:
         services = cls(core, InboundService(core), actions, TeamWork(core, team), admin, ChannelAdmin(admin, kinds))
         core.team_signal = services.team_work.signal
         for work in (services.team_work.kinds(), CustomerWork(core, channels).kinds(),
-                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds()):
+                     CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
+                     KpiAlerts(core).kinds()):
             for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services
