@@ -6,6 +6,7 @@ supervisors and admins (bot admins: every line).
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bridge.rights import Action
 
 MAX_OPEN = 1000  # an open list longer than this is cut (the oldest are kept: they matter most)
 MAX_STATS = 100_000  # conversations read for one statistics report
+CHUNK = 2000  # read this many at a time: customers' reads share the journal's reader and wait for one chunk only
 MAX_DAYS = 366
 
 
@@ -81,13 +83,30 @@ class Reports:
         lines = self.supervised_lines(actor, line_name)
         until = self.core.clock.now()
         since = until - days * stats.DAY
-        found = await self.core.journal.conversations.conversations(
-            line_ids=[line.id for line in lines], open_only=False, since=since, limit=MAX_STATS + 1)
+        found = await self._window([line.id for line in lines], since)
         zones = {line.id: line_zone(line) for line in lines}
-        report = stats.report(found[:MAX_STATS], since=since, until=until, line_of=self.line_name,
-                              channel_of=self.channel_label,
-                              zone_of=lambda c: zones.get(c.line_id, dt.timezone.utc))
+        names = {line.id: line.name for line in self.core.directory.lines.values()}
+        labels = {b.id: customer_label(b) for b in self.core.directory.bindings.values()}
+        # Figures for a big window take a while: off the loop (which serves customers meanwhile), over
+        # copies of what they need from the live configuration, which is the loop's to read.
+        report = await asyncio.to_thread(
+            stats.report, found[:MAX_STATS], since=since, until=until,
+            line_of=lambda c: names.get(c.line_id, c.line_id),
+            channel_of=lambda c: labels.get(c.binding_id) or f"{c.binding_id.partition(':')[0]} (removed)",
+            zone_of=lambda c: zones.get(c.line_id, dt.timezone.utc))
         return StatsReport(lines, days, report, cut=len(found) > MAX_STATS)
+
+    async def _window(self, line_ids: list[str], since: float) -> list[Conversation]:
+        """The lines' conversations begun since ``since``, oldest first, up to MAX_STATS + 1, a chunk at a time."""
+        found: list[Conversation] = []
+        while len(found) <= MAX_STATS:
+            chunk = await self.core.journal.conversations.conversations(
+                line_ids=line_ids, open_only=False, since=since, limit=CHUNK,
+                after_id=found[-1].id if found else None)
+            found += chunk
+            if len(chunk) < CHUNK:
+                break
+        return found[:MAX_STATS + 1]
 
 
 def line_zone(line: Line) -> dt.tzinfo:

@@ -9,7 +9,7 @@ from errbot import CommandError
 
 from bridge.errors import OpenLinesError
 from plugins.args import split_args, usage_error
-from plugins.facade import OpenLinesApi, running_api
+from plugins.facade import COMMAND_TIMEOUT, OpenLinesApi, running_api
 
 CONVERSATION_ID = re.compile(r"^\d{1,18}$")
 T = TypeVar("T")
@@ -21,10 +21,10 @@ class CoreCommands:
     def _api(self) -> OpenLinesApi:
         return running_api(self)
 
-    def _run(self, api: OpenLinesApi, coro: Coroutine[Any, Any, T]) -> T:
-        """Run on the core's loop, within the command time limit; a refusal becomes the one-line answer."""
+    def _run(self, api: OpenLinesApi, coro: Coroutine[Any, Any, T], timeout: float = COMMAND_TIMEOUT) -> T:
+        """Run on the core's loop, within the time limit; a refusal becomes the one-line answer."""
         try:
-            return api.call(coro)
+            return api.call(coro, timeout)
         except OpenLinesError as exc:
             raise CommandError(f"{exc}.") from None
 

@@ -14,6 +14,7 @@ from plugins.command_kit import CoreCommands, conversation_id, flag, no_options,
 from plugins.facade import OpenLinesApi
 from plugins.report_views import conversation_rows, crm_record, stats_text, transcript
 
+STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
 WHAT = {Only.ALL: "open conversations", Only.WAITING: "waiting conversations", Only.MINE: "conversations of yours"}
 
 
@@ -77,7 +78,8 @@ class Reports(CoreCommands, BotPlugin):
         no_options(words, usage)
         api = self._api()
         service = ReportService(api.services.admin)
-        found = self._run(api, service.statistics(self._person(api, msg), " ".join(words) or None, days))
+        found = self._run(api, service.statistics(self._person(api, msg), " ".join(words) or None, days),
+                          STATS_TIMEOUT)
         if not as_csv:
             return stats_text(found)
         name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d.csv"

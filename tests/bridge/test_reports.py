@@ -195,3 +195,16 @@ async def test_statistics_count_the_window_and_need_supervision(two_lines):
             await _reports(app).statistics(who, line, 7)
     with pytest.raises(Refused, match="--days"):
         await _reports(app).statistics("sue", "Support", 0)
+
+
+async def test_statistics_read_in_chunks_count_everything_once_and_say_when_cut(app, monkeypatch):
+    from bridge import reports
+
+    for n in range(7):
+        await app.say(f"hello {n}", ref=f"r{n}")
+    monkeypatch.setattr(reports, "CHUNK", 2)
+    whole = await _reports(app).statistics("root", "Support", 7)
+    assert whole.report.total.conversations == 7 and not whole.cut
+    monkeypatch.setattr(reports, "MAX_STATS", 5)
+    cut = await _reports(app).statistics("root", "Support", 7)
+    assert cut.report.total.conversations == 5 and cut.cut

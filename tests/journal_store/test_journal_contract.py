@@ -208,3 +208,11 @@ async def test_lines_bindings_and_state_survive_a_restart(reopen):
 
 async def test_a_journal_reports_whether_it_can_write(journal):
     assert await journal.writable()
+
+
+async def test_conversations_page_on_after_an_id(journal):
+    ids = [(await _open(journal, f"c{n}")).conversation.id for n in range(5)]
+    first = await journal.conversations.conversations(open_only=False, limit=2)
+    rest = await journal.conversations.conversations(open_only=False, limit=10, after_id=first[-1].id)
+    assert [c.id for c in first + rest] == ids
+    assert await journal.conversations.conversations(after_id=ids[-1]) == []
