@@ -42,6 +42,9 @@ def test_two_operators_send_a_quick_answer_by_id_and_in_the_room(kept, customer)
         assert _reply_after_welcome(customer) == HELLO
         assert "· carol ·" in kept.command("!conversations --mine", as_user="carol")  # writing first answers it
 
+        before = len(kept.team.sent)
+        kept.say_in_room("#support-2", "!quick list", as_user="carol")  # in a conversation's room: its line's
+        kept.team.wait_for(lambda to, body: body.startswith("Support: 1 quick answer(s)"), start=before)
         kept.command("!answer 2", as_user="alice")
         kept.say_in_room("#support-2", "!quick HELLO", as_user="alice")  # names are case-insensitive
         assert _reply_after_welcome(second) == HELLO

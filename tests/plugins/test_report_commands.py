@@ -159,3 +159,11 @@ def test_help_lists_the_reading_commands(openlines):
     for command in ("!conversations", "!transcript", "!crm", "!stats"):
         assert command in listing
     assert "!history" not in listing  # Errbot's own command stays Errbot's
+
+
+@pytest.mark.parametrize("command", ["!transcript", "!crm", "!quick hello"])
+def test_without_an_id_outside_a_conversation_room_the_answer_asks_which(openlines, two_customers, command):
+    before = len(openlines.team.sent)
+    openlines.say_in_room("#support", command, as_user="alice")  # the line room is no conversation's room
+    _, reply = openlines.team.wait_for(lambda to, body: "Which conversation?" in body, start=before)
+    assert "Usage:" in _one_line(reply)
