@@ -1,7 +1,9 @@
 """How the operators' reading commands read: conversation lists, transcripts, CRM records, statistics.
 
-Everything a customer wrote (names, previews, messages) goes through the
-team backend's ``escape``; internal messages are marked 🔒.
+The ``*_text`` coroutines read and render on the core's loop (the live
+configuration is the loop's to read). Everything a customer wrote (names,
+previews, messages) goes through the team backend's ``escape``; internal
+messages are marked 🔒.
 """
 from __future__ import annotations
 
@@ -12,13 +14,33 @@ from typing import Callable
 
 from bridge import relay
 from bridge.model import ChannelBinding, Conversation, Delivery, Message
-from bridge.reports import Reports, StatsReport, line_zone
+from bridge.reports import Only, Reports, StatsReport, line_zone
 from bridge.stats import Figures, span
-from bridge.transcripts import CustomerRecord, TranscriptPage
+from bridge.transcripts import CustomerRecord, TranscriptPage, Transcripts
+from plugins.facade import OpenLinesApi
 
 Escape = Callable[[str], str]
 MAX_ROWS = 40  # conversations one !conversations answer lists
 MAX_SHOWN = 1000  # characters of one message in a transcript
+WHAT = {Only.ALL: "open conversations", Only.WAITING: "waiting conversations", Only.MINE: "conversations of yours"}
+
+
+async def conversations_text(api: OpenLinesApi, person: str, line_name: str | None, only: Only) -> str:
+    reports = Reports(api.services.admin)
+    found = await reports.open_conversations(person, line_name, only)
+    return conversation_rows(reports, found, api.services.core.clock.now(), api.adapter.escape, WHAT[only])
+
+
+async def transcript_text(api: OpenLinesApi, conversation_id: str, person: str, number: int) -> str:
+    page = await Transcripts(api.services.core).page(conversation_id, person, number)
+    c = page.conversation
+    return transcript(page, api.services.directory.binding_or_removed(c.binding_id, c.line_id), api.adapter.escape)
+
+
+async def crm_text(api: OpenLinesApi, conversation_id: str, person: str) -> str:
+    record = await Transcripts(api.services.core, api.core.crm).record(conversation_id, person)
+    label = Reports(api.services.admin).channel_label(record.conversation)
+    return crm_record(record, label, api.adapter.escape)
 
 
 def conversation_rows(reports: Reports, found: list[Conversation], now: float, escape: Escape, what: str) -> str:

@@ -9,13 +9,11 @@ from errbot.backends.base import Message
 
 from bridge.reports import Only, Reports as ReportService
 from bridge.stats import to_csv
-from bridge.transcripts import Transcripts
 from plugins.command_kit import CoreCommands, conversation_id, flag, no_options, number_option
 from plugins.facade import OpenLinesApi
-from plugins.report_views import conversation_rows, crm_record, stats_text, transcript
+from plugins.report_views import conversations_text, crm_text, stats_text, transcript_text
 
 STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
-WHAT = {Only.ALL: "open conversations", Only.WAITING: "waiting conversations", Only.MINE: "conversations of yours"}
 
 
 class Reports(CoreCommands, BotPlugin):
@@ -33,9 +31,7 @@ class Reports(CoreCommands, BotPlugin):
             raise CommandError(f"Choose --waiting or --mine, not both. Usage: {usage}")
         only = Only.WAITING if waiting else Only.MINE if mine else Only.ALL
         api = self._api()
-        service = ReportService(api.services.admin)
-        found = self._run(api, service.open_conversations(self._person(api, msg), " ".join(words) or None, only))
-        return conversation_rows(service, found, api.services.core.clock.now(), api.adapter.escape, WHAT[only])
+        return self._run(api, conversations_text(api, self._person(api, msg), " ".join(words) or None, only))
 
     @botcmd
     def transcript(self, msg: Message, args: str) -> str:
@@ -48,9 +44,7 @@ class Reports(CoreCommands, BotPlugin):
             raise CommandError(f"One conversation at a time. Usage: {usage}")
         api = self._api()
         cid = conversation_id(api, msg, words[0] if words else "", usage)
-        page = self._run(api, Transcripts(api.services.core).page(cid, self._person(api, msg), number))
-        binding = api.services.directory.binding_or_removed(page.conversation.binding_id, page.conversation.line_id)
-        return transcript(page, binding, api.adapter.escape)
+        return self._run(api, transcript_text(api, cid, self._person(api, msg), number))
 
     @botcmd
     def crm(self, msg: Message, args: str) -> str:
@@ -63,10 +57,7 @@ class Reports(CoreCommands, BotPlugin):
             raise CommandError(f"One conversation at a time. Usage: {usage}")
         api = self._api()
         cid = conversation_id(api, msg, words[0] if words else "", usage)
-        service = Transcripts(api.services.core, api.core.crm)
-        record = self._run(api, service.record(cid, self._person(api, msg)))
-        label = ReportService(api.services.admin).channel_label(record.conversation)
-        return crm_record(record, label, api.adapter.escape)
+        return self._run(api, crm_text(api, cid, self._person(api, msg)))
 
     @botcmd
     def stats(self, msg: Message, args: str) -> str:
