@@ -4,8 +4,13 @@ Run with: .venv/bin/errbot -c config.py
 """
 import json
 import logging
+import logging.handlers
 import os
 import sys
+
+# The data dir holds customers' messages and channel credentials: whatever this
+# process creates (journal, CRM, logs, Errbot's own stores) is the owner's only.
+os.umask(0o077)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:  # plugins import bridge/, backends/, crm_store/
@@ -25,8 +30,14 @@ os.makedirs(BOT_DATA_DIR, exist_ok=True)
 BOT_EXTRA_PLUGIN_DIR = os.path.join(ROOT, "plugins")
 AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 
-BOT_LOG_FILE = os.path.join(DATA_DIR, "errbot.log")
+# Errbot's own log file never rotates: ours does (errbot.log, 5 × 10 MB at most).
+BOT_LOG_FILE = None
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
+_LOG = logging.handlers.RotatingFileHandler(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024,
+                                            backupCount=4, encoding="utf-8")
+_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)-25s %(message)s"))
+if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
+    logging.getLogger().addHandler(_LOG)
 
 BOT_ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
 # The team backend's credentials, as JSON (see README): never printed.
@@ -59,4 +70,22 @@ OPENLINES = {
     "crm_session_quota": _count("OPENLINES_CRM_SESSION_QUOTA"),
     # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
     "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
+    # Limits and guards (README "Security"): unset = the defaults in runtime/settings.py.
+    **{key: _env(name, "") for key, name in (
+        ("header_timeout", "OPENLINES_HEADER_TIMEOUT"),
+        ("connections_per_ip", "OPENLINES_CONNECTIONS_PER_IP"),
+        ("trusted_proxies", "OPENLINES_TRUSTED_PROXIES"),
+        ("webchat_burst", "OPENLINES_WEBCHAT_BURST"),
+        ("webchat_messages_per_minute", "OPENLINES_WEBCHAT_MESSAGES_PER_MINUTE"),
+        ("webchat_new_visitors_per_minute", "OPENLINES_WEBCHAT_NEW_VISITORS_PER_MINUTE"),
+        ("webchat_hellos_per_minute", "OPENLINES_WEBCHAT_HELLOS_PER_MINUTE"),
+        ("webchat_sockets_per_visitor", "OPENLINES_WEBCHAT_SOCKETS_PER_VISITOR"),
+        ("webchat_sockets_per_ip", "OPENLINES_WEBCHAT_SOCKETS_PER_IP"),
+        ("webchat_idle_seconds", "OPENLINES_WEBCHAT_IDLE_SECONDS"),
+        ("visitor_token_days", "OPENLINES_VISITOR_TOKEN_DAYS"),
+        ("max_upload_mb", "OPENLINES_MAX_UPLOAD_MB"),
+        ("mail_from", "OPENLINES_MAIL_FROM"),
+    ) if _env(name, "")},
+    # Missed replies by email; the URL may hold a password: never printed.
+    "smtp_url": os.environ.pop("OPENLINES_SMTP_URL", "").strip(),
 }

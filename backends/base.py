@@ -1,10 +1,11 @@
 """What the runtime gives every channel backend over aiohttp: shared routes, context."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from backends.webchat_limits import WebchatLimits
 from bridge.channels import ChannelBackend, CustomerState, FileStore
 
 
@@ -28,6 +29,9 @@ class AiohttpMounts:
     def get(self, kind: str, key: str) -> ChannelBackend | None:
         return self._mounts.get((kind, key))
 
+    def keys(self, kind: str) -> list[str]:
+        return sorted(key for k, key in self._mounts if k == kind)
+
     def find(self, kind: str, key: str) -> ChannelBackend:
         backend = self._mounts.get((kind, key))
         if backend is None:
@@ -44,3 +48,5 @@ class RuntimeContext:
     state: CustomerState
     files: FileStore
     public_url: str = ""
+    base_url: str = ""  # where this server is reached: the public URL, else its own address
+    webchat: WebchatLimits = field(default_factory=WebchatLimits)

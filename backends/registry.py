@@ -4,6 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from backends.base import AiohttpMounts
+from backends.fbcomments import CommentsBackend
+from backends.instagram import InstagramBackend
+from backends.messenger import MessengerBackend
 from backends.webchat import WebchatBackend
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink
 from bridge.errors import NotFound
@@ -11,6 +14,9 @@ from bridge.model import ChannelBinding
 
 KINDS: dict[str, type[ChannelBackend]] = {
     WebchatBackend.kind: WebchatBackend,
+    MessengerBackend.kind: MessengerBackend,
+    InstagramBackend.kind: InstagramBackend,
+    CommentsBackend.kind: CommentsBackend,
 }
 
 
@@ -31,5 +37,13 @@ def create_backend(binding: ChannelBinding, sink: InboundSink, context: ChannelC
 
 
 def all_routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
-    """Every kind's routes, declared once on the one shared server."""
-    return [route for backend_class in KINDS.values() for route in backend_class.routes(mounts)]
+    """Every kind's routes, declared once on the one shared server.
+
+    Kinds may share routes (the Meta kinds share one webhook): the first
+    declaration of a method and path serves them all.
+    """
+    routes: dict[tuple[str, str], web.RouteDef] = {}
+    for backend_class in KINDS.values():
+        for route in backend_class.routes(mounts):
+            routes.setdefault((route.method, route.path), route)
+    return list(routes.values())

@@ -1,55 +1,63 @@
-"""Website live chat: a page, an embeddable widget.js and a WebSocket per visitor tab."""
+"""Website live chat: a page, an embeddable widget.js, a WebSocket per visitor tab, uploads.
+
+This module is the channel (settings, routes, sending, signals, who has a tab
+open); ``webchat_socket`` speaks the protocol on one socket, ``webchat_upload``
+takes files, ``webchat_pages`` serves the page with its headers,
+``webchat_limits`` and ``webchat_tokens`` keep visitors within bounds.
+"""
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-from pathlib import Path
+import time
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
+from backends import webchat_routes
 from backends.base import AiohttpMounts
-from backends.webchat_frames import (
-    MAX_FRAME,
-    FrameError,
-    Hello,
-    HistoryPage,
-    Say,
-    Typing,
-    VisitorTokens,
-    message_frame,
-    parse,
-)
+from backends.webchat_frames import FrameError, message_frame
+from backends.webchat_limits import Throttle, WebchatLimits, wait_seconds
+from backends.webchat_tokens import VisitorTokens
 from bridge.channel_settings import SettingSpec, origins
-from bridge.channels import ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult
+from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage,
+                             SendResult, Signal)
 from bridge.errors import Refused
-from bridge.model import ChannelBinding, MessageKind
+from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).with_name("webchat_static")
 KIND = "webchat"
-HISTORY_PAGE = 100
+TYPING_EVERY = 2.0  # an operator's "typing" reaches a customer at most this often
+EVENTS = ("joined", "transferred", "closed")
 
 
-class _Visitor:
-    """One open tab: its socket and who it speaks for once it said hello."""
+def _colour(raw: str) -> str:
+    value = raw.strip().lower()
+    if len(value) != 7 or value[0] != "#" or any(c not in "0123456789abcdef" for c in value[1:]):
+        raise ValueError("a colour is written #rrggbb")
+    return value
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
-        self.ws = ws
-        self.customer_ref: str | None = None
-        self.name = ""
-        self.email: str | None = None
+
+def _https_url(raw: str) -> str:
+    if not raw.startswith("https://") or len(raw) > 500 or any(c in raw for c in " \"'<>\\"):
+        raise ValueError("use an https:// address")
+    return raw
 
 
 class WebchatBackend(ChannelBackend):
     kind = KIND
     label = "Website chat"
+    rates_with_buttons = True  # the page shows 👍/👎 on a rating_request
     settings_schema = (
         SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
         SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),
+        SettingSpec("title", "the chat's title (default: the line's name)", parse=lambda v: v.strip()[:60]),
+        SettingSpec("greeting", "shown before the first message", parse=lambda v: v.strip()[:300]),
+        SettingSpec("color", "the accent colour, #rrggbb", parse=_colour),
+        SettingSpec("position", "where the chat button sits", choices=("right", "left")),
+        SettingSpec("logo_url", "an https:// image shown in the chat's header", parse=_https_url),
+        SettingSpec("language", "the chat's language (auto: the visitor's browser)", choices=("auto", "en", "fr")),
     )
 
     @classmethod
@@ -59,168 +67,115 @@ class WebchatBackend(ChannelBackend):
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
         self._http = context.http
-        self._tokens = VisitorTokens(context.secret)
-        self._tabs: dict[str, set[web.WebSocketResponse]] = {}
-        self._origins = {o.rstrip("/").lower() for o in binding.settings.get("allowed_origins", [])}
+        self.limits: WebchatLimits = getattr(context, "webchat", None) or WebchatLimits()
+        self.throttle = Throttle(self.limits)
+        self.tokens = VisitorTokens(context.secret, binding.key, binding.id, context.state, self.limits.token_days)
+        self.tabs: dict[str, set[web.WebSocketResponse]] = {}
+        self.current: dict[str, str | None] = {}  # customer -> open conversation, while they have a tab
+        self._typing_sent: dict[str, float] = {}
+        self.allowed = [o for o in binding.settings.get("allowed_origins", [])]
 
     async def start(self) -> None:
         self._http.mount(KIND, self.binding.key, self)
 
     async def stop(self) -> None:
         self._http.unmount(KIND, self.binding.key)
-        sockets = [ws for tabs in self._tabs.values() for ws in tabs]
+        sockets = [ws for tabs in self.tabs.values() for ws in tabs]
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
-    async def send(self, message: OutboundMessage) -> SendResult:
-        # The journal keeps every message: a visitor with no tab open gets it
-        # in the history frame when they come back, so this never fails.
-        frame = message_frame(message.seq, False, message.author, message.text, message.ts)
-        await self._fan_out(message.customer_ref, frame)
-        return SendResult(f"webchat-{message.seq}")
+    def chat_url(self) -> str | None:
+        base = (self.context.public_url or self.context.base_url).rstrip("/")
+        return f"{base}/webchat/{self.binding.key}/" if base else None
 
-    async def _fan_out(self, customer_ref: str, frame: dict, skip: web.WebSocketResponse | None = None) -> None:
+    # -- toward the customer ------------------------------------------------------------------
+    async def send(self, message: OutboundMessage) -> SendResult:
+        # The journal keeps every message: a visitor with no tab open gets it in the
+        # history frame when they come back, so this never fails.
+        frame = message_frame(message.seq, False, message.author, message.text, message.ts,
+                              message.attachments, message.conversation_id)
+        present = bool(self.tabs.get(message.customer_ref))
+        await self.fan_out(message.customer_ref, frame)
+        return SendResult(f"webchat-{message.seq}", customer_present=present)
+
+    async def signal(self, signal: Signal) -> None:
+        ref = signal.customer_ref
+        if ref not in self.tabs:
+            return  # nobody to show it to; nothing of it is kept
+        frame: dict[str, Any] | None = None
+        if signal.kind == "typing":
+            frame = self._typing(ref, bool(signal.data.get("on")), str(signal.data.get("author", "")))
+        elif signal.kind == "read" and isinstance(signal.data.get("seq"), int):
+            frame = {"type": "read", "seq": signal.data["seq"]}
+        elif signal.kind in EVENTS:
+            frame = {"type": "event", "event": signal.kind, "author": str(signal.data.get("author", ""))}
+            if signal.kind == "closed":
+                self.current[ref] = None
+        elif signal.kind == "rating_request":
+            frame = {"type": "rating_request", "conversation_id": signal.conversation_id}
+        if frame is not None:
+            await self.fan_out(ref, frame)
+
+    def _typing(self, ref: str, on: bool, author: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        if on and now - self._typing_sent.get(ref, -TYPING_EVERY) < TYPING_EVERY:
+            return None  # throttled: the page keeps showing it for a while anyway
+        if on:
+            self._typing_sent[ref] = now
+        else:
+            self._typing_sent.pop(ref, None)
+        frame: dict[str, Any] = {"type": "typing", "from": "agent", "on": on}
+        if author:
+            frame["author"] = author
+        return frame
+
+    async def fan_out(self, customer_ref: str, frame: dict, skip: web.WebSocketResponse | None = None) -> None:
         data = json.dumps(frame)
-        for ws in list(self._tabs.get(customer_ref, ())):
+        for ws in list(self.tabs.get(customer_ref, ())):
             if ws is not skip and not ws.closed:
                 try:
                     await ws.send_str(data)
                 except (ConnectionError, RuntimeError):
                     pass  # the tab went away; it resumes from history
 
-    # -- HTTP -------------------------------------------------------------------
-    @classmethod
-    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        def handler(name: str) -> Any:
-            async def handle(request: web.Request) -> web.StreamResponse:
-                backend = mounts.find(KIND, request.match_info["widget"])
-                response: web.StreamResponse = await getattr(backend, name)(request)
-                return response
-            return handle
+    # -- from the customer (sockets and uploads) -------------------------------------------------
+    def admit(self, ref: str, ip: str, client_id: str) -> None:
+        """Within the limits, or FrameError(rate_limited): checked before anything is stored."""
+        wait = self.throttle.messages.take(ref)
+        if not wait and self.current.get(ref) is None:  # this message opens a conversation
+            wait = self.throttle.new_conversations.take(ip)
+        if wait:
+            raise FrameError("rate_limited", "too many messages: wait a moment", client_id, wait_seconds(wait))
 
-        async def add_slash(request: web.Request) -> web.Response:
-            mounts.find(KIND, request.match_info["widget"])
-            raise web.HTTPPermanentRedirect(f"/webchat/{request.match_info['widget']}/")
-
-        return [
-            web.get("/webchat/{widget}", add_slash),
-            web.get("/webchat/{widget}/", handler("page")),
-            web.get("/webchat/{widget}/widget.js", handler("widget_js")),
-            web.get("/webchat/{widget}/ws", handler("socket")),
-        ]
-
-    async def page(self, request: web.Request) -> web.Response:
-        return _static("page.html", "text/html")
-
-    async def widget_js(self, request: web.Request) -> web.Response:
-        return _static("widget.js", "application/javascript")
-
-    def origin_allowed(self, request: web.Request) -> bool:
-        origin = request.headers.get("Origin")
-        if origin is None or "*" in self._origins:
-            return True  # not a browser, or the widget may be embedded anywhere
-        if origin.rstrip("/").lower() in self._origins:
-            return True
-        return urlsplit(origin).netloc.lower() == request.host.lower()
-
-    async def socket(self, request: web.Request) -> web.WebSocketResponse:
-        if not self.origin_allowed(request):
-            raise web.HTTPForbidden(text="this origin may not use the chat\n")
-        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30)
-        await ws.prepare(request)
-        visitor = _Visitor(ws)
-        try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    await self._on_frame(visitor, msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    await ws.send_json(FrameError("bad_frame", "frames are JSON text").frame())
-        finally:
-            self._forget(visitor)
-        return ws
-
-    def _forget(self, visitor: _Visitor) -> None:
-        ref = visitor.customer_ref
-        tabs = self._tabs.get(ref or "")
-        if ref is not None and tabs is not None:
-            tabs.discard(visitor.ws)
-            if not tabs:
-                del self._tabs[ref]
-
-    async def _on_frame(self, visitor: _Visitor, raw: str) -> None:
-        try:
-            frame = parse(raw)
-            if isinstance(frame, Hello):
-                await self._hello(visitor, frame)
-            elif visitor.customer_ref is None:
-                raise FrameError("hello_first", "say hello first")
-            elif isinstance(frame, Say):
-                await self._say(visitor, visitor.customer_ref, frame)
-            elif isinstance(frame, HistoryPage):
-                await self._older(visitor, visitor.customer_ref, frame.before_seq)
-            elif isinstance(frame, Typing):
-                pass  # accepted; shown to operators where the team side can show it
-        except FrameError as exc:
-            await visitor.ws.send_json(exc.frame())
-
-    async def _hello(self, visitor: _Visitor, hello: Hello) -> None:
-        token = hello.visitor_token
-        ref = self._tokens.customer_ref(token)
-        if ref is None:
-            token = self._tokens.issue()
-            ref = self._tokens.customer_ref(token)
-        assert ref is not None
-        self._forget(visitor)
-        visitor.customer_ref, visitor.name, visitor.email = ref, hello.name, hello.email
-        conversation_id = await self.sink.current_conversation(self.binding, ref)
-        await visitor.ws.send_json({"type": "welcome", "visitor_token": token, "conversation_id": conversation_id})
-        # Live frames only after welcome; one landing before the history query
-        # comes twice (live and in history) with one seq, and the page keeps one.
-        self._tabs.setdefault(ref, set()).add(visitor.ws)
-        await self._history(visitor, ref, after_seq=hello.last_seq)
-
-    async def _older(self, visitor: _Visitor, ref: str, before_seq: int) -> None:
-        await self._history(visitor, ref, before_seq=before_seq)
-
-    async def _history(self, visitor: _Visitor, ref: str, *, after_seq: int = 0,
-                       before_seq: int | None = None) -> None:
-        """The newest page of the range, and whether older messages are left to ask for."""
-        page = await self.sink.history(self.binding, ref, after_seq=after_seq, before_seq=before_seq,
-                                       limit=HISTORY_PAGE + 1)
-        more = len(page) > HISTORY_PAGE
-        frame: dict[str, Any] = {
-            "type": "history", "more": more,
-            "messages": [message_frame(m.seq, m.kind is MessageKind.INBOUND, author, m.text, m.ts)
-                         for m, author in page[-HISTORY_PAGE:]]}
-        if before_seq is not None:
-            frame["before_seq"] = before_seq
-        await visitor.ws.send_json(frame)
-
-    async def _say(self, visitor: _Visitor, ref: str, say: Say) -> None:
-        inbound = InboundMessage(customer_ref=ref, external_id=say.client_id, text=say.text,
-                                 customer_name=visitor.name or "Website visitor", customer_email=visitor.email)
+    async def accept(self, ref: str, client_id: str, text: str, name: str, email: str | None,
+                     attachments: tuple[Attachment, ...] = (), skip: web.WebSocketResponse | None = None) -> dict:
+        """Store an admitted customer message; the ack frame, or FrameError."""
+        inbound = InboundMessage(customer_ref=ref, external_id=client_id, text=text, attachments=attachments,
+                                 customer_name=name or "Website visitor", customer_email=email)
         try:
             receipt = await self.sink.accept(self.binding, inbound)
         except Refused as exc:
-            raise FrameError("refused", f"the message was not accepted: {exc}", say.client_id) from None
-        except Exception:
-            log.exception("could not store a webchat message")
-            raise FrameError("unavailable", "the message could not be stored; send it again",
-                             say.client_id) from None
+            raise FrameError("refused", f"the message was not accepted: {exc}", client_id) from None
+        except Exception as exc:  # the journal is away: the page keeps it and sends it again
+            log.warning("could not store a webchat message: %s", type(exc).__name__)
+            receipt = None
         if receipt is None:
-            raise FrameError("unavailable", "the message could not be stored; send it again", say.client_id)
-        await visitor.ws.send_json({"type": "ack", "client_id": say.client_id, "seq": receipt.seq,
-                                    "conversation_id": receipt.conversation_id})
+            raise FrameError("unavailable", "the message could not be stored; send it again", client_id)
+        if ref in self.tabs:
+            self.current[ref] = receipt.conversation_id
         if not receipt.duplicate:
-            frame = message_frame(receipt.seq, True, receipt.author, say.text, receipt.ts)
-            await self._fan_out(ref, frame, skip=visitor.ws)
+            # An upload's own tab hears of it here too (skip is None): the client_id settles its copy.
+            frame = message_frame(receipt.seq, True, receipt.author, text, receipt.ts, attachments,
+                                  receipt.conversation_id, client_id if skip is None else None)
+            await self.fan_out(ref, frame, skip=skip)
+        return {"type": "ack", "client_id": client_id, "seq": receipt.seq, "conversation_id": receipt.conversation_id}
 
+    def public_config(self) -> dict[str, Any]:
+        """What the page and widget.js are told about this widget (nothing secret)."""
+        s = self.binding.settings
+        return {key: s[key] for key in ("title", "greeting", "color", "position", "logo_url", "language")
+                if s.get(key)}
 
-@functools.cache
-def _static_bytes(name: str) -> bytes:
-    return (STATIC / name).read_bytes()  # part of the install: read once, not per visitor
-
-
-def _static(name: str, content_type: str) -> web.Response:
-    return web.Response(body=_static_bytes(name), content_type=content_type, charset="utf-8",
-                        headers={"Cache-Control": "no-cache"})
-
+    # -- HTTP -------------------------------------------------------------------------------------
+    @classmethod
+    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
+        return webchat_routes.routes(mounts)

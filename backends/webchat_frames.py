@@ -1,31 +1,35 @@
-"""The website chat's wire format: client frames in, server frames out."""
+"""The website chat's wire format: client frames in (parsed into typed values or refused), server frames out."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.relay import MAX_TEXT
+from bridge.model import Attachment
+from bridge.relay import MAX_TEXT, well_formed
 
-MAX_FRAME = 64 * 1024
+MAX_FRAME = 64 * 1024  # a frame of exactly this size is accepted
 MAX_CLIENT_ID = 128
 MAX_NAME = 100
+RATINGS = ("good", "bad")
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
+    def __init__(self, code: str, message: str, client_id: str | None = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.client_id = client_id  # lets the page mark which message was refused
+        self.retry_after = retry_after  # rate_limited: seconds to wait
 
-    def frame(self) -> dict[str, str]:
-        frame = {"type": "error", "code": self.code, "message": self.message}
+    def frame(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
         if self.client_id:
             frame["client_id"] = self.client_id
+        if self.retry_after is not None:
+            frame["retry_after"] = self.retry_after
         return frame
 
 
@@ -53,13 +57,27 @@ class HistoryPage:
     before_seq: int  # the client asks for the page of messages older than this one
 
 
-def parse(raw: str) -> Hello | Say | Typing | HistoryPage:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise FrameError("bad_json", "the frame is not JSON") from None
-    if not isinstance(data, dict):
-        raise FrameError("bad_frame", "a frame is a JSON object with a \"type\"")
+@dataclass(frozen=True)
+class Read:
+    seq: int  # the customer saw everything up to here
+
+
+@dataclass(frozen=True)
+class Rate:
+    conversation_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Forget:
+    """"Forget this chat": the visitor's token stops working."""
+
+
+Frame = Hello | Say | Typing | HistoryPage | Read | Rate | Forget
+
+
+def parse(raw: str) -> Frame:
+    data = _json(raw)
     kind = data.get("type")
     if kind == "hello":
         return _hello(data)
@@ -69,7 +87,30 @@ def parse(raw: str) -> Hello | Say | Typing | HistoryPage:
         return Typing(on=_field(data, "on", bool))
     if kind == "history":
         return HistoryPage(max(0, _field(data, "before_seq", int)))
-    raise FrameError("unknown_type", f"unknown frame type {str(kind)[:40]!r}: use hello, message, typing or history")
+    if kind == "read":
+        return Read(max(0, _field(data, "seq", int)))
+    if kind == "rate":
+        value = _text(data, "value", 10)
+        if value not in RATINGS:
+            raise FrameError("bad_field", "\"value\" is good or bad")
+        return Rate(_text(data, "conversation_id", 40), value)
+    if kind == "forget":
+        return Forget()
+    shown = str(kind)[:40].encode("utf-8", "replace").decode()
+    raise FrameError("unknown_type", f"unknown frame type {shown!r}: use hello, message, typing, history, "
+                                     "read, rate or forget")
+
+
+def _json(raw: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except RecursionError:  # the decoder's depth bound (the interpreter's): 2 KB of "[" reach it
+        raise FrameError("bad_json", "the frame nests too deeply") from None
+    except ValueError:
+        raise FrameError("bad_json", "the frame is not JSON") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", "a frame is a JSON object with a \"type\"")
+    return data
 
 
 def _field(data: dict[str, Any], name: str, kind: type, *, optional: bool = False) -> Any:
@@ -81,6 +122,15 @@ def _field(data: dict[str, Any], name: str, kind: type, *, optional: bool = Fals
     # bool is an int in Python: refuse true/false where a number is due.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise FrameError("bad_field", f"\"{name}\" must be a {kind.__name__}")
+    if isinstance(value, str) and not well_formed(value):
+        raise FrameError("bad_field", f"\"{name}\" is not well-formed Unicode")
+    return value
+
+
+def _text(data: dict[str, Any], name: str, limit: int, *, optional: bool = False) -> Any:
+    value = _field(data, name, str, optional=optional)
+    if value is not None and len(value) > limit:
+        raise FrameError("bad_field", f"\"{name}\" has at most {limit} characters")
     return value
 
 
@@ -88,14 +138,17 @@ def _hello(data: dict[str, Any]) -> Hello:
     if "visitor_token" not in data:
         raise FrameError("missing_field", "the frame needs \"visitor_token\" (null at first)")
     last_seq = _field(data, "last_seq", int)
+    token = _field(data, "visitor_token", str, optional=True)
     name = (_field(data, "name", str, optional=True) or "").strip()[:MAX_NAME]
     email = (_field(data, "email", str, optional=True) or "").strip()[:MAX_NAME] or None
-    return Hello(_field(data, "visitor_token", str, optional=True), max(0, last_seq), name, email)
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise FrameError("bad_field", "\"email\" is not an email address")
+    return Hello(token, max(0, last_seq), name, email)
 
 
 def _say(data: dict[str, Any]) -> Say:
-    client_id = _field(data, "client_id", str)
-    if not client_id or len(client_id) > MAX_CLIENT_ID:
+    client_id = _text(data, "client_id", MAX_CLIENT_ID)
+    if not client_id:
         raise FrameError("bad_field", f"\"client_id\" must have 1 to {MAX_CLIENT_ID} characters")
     try:
         text = _field(data, "text", str)
@@ -109,33 +162,19 @@ def _say(data: dict[str, Any]) -> Say:
     return Say(client_id, text)
 
 
-class VisitorTokens:
-    """Tokens the server hands out and can recognise; the journal keeps only a hash.
-
-    A token is ``<random>.<signature>``: a browser cannot make one up, so a
-    forged or foreign token simply starts a new visitor.
-    """
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def issue(self) -> str:
-        nonce = secrets.token_urlsafe(18)
-        return f"{nonce}.{self._sign(nonce)}"
-
-    def customer_ref(self, token: str | None) -> str | None:
-        """The visitor's identity for a valid token, None for anything else."""
-        if not token or token.count(".") != 1 or len(token) > 200:
-            return None
-        nonce, signature = token.split(".")
-        if not hmac.compare_digest(signature.encode(), self._sign(nonce).encode()):
-            return None
-        return "v-" + hashlib.sha256(nonce.encode(errors="replace")).hexdigest()[:32]
-
-    def _sign(self, nonce: str) -> str:
-        return hmac.new(self._secret, nonce.encode(errors="replace"), hashlib.sha256).hexdigest()[:32]
+def attachment_frame(a: Attachment) -> dict[str, Any]:
+    return {"url": a.url, "name": a.name or a.kind, "size": a.size, "content_type": a.content_type}
 
 
-def message_frame(seq: int, from_customer: bool, author: str, text: str, ts: float) -> dict[str, Any]:
-    return {"type": "message", "seq": seq, "from": "customer" if from_customer else "agent",
-            "author": author, "text": text, "ts": ts}
+def message_frame(seq: int, from_customer: bool, author: str, text: str, ts: float,
+                  attachments: tuple[Attachment, ...] = (), conversation_id: str | None = None,
+                  client_id: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "message", "seq": seq, "from": "customer" if from_customer else "agent",
+                             "author": author, "text": text, "ts": ts}
+    if attachments:
+        frame["attachments"] = [attachment_frame(a) for a in attachments]
+    if conversation_id is not None:
+        frame["conversation_id"] = conversation_id
+    if client_id is not None:
+        frame["client_id"] = client_id
+    return frame

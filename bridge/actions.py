@@ -2,67 +2,78 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Mapping
 
 from bridge import relay, rules
-from bridge.core import Core, post, send
+from bridge.core import Core, mirrors, post, send
 from bridge.errors import Conflict, Refused
+from bridge.ratings import Ratings
 from bridge.model import Attachment, Conversation, Line, Message, MessageKind
 from bridge.rights import Action
 from bridge.store import NewMessage, NewWork, UnitOfWork
 
 
+TIMERS = ("timer.autoclose", "timer.offer", "timer.kpi")  # what a closed conversation no longer owes
+
+
 class OperatorActions:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.ratings = Ratings(core)
 
     def _line(self, conversation: Conversation) -> Line:
         return self.core.directory.line_or_removed(conversation.line_id)
 
-    def _check(self, person: str, action: Action, conversation: Conversation) -> Line:
+    def check(self, person: str, action: Action, conversation: Conversation) -> Line:
         line = self._line(conversation)
         self.core.rights.check(person, action, line, conversation)
         return line
 
     async def conversation(self, conversation_id: str, person: str) -> Conversation:
         conversation = await self.core.journal.conversations.conversation(conversation_id)
-        self._check(person, Action.VIEW, conversation)
+        self.check(person, Action.VIEW, conversation)
         return conversation
 
     async def answer(self, conversation_id: str, person: str) -> Conversation:
         """``person`` takes the conversation; exactly one of two at once wins."""
         def change(c: Conversation) -> UnitOfWork:
-            self._check(person, Action.ANSWER, c)
+            self.check(person, Action.ANSWER, c)
             taken = rules.claimed(c, person, self.core.clock.now())
             if taken is c:
                 return UnitOfWork()
             return UnitOfWork(conversation=taken, messages=[self.core.note(f"{person} answers this conversation.")],
-                              work=[post(0)])
+                              work=[post(0)], cancel=[("timer.offer", c.id)])
 
         committed = await self.core.decide(conversation_id, change)
+        if committed.conversation is not None:  # taken just now: the customer's screen may say who joined
+            await self.core.signal(committed.conversation, "joined", author=person)
         return committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
 
     async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
-                    key: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
+                    key: str | None = None, attachments: tuple[Attachment, ...] = (),
+                    options: Mapping[str, Any] | None = None) -> Message:
         """An operator's message for the customer; writing first answers a waiting conversation.
 
-        ``key`` makes a retried send (after a timeout) store and send nothing twice.
+        ``key`` makes a retried send (after a timeout) store and send nothing twice; ``options``
+        reach the channel as ``OutboundMessage.options`` (a comment's {"visibility": "private"}).
         """
         text = _checked(text, attachments)
         dedupe = f"reply|{person}|{key}" if key else None
 
         def change(c: Conversation) -> UnitOfWork:
-            self._check(person, Action.WRITE, c)
+            self.check(person, Action.WRITE, c)
             rules.require_open(c)
             unit = UnitOfWork()
             if c.owner is None:
                 unit.conversation = rules.claimed(c, person, self.core.clock.now())
                 unit.messages.append(self.core.note(f"{person} answers this conversation.", c.id))
                 unit.work.append(post(0))
+                unit.cancel.append(("timer.offer", c.id))
             index = len(unit.messages)
             unit.messages.append(self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
                                                         attachments=attachments, dedupe_key=dedupe,
-                                                        meta={"name": name} if name else {}))
-            unit.work.append(send(index))
+                                                        meta={**(options or {}), **({"name": name} if name else {})}))
+            unit.work += [send(index), *mirrors(c, index, author=person)]
             return unit
 
         try:
@@ -71,7 +82,10 @@ class OperatorActions:
             if exc.what != "dedupe" or dedupe is None:
                 raise
             return await self._sent_before(conversation_id, dedupe)
-        return committed.messages[-1]
+        reply = committed.messages[-1]
+        conversation = committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+        await self.core.signal(conversation, "read", seq=reply.seq - 1)  # answering is having read
+        return reply
 
     async def _sent_before(self, conversation_id: str, dedupe: str) -> Message:
         stored, _ = await self.core.journal.conversations.inbound_state(dedupe, "")
@@ -79,36 +93,55 @@ class OperatorActions:
             raise Refused("the message could not be stored; send it again")
         return stored
 
+    async def room_message(self, conversation_id: str, person: str, text: str, *, name: str = "",
+                           prefixes: tuple[str, ...] = ("!",)) -> Message | None:
+        """A plain message in a conversation's room: to the customer, or a whisper (``~``, or whisper mode)."""
+        conversation = await self.core.journal.conversations.conversation(conversation_id)
+        kind = relay.classify_team_text(text, prefixes, conversation.whisper_mode)
+        if kind is relay.TeamText.WHISPER:
+            return await self.whisper(conversation_id, person, text)
+        if kind is relay.TeamText.REPLY:
+            return await self.reply(conversation_id, person, text.strip(), name=name)
+        return None
+
     async def whisper(self, conversation_id: str, person: str, text: str) -> Message:
         """Operators among themselves: kept in the history, never sent to the customer."""
         text = _checked(text.strip().removeprefix(relay.WHISPER_PREFIX).strip(), ())
 
         def change(c: Conversation) -> UnitOfWork:
-            self._check(person, Action.WRITE, c)
+            self.check(person, Action.WRITE, c)
             rules.require_open(c)
             note = NewMessage(MessageKind.WHISPER, person, text, self.core.clock.now(), conversation_id=c.id)
-            return UnitOfWork(messages=[note])  # the room shows it already: the operator wrote it there
+            # The room shows it already (the operator wrote it there); private copies for the others.
+            return UnitOfWork(messages=[note], work=mirrors(c, 0, author=person))
 
         committed = await self.core.decide(conversation_id, change)
         return committed.messages[0]
 
     async def close(self, conversation_id: str, person: str, *, silent: bool = False) -> Conversation:
         def change(c: Conversation) -> UnitOfWork:
-            line = self._check(person, Action.ACT, c)
+            line = self.check(person, Action.ACT, c)
             return self.closing(c, line, f"closed by {person}", f"Conversation closed by {person}.",
                                 "" if silent else line.settings.closing_text)
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None
+        await self.closed(committed.conversation, person)
         return committed.conversation
+
+    async def closed(self, c: Conversation, by: str = "") -> None:
+        """After a close is stored: the customer's screen hears it, and is asked to rate where the line wants."""
+        await self.core.signal(c, "closed", author=by)
+        await self.ratings.asked(c)
 
     def closing(self, c: Conversation, line: Line, reason: str, notice: str, text: str) -> UnitOfWork:
         """Close ``c``: an optional last message to the customer, the transcript to the CRM."""
         unit = UnitOfWork(conversation=rules.closed(c, reason, self.core.clock.now()),
-                          cancel=[("timer.autoclose", c.id)])
+                          cancel=[(kind, c.id) for kind in TIMERS])
         if text:
             unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", text, conversation_id=c.id))
             unit.work += [send(0), post(0)]
+        self.ratings.asking(c, unit)
         unit.messages.append(self.core.note(notice, c.id))
         unit.work.append(post(len(unit.messages) - 1))
         if line.settings.yes.crm or c.contact_id:
@@ -117,7 +150,7 @@ class OperatorActions:
 
     async def set_whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         def change(c: Conversation) -> UnitOfWork:
-            self._check(person, Action.WRITE, c)
+            self.check(person, Action.WRITE, c)
             state = "on: plain messages here stay internal" if on else "off: plain messages here reach the customer"
             return UnitOfWork(conversation=replace(c, whisper_mode=on),
                               messages=[self.core.note(f"🤫 Whisper mode {state} (set by {person}).", c.id)],

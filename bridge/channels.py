@@ -93,11 +93,25 @@ class OutboundMessage:
     attachments: tuple[Attachment, ...] = ()
     thread: str | None = None  # the comment thread, for comment channels
     options: Mapping[str, Any] = field(default_factory=dict)  # per-channel: {"visibility": "private"}
+    automatic: bool = False  # an automatic answer (welcome, closing...), not a person's
 
 
 @dataclass(frozen=True)
 class SendResult:
     external_id: str | None = None  # the platform's id of what it stored
+    # Whether the customer had the conversation open on a screen when it arrived
+    # (None: the platform cannot tell). False lets the core email a missed reply.
+    customer_present: bool | None = None
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    """What a channel may tell a customer about the line before they write."""
+
+    name: str
+    open: bool  # in working hours, enabled, with operators: an answer can come soon
+    prechat: str = "off"  # "off" | "name" | "name_email": what the website chat asks first
+    email_replies: bool = False  # missed replies can reach the customer by email
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,13 @@ class InboundSink(Protocol):
 
     async def typing(self, binding: ChannelBinding, customer_ref: str, on: bool) -> None:
         """The customer is typing (or stopped): shown where the team side can, never stored."""
+
+    async def line_status(self, binding: ChannelBinding) -> LineStatus:
+        """The binding's line as a customer may see it (open or away, what to ask first)."""
+
+    async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
+        """The customer rates their closed conversation "good" or "bad"; Refused when it was not
+        offered for rating or is rated already, NotFound when it is not theirs."""
 
 
 class FileStore(Protocol):
@@ -168,7 +189,11 @@ class ChannelContext(Protocol):
 
     @property
     def public_url(self) -> str:
-        """Where the platforms reach this server ("" when nowhere)."""
+        """Where the platforms reach this server, as configured ("" when not configured)."""
+
+    @property
+    def base_url(self) -> str:
+        """Where this server is reached: the public URL, else its own address."""
 
     @property
     def state(self) -> CustomerState: ...
@@ -187,6 +212,9 @@ class ChannelBackend(abc.ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    # A channel that shows rating buttons itself (on a "rating_request" signal); the others
+    # get a text asking for 1 or 0.
+    rates_with_buttons: ClassVar[bool] = False
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
@@ -214,6 +242,10 @@ class ChannelBackend(abc.ABC):
 
     def callback_url(self) -> str | None:
         """The URL to paste into the platform's webhook settings, if it calls us."""
+        return None
+
+    def chat_url(self) -> str | None:
+        """Where a customer comes back to the conversation (a link in a missed-reply email)."""
         return None
 
     @abc.abstractmethod

@@ -45,6 +45,15 @@ def line_note(line_id: str, text: str, conversation_id: str | None = None) -> Ne
                    lane=f"line:{line_id}")
 
 
+def mirrors(conversation: Conversation, message: int | None = None, *, seq: int | None = None,
+            author: str = "") -> list[NewWork]:
+    """Copies in private for colleagues invited without the history (the room would show it to them)."""
+    payload = {} if seq is None else {"seq": seq}
+    return [NewWork("team.mirror", {"person": p.person, **payload}, conversation_id=conversation.id,
+                    lane=f"dm:{p.person}", message=message)
+            for p in conversation.participants if p.since_seq and p.person != author]
+
+
 def timer(kind: str, at: float, conversation_id: str | None = None, **payload: object) -> NewWork:
     """Work due at ``at``; it replaces the pending one of its kind for the conversation."""
     return NewWork(kind, payload=payload, not_before=at, conversation_id=conversation_id, replace=True)

@@ -29,7 +29,14 @@ class CrmWork:
 
     def kinds(self) -> dict[str, WorkKind]:
         return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
-                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead)}
+                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead),
+                "crm.tag": WorkKind(self.tag, max_attempts=10, on_dead=self._dead)}
+
+    async def tag(self, items: list[WorkItem]) -> UnitOfWork:
+        conversation = await self._conversation(items[0])
+        if conversation.contact_id:
+            await self.crm.tag(conversation.contact_id, str(items[0].payload["tag"]))
+        return UnitOfWork()
 
     async def link(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
@@ -98,6 +105,6 @@ class CrmWork:
     async def _dead(self, item: WorkItem, reason: str) -> None:
         if item.conversation_id is None:
             return
-        what = "linked to the CRM" if item.kind == "crm.link" else "attached to the CRM"
+        what = {"crm.link": "linked to the CRM", "crm.tag": "tagged in the CRM"}.get(item.kind, "attached to the CRM")
         await self.core.commit(self.core.notice(f"⚠️ This conversation could not be {what}: {reason}.",
                                                 item.conversation_id))

@@ -5,22 +5,26 @@ import logging
 from typing import Callable
 
 from bridge import relay
-from bridge.channels import ChannelBackend, OutboundMessage
+from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.core import Core
 from bridge.errors import NotFound, SendError
-from bridge.model import Delivery, Message
+from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind
-from bridge.store import MessageUpdate, UnitOfWork, WorkItem
+from bridge.store import MessageUpdate, NewWork, UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
 ChannelLookup = Callable[[str], ChannelBackend | None]
+# Work a delivered message owes besides (an email when the customer was away).
+Afterwards = Callable[[Conversation, Message, SendResult], list[NewWork]]
 
 
 class CustomerWork:
-    def __init__(self, core: Core, channels: ChannelLookup, max_attempts: int = 8) -> None:
+    def __init__(self, core: Core, channels: ChannelLookup, max_attempts: int = 8,
+                 afterwards: Afterwards | None = None) -> None:
         self.core = core
         self.channels = channels
         self.max_attempts = max_attempts
+        self.afterwards = afterwards
 
     def kinds(self) -> dict[str, WorkKind]:
         return {"customer.send": WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
@@ -38,7 +42,8 @@ class CustomerWork:
         outbound = OutboundMessage(
             seq=message.seq, conversation_id=conversation.id, customer_ref=conversation.customer_ref,
             author=relay.public_author(line, message, conversation), text=message.text, ts=message.ts,
-            attachments=message.attachments, thread=conversation.thread, options=message.meta)
+            attachments=message.attachments, thread=conversation.thread, options=message.meta,
+            automatic=message.kind is MessageKind.AUTO)
         try:
             result = await backend.send(outbound)
         except SendError:
@@ -46,7 +51,8 @@ class CustomerWork:
         except Exception as exc:  # the reason names the error type only: texts may hold secrets
             log.warning("channel %s raised %s", conversation.binding_id, type(exc).__name__)
             raise SendError(f"unexpected {type(exc).__name__} in the channel") from None
-        return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)])
+        owed = self.afterwards(conversation, message, result) if self.afterwards else []
+        return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
 
     async def _message(self, item: WorkItem) -> Message:
         seq = item.payload.get("seq")

@@ -11,13 +11,17 @@ from bridge.channels import (
     InboundEdit,
     InboundEvent,
     InboundMessage,
+    LineStatus,
     Receipt,
 )
-from bridge.core import Core, post, send, timer
+from bridge.core import Core
 from bridge.errors import Conflict, Refused
-from bridge.hours import schedule
+from bridge.inbound_events import PlatformEvents
+from bridge.inbound_units import checked_text, in_hours, message_unit
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
-from bridge.store import NewMessage, NewWork, UnitOfWork
+from bridge.queue import Presence
+from bridge.ratings import Ratings, customer_slot, rating_of
+from bridge.store import NewMessage, UnitOfWork
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 8
@@ -26,18 +30,25 @@ ATTEMPTS = 8
 class InboundService:
     """Implements ``bridge.channels.InboundSink``."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, email_replies: bool = False) -> None:
         self.core = core
+        self.email_replies = email_replies  # a mailer is configured: missed replies go by email
+        self.events = PlatformEvents(core)
+        self.ratings = Ratings(core)
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         if isinstance(event, InboundMessage):
             return await self._message(binding, event)
         if isinstance(event, InboundEdit):
-            return await self._edit(binding, event)
+            edited = await self.events.edit(binding, event)
+            if edited is None:  # an edit of something we never got: keep it as a message
+                return await self._message(binding, InboundMessage(event.customer_ref, f"edit:{event.edit_id}",
+                                                                   event.text, event.customer_name))
+            return edited
         if isinstance(event, CustomerStatus):
-            await self._status(binding, event)
+            await self.events.status(binding, event)
         elif isinstance(event, DeliveryReceipt):
-            await self._receipt(binding, event)
+            await self.events.receipt(binding, event)
         return None
 
     async def history(self, binding: ChannelBinding, customer_ref: str, *, after_seq: int = 0,
@@ -63,9 +74,28 @@ class InboundService:
         if conversation_id is not None:
             await self.core.team_signal(conversation_id, "typing", {"on": on})
 
+    async def line_status(self, binding: ChannelBinding) -> LineStatus:
+        line = self.core.directory.line_or_removed(binding.line_id)
+        is_open = line.enabled and not line.deleted and in_hours(line, self.core.clock.now()) \
+            and await self._someone_here(line)
+        return LineStatus(line.name, is_open, line.settings.prechat,
+                          self.email_replies and line.settings.offline_email_seconds > 0)
+
+    async def _someone_here(self, line: Line) -> bool:
+        """At least one of the line's operators is not away."""
+        presence = Presence(self.core.journal.state)
+        for person in line.operators:
+            if not (await presence.of(person)).get("away"):
+                return True
+        return False
+
+    async def rate(self, binding: ChannelBinding, customer_ref: str, conversation_id: str, value: str) -> None:
+        """A rating from a channel's own buttons; Refused when not asked or already rated."""
+        await self.ratings.rate(binding.id, customer_ref, conversation_id, value)
+
     # -- messages ----------------------------------------------------------------------
     async def _message(self, binding: ChannelBinding, inbound: InboundMessage) -> Receipt:
-        text = _checked_text(inbound.text)
+        text = checked_text(inbound.text)
         if not text.strip() and not inbound.attachments:
             raise Refused("an empty message")
         thread = inbound.thread if isinstance(inbound, InboundComment) else None
@@ -75,11 +105,20 @@ class InboundService:
             stored, conversation = await store.inbound_state(key, open_key_of(binding.id, inbound.customer_ref, thread))
             if stored is not None:
                 return await self._duplicate(stored)
-            unit = self._message_unit(binding, inbound, text, key, conversation, thread)
+            spam = False
+            if conversation is None or conversation.spam:
+                customer = await self.core.journal.state.get(customer_slot(binding.id), inbound.customer_ref)
+                if conversation is None and (rated := await self._rating(binding, inbound, text, key)) is not None:
+                    return rated
+                spam = float(customer.get("spam_until", 0)) > self.core.clock.now()
+                if conversation is not None and not spam:  # the spam period is over: start afresh
+                    await self._end_spam(conversation)
+                    continue
             try:
-                committed = await self.core.commit(unit)
+                committed = await self.core.commit(message_unit(self.core, binding, inbound, text, key,
+                                                                conversation, spam))
             except Conflict as exc:
-                if exc.what not in ("dedupe", "open"):
+                if exc.what not in ("dedupe", "open", "version"):
                     raise
                 continue  # a redelivery or a first message raced this one: read again
             message = committed.messages[0]
@@ -88,111 +127,24 @@ class InboundService:
             return Receipt(message.seq, message.conversation_id, False, message.ts, conversation.customer_name)
         raise Refused("the message could not be stored; send it again")
 
+    async def _rating(self, binding: ChannelBinding, inbound: InboundMessage, text: str,
+                      key: str) -> Receipt | None:
+        """A 1 or 0 from a customer asked to rate: a rating, kept in the closed conversation."""
+        value = rating_of(text)
+        pending = await self.ratings.pending(binding.id, inbound.customer_ref) if value else None
+        if value is None or pending is None:
+            return None
+        reply = NewMessage(MessageKind.INBOUND, relay.clean_name(inbound.customer_name) or "Customer", text,
+                           self.core.clock.now(), external_id=inbound.external_id, dedupe_key=key)
+        rated = await self.ratings.rate(binding.id, inbound.customer_ref, pending, value, reply)
+        stored, _ = await self.core.journal.conversations.inbound_state(key, "")
+        assert stored is not None
+        return Receipt(stored.seq, rated.id, False, stored.ts, rated.customer_name)
+
+    async def _end_spam(self, conversation: Conversation) -> None:
+        await self.core.decide(conversation.id, lambda c: UnitOfWork(
+            conversation=rules.closed(c, "spam period over", self.core.clock.now())) if c.is_open else UnitOfWork())
+
     async def _duplicate(self, stored: Message) -> Receipt:
         conversation = await self.core.journal.conversations.conversation(stored.conversation_id)
         return Receipt(stored.seq, stored.conversation_id, True, stored.ts, conversation.customer_name)
-
-    def _message_unit(self, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
-                      conversation: Conversation | None, thread: str | None) -> UnitOfWork:
-        now = self.core.clock.now()
-        line = self.core.directory.line(binding.line_id)
-        if conversation is None and line.deleted:
-            raise Refused(f"line {line.name} no longer takes new conversations")
-        name = relay.clean_name(inbound.customer_name) or "Customer"
-        meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
-        message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
-                             external_id=inbound.external_id, dedupe_key=key, meta=meta,
-                             conversation_id=conversation.id if conversation else None)
-        if conversation is not None:
-            return UnitOfWork(messages=[message], work=[post(0), *self._silence_timer(line, now, conversation.id)])
-        email = relay.clean_name(inbound.customer_email or "", 200) or None
-        preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
-        new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
-        first = {"announce": True, "preview": preview}
-        unit = UnitOfWork(conversation=new, messages=[message], work=[NewWork("team.room", first), post(0)])
-        answer = self._first_answer(line, now)
-        if answer:
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", answer))
-            unit.work += [send(1), post(1)]
-        if line.settings.yes.crm:
-            unit.work.append(NewWork("crm.link"))
-        unit.work += self._silence_timer(line, now)
-        if line.settings.kpi_first_answer_seconds:  # the KPI check comes due even if nothing else happens
-            unit.work.append(timer("timer.kpi", now + line.settings.kpi_first_answer_seconds))
-        return unit
-
-    def _first_answer(self, line: Line, now: float) -> str:
-        if not line.enabled or not _open(line, now):
-            return line.settings.offline_text
-        return line.settings.welcome_text
-
-    def _silence_timer(self, line: Line, now: float, conversation_id: str | None = None) -> list[NewWork]:
-        minutes = line.settings.autoclose_minutes
-        return [timer("timer.autoclose", now + minutes * 60, conversation_id)] if minutes else []
-
-    # -- everything else a platform tells --------------------------------------------------
-    async def _edit(self, binding: ChannelBinding, edit: InboundEdit) -> Receipt | None:
-        original_key = rules.dedupe_key(binding.id, edit.customer_ref, edit.external_id)
-        key = rules.dedupe_key(binding.id, edit.customer_ref, f"edit:{edit.edit_id}")
-        store = self.core.journal.conversations
-        stored, _ = await store.inbound_state(key, "")
-        if stored is not None:
-            return await self._duplicate(stored)
-        original, _ = await store.inbound_state(original_key, "")
-        if original is None:  # an edit of something we never got: keep it as a message
-            return await self._message(binding, InboundMessage(edit.customer_ref, f"edit:{edit.edit_id}",
-                                                               edit.text, edit.customer_name))
-        message = NewMessage(MessageKind.INBOUND, original.author, _checked_text(edit.text), self.core.clock.now(),
-                             conversation_id=original.conversation_id, edit_of=original.seq, dedupe_key=key)
-        try:
-            committed = await self.core.commit(UnitOfWork(messages=[message], work=[post(0)]))
-        except Conflict:
-            stored, _ = await store.inbound_state(key, "")
-            return await self._duplicate(stored) if stored else None
-        m = committed.messages[0]
-        return Receipt(m.seq, m.conversation_id, False, m.ts, m.author)
-
-    async def _status(self, binding: ChannelBinding, status: CustomerStatus) -> None:
-        state = await self.core.journal.state.get(binding.id, status.customer_ref)
-        await self.core.journal.state.put(binding.id, status.customer_ref, {**state, "status": status.status})
-        text = {"blocked": "⛔ The customer blocked the bot: nothing more can reach them on this channel.",
-                "unsubscribed": "⛔ The customer unsubscribed: nothing more can reach them on this channel.",
-                }.get(status.status, "✅ The customer can be reached again on this channel.")
-        await self._notify(binding, status.customer_ref, text,
-                           rules.dedupe_key(binding.id, status.customer_ref, f"status:{status.event_id}"))
-
-    async def _receipt(self, binding: ChannelBinding, receipt: DeliveryReceipt) -> None:
-        if receipt.status != "read":
-            return  # delivery is already shown as sent; reads are what operators care about
-        mark = receipt.external_ids[-1] if receipt.external_ids else str(receipt.watermark)
-        await self._notify(binding, receipt.customer_ref, "👁 The customer read the conversation.",
-                           rules.dedupe_key(binding.id, receipt.customer_ref, f"read:{mark}"))
-
-    async def _notify(self, binding: ChannelBinding, customer_ref: str, text: str, key: str) -> None:
-        _, conversation = await self.core.journal.conversations.inbound_state(
-            "", open_key_of(binding.id, customer_ref))
-        if conversation is None:
-            return
-        unit = self.core.notice(text, conversation.id)
-        unit.messages[0] = NewMessage(MessageKind.NOTICE, "", text, self.core.clock.now(),
-                                      conversation_id=conversation.id, dedupe_key=key)
-        try:
-            await self.core.commit(unit)
-        except Conflict:
-            pass  # told already
-
-
-def _checked_text(text: str) -> str:
-    if not relay.well_formed(text):
-        raise Refused("a message that is not well-formed Unicode")
-    cleaned = relay.clean_text(text)
-    if len(cleaned) > relay.MAX_TEXT:
-        raise Refused(f"a message longer than {relay.MAX_TEXT} characters")
-    return cleaned
-
-
-def _open(line: Line, now: float) -> bool:
-    try:
-        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).is_open(now)
-    except Refused:  # settings are checked when set; an old bad value must not stop messages
-        return True

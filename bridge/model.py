@@ -123,6 +123,7 @@ class Conversation:
     participants: tuple[Participant, ...] = ()
     offered_to: tuple[str, ...] = ()  # operators it is offered to now (queue modes)
     passed: tuple[str, ...] = ()  # operators it was offered to in this round and who let it pass
+    waited: bool = False  # the customer was told to wait (once per conversation)
     pinned_until: float | None = None
     spam: bool = False
     whisper_mode: bool = False  # plain messages in its room stay internal

@@ -86,5 +86,8 @@ class Crm(Protocol):
         """Attach a conversation's transcript as an activity, once per conversation;
         raises ``bridge.errors.NotFound`` when the contact is gone."""
 
+    async def tag(self, contact_id: str, tag: str) -> None:
+        """Mark the contact (a spammer…); idempotent."""
+
     async def card(self, contact_id: str) -> ContactCard | None:
         """The contact with its leads; None when it no longer exists."""

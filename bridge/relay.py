@@ -97,6 +97,7 @@ class TeamPost:
     attachments: tuple[Attachment, ...] = ()
     repeated: bool = False  # it may have been posted already, before a crash
     seq: int | None = None
+    context: str = ""  # what a comment answers (the post), as the channel gave it
 
     @property
     def internal(self) -> bool:
@@ -108,15 +109,18 @@ def team_post(message: Message, conversation: Conversation, binding: ChannelBind
     kind = {MessageKind.INBOUND: "edit" if message.edit_of else "customer", MessageKind.REPLY: "operator",
             MessageKind.AUTO: "auto", MessageKind.WHISPER: "whisper", MessageKind.NOTICE: "notice"}[message.kind]
     author = conversation.customer_name if message.kind is MessageKind.INBOUND else message.author
-    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq)
+    context = str(message.meta.get("context") or "") if message.kind is MessageKind.INBOUND else ""
+    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq,
+                    context)
 
 
 def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
     """One plain line per post; every part a customer wrote goes through ``escape``."""
     body = escape(post.text)
     if post.kind in ("customer", "edit"):
-        # Continuation lines stay visibly inside the customer's message: no forged lines.
-        body = body.replace("\n", "\n│ ")
+        # Continuation lines stay visibly inside the customer's message: no forged lines. (Marked
+        # before escaping: an escape may add its own paragraph breaks, which must stay blank.)
+        body = escape(post.text.replace("\n", "\n│ "))
         verb = "edited" if post.kind == "edit" else ""
         head = f"👤 {escape(post.author)} (customer · {escape(post.label)}){' ' + verb if verb else ''}: "
     else:
@@ -124,6 +128,8 @@ def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
                 "whisper": f"🤫 {escape(post.author)} (internal): ", "notice": "ℹ️ ",
                 "announce": ""}[post.kind]
     files = "".join(f"\n📎 {escape(a.describe())} {escape(a.url)}".rstrip() for a in post.attachments)
+    if post.context:
+        files += f"\n🧵 on: {escape(post.context)}"
     mark = "↻ repeated after a restart: " if post.repeated else ""
     return f"{mark}{head}{body}{files}"
 

@@ -12,7 +12,10 @@ from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
 from bridge.kpi import KpiAlerts
+from bridge.mail_work import Mailer, MailWork
+from bridge.moves import Moves
 from bridge.outbox import Outbox
+from bridge.queue_work import QueueWork
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
 from bridge.rights import Rights
@@ -35,11 +38,13 @@ class Services:
     team_work: TeamWork
     admin: LineAdmin
     channel_admin: ChannelAdmin
+    queue: QueueWork
+    moves: Moves
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
                     kinds: ChannelKinds, admins: frozenset[str], owner: str, limits: Limits = Limits(),
-                    retry: RetryPolicy | None = None) -> "Services":
+                    retry: RetryPolicy | None = None, mailer: Mailer | None = None) -> "Services":
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
         async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
@@ -49,11 +54,14 @@ class Services:
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         actions = OperatorActions(core)
         admin = LineAdmin(core, max_lines=limits.max_lines)
-        services = cls(core, InboundService(core), actions, TeamWork(core, team), admin, ChannelAdmin(admin, kinds))
+        services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team),
+                       admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions))
         core.team_signal = services.team_work.signal
-        for work in (services.team_work.kinds(), CustomerWork(core, channels).kinds(),
+        mail = MailWork(core, mailer, channels) if mailer is not None else None  # missed replies by email
+        customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
+        for work in (services.team_work.kinds(), customer.kinds(),
                      CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
-                     KpiAlerts(core).kinds()):
+                     services.queue.kinds(), mail.kinds() if mail else {}, KpiAlerts(core).kinds()):
             for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services
@@ -69,6 +77,7 @@ class Services:
     async def start(self) -> None:
         await self.team_work.load()
         await self.core.outbox.start()
+        await self.queue.tell_what_waits()
 
     async def stop(self) -> None:
         await self.core.outbox.stop()

@@ -104,6 +104,9 @@ class ConversationStore(Protocol):
     async def message(self, seq: int) -> Message:
         """Raises NotFound."""
 
+    async def messages_by_seq(self, seqs: Sequence[int]) -> list[Message]:
+        """The messages with these seqs (those that exist), in seq order."""
+
     async def message_by_external(self, conversation_id: str, external_id: str) -> Message | None: ...
 
     async def messages(self, conversation_id: str, *, after_seq: int = 0, before_seq: int | None = None,

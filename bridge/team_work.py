@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from bridge import relay
-from bridge.core import Core, line_note
+from bridge.core import Core, line_note, mirrors
 from bridge.errors import NotFound
 from bridge.model import Conversation
 from bridge.outbox import WorkKind
@@ -31,6 +32,8 @@ class TeamWork:
             "team.announce": WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
             "team.alert": WorkKind(self.alert, max_attempts=12),
             "team.direct": WorkKind(self.direct, max_attempts=12),
+            "team.invite": WorkKind(self.invite, max_attempts=6),
+            "team.mirror": WorkKind(self.mirror, max_attempts=12),
         }
 
     # -- rooms ---------------------------------------------------------------------------
@@ -93,17 +96,29 @@ class TeamWork:
     async def post(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-        posts = []
-        for item in items:
-            message = await self.core.journal.conversations.message(int(item.payload["seq"]))
-            posts.append(relay.team_post(message, conversation, binding, repeated=item.recovered))
+        found = {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(
+            [int(item.payload["seq"]) for item in items])}
+        posts = [relay.team_post(found[int(item.payload["seq"])], conversation, binding, repeated=item.recovered)
+                 for item in items if int(item.payload["seq"]) in found]
         key = self._room_of.get(conversation.id)
         unit = UnitOfWork()
         if key is None:  # its room was lost (an old journal): open it again first
             unit = await self.open_room([WorkItem(0, "team.room", "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
         await self.team.post(key, posts)
+        for item in items:  # colleagues who see only what follows get it in private
+            unit.work += mirrors(conversation, seq=int(item.payload["seq"]))
         return unit
+
+    async def mirror(self, items: list[WorkItem]) -> UnitOfWork:
+        """One message of a conversation, in private, for a colleague invited without its history."""
+        conversation = await self._conversation(items[0])
+        message = await self.core.journal.conversations.message(int(items[0].payload["seq"]))
+        binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        post = relay.team_post(message, conversation, binding, repeated=items[0].recovered)
+        tagged = dataclasses.replace(post, text=f"[conversation {conversation.id}] {post.text}")
+        await self.team.post(f"dm:{items[0].payload['person']}", [tagged])
+        return UnitOfWork()
 
     async def announce(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
@@ -121,6 +136,14 @@ class TeamWork:
         key = await self._line_room(str(line_id), unit)
         await self.team.post(key, [relay.TeamPost("notice", str(items[0].payload.get("text", "")))])
         return unit
+
+    async def invite(self, items: list[WorkItem]) -> UnitOfWork:
+        """Bring an operator into a conversation's room (after the room, in the room's lane)."""
+        conversation = await self._conversation(items[0])
+        key = self._room_of.get(conversation.id)
+        if key is not None:
+            await self.team.invite(key, str(items[0].payload["person"]))
+        return UnitOfWork()
 
     async def direct(self, items: list[WorkItem]) -> UnitOfWork:
         """A note to one employee in private (an alert for a supervisor, an offer)."""

@@ -25,7 +25,9 @@ class Timers:
         conversation_id = items[0].conversation_id
         if conversation_id is None:
             return UnitOfWork()
-        await self.core.decide(conversation_id, self._autoclose)
+        committed = await self.core.decide(conversation_id, self._autoclose)
+        if committed.conversation is not None and not committed.conversation.is_open:
+            await self.actions.closed(committed.conversation)
         return UnitOfWork()
 
     def _autoclose(self, c: Conversation) -> UnitOfWork:

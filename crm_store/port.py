@@ -41,6 +41,10 @@ class AsyncCrm:
                            len(self.store.activities_of(contact_id)))
 
 
+    async def tag(self, contact_id: str, tag: str) -> None:
+        await asyncio.to_thread(self.store.tag_contact, contact_id, tag)
+
+
 def open_crm_or_stand_in(url: str) -> CrmStore:
     """The CRM, or a stand-in that fails every call: a CRM that cannot be read never stops the channels."""
     try:

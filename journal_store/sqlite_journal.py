@@ -39,6 +39,10 @@ class SqliteConversations:
         found: Message = await self._read(partial(q.message, seq))
         return found
 
+    async def messages_by_seq(self, seqs: Sequence[int]) -> list[Message]:
+        found: list[Message] = await self._read(partial(q.messages_by_seq, list(seqs)))
+        return found
+
     async def message_by_external(self, conversation_id: str, external_id: str) -> Message | None:
         found: Message | None = await self._read(partial(q.message_by_external, conversation_id, external_id))
         return found

@@ -33,6 +33,13 @@ def message(seq: int, conn: sqlite3.Connection) -> Message:
     return message_from(row)
 
 
+def messages_by_seq(seqs: Sequence[int], conn: sqlite3.Connection) -> list[Message]:
+    wanted = [_seq(s) for s in seqs][:999]  # SQLite's parameter limit; callers ask for a batch
+    rows = conn.execute(f"SELECT * FROM messages WHERE seq IN ({', '.join('?' * len(wanted))}) ORDER BY seq",
+                        wanted).fetchall() if wanted else []
+    return [message_from(r) for r in rows]
+
+
 def message_by_external(conversation_id: str, external_id: str, conn: sqlite3.Connection) -> Message | None:
     row = conn.execute("SELECT * FROM messages WHERE conversation_id = ? AND external_id = ? ORDER BY seq LIMIT 1",
                        (_id(conversation_id), external_id)).fetchone()

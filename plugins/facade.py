@@ -12,11 +12,11 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Coroutine, Mapping, TypeVar
 
+from backends.meta_window import warning_before_send
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Conversation, Message
-from bridge.relay import TeamText, classify_team_text
 from plugins.team_adapters import TeamAdapter
 from plugins.team_chat import ErrbotTeamChat
 from bridge.services import Services
@@ -82,30 +82,20 @@ class OpenLinesApi:
         if conversation_id is None:  # not a conversation's room: nothing leaves it
             return None
         person = self.adapter.person_id(msg.frm)
-        return self.host.submit(self._in_turn(conversation_id, self._room_message(
-            conversation_id, person, self.adapter.display_name(msg.frm), msg.body, prefixes)))
-
-    async def _room_message(self, conversation_id: str, person: str, name: str, text: str,
-                            prefixes: tuple[str, ...]) -> Message | None:
-        actions = self.core.actions
-        conversation = await self.core.journal.conversations.conversation(conversation_id)  # type: ignore[union-attr]
-        kind = classify_team_text(text, prefixes, conversation.whisper_mode)
-        if kind is TeamText.WHISPER:
-            return await actions.whisper(conversation_id, person, text)
-        if kind is TeamText.REPLY:
-            return await actions.reply(conversation_id, person, text.strip(), name=name)
-        return None
+        return self.host.submit(self._in_turn(conversation_id, self.core.actions.room_message(
+            conversation_id, person, msg.body, name=self.adapter.display_name(msg.frm), prefixes=prefixes)))
 
     # -- operators' commands -------------------------------------------------------------------
-    def answer(self, conversation_id: str, person: str) -> Conversation:
-        return self.act(conversation_id, self.core.actions.answer(conversation_id, person))
-
-    def reply(self, conversation_id: str, person: str, text: str, name: str = "") -> Message:
+    def reply(self, conversation_id: str, person: str, text: str, name: str = "",
+              options: Mapping[str, Any] | None = None) -> Message:
+        refusal = self.call(self._platform_refusal(conversation_id, options or {}))
+        if refusal:
+            raise Refused(f"not sent: {refusal}")
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
         try:
             message = self.act(conversation_id, self.core.actions.reply(conversation_id, person, text, name=name,
-                                                                        key=key))
+                                                                        key=key, options=options))
         except NotAnswering:
             with self._lock:  # the send may have happened: the same command again must not repeat it
                 self._keys[slot] = (key, time.monotonic() + RETRY_WINDOW)
@@ -114,15 +104,23 @@ class OpenLinesApi:
             self._keys.pop(slot, None)
         return message
 
+    async def _platform_refusal(self, conversation_id: str, options: Mapping[str, Any]) -> str | None:
+        """What the customer's platform will refuse, told before anything is stored (Meta's windows)."""
+        journal = self.core.journal
+        assert journal is not None
+        c = await journal.conversations.conversation(conversation_id)
+        kind = c.binding_id.partition(":")[0]
+        if options and kind != "fbcomments":
+            return "public and private answers are for Facebook comment conversations"
+        return await warning_before_send(journal.state, kind, c.binding_id, c.customer_ref, c.thread, options,
+                                         time.time())
+
     def _key_for(self, slot: tuple[str, str, str]) -> str:
         now = time.monotonic()
         with self._lock:
             self._keys = {k: v for k, v in self._keys.items() if v[1] > now}
             kept = self._keys.get(slot)
         return kept[0] if kept else uuid.uuid4().hex
-
-    def close_conversation(self, conversation_id: str, person: str, silent: bool = False) -> Conversation:
-        return self.act(conversation_id, self.core.actions.close(conversation_id, person, silent=silent))
 
     def whisper_mode(self, conversation_id: str, person: str, on: bool) -> Conversation:
         return self.act(conversation_id, self.core.actions.set_whisper_mode(conversation_id, person, on))

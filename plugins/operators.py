@@ -1,63 +1,41 @@
-"""Operators' commands: !answer, !reply, !whisper, !close."""
+"""Operators' commands: !answer, !reply, !whisper, !close, !skip, !away, !back."""
 from __future__ import annotations
-
-import re
-from typing import Callable, TypeVar
 
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
+from backends.meta_window import VISIBILITIES, reply_options
 from bridge.errors import OpenLinesError
-from plugins.facade import OpenLinesApi, running_api
-
-CONVERSATION_ID = re.compile(r"^\d{1,18}$")
-T = TypeVar("T")
+from plugins.commands import CONVERSATION_ID, OpenLinesCommands, split_flag
 
 
-class Operators(BotPlugin):
+class Operators(OpenLinesCommands, BotPlugin):
     """Answer customers' conversations."""
-
-    def _api(self) -> OpenLinesApi:
-        return running_api(self)
-
-    def _run(self, action: Callable[[OpenLinesApi], T]) -> T:
-        try:
-            return action(self._api())
-        except OpenLinesError as exc:
-            raise CommandError(f"{exc}.") from None
-
-    def _person(self, msg: Message) -> str:
-        return self._api().adapter.person_id(msg.frm)
-
-    def _conversation_id(self, msg: Message, given: str, usage: str) -> str:
-        if given:
-            if not CONVERSATION_ID.match(given):
-                raise CommandError(f"“{given[:30]}” is not a conversation id. Usage: {usage}")
-            return given
-        room = getattr(msg.frm, "room", None)
-        found = self._api().conversation_of_room(room) if room is not None else None
-        if found is None:
-            raise CommandError(f"Which conversation? Usage: {usage}")
-        return found
 
     @botcmd
     def answer(self, msg: Message, args: str) -> str:
-        """Take a conversation and answer it: !answer [ID] (ID is optional in the conversation's room)."""
+        """Take a conversation and answer it: !answer [ID] (e.g. !answer 17; ID is optional in its room)."""
         usage = "!answer [ID] (e.g. !answer 17; ID is optional in the conversation's room)"
-        conversation_id = self._conversation_id(msg, args.strip(), usage)
+        conversation = self._act(msg, args.strip(), usage,
+                                 lambda api, cid, person: api.core.actions.answer(cid, person))
         person = self._person(msg)
-        conversation = self._run(lambda api: api.answer(conversation_id, person))
         try:
             where = f"Write in {self._api().invite_to_room(conversation.id, person)} to reply, or use"
         except OpenLinesError:
             where = "Its room is being opened; meanwhile use"
-        return (f"You answer conversation {conversation.id} ({conversation.customer_name}). "
+        customer = self._api().adapter.escape(conversation.customer_name)  # a customer wrote it: data, not markup
+        return (f"You answer conversation {conversation.id} ({customer}). "
                 f"{where} !reply {conversation.id} <text>.")
 
     @botcmd
     def reply(self, msg: Message, args: str) -> str:
-        """Send a message to the customer: !reply [ID] <text> (in the conversation's room, just write)."""
-        usage = "!reply [ID] <text> (e.g. !reply 17 Hello!)"
+        """Send a message to the customer: !reply [public|private] [ID] <text> (e.g. !reply 17 Hello!; in its
+        room, just write). On a Facebook comment: public (a reply in the thread, the default) or private
+        (one Messenger message to the commenter)."""
+        usage = "!reply [public|private] [ID] <text> (e.g. !reply 17 Hello!)"
+        visibility, _, after = args.strip().partition(" ")
+        options = reply_options(visibility) if visibility in VISIBILITIES else {}
+        args = after if options else args
         in_room = self._in_conversation_room(msg)
         first, _, rest = args.strip().partition(" ")
         if in_room is None and CONVERSATION_ID.match(first) and rest.strip():
@@ -69,12 +47,8 @@ class Operators(BotPlugin):
         if not text:
             raise CommandError(f"Nothing to send. Usage: {usage}")
         person, name = self._person(msg), self._api().adapter.display_name(msg.frm)
-        message = self._run(lambda api: api.reply(conversation_id, person, text, name))
+        message = self._run(lambda api: api.reply(conversation_id, person, text, name, options=options))
         return f"Sent to the customer of conversation {message.conversation_id}."
-
-    def _in_conversation_room(self, msg: Message) -> str | None:
-        room = getattr(msg.frm, "room", None)
-        return self._api().conversation_of_room(room) if room is not None else None
 
     @botcmd
     def whisper(self, msg: Message, args: str) -> str:
@@ -92,12 +66,31 @@ class Operators(BotPlugin):
 
     @botcmd
     def close(self, msg: Message, args: str) -> str:
-        """Close a conversation; its transcript goes to the CRM: !close [ID] [--silent]."""
+        """Close a conversation; its transcript goes to the CRM: !close [ID] [--silent] (e.g. !close 17)."""
         usage = "!close [ID] [--silent] (e.g. !close 17; ID is optional in the conversation's room)"
-        words = args.split()
-        silent = "--silent" in words
-        rest = " ".join(w for w in words if w != "--silent")
-        conversation_id = self._conversation_id(msg, rest, usage)
-        person = self._person(msg)
-        conversation = self._run(lambda api: api.close_conversation(conversation_id, person, silent))
+        rest, silent = split_flag(args, "--silent")
+        conversation = self._act(msg, rest, usage,
+                                 lambda api, cid, person: api.core.actions.close(cid, person, silent=silent))
         return f"Conversation {conversation.id} is closed; its transcript is being attached to the CRM record."
+
+    @botcmd
+    def skip(self, msg: Message, args: str) -> str:
+        """Pass a conversation on to the next operator in the queue: !skip [ID] (e.g. !skip 17)."""
+        usage = "!skip [ID] (e.g. !skip 17; ID is optional in the conversation's room)"
+        conversation = self._act(msg, args.strip(), usage,
+                                 lambda api, cid, person: api.services.queue.skip(cid, person))
+        return f"Conversation {conversation.id} goes to the next operator."
+
+    @botcmd
+    def away(self, msg: Message, args: str) -> str:
+        """Stop getting new conversations (those you have stay yours): !away."""
+        person = self._person(msg)
+        self._run(lambda api: api.call(api.services.queue.set_away(person, True)))
+        return "You are away: no new conversation will be offered to you. !back when you are back."
+
+    @botcmd
+    def back(self, msg: Message, args: str) -> str:
+        """Get new conversations again: !back."""
+        person = self._person(msg)
+        waiting = self._run(lambda api: api.call(api.services.queue.set_away(person, False)))
+        return f"Welcome back: conversations are offered to you again ({waiting} waiting on your lines)."

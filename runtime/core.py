@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import RuntimeContext
+from backends.webchat_limits import WebchatLimits
 from bridge.actions import OperatorActions
 from bridge.core import Core
 from bridge.inbound import InboundService
@@ -24,6 +25,7 @@ from runtime.channels import ChannelManager
 from runtime.files import DiskFiles
 from runtime.kinds import RegistryKinds
 from runtime.host import Host
+from runtime.mailer import SmtpMailer
 from runtime.secrets import FernetSealer, signing_secret
 from runtime.seed import seed_defaults
 from runtime.settings import Settings
@@ -69,11 +71,13 @@ class OpenLinesCore:
         files = DiskFiles(Path(s.path("files")), self.host.base_url)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
-            http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url))
+            http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
+            base_url=self.host.base_url, webchat=webchat_limits(s)))
+        mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
         self.services = await Services.build(
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
             kinds=RegistryKinds(self.channels), admins=frozenset(s.admins), owner=s.node,
-            limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota))
+            limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer)
         self.channels.sink = self.services.inbound
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
@@ -125,10 +129,15 @@ class OpenLinesCore:
         ok = writable and not dying
         details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "dead_letters": dead,
                                    "recent_dead_letters": dying, "channels": sorted(self.channels.backends)}
-        if trusted:
-            details["failed_channels"] = dict(self.channels.failed)
-        elif self.channels.failed:
-            details["failed_channels"] = len(self.channels.failed)
+        # Which channels failed and why, for this machine only; a count for anyone else.
+        details["failed_channels"] = dict(self.channels.failed) if trusted else len(self.channels.failed)
         return ok, details
 
 
+def webchat_limits(s: Settings) -> WebchatLimits:
+    return WebchatLimits(
+        burst=s.webchat_burst, messages_per_minute=s.webchat_messages_per_minute,
+        new_visitors_per_minute=s.webchat_new_visitors_per_minute, hellos_per_minute=s.webchat_hellos_per_minute,
+        sockets_per_visitor=s.webchat_sockets_per_visitor, sockets_per_ip=s.webchat_sockets_per_ip,
+        idle_seconds=s.webchat_idle_seconds, token_days=s.visitor_token_days, max_upload_mb=s.max_upload_mb,
+        trusted_proxies=s.trusted_proxies)

@@ -18,6 +18,7 @@ from aiohttp import web
 from backends.base import AiohttpMounts
 from backends.registry import all_routes
 from runtime.files import DiskFiles
+from runtime.http_guard import AcceptErrorLog, ConnectionGate, GuardedProtocol, raise_open_files_limit
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Host:
         self.files: DiskFiles | None = None  # the core's file store, once it runs
         self._extra = list(extra_routes or [])
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.base_events.Server | None = None
+        self.gate: ConnectionGate | None = None
         self._thread = threading.Thread(target=self._run_loop, name="openlines-loop", daemon=True)
 
     # -- the one host of this process ----------------------------------------------------
@@ -60,6 +63,9 @@ class Host:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, timeout: float = 30) -> None:
+        files = raise_open_files_limit()
+        log.debug("open files limit: %d", files)
+        self.loop.set_exception_handler(AcceptErrorLog())
         self._thread.start()
         try:
             self.call(self._serve(), timeout)
@@ -100,14 +106,24 @@ class Host:
         app.add_routes([web.get("/healthz", self._health), web.get("/files/{token}/{name}", self._file)])
         for make in self._extra:
             app.add_routes(make(self))
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+        # aiohttp's keep-alive timer also runs until a request's headers are complete:
+        # it is the header timeout that closes half-open (slowloris) connections.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5,
+                                     keepalive_timeout=self.settings.header_timeout)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        self.http_port = self._runner.addresses[0][1]
+        server = self._runner.server
+        assert server is not None
+        self.gate = ConnectionGate(self.settings.connections_per_ip, self.settings.trusted_proxies)
+        gate = self.gate
+        self._listener = await self.loop.create_server(lambda: GuardedProtocol(server, gate),
+                                                       self.settings.http_host, self.settings.http_port)
+        self.http_port = self._listener.sockets[0].getsockname()[1]
         log.info("Open Lines listens on http://%s:%s", self.settings.http_host, self.http_port)
 
     async def _cleanup(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
 

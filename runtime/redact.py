@@ -12,6 +12,7 @@ import re
 from typing import Any, Iterable
 
 MASK = "••••••"
+_COMMAND = re.compile(r'^Processing command "([^"]*)" with parameters ".*" from (.*)$', re.S)
 GENERIC = ("token", "password", "secret", "app_secret", "app_password", "page_token", "verify_token", "api_key")
 
 
@@ -42,6 +43,9 @@ class SecretRedactor(logging.Filter):
         except Exception:  # a broken record is not ours to fix
             return True
         clean = self.redact(message)
+        if record.levelno > logging.DEBUG and not logging.getLogger().isEnabledFor(logging.DEBUG):
+            # Errbot logs every command's parameters at INFO: a reply's text is a customer's business.
+            clean = _COMMAND.sub(r'Processing command "\1" from \2', clean)
         if clean != message:
             record.msg, record.args = clean, ()
         return True

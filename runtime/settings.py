@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -22,6 +22,22 @@ class Settings:
     secret_key: str = ""  # OPENLINES_SECRET_KEY: seals channel secrets at rest
     max_lines: int | None = None  # OPENLINES_MAX_LINES: unset = unlimited
     crm_session_quota: int | None = None  # OPENLINES_CRM_SESSION_QUOTA: conversations recorded in the CRM
+    # The HTTP server's own guards (README "Security").
+    header_timeout: float = 10.0  # seconds for a request's headers (and an idle keep-alive)
+    connections_per_ip: int = 256  # open TCP connections from one address (trusted proxies exempt)
+    trusted_proxies: tuple[str, ...] = ()  # their X-Forwarded-For names the client
+    # The website chat's limits.
+    webchat_burst: int = 20  # messages a visitor may send at once...
+    webchat_messages_per_minute: int = 30  # ...and then per minute
+    webchat_new_visitors_per_minute: int = 20  # new visitors, and new conversations, per address
+    webchat_hellos_per_minute: int = 60  # per address
+    webchat_sockets_per_visitor: int = 12
+    webchat_sockets_per_ip: int = 128
+    webchat_idle_seconds: int = 1800  # a socket that sends nothing this long is closed
+    visitor_token_days: int = 90  # a visitor token unused this long is void
+    max_upload_mb: int = 10
+    smtp_url: str = field(default="", repr=False)  # missed replies by email; holds a password
+    mail_from: str = ""
 
     @classmethod
     def from_config(cls, bot_config: Any) -> "Settings":
@@ -35,11 +51,18 @@ class Settings:
         given.setdefault("admins", admins)
         for people in ("operators", "admins"):
             given[people] = tuple(person_id(p) for p in given[people])
-        given["http_port"] = int(given.get("http_port", cls.http_port))
+        for f in fields(cls):  # numbers may come as text from the environment
+            if f.name in given and f.type in ("int", "float"):
+                given[f.name] = (int if f.type == "int" else float)(given[f.name])
+        if isinstance(given.get("trusted_proxies"), str):
+            given["trusted_proxies"] = tuple(p.strip() for p in given["trusted_proxies"].split(",") if p.strip())
         return cls(**given)
 
     def path(self, name: str) -> str:
+        """A file in the data dir, which holds customers' data: the owner's only, whatever the umask."""
         os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+        if os.stat(self.data_dir).st_mode & 0o077:
+            os.chmod(self.data_dir, 0o700)
         return os.path.join(self.data_dir, name)
 
     @property

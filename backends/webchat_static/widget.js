@@ -3,11 +3,23 @@
  *
  *   <script src="https://HOST/webchat/WIDGET/widget.js" async></script>
  *
- * Optional attributes on that tag: data-color="#4f46e5", data-position="left".
+ * The widget's colour, position, title and language come from its settings on the
+ * server; data-color="#4f46e5" and data-position="left" on the tag override them.
  * Defines exactly one global, window.OpenLinesWidget = { open(), close(), toggle() }.
+ * The unread badge and the last agent message's preview survive navigation: they are
+ * kept in this site's localStorage, and a visitor who chatted before gets the chat's
+ * frame loaded (hidden) on every page, so new answers still arrive.
  */
 (function () {
   'use strict';
+
+  var CONFIG = /*OPENLINES_CONFIG*/{};
+  var STRINGS = {
+    en: { open: 'Open chat', close: 'Close chat', loading: 'Loading…', title: 'Chat with us',
+          unread: '{count} unread', preview: 'New message' },
+    fr: { open: 'Ouvrir la discussion', close: 'Fermer la discussion', loading: 'Chargement…',
+          title: 'Discutez avec nous', unread: '{count} non lu(s)', preview: 'Nouveau message' }
+  };
 
   var current = window.OpenLinesWidget;
   if (current && current.__openlines) return; // included twice: the first copy wins
@@ -39,15 +51,21 @@
   var widgetMatch = /\/webchat\/([^\/]+)\/?$/.exec(pageUrl.pathname);
   var widgetName = widgetMatch ? widgetMatch[1] : 'default';
 
-  var color = (script.getAttribute('data-color') || '').replace(/^#/, '');
+  var color = (script.getAttribute('data-color') || CONFIG.color || '').replace(/^#/, '');
   if (!/^[0-9a-fA-F]{6}$/.test(color)) color = '';
-  var onLeft = (script.getAttribute('data-position') || '').toLowerCase() === 'left';
+  var onLeft = (script.getAttribute('data-position') || CONFIG.position || '').toLowerCase() === 'left';
+  var lang = CONFIG.language && CONFIG.language !== 'auto' ? CONFIG.language
+    : String((navigator.languages && navigator.languages[0]) || navigator.language || 'en').toLowerCase().split('-')[0];
+  var S = STRINGS[lang] || STRINGS.en;
+  var title = CONFIG.title || S.title;
 
   var frameUrl = new URL(pageUrl.href);
   frameUrl.searchParams.set('embed', '1');
   if (color) frameUrl.searchParams.set('color', color);
 
   var OPEN_KEY = 'openlines:' + widgetName + ':open';
+  var UNREAD_KEY = 'openlines:' + widgetName + ':unread';
+  var KNOWN_KEY = 'openlines:' + widgetName + ':known';
   var accent = color ? '#' + color : '#4f46e5';
   var side = onLeft ? 'left' : 'right';
 
@@ -66,9 +84,15 @@
     '.openlines-launcher .openlines-icon-close{display:none}' +
     '.openlines-open .openlines-launcher .openlines-icon-chat{display:none}' +
     '.openlines-open .openlines-launcher .openlines-icon-close{display:block}' +
-    '.openlines-badge{position:absolute;top:1px;right:1px;width:15px;height:15px;border-radius:50%;' +
-      'background:#ef4444;border:2px solid #fff;display:none}' +
+    '.openlines-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 5px;' +
+      'border-radius:11px;background:#b91c1c;border:2px solid #fff;color:#fff;font:700 12px/18px system-ui,sans-serif;' +
+      'text-align:center;display:none}' +
     '.openlines-unread .openlines-badge{display:block}' +
+    '.openlines-preview{position:fixed;' + side + ':20px;bottom:90px;z-index:2147483000;max-width:260px;' +
+      'margin:0;padding:10px 14px;border:0;border-radius:14px;background:#fff;color:#1f2433;text-align:left;' +
+      'font:14px/1.35 system-ui,sans-serif;box-shadow:0 8px 26px rgba(20,24,60,.22);cursor:pointer;' +
+      'overflow:hidden;text-overflow:ellipsis;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}' +
+    '.openlines-root:not(.openlines-has-preview) .openlines-preview,.openlines-open .openlines-preview{display:none}' +
     '.openlines-panel{position:fixed;' + side + ':20px;bottom:90px;z-index:2147483000;' +
       'width:360px;height:520px;max-width:calc(100vw - 40px);max-height:calc(100vh - 110px);' +
       'border-radius:16px;overflow:hidden;background:#fff;' +
@@ -103,9 +127,36 @@
   var ICON_CLOSE = '<svg class="openlines-icon-close" viewBox="0 0 24 24" aria-hidden="true"><path d="' + ICON_CLOSE_PATH + '"/></svg>';
 
   var host = null, rootEl = null, launcher = null, panel = null, iframe = null, loading = null;
+  var badge = null, preview = null;
   var isOpen = false;
   var wantOpen = false;
   var frameLoaded = false;
+
+  function localGet(k) { try { return window.localStorage.getItem(k); } catch (e) { return null; } }
+  function localSet(k, v) {
+    try { if (v) window.localStorage.setItem(k, v); else window.localStorage.removeItem(k); } catch (e) { /* ignore */ }
+  }
+
+  function showUnread(count, text) {
+    // The badge says how many; the bubble previews the newest agent message (as text).
+    if (!rootEl) return;
+    count = Math.max(0, Math.min(99, Number(count) || 0));
+    var show = count > 0 && !isOpen;
+    rootEl.classList.toggle('openlines-unread', show);
+    badge.textContent = String(count);
+    rootEl.classList.toggle('openlines-has-preview', show && !!text);
+    preview.textContent = text || '';
+    launcher.setAttribute('aria-label', (isOpen ? S.close : S.open) +
+      (show ? ' (' + S.unread.replace('{count}', count) + ')' : ''));
+  }
+
+  function storeUnread(count, text) {
+    localSet(UNREAD_KEY, count > 0 ? JSON.stringify({ count: count, preview: text || '' }) : '');
+  }
+
+  function storedUnread() {
+    try { return JSON.parse(localGet(UNREAD_KEY) || 'null') || { count: 0, preview: '' }; } catch (e) { return { count: 0, preview: '' }; }
+  }
 
   function sessionGet(k) { try { return window.sessionStorage.getItem(k); } catch (e) { return null; } }
   function sessionSet(k, v) {
@@ -140,25 +191,30 @@
     container.appendChild(rootEl);
 
     panel = element('div', 'openlines-panel',
-      { id: 'openlines-panel', role: 'dialog', 'aria-label': 'Chat with us', 'aria-hidden': 'true' });
+      { id: 'openlines-panel', role: 'dialog', 'aria-label': title, 'aria-hidden': 'true' });
 
-    var closeBtn = element('button', 'openlines-close', { type: 'button', 'aria-label': 'Close chat' });
+    var closeBtn = element('button', 'openlines-close', { type: 'button', 'aria-label': S.close });
     closeBtn.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="' + ICON_CLOSE_PATH + '"/></svg>';
     closeBtn.addEventListener('click', function () { api.close(); });
 
     loading = element('div', 'openlines-loading', {});
-    loading.textContent = 'Loading…';
+    loading.textContent = S.loading;
 
     panel.appendChild(loading);
     panel.appendChild(closeBtn);
 
     launcher = element('button', 'openlines-launcher', {
-      type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false', 'aria-controls': 'openlines-panel'
+      type: 'button', 'aria-label': S.open, 'aria-expanded': 'false', 'aria-controls': 'openlines-panel'
     });
-    launcher.innerHTML = ICON_CHAT + ICON_CLOSE + '<span class="openlines-badge" aria-hidden="true"></span>';
+    launcher.innerHTML = ICON_CHAT + ICON_CLOSE;
+    badge = element('span', 'openlines-badge', { 'aria-hidden': 'true' });
+    launcher.appendChild(badge);
     launcher.addEventListener('click', function () { api.toggle(); });
+    preview = element('button', 'openlines-preview', { type: 'button', 'aria-label': S.preview });
+    preview.addEventListener('click', function () { api.open(); });
 
     rootEl.appendChild(panel);
+    rootEl.appendChild(preview);
     rootEl.appendChild(launcher);
     rootEl.addEventListener('keydown', function (e) {
       if (e.key === 'Escape' && isOpen) { api.close(); }
@@ -166,7 +222,10 @@
 
     document.body.appendChild(host);
 
+    var kept = storedUnread();
+    showUnread(kept.count, kept.preview);
     if (wantOpen || sessionGet(OPEN_KEY) === '1') api.open();
+    else if (localGet(KNOWN_KEY) === '1') ensureFrame();  // a returning visitor: answers keep arriving
     return true;
   }
 
@@ -174,15 +233,21 @@
     if (iframe) return;
     iframe = document.createElement('iframe');
     iframe.className = 'openlines-iframe';
-    iframe.title = 'Chat with us';
+    iframe.title = title;
     iframe.src = frameUrl.href;
     iframe.setAttribute('allow', 'clipboard-write');
     iframe.addEventListener('load', function () {
       frameLoaded = true;
       if (loading && loading.parentNode) loading.parentNode.removeChild(loading);
+      tellState();
       if (isOpen) askFocus();
     });
     panel.insertBefore(iframe, panel.firstChild);
+  }
+
+  function tellState() {
+    if (!iframe || !frameLoaded || !iframe.contentWindow) return;
+    try { iframe.contentWindow.postMessage({ type: 'openlines:state', open: isOpen }, pageOrigin); } catch (e) { /* ignore */ }
   }
 
   function askFocus() {
@@ -197,8 +262,13 @@
     if (data.type === 'openlines:close') {
       api.close();
       if (launcher) launcher.focus();
-    } else if (data.type === 'openlines:message') {
-      if (!isOpen && rootEl) rootEl.classList.add('openlines-unread');
+    } else if (data.type === 'openlines:unread') {
+      var count = Math.max(0, Number(data.count) || 0);
+      var text = typeof data.preview === 'string' ? data.preview.slice(0, 140) : '';
+      storeUnread(count, text);
+      showUnread(count, text);
+    } else if (data.type === 'openlines:known') {
+      localSet(KNOWN_KEY, '1');
     }
   }
 
@@ -209,11 +279,11 @@
       ensureFrame();
       isOpen = true;
       rootEl.classList.add('openlines-open');
-      rootEl.classList.remove('openlines-unread');
       panel.setAttribute('aria-hidden', 'false');
       launcher.setAttribute('aria-expanded', 'true');
-      launcher.setAttribute('aria-label', 'Close chat');
+      showUnread(0, '');
       sessionSet(OPEN_KEY, '1');
+      tellState();
       askFocus();
     },
     close: function () {
@@ -223,8 +293,10 @@
       rootEl.classList.remove('openlines-open');
       panel.setAttribute('aria-hidden', 'true');
       launcher.setAttribute('aria-expanded', 'false');
-      launcher.setAttribute('aria-label', 'Open chat');
+      var kept = storedUnread();
+      showUnread(kept.count, kept.preview);
       sessionSet(OPEN_KEY, '');
+      tellState();
     },
     toggle: function () {
       if (isOpen) api.close(); else api.open();

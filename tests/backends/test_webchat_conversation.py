@@ -12,7 +12,7 @@ WELCOME = LineSettings().welcome_text
 async def test_new_visitor_gets_a_token_and_no_conversation(connect):
     tab = await connect()
     welcome, history = await tab.hello(name="Ann", email="ann@example.com")
-    assert set(welcome) == {"type", "visitor_token", "conversation_id"}
+    assert set(welcome) == {"type", "visitor_token", "conversation_id", "line"}
     assert isinstance(welcome["visitor_token"], str) and welcome["visitor_token"]
     assert welcome["conversation_id"] is None
     assert history == {"type": "history", "messages": [], "more": False}
@@ -102,7 +102,7 @@ async def test_reconnect_resumes_the_conversation_with_only_newer_messages(conne
     assert texts[1:] == [("customer", "two"), ("agent", "three")]
     assert messages[1]["seq"] == second["seq"] and messages[1]["author"] == "Ann"
     for m in messages:
-        assert set(m) == {"type", "seq", "from", "author", "text", "ts"} and m["type"] == "message"
+        assert set(m) == {"type", "seq", "from", "author", "text", "ts", "conversation_id"} and m["type"] == "message"
 
     _, everything = await (await connect()).hello(tab.token, last_seq=0)
     assert [m["text"] for m in everything["messages"]][:1] == ["one"]
@@ -161,7 +161,7 @@ async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply)
     ack = await one.say("from the first tab")
     echoed = await two.expect("message", text="from the first tab")
     assert echoed == {"type": "message", "seq": ack["seq"], "from": "customer", "author": "Ann",
-                      "text": "from the first tab", "ts": echoed["ts"]}
+                      "text": "from the first tab", "ts": echoed["ts"], "conversation_id": ack["conversation_id"]}
     assert isinstance(echoed["ts"], float)
 
     await reply(ack["conversation_id"], "both of you")
@@ -173,9 +173,9 @@ async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply)
 
 
 async def test_history_comes_newest_page_first_and_older_pages_on_request(runtime, connect, monkeypatch):
-    from backends import webchat
+    from backends import webchat_socket
 
-    monkeypatch.setattr(webchat, "HISTORY_PAGE", 3)
+    monkeypatch.setattr(webchat_socket, "HISTORY_PAGE", 3)
     tab = await connect()
     await tab.hello()
     seqs = [(await tab.say(f"message {i}"))["seq"] for i in range(8)]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from backends.webchat_frames import FrameError, Hello, HistoryPage, Say, Typing, VisitorTokens, parse
+from backends.webchat_frames import Forget, FrameError, Hello, HistoryPage, Rate, Read, Say, Typing, parse
 
 
 def test_a_hello_with_everything():
@@ -44,11 +44,38 @@ def test_a_refused_message_names_its_client_id():
     assert refused.value.frame()["client_id"] == "c7"
 
 
-def test_tokens_are_recognised_and_forgeries_are_not():
-    tokens = VisitorTokens(b"k" * 32)
-    token = tokens.issue()
-    ref = tokens.customer_ref(token)
-    assert ref is not None and ref == tokens.customer_ref(token)
-    assert VisitorTokens(b"other" * 8).customer_ref(token) is None
-    for forged in ("", "abc", "a.b", token + "x", "a" * 300):
-        assert tokens.customer_ref(forged) is None
+def test_reads_ratings_and_forgetting():
+    assert parse('{"type":"read","seq":12}') == Read(12)
+    assert parse('{"type":"rate","conversation_id":"4","value":"good"}') == Rate("4", "good")
+    assert parse('{"type":"forget"}') == Forget()
+
+
+@pytest.mark.parametrize("raw", [
+    "[" * 2000 + "]" * 2000,  # 4 KB: past the decoder's depth bound
+    '{"a":' * 1500 + "1" + "}" * 1500,
+])
+def test_deeply_nested_json_is_refused_not_raised(raw):
+    with pytest.raises(FrameError) as refused:
+        parse(raw)
+    assert refused.value.code == "bad_json"
+
+
+@pytest.mark.parametrize("raw", [
+    '{"type":"message","client_id":"c1","text":"a\ud800b"}',
+    '{"type":"message","client_id":"\udfff","text":"hi"}',
+    '{"type":"hello","visitor_token":"abc.\ud800","last_seq":0}',
+    '{"type":"hello","visitor_token":null,"last_seq":0,"name":"Eve\ud800"}',
+    '{"type":"hello","visitor_token":null,"last_seq":0,"email":"e\udc00@x.example"}',
+])
+def test_lone_surrogates_are_a_bad_field(raw):
+    with pytest.raises(FrameError) as refused:
+        parse(raw)
+    assert refused.value.code == "bad_field"
+
+
+@pytest.mark.parametrize("raw", ['{"type":"rate","conversation_id":"4","value":"meh"}',
+                                 '{"type":"rate","value":"good"}', '{"type":"read","seq":"1"}',
+                                 '{"type":"hello","visitor_token":null,"last_seq":0,"email":"not-an-email"}'])
+def test_bad_reads_ratings_and_emails(raw):
+    with pytest.raises(FrameError):
+        parse(raw)

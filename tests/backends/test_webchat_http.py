@@ -10,7 +10,10 @@ async def test_page_is_html(session, base_url):
     async with session.get(f"{base_url}/webchat/support/") as resp:
         assert resp.status == 200
         assert resp.content_type == "text/html"
-        assert "new URL('ws'" in await resp.text()  # the page opens its own socket
+        assert '<script src="page.js">' in await resp.text()
+    async with session.get(f"{base_url}/webchat/support/page.js") as resp:
+        assert resp.status == 200
+        assert "here('ws')" in await resp.text()  # the page opens its own socket
 
 
 async def test_widget_js_is_javascript(session, base_url):

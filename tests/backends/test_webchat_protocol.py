@@ -29,6 +29,18 @@ BAD_FRAMES = {
     "hello_last_seq_a_bool": {"type": "hello", "visitor_token": None, "last_seq": True},
     "hello_token_not_a_string": {"type": "hello", "visitor_token": 12, "last_seq": 0},
     "hello_name_not_a_string": {"type": "hello", "visitor_token": None, "last_seq": 0, "name": 1},
+    # The security review's findings: each dropped the socket or poisoned it, with a traceback.
+    "nested_2_kb": "[" * 2048,
+    "nested_objects": '{"a":' * 1200 + "1" + "}" * 1200,
+    "lone_surrogate_text": '{"type":"message","client_id":"s1","text":"a\\ud800b"}',
+    "lone_surrogate_client_id": '{"type":"message","client_id":"\\udfff","text":"hi"}',
+    "lone_surrogate_token": '{"type":"hello","visitor_token":"abc.\\ud800","last_seq":0}',
+    "lone_surrogate_name": '{"type":"hello","visitor_token":null,"last_seq":0,"name":"Eve\\ud800"}',
+    "lone_surrogate_email": '{"type":"hello","visitor_token":null,"last_seq":0,"email":"e\\udc00@x.example"}',
+    "huge_int": '{"type":"history","before_seq":' + "9" * 5000 + "}",
+    "nan_seq": '{"type":"hello","visitor_token":null,"last_seq":NaN}',
+    "rate_a_stranger": {"type": "rate", "conversation_id": "999", "value": "good"},
+    "read_not_an_int": {"type": "read", "seq": "1"},
 }
 
 
@@ -105,6 +117,48 @@ async def test_text_of_exactly_the_limit_is_accepted(connect):
     ack = await tab.say("b" * MAX_TEXT)
     _, history = await (await connect()).hello(tab.token, ack["seq"] - 1)
     assert history["messages"][0]["text"] == "b" * MAX_TEXT
+
+
+async def test_a_frame_of_exactly_64_kib_is_answered_not_closed(connect):
+    tab = await connect()
+    await tab.hello()
+    head = json.dumps({"type": "message", "client_id": "big", "text": ""})[:-2]
+    raw = head + "x" * (64 * 1024 - len(head) - 2) + '"}'
+    assert len(raw.encode()) == 64 * 1024
+    await tab.ws.send_str(raw)
+    error = await tab.expect("error", client_id="big")
+    assert error["code"] == "too_long"
+    await assert_still_usable(tab)
+
+
+async def test_bad_frames_leave_no_traceback_in_the_log(connect, caplog):
+    tab = await connect()
+    await tab.hello()
+    for frame in BAD_FRAMES.values():
+        await tab.ws.send_str(as_text(frame))
+        await assert_error(tab)
+    await assert_still_usable(tab)
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+async def test_a_bad_name_does_not_poison_the_socket(connect):
+    tab = await connect()
+    await tab.hello(name="Ann")
+    await tab.ws.send_str('{"type":"hello","visitor_token":null,"last_seq":0,"name":"Eve\\ud800"}')
+    await assert_error(tab)
+    for i in range(5):
+        await tab.say(f"still fine {i}")
+
+
+async def test_a_client_leaving_while_answered_leaves_no_traceback(connect, caplog):
+    for _ in range(20):
+        tab = await connect()
+        await tab.send(type="hello", visitor_token=None, last_seq=0)
+        await tab.ws.close()
+    other = await connect()
+    await other.hello()
+    await assert_still_usable(other)
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_frame_over_64_kib_closes_the_connection(connect):

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=480,720"]
+         "--disable-site-isolation-trials", "--hide-scrollbars", "--window-size=480,720"]
 
 
 def chromium_path() -> str | None:
@@ -23,11 +25,11 @@ def chromium_path() -> str | None:
 class Browser:
     """One headless Chromium with one page."""
 
-    def __init__(self) -> None:
+    def __init__(self, *flags: str) -> None:
         self._port = _free_port()
         self._profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # Chromium helpers linger
         self._process = subprocess.Popen(
-            [chromium_path(), *FLAGS, f"--user-data-dir={self._profile.name}",
+            [chromium_path(), *FLAGS, *flags, f"--user-data-dir={self._profile.name}",
              f"--remote-debugging-port={self._port}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._session: aiohttp.ClientSession | None = None
@@ -70,10 +72,34 @@ class Browser:
             raise AssertionError(f"page error: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 10) -> Any:
+    async def frame_js(self, url_part: str, expression: str) -> Any:
+        """Evaluate in the (same-process) frame whose URL contains ``url_part``: an isolated world
+        that shares the frame's DOM, so clicks and input events reach the frame's own script."""
+        tree = (await self.command("Page.getFrameTree"))["frameTree"]
+        frames = [child["frame"] for child in tree.get("childFrames", []) if url_part in child["frame"]["url"]]
+        if not frames:
+            return None
+        world = await self.command("Page.createIsolatedWorld", frameId=frames[0]["id"], worldName="tests")
+        result = await self.command("Runtime.evaluate", expression=expression, awaitPromise=True,
+                                    returnByValue=True, contextId=world["executionContextId"])
+        if "exceptionDetails" in result:
+            raise AssertionError(f"frame error: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    async def set_files(self, selector: str, *paths: Path) -> None:
+        root = await self.command("DOM.getDocument")
+        node = await self.command("DOM.querySelector", nodeId=root["root"]["nodeId"], selector=selector)
+        await self.command("DOM.setFileInputFiles", nodeId=node["nodeId"], files=[str(p) for p in paths])
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.command("Page.captureScreenshot", format="png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    async def wait_for(self, expression: str, timeout: float = 10, frame: str | None = None) -> Any:
         deadline = time.monotonic() + timeout
         while True:
-            value = await self.js(expression)
+            value = await (self.frame_js(frame, expression) if frame else self.js(expression))
             if value:
                 return value
             if time.monotonic() > deadline:

@@ -1,28 +1,11 @@
 """The chat page and the widget in a real headless Chromium against the real runtime."""
 from __future__ import annotations
 
-import pytest
 from aiohttp import web
 
 from tests.browser.cdp import Browser
-from tests.support.runtime import Running
 
 TEXTS = "document.getElementById('ol-list').innerText"
-
-
-@pytest.fixture
-def runtime(tmp_path):
-    running = Running(tmp_path)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def browser():
-    b = Browser()
-    await b.open()
-    yield b
-    await b.close()
 
 
 async def _type_and_send(browser: Browser, text: str) -> None:

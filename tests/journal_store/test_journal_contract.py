@@ -216,3 +216,11 @@ async def test_conversations_page_on_after_an_id(journal):
     rest = await journal.conversations.conversations(open_only=False, limit=10, after_id=first[-1].id)
     assert [c.id for c in first + rest] == ids
     assert await journal.conversations.conversations(after_id=ids[-1]) == []
+
+
+async def test_messages_are_read_by_seq_in_one_go(journal):
+    done = await _open(journal, "alice", "a", "b", "c")
+    seqs = [m.seq for m in done.messages]
+    found = await journal.conversations.messages_by_seq([seqs[2], seqs[0], 10**9])
+    assert [m.text for m in found] == ["a", "c"]
+    assert await journal.conversations.messages_by_seq([]) == []

@@ -124,13 +124,9 @@ def test_reply_command_for_team_chats_without_rooms(openlines, customer):
 
 
 def _customer_ref(openlines, customer) -> str:
-    from backends.webchat_frames import VisitorTokens
+    from backends.webchat_tokens import ref_of
 
-    with open(openlines.api.core.settings.path("secret.key")) as f:
-        secret = bytes.fromhex(f.read())
-    ref = VisitorTokens(secret).customer_ref(customer.token)
-    assert ref is not None
-    return ref
+    return ref_of(customer.token)
 
 
 def test_help_lists_the_operator_commands(openlines):

@@ -21,11 +21,16 @@ READY = re.compile(r"website chat: http://127\.0\.0\.1:(\d+)/")
 class OpenLinesProcess:
     """Started on port 0: the port is read from what the console prints once ready."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, open_files: int | None = None, **env: str) -> None:
         environment = {**os.environ, "OPENLINES_DATA_DIR": str(data_dir), "OPENLINES_HTTP_PORT": "0",
                        "OPENLINES_TEAM_BACKEND": "Text", "OPENLINES_LOG_LEVEL": "WARNING", **env}
+        def limit_files() -> None:  # the machine's open-files limit, e.g. a service manager's 512
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         self.process = subprocess.Popen([str(ERRBOT), "-c", "config.py"], cwd=ROOT, env=environment,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        preexec_fn=limit_files if open_files else None)
         self.output = ""
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
 
+from bridge.ports import Clock
 from runtime.core import OpenLinesCore
 from runtime.host import Host
 from runtime.settings import Settings
@@ -12,18 +13,23 @@ from tests.support.team import RecordingTeamChat
 
 T = TypeVar("T")
 OPERATOR = "alice"
+# The webchat's limits out of the way: tests open many tabs from 127.0.0.1 at once.
+# The tests of the limits themselves give their own.
+LOOSE = dict(webchat_burst=100_000, webchat_messages_per_minute=100_000, webchat_new_visitors_per_minute=100_000,
+             webchat_hellos_per_minute=100_000, webchat_sockets_per_visitor=10_000, webchat_sockets_per_ip=10_000)
 
 
 class Running:
     """One Open Lines process, minus Errbot: what a browser and the channels see."""
 
-    def __init__(self, data_dir: Path, team: RecordingTeamChat | None = None, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, team: RecordingTeamChat | None = None, clock: Clock | None = None,
+                 **settings: Any) -> None:
         self.settings = Settings(data_dir=str(data_dir), http_port=0, operators=(OPERATOR,), admins=(OPERATOR,),
-                                 **settings)
+                                 **{**LOOSE, **settings})
         self.team = team or RecordingTeamChat()
         self.host = Host(self.settings)
         self.host.start()
-        self.core = OpenLinesCore(self.settings, self.host, self.team)
+        self.core = OpenLinesCore(self.settings, self.host, self.team, clock)
         try:
             self.core.start()
         except BaseException:

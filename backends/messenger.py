@@ -1,0 +1,22 @@
+"""Facebook Messenger: a page's direct messages (kind ``facebook``), over the one Meta webhook."""
+from __future__ import annotations
+
+from backends.meta_base import meta_schema
+from backends.meta_messaging import PROFILE_TIMEOUT, MessagingBackend
+
+
+class MessengerBackend(MessagingBackend):
+    kind = "facebook"
+    label = "Facebook Messenger"
+    settings_schema = meta_schema("page_id", "the Facebook page's id (its About section, or Meta Business Suite)")
+    key_setting = "page_id"
+    text_limit = 2000
+    someone = "Facebook user"
+
+    def messages_path(self) -> str:
+        return f"{self.account}/messages"
+
+    async def profile_name(self, customer_ref: str) -> str:
+        """Messenger's User Profile API: the name the customer shows the page."""
+        profile = await self.graph.get(customer_ref, timeout=PROFILE_TIMEOUT, fields="first_name,last_name")
+        return " ".join(str(profile.get(k) or "") for k in ("first_name", "last_name")).strip()

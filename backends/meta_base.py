@@ -1,0 +1,187 @@
+"""What the three Meta channels share: credentials, the Graph session, the webhook, state, files."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import hmac
+import time
+import zlib
+from dataclasses import replace
+from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
+
+from backends import meta_webhook
+from backends.meta_graph import DEFAULT_API, Graph
+from backends.meta_parse import Item
+from bridge.channel_settings import SettingSpec
+from bridge.channels import ChannelBackend, ChannelContext, InboundSink, OutboundMessage, SendResult
+from bridge.errors import PermanentSendError
+from bridge.model import Attachment, ChannelBinding
+
+STATE_LOCKS = 64  # per-customer state changes are serialised through a fixed set of locks
+Part = Callable[[], Awaitable[str | None]]  # sends one piece of a message; returns Meta's id
+
+
+def numeric_id(raw: str) -> str:
+    value = raw.strip()
+    if not value.isdigit() or len(value) > 40:
+        raise ValueError("Meta's ids are numbers: copy it from the page's or account's About section")
+    return value
+
+
+def http_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("an address like https://graph.facebook.com/v21.0")
+    return value
+
+
+def meta_schema(key: str, key_help: str) -> tuple[SettingSpec, ...]:
+    return (
+        SettingSpec(key, key_help, required=True, parse=numeric_id),
+        SettingSpec("page_token", "the page access token (Meta app → Messenger → Access tokens)",
+                    required=True, secret=True),
+        SettingSpec("app_secret", "the app secret (App settings → Basic): checks every webhook call",
+                    required=True, secret=True),
+        SettingSpec("verify_token", "any phrase; type the same in Meta's webhook settings", required=True,
+                    secret=True),
+        SettingSpec("api_url", "the Graph API root", default=DEFAULT_API, parse=http_url),
+    )
+
+
+class MetaBackend(ChannelBackend):
+    key_setting: ClassVar[str] = "page_id"
+
+    def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
+        super().__init__(binding, sink, context)
+        secrets = binding.secrets
+        self.account = binding.key
+        self._verify_token = secrets.get("verify_token", "")
+        self._app_secret = secrets.get("app_secret", "").encode()
+        self.graph = Graph(str(binding.settings.get("api_url") or DEFAULT_API), secrets.get("page_token", ""),
+                           secrets.values())
+        self._locks = [asyncio.Lock() for _ in range(STATE_LOCKS)]
+        self.now: Callable[[], float] = time.time  # Meta's windows run on the wall clock
+
+    @classmethod
+    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
+        return str(settings[cls.key_setting])
+
+    @classmethod
+    def routes(cls, mounts: Any) -> Sequence[Any]:
+        return meta_webhook.routes(mounts)  # the same two routes for every Meta kind: declared once
+
+    async def start(self) -> None:
+        missing = [k for k in ("page_token", "app_secret", "verify_token") if not self.binding.secrets.get(k)]
+        if missing:
+            raise PermanentSendError(f"missing {', '.join(missing)}: connect the channel again with them")
+        await self.graph.open()
+        self.context.http.mount(self.kind, self.account, self)
+
+    async def stop(self) -> None:
+        self.context.http.unmount(self.kind, self.account)
+        await self.graph.close()
+
+    async def check(self) -> None:
+        """Meta takes the token for this channel's page or account (also before the channel starts)."""
+        async with self.graph.borrowed():
+            await self.check_account()
+
+    async def check_account(self) -> None:
+        """The token works and belongs to the page this channel names."""
+        me = await self.graph.get("me", fields="id,name")
+        if str(me.get("id", "")) != self.account:
+            raise PermanentSendError(f"the page token is another page's (id {str(me.get('id'))[:40]}), "
+                                     f"not page_id={self.account}'s: use that page's token")
+
+    def callback_url(self) -> str | None:
+        public = (self.context.public_url or self.context.base_url).rstrip("/")
+        return f"{public}/meta/{self.account}" if public else None
+
+    # -- the webhook ----------------------------------------------------------------------------
+    def signed(self, body: bytes, signature: str) -> bool:
+        """Meta signs every call with the app secret: ``sha256=<hex hmac of the raw body>``."""
+        if not self._app_secret or not signature.startswith("sha256="):
+            return False
+        expected = hmac.new(self._app_secret, body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), signature[7:].strip().lower().encode(errors="replace"))
+
+    def verifies(self, token: str) -> bool:
+        return bool(self._verify_token) and hmac.compare_digest(self._verify_token.encode(), token.encode())
+
+    async def take(self, item: Item) -> None:
+        """One event of a signed envelope: completed (names, files, context), then durably accepted."""
+        await self.sink.accept(self.binding, await self.complete(item))
+
+    async def complete(self, item: Item) -> Any:
+        return item.event
+
+    # -- per-customer state ----------------------------------------------------------------------
+    async def state(self, customer_ref: str) -> dict[str, Any]:
+        return dict(await self.context.state.get(self.binding.id, customer_ref))
+
+    async def change_state(self, customer_ref: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Read, change and write one customer's state, one change at a time per customer."""
+        async with self._locks[zlib.crc32(customer_ref.encode()) % STATE_LOCKS]:
+            state = await self.state(customer_ref)
+            before = copy.deepcopy(state)  # changes may reach into nested values
+            change(state)
+            if state != before:
+                await self.context.state.put(self.binding.id, customer_ref, state)
+            return state
+
+    # -- files ------------------------------------------------------------------------------------
+    async def keep_files(self, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+        """Meta's files copied into our store (its CDN links expire); a file that cannot be had
+        keeps its Meta link, so the message is never held back by it."""
+        kept = []
+        for a in attachments:
+            got = await self.graph.download(a.url) if a.kind != "link" and a.url else None
+            if got is None:
+                kept.append(a)
+                continue
+            data, name, content_type = got
+            stored = await self.context.files.put(data, name, content_type)
+            kept.append(replace(stored, kind=a.kind if a.kind in ("video", "audio") else stored.kind))
+        return tuple(kept)
+
+    async def outgoing_file(self, attachment: Attachment) -> tuple[bytes, Attachment] | None:
+        """Our own file's bytes, uploaded with the message: Meta then never needs to reach our
+        server to fetch it. None for a file that is not ours: Meta fetches its URL."""
+        return await self.context.files.get(attachment.url)
+
+    # -- sending in parts ---------------------------------------------------------------------------
+    async def deliver(self, message: OutboundMessage, parts: list[Part]) -> SendResult:
+        """Send the parts in order; a retry after a part-way failure resumes after the last sent part."""
+        if not parts:
+            raise PermanentSendError("nothing to send")
+        if len(parts) == 1:
+            return SendResult(await parts[0]())
+        progress = (await self.state(message.customer_ref)).get("sending") or {}
+        done, first = (progress.get("done", 0), progress.get("first")) if progress.get("seq") == message.seq \
+            else (0, None)
+        for index in range(done, len(parts)):
+            sent = await parts[index]()
+            first = first or sent
+
+            def record(state: dict[str, Any], done: int = index + 1) -> None:
+                state["sending"] = {"seq": message.seq, "done": done, "first": first}
+            await self.change_state(message.customer_ref, record)
+        await self.change_state(message.customer_ref, _forget_progress)
+        return SendResult(first)
+
+
+def _forget_progress(state: dict[str, Any]) -> None:
+    state.pop("sending", None)
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """The text in pieces of at most ``limit`` characters, cut at a line or a space where it can be."""
+    pieces = []
+    text = text.strip()
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return pieces + ([text] if text else [])

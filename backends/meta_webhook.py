@@ -1,0 +1,98 @@
+"""The one Meta webhook: ``GET/POST /meta/{id}`` for Messenger, Instagram and page comments.
+
+A Meta app has one callback URL per object ("page", "instagram"), and a page's
+messages and its feed come to the same one, so the route is keyed by the page
+(or Instagram account) id and each entry goes to the binding of its own id and
+kind: messaging to ``facebook``/``instagram``, feed changes to ``fbcomments``.
+
+Durability before speed: every event of a delivery is handed to
+``sink.accept`` (a durable journal commit, milliseconds) before we answer 200,
+so nothing Meta believes delivered is only in memory. Slow parts are bounded
+(file downloads, a name or a post's text fetched once); if Meta still times
+out it delivers again, and the platform ids (``mid``, ``comment_id``,
+``mid#num_edit``) make the repeat store nothing. A storage failure answers
+503 so that Meta retries; a body that is not an envelope answers 400; an
+unknown event is skipped with 200.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import partial
+from typing import Any, Protocol, cast
+
+from aiohttp import web
+
+from backends.meta_parse import PayloadError, Item, parse
+from bridge.errors import Refused
+
+log = logging.getLogger(__name__)
+KINDS = ("facebook", "fbcomments", "instagram")
+_CHALLENGE = re.compile(r"^[\w.-]{1,200}$", re.ASCII)
+
+
+class Receiver(Protocol):
+    """What the webhook needs of a Meta backend (``backends.meta_base.MetaBackend``)."""
+
+    def signed(self, body: bytes, signature: str) -> bool: ...
+
+    def verifies(self, token: str) -> bool: ...
+
+    async def take(self, item: Item) -> None: ...
+
+
+def routes(mounts: Any) -> list[web.RouteDef]:
+    return [web.get("/meta/{key}", partial(verify, mounts)), web.post("/meta/{key}", partial(receive, mounts))]
+
+
+def _receiver(mounts: Any, kind: str, key: str) -> Receiver | None:
+    return cast("Receiver | None", mounts.get(kind, key))
+
+
+def _here(mounts: Any, key: str) -> list[Receiver]:
+    found = [r for r in (_receiver(mounts, kind, key) for kind in KINDS) if r is not None]
+    if not found:
+        raise web.HTTPNotFound(text="no such Meta channel\n")
+    return found
+
+
+async def verify(mounts: Any, request: web.Request) -> web.Response:
+    """Meta's subscription check: echo ``hub.challenge`` when ``hub.verify_token`` is ours."""
+    here = _here(mounts, request.match_info["key"])
+    query = request.query
+    if query.get("hub.mode") != "subscribe" or not any(r.verifies(query.get("hub.verify_token", ""))
+                                                       for r in here):
+        raise web.HTTPForbidden(text="the verify token does not match this channel's\n")
+    challenge = query.get("hub.challenge", "")
+    if not _CHALLENGE.match(challenge):
+        raise web.HTTPBadRequest(text="hub.challenge is missing or malformed\n")
+    return web.Response(text=challenge)
+
+
+async def receive(mounts: Any, request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    here = _here(mounts, key)
+    body = await request.read()
+    signature = request.headers.get("X-Hub-Signature-256", "")
+    if not any(r.signed(body, signature) for r in here):
+        raise web.HTTPForbidden(text="the X-Hub-Signature-256 does not match this channel's app secret\n")
+    try:
+        items = parse(body)
+    except PayloadError as exc:
+        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    for item in items:
+        receiver = _receiver(mounts, item.kind, item.account)
+        if receiver is None:
+            continue  # a page or kind not connected here (the app serves other pages)
+        if not receiver.signed(body, signature):
+            log.warning("a Meta entry for %s:%s came signed by another app: skipped", item.kind, item.account)
+            continue
+        try:
+            await receiver.take(item)
+        except Refused as exc:  # the core will never take this one: retrying would not help
+            log.warning("Meta event for %s:%s refused: %s", item.kind, item.account, exc)
+        except Exception as exc:
+            log.error("Meta event for %s:%s not stored (%s): asking Meta to deliver again",
+                      item.kind, item.account, type(exc).__name__)
+            raise web.HTTPServiceUnavailable(text="not stored; deliver again\n") from None
+    return web.Response(text="EVENT_RECEIVED")

@@ -1,0 +1,80 @@
+"""What storing a customer's message owes: the units of work the inbound service commits."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bridge import relay, rules
+from bridge.channels import InboundComment, InboundMessage
+from bridge.core import Core, post, send, timer
+from bridge.errors import Refused
+from bridge.hours import schedule
+from bridge.model import ChannelBinding, Conversation, Line, MessageKind
+from bridge.store import NewMessage, NewWork, UnitOfWork
+
+
+def checked_text(text: str) -> str:
+    if not relay.well_formed(text):
+        raise Refused("a message that is not well-formed Unicode")
+    cleaned = relay.clean_text(text)
+    if len(cleaned) > relay.MAX_TEXT:
+        raise Refused(f"a message longer than {relay.MAX_TEXT} characters")
+    return cleaned
+
+
+def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
+                 conversation: Conversation | None, spam: bool) -> UnitOfWork:
+    """Store the message; a new conversation also owes its room, announcement, welcome, CRM link
+    and queue offer — unless its customer is a spammer: then it is kept, and nothing more."""
+    now = core.clock.now()
+    line = core.directory.line(binding.line_id)
+    if conversation is None and line.deleted:
+        raise Refused(f"line {line.name} no longer takes new conversations")
+    name = relay.clean_name(inbound.customer_name) or "Customer"
+    meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
+    message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
+                         external_id=inbound.external_id, dedupe_key=key, meta=meta,
+                         conversation_id=conversation.id if conversation else None)
+    email = relay.clean_name(inbound.customer_email or "", 200) or None
+    if conversation is not None:
+        if conversation.spam:
+            return UnitOfWork(messages=[message])
+        unit = UnitOfWork(messages=[message], work=[post(0), *_silence_timer(line, now, conversation.id)])
+        if email and not conversation.customer_email:  # given later (the chat asked while away)
+            unit.conversation = replace(conversation, customer_email=email)
+        return unit
+    thread = inbound.thread if isinstance(inbound, InboundComment) else None
+    preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
+    new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
+    if spam:
+        return UnitOfWork(conversation=replace(new, spam=True), messages=[message])
+    unit = UnitOfWork(conversation=new, messages=[message],
+                      work=[NewWork("team.room", {"announce": True, "preview": preview}), post(0)])
+    answer = _first_answer(line, now)
+    if answer:
+        unit.messages.append(core.for_customer(MessageKind.AUTO, "", answer))
+        unit.work += [send(1), post(1)]
+    if line.settings.yes.crm:
+        unit.work.append(NewWork("crm.link"))
+    unit.work += _silence_timer(line, now)
+    unit.work.append(timer("timer.offer", now))  # the queue: offered at once, or when the line opens
+    if line.settings.kpi_first_answer_seconds:  # the KPI check comes due even if nothing else happens
+        unit.work.append(timer("timer.kpi", now + line.settings.kpi_first_answer_seconds))
+    return unit
+
+
+def _first_answer(line: Line, now: float) -> str:
+    if not line.enabled or not in_hours(line, now):
+        return line.settings.offline_text
+    return line.settings.welcome_text
+
+
+def _silence_timer(line: Line, now: float, conversation_id: str | None = None) -> list[NewWork]:
+    minutes = line.settings.autoclose_minutes
+    return [timer("timer.autoclose", now + minutes * 60, conversation_id)] if minutes else []
+
+
+def in_hours(line: Line, now: float) -> bool:
+    try:
+        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).is_open(now)
+    except Refused:  # settings are checked when set; an old bad value must not stop messages
+        return True

@@ -1,0 +1,121 @@
+"""Moving conversations between people and lines, and marking them: transfer, invite, pin, spam.
+
+The room stays the same through all of it (it is the conversation's, not
+the line's), so whoever receives a conversation sees its whole history.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bridge import rules
+from bridge.actions import OperatorActions
+from bridge.core import Core, post, timer
+from bridge.errors import Refused
+from bridge.model import Conversation, Line
+from bridge.ratings import customer_slot
+from bridge.rights import Action
+from bridge.store import NewWork, UnitOfWork
+
+
+
+class Moves:
+    def __init__(self, core: Core, actions: OperatorActions) -> None:
+        self.core = core
+        self.actions = actions
+
+    def _line(self, c: Conversation) -> Line:
+        return self.core.directory.line_or_removed(c.line_id)
+
+    async def transfer_to_person(self, conversation_id: str, actor: str, person: str) -> Conversation:
+        """Only the assigned operator, a supervisor or an admin may transfer; the customer notices nothing."""
+        def change(c: Conversation) -> UnitOfWork:
+            self._may_transfer(actor, c)
+            if c.owner == person:
+                raise Refused(f"conversation {c.id} is already {person}'s")
+            moved = rules.handed_to(c, person)
+            text = f"↪ Transferred to {person} by {actor}{'' if c.owner in (None, actor) else f' (was {c.owner})'}."
+            return UnitOfWork(conversation=replace(moved, first_answer_at=c.first_answer_at or self.core.clock.now()),
+                              messages=[self.core.note(text, c.id)],
+                              work=[post(0), NewWork("team.invite", {"person": person}, conversation_id=c.id)],
+                              cancel=[("timer.offer", c.id)])
+
+        return await self._decide(conversation_id, change, "transferred", actor)
+
+    async def transfer_to_line(self, conversation_id: str, actor: str, line_name: str) -> Conversation:
+        target = self.core.directory.find_line(line_name)
+
+        def change(c: Conversation) -> UnitOfWork:
+            self._may_transfer(actor, c)
+            if target.id == c.line_id:
+                raise Refused(f"conversation {c.id} is already on line {target.name}")
+            moved = rules.handed_to(c, None, target.id)
+            text = f"↪ Transferred to line {target.name} by {actor}; it waits for one of its operators."
+            return UnitOfWork(conversation=moved, messages=[self.core.note(text, c.id)], work=[
+                post(0), NewWork("team.announce", {"preview": c.preview}, conversation_id=c.id,
+                                 lane=f"line:{target.id}"),
+                timer("timer.offer", self.core.clock.now(), c.id)])
+
+        return await self._decide(conversation_id, change, "transferred", actor)
+
+    def _may_transfer(self, actor: str, c: Conversation) -> None:
+        rules.require_open(c)
+        line = self._line(c)
+        if c.owner != actor and not self.core.rights.allows(actor, Action.SUPERVISE, line):
+            raise Refused(f"only the operator who has conversation {c.id}, or a supervisor of line {line.name}, "
+                          "may transfer it")
+
+    async def invite(self, conversation_id: str, actor: str, person: str, with_history: bool) -> Conversation:
+        newest = await self.core.journal.conversations.messages(conversation_id, limit=1)
+        last_seq = newest[-1].seq if newest else 0
+
+        def change(c: Conversation) -> UnitOfWork:
+            self.actions.check(actor, Action.ACT, c)
+            since = 0 if with_history else last_seq
+            how = "with the history" if with_history else "without the history (what follows only)"
+            unit = UnitOfWork(conversation=rules.invited(c, person, since),
+                              messages=[self.core.note(f"➕ {actor} invited {person} {how}.", c.id)], work=[post(0)])
+            if with_history:  # the room shows everything; without it, new posts reach them in private
+                unit.work.append(NewWork("team.invite", {"person": person}, conversation_id=c.id))
+            return unit
+
+        return await self._decide(conversation_id, change, "joined", actor)
+
+    async def pin(self, conversation_id: str, actor: str, on: bool) -> Conversation:
+        """A pinned conversation is not auto-closed, for at most the line's pin_max_minutes."""
+        def change(c: Conversation) -> UnitOfWork:
+            self.actions.check(actor, Action.ACT, c)
+            rules.require_open(c)
+            line = self._line(c)
+            until = self.core.clock.now() + line.settings.pin_max_minutes * 60 if on else None
+            text = (f"📌 Pinned by {actor} for up to {line.settings.pin_max_minutes} minutes: it is not auto-closed "
+                    "meanwhile." if on else f"📌 Unpinned by {actor}.")
+            return UnitOfWork(conversation=replace(c, pinned_until=until), messages=[self.core.note(text, c.id)],
+                              work=[post(0)])
+
+        return await self._decide(conversation_id, change)
+
+    async def spam(self, conversation_id: str, actor: str) -> Conversation:
+        """Closed without a word to the customer; their messages are kept but not announced for a while."""
+        def change(c: Conversation) -> UnitOfWork:
+            line = self.actions.check(actor, Action.ACT, c)
+            unit = self.actions.closing(replace(c, spam=True), line, "spam", f"🚫 Marked as spam by {actor}.", "")
+            if c.contact_id:
+                unit.work.append(NewWork("crm.tag", {"tag": "spam"}, conversation_id=c.id))
+            return unit
+
+        closed = await self._decide(conversation_id, change)
+        minutes = self._line(closed).settings.spam_minutes
+        if minutes:
+            slot = customer_slot(closed.binding_id)
+            state = await self.core.journal.state.get(slot, closed.customer_ref)
+            until = self.core.clock.now() + minutes * 60
+            await self.core.journal.state.put(slot, closed.customer_ref, {**state, "spam_until": until})
+        return closed
+
+    async def _decide(self, conversation_id: str, change: object, signal: str | None = None,
+                      actor: str = "") -> Conversation:
+        committed = await self.core.decide(conversation_id, change)  # type: ignore[arg-type]
+        assert committed.conversation is not None
+        if signal:
+            await self.core.signal(committed.conversation, signal, author=actor)
+        return committed.conversation

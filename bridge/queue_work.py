@@ -1,0 +1,140 @@
+"""Offering waiting conversations to operators, passing them on, and operators coming and going.
+
+An offer is a durable timer (``timer.offer``): due when the conversation
+arrives (or when the line opens), again ``wait_seconds`` after each offer, at
+once after a skip or when an operator comes back. A restart forgets none.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bridge import relay
+from bridge.core import Core, direct, line_note, post, send, timer
+from bridge.errors import Refused
+from bridge.hours import schedule
+from bridge.model import Conversation, ConversationStatus, Line, MessageKind
+from bridge.outbox import WorkKind
+from bridge.queue import Offer, Presence, offer, offered
+from bridge.store import NewWork, UnitOfWork, WorkItem
+
+
+class QueueWork:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.presence = Presence(core.journal.state)
+
+    def kinds(self) -> dict[str, WorkKind]:
+        return {"timer.offer": WorkKind(self._due, max_attempts=20)}
+
+    async def _due(self, items: list[WorkItem]) -> UnitOfWork:
+        if items[0].conversation_id is not None:
+            await self.offer(items[0].conversation_id)
+        return UnitOfWork()
+
+    async def offer(self, conversation_id: str) -> None:
+        """Offer a waiting conversation to whoever the line's queue mode says (or try again later)."""
+        conversation = await self.core.journal.conversations.conversation(conversation_id)
+        line = self.core.directory.line_or_removed(conversation.line_id)
+        if not _waiting(conversation) or line.deleted or not line.enabled:
+            return
+        now = self.core.clock.now()
+        opens = _opens(line, now)
+        if opens is None or opens > now:  # out of hours: distributed when the next shift starts
+            if opens is not None:
+                await self.core.commit(UnitOfWork(work=[timer("timer.offer", opens, conversation_id)]))
+            return
+        open_ones = await self.core.journal.conversations.conversations(line_ids=[line.id], limit=10_000)
+        who = await self.presence.availability(line, open_ones)
+        made: list[Offer] = []
+
+        def change(c: Conversation) -> UnitOfWork:
+            if not _waiting(c):
+                return UnitOfWork()
+            result = offer(line, c, who)
+            made.append(result)
+            return self._offer_unit(c, line, result, now)
+
+        await self.core.decide(conversation_id, change)
+        if made:
+            await self.presence.offered_now(made[-1].to, now)
+
+    def _offer_unit(self, c: Conversation, line: Line, result: Offer, now: float) -> UnitOfWork:
+        told = result.new_round and not c.waited and bool(line.settings.waiting_text)
+        unit = UnitOfWork(conversation=replace(offered(c, result), waited=c.waited or told),
+                          work=[timer("timer.offer", now + line.settings.wait_seconds, c.id)])
+        if told:
+            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", line.settings.waiting_text,
+                                                        conversation_id=c.id))
+            unit.work += [send(0), post(0)]
+        for person in result.to:
+            unit.work.append(direct(person, _offer_text(c, line), c.id))
+            unit.work.append(NewWork("team.invite", {"person": person}, conversation_id=c.id))
+        return unit
+
+    async def skip(self, conversation_id: str, person: str) -> Conversation:
+        """``person`` lets it pass: it goes to the next operator at once."""
+        def change(c: Conversation) -> UnitOfWork:
+            if not c.is_open:
+                raise Refused(f"conversation {c.id} is closed")
+            if person not in c.offered_to and c.owner != person:
+                raise Refused(f"conversation {c.id} is not offered to you nor yours")
+            passed = tuple(dict.fromkeys((*c.passed, person)))
+            offered_to = tuple(p for p in c.offered_to if p != person)
+            changed = replace(c, offered_to=offered_to, passed=passed)
+            if c.owner == person:
+                changed = replace(changed, owner=None, participants=tuple(p for p in c.participants
+                                                                           if p.person != person),
+                                  status=ConversationStatus.QUEUED)
+            return UnitOfWork(conversation=changed, messages=[self.core.note(f"{person} let it pass.", c.id)],
+                              work=[post(0), timer("timer.offer", self.core.clock.now(), c.id)])
+
+        committed = await self.core.decide(conversation_id, change)
+        assert committed.conversation is not None
+        return committed.conversation
+
+    async def set_away(self, person: str, away: bool) -> int:
+        """Away operators get nothing new; back, the waiting conversations of their lines are offered again.
+
+        Returns how many waiting conversations were looked at again."""
+        await self.presence.set_away(person, away)
+        lines = [line.id for line in self.core.directory.live_lines() if person in line.operators]
+        if not lines:
+            return 0
+        waiting = [c for c in await self.core.journal.conversations.conversations(line_ids=lines, limit=10_000)
+                   if _waiting(c) and (not away or person in c.offered_to)]
+        now = self.core.clock.now()
+        if waiting:
+            await self.core.commit(UnitOfWork(work=[timer("timer.offer", now, c.id) for c in waiting]))
+        return len(waiting)
+
+    async def tell_what_waits(self) -> None:
+        """After a restart, each line room hears which conversations are still waiting."""
+        now = self.core.clock.now()
+        for line in self.core.directory.live_lines():
+            waiting = [c for c in await self.core.journal.conversations.conversations(line_ids=[line.id], limit=50)
+                       if _waiting(c)]
+            if waiting:
+                listed = ", ".join(f"{c.id} ({c.customer_name}, {_age(now - c.created_at)})" for c in waiting[:20])
+                await self.core.commit(UnitOfWork(work=[line_note(
+                    line.id, f"⏳ Still waiting after a restart: {listed}. !conversations {line.name} lists them.")]))
+
+
+def _waiting(c: Conversation) -> bool:
+    return c.is_open and c.owner is None and not c.spam
+
+
+def _opens(line: Line, now: float) -> float | None:
+    try:
+        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).next_open(now)
+    except Refused:
+        return now
+
+
+def _offer_text(c: Conversation, line: Line) -> str:
+    return (f"🔔 Conversation {c.id} on {line.name} ({c.customer_name}): “{relay.preview(c.preview, 60)}” is "
+            f"offered to you — !answer {c.id} to take it, !skip {c.id} to pass it on.")
+
+
+def _age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

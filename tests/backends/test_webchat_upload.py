@@ -1,0 +1,106 @@
+"""Customers' files: one POST answered with the message's ack; refused uploads store nothing."""
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDAT" + zlib.compress(b"\x00\x00\x00\x00\x00")[:13] + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _form(token: str | None, client_id: str = "f1", data: bytes = PNG, name: str = "photo.png",
+          content_type: str = "image/png", text: str | None = None) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    if token is not None:
+        form.add_field("visitor_token", token)
+    form.add_field("client_id", client_id)
+    if text is not None:
+        form.add_field("text", text)
+    form.add_field("file", io.BytesIO(data), filename=name, content_type=content_type)
+    return form
+
+
+async def _post(session, runtime, form) -> tuple[int, dict]:
+    async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=form) as resp:
+        return resp.status, await resp.json()
+
+
+def _stored(runtime) -> list[Path]:
+    return list(Path(runtime.settings.path("files")).glob("blobs/*/*"))
+
+
+async def test_a_file_is_acked_shown_on_every_tab_in_history_and_to_the_operators(runtime, connect, session):
+    tab = await connect()
+    await tab.hello()
+    other = await connect()
+    await other.hello(tab.token)
+    status, ack = await _post(session, runtime, _form(tab.token, text="my receipt"))
+    assert status == 200 and ack["type"] == "ack" and ack["client_id"] == "f1"
+    shown = await other.expect("message", seq=ack["seq"])
+    [file] = shown["attachments"]
+    assert file["name"] == "photo.png" and file["size"] == len(PNG) and file["content_type"] == "image/png"
+    assert shown["text"] == "my receipt"
+    async with session.get(file["url"]) as resp:
+        assert await resp.read() == PNG and resp.headers["X-Content-Type-Options"] == "nosniff"
+    _, history = await (await connect()).hello(tab.token, last_seq=0)
+    assert history["messages"][0]["attachments"][0]["url"] == file["url"]
+    runtime.team.wait_for(lambda team: any("photo.png" in r for r in team.rendered("support-1")))
+    status, again = await _post(session, runtime, _form(tab.token))  # the same client_id: the same ack
+    assert status == 200 and again["seq"] == ack["seq"]
+
+
+async def test_a_pdf_downloads_as_an_attachment(runtime, connect, session):
+    tab = await connect()
+    await tab.hello()
+    status, ack = await _post(session, runtime, _form(tab.token, data=b"%PDF-1.4 x", name="invoice.pdf",
+                                                      content_type="application/pdf"))
+    assert status == 200
+    _, history = await (await connect()).hello(tab.token, last_seq=0)
+    url = history["messages"][0]["attachments"][0]["url"]
+    async with session.get(url) as resp:
+        assert resp.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("token", [None, "", "forged.token", "abc.0123456789abcdef0123456789abcdef"])
+async def test_a_missing_or_forged_token_is_refused_and_nothing_is_stored(runtime, session, token):
+    status, error = await _post(session, runtime, _form(token))
+    assert status == 403 and error["code"] == "bad_token"
+    assert _stored(runtime) == []
+
+
+async def test_a_type_outside_the_allow_list_is_refused(runtime, connect, session):
+    tab = await connect()
+    await tab.hello()
+    status, error = await _post(session, runtime, _form(tab.token, data=b"<script>", name="x.html",
+                                                        content_type="text/html"))
+    assert status == 415 and error["code"] == "bad_type" and error["client_id"] == "f1"
+    assert _stored(runtime) == []
+
+
+async def test_a_file_over_the_size_limit_is_refused(make_runtime, session):
+    runtime = make_runtime(max_upload_mb=1)
+    async with aiohttp.ClientSession() as s:
+        tab_ws = await s.ws_connect(f"http://127.0.0.1:{runtime.http_port}/webchat/support/ws")
+        await tab_ws.send_json({"type": "hello", "visitor_token": None, "last_seq": 0})
+        token = (await tab_ws.receive_json())["visitor_token"]
+        status, error = await _post(s, runtime, _form(token, data=b"x" * (1024 * 1024 + 1), name="big.txt",
+                                                      content_type="text/plain"))
+        await tab_ws.close()
+    assert status == 413 and error["code"] == "too_large"
+    assert _stored(runtime) == []
+
+
+async def test_a_form_without_a_file_or_not_a_form_is_a_clear_error(runtime, connect, session):
+    tab = await connect()
+    await tab.hello()
+    form = aiohttp.FormData()
+    form.add_field("visitor_token", tab.token)
+    form.add_field("client_id", "nofile")
+    assert (await _post(session, runtime, form))[0] == 400
+    async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=b"junk",
+                            headers={"Content-Type": "text/plain"}) as resp:
+        assert resp.status == 400 and (await resp.json())["type"] == "error"

@@ -1,0 +1,60 @@
+"""One connected channel under test: the operator's verbs and the clock, for the contract suite."""
+from __future__ import annotations
+
+from bridge.model import Attachment, ChannelBinding, Message, MessageKind
+from tests.channels.contract import Harness, eventually
+from tests.support.clock import FakeClock
+from tests.support.runtime import OPERATOR, Running
+
+
+class Channel:
+    """One connected channel under test: its runtime, its fake platform, and the operator's verbs."""
+
+    def __init__(self, runtime: Running, harness: Harness, binding: ChannelBinding, clock: FakeClock) -> None:
+        self.runtime, self.harness, self.binding, self.clock = runtime, harness, binding, clock
+
+    async def conversation_id(self, customer: str) -> str | None:
+        return await self.runtime.run(self.runtime.core.inbound.current_conversation(self.binding, customer))
+
+    async def wait_conversation(self, customer: str) -> str:
+        for _ in range(500):
+            found = await self.conversation_id(customer)
+            if found:
+                return found
+            await eventually(lambda: True, "a tick")
+        raise AssertionError(f"no conversation for {customer}")
+
+    async def messages(self, conversation_id: str, kind: MessageKind | None = None) -> list[Message]:
+        journal = self.runtime.core.journal
+        assert journal is not None
+        found = await self.runtime.run(journal.conversations.messages(conversation_id, limit=1000))
+        return [m for m in found if kind is None or m.kind is kind]
+
+    async def reply(self, customer: str, text: str, attachments: tuple[Attachment, ...] = ()) -> Message:
+        conversation_id = await self.wait_conversation(customer)
+        return await self.runtime.run(self.runtime.core.actions.reply(conversation_id, OPERATOR, text,
+                                                                      attachments=attachments))
+
+    async def put_file(self, data: bytes, name: str, content_type: str) -> Attachment:
+        files = self.runtime.host.files
+        assert files is not None
+        return await self.runtime.run(files.put(data, name, content_type))
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock and let every lane run what came due."""
+        async def move() -> None:
+            await self.runtime.core.services.outbox.idle()  # what runs now fails or succeeds first
+            self.clock.advance(seconds)
+            await self.runtime.core.services.outbox.run_due()
+            await self.runtime.core.services.outbox.idle()
+        await self.runtime.run(move())
+
+    async def settle(self) -> None:
+        await self.advance(0)
+
+    def room(self, conversation_id: str) -> str:
+        return f"{self.binding.line_id}-{conversation_id}"
+
+    async def wait_sent(self, customer: str, text: str) -> None:
+        await eventually(lambda: any(s.customer == customer and s.text == text for s in self.harness.sent()),
+                         f"“{text}” sent to {customer}; sent: {self.harness.sent()[-3:]}")

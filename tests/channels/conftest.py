@@ -1,0 +1,56 @@
+"""The contract suite's fixtures: the real runtime on a moved clock, parametrised over every harness.
+
+A new channel adds its ``harness_<kind>.py`` and one line to ``HARNESSES``.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+
+import pytest
+
+from tests.channels.channel import Channel
+from tests.channels.contract import Harness
+from tests.support.clock import FakeClock
+from tests.support.runtime import Running
+
+# id -> "module:factory" under tests/channels (imported lazily: one broken harness fails only its own tests).
+HARNESSES = {
+    "webchat": "harness_webchat:WebchatHarness",
+    "facebook": "harness_meta:FacebookHarness", "instagram": "harness_meta:InstagramHarness",
+}
+
+
+def _factory(spec: str) -> Any:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(f"tests.channels.{module}"), name)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: FakeClock, harness: Harness) -> Iterator[Running]:
+    """Started after the harness and stopped before it: a backend stops while its platform still answers."""
+    running = Running(tmp_path / "data", clock=clock)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    made: Harness = _factory(HARNESSES[request.param])()
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture
+async def channel(runtime: Running, harness: Harness, clock: FakeClock) -> Channel:
+    binding = await harness.connect(runtime)
+    assert runtime.core.channels.get(binding.id) is not None, runtime.core.channels.failed
+    return Channel(runtime, harness, binding, clock)

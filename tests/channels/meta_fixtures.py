@@ -1,0 +1,87 @@
+"""Fixtures of the Meta channels' own tests: a real runtime with one Meta channel connected to its fake.
+
+Import the fixtures a test module uses (``from tests.channels.meta_fixtures import facebook``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest
+
+from bridge.model import Conversation, Message
+from tests.channels.channel import Channel
+from tests.channels.contract import eventually
+from tests.channels.harness_meta import CommentsHarness, FacebookHarness, InstagramHarness, MetaHarness
+from tests.support.clock import FakeClock
+from tests.support.runtime import Running
+
+
+class MetaChannel(Channel):
+    harness: MetaHarness
+
+    @property
+    def backend(self) -> Any:
+        return self.runtime.core.channels.get(self.binding.id)
+
+    async def state(self, customer: str) -> dict[str, Any]:
+        return await self.runtime.run(self.runtime.core.journal.state.get(self.binding.id, customer))  # type: ignore
+
+    async def set_state(self, customer: str, **values: Any) -> None:
+        state = {**await self.state(customer), **values}
+        await self.runtime.run(self.runtime.core.journal.state.put(self.binding.id, customer, state))  # type: ignore
+
+    async def conversations(self) -> list[Conversation]:
+        journal = self.runtime.core.journal
+        assert journal is not None
+        return [c for c in await self.runtime.run(journal.conversations.conversations(open_only=False))
+                if c.binding_id == self.binding.id]
+
+    async def thread(self, thread: str) -> Conversation:
+        async def found() -> Conversation | None:
+            return next((c for c in await self.conversations() if c.thread == thread), None)
+        for _ in range(500):
+            conversation = await found()
+            if conversation is not None:
+                return conversation
+            await eventually(lambda: True, "a tick")
+        raise AssertionError(f"no conversation for thread {thread}")
+
+    async def reply_in(self, conversation_id: str, text: str, **options: Any) -> Message:
+        return await self.runtime.run(self.runtime.core.actions.reply(conversation_id, "alice", text,
+                                                                      options=options))
+
+    async def wait_room(self, conversation_id: str, words: str) -> list[str]:
+        room = self.room(conversation_id)
+        return await eventually(lambda: [t for t in self.runtime.team.rendered(room) if words in t],
+                                f"“{words}” in {room}: {self.runtime.team.rendered(room)[-4:]}")
+
+
+async def _connected(tmp_path: Path, harness: MetaHarness) -> AsyncIterator[MetaChannel]:
+    clock = FakeClock()
+    runtime = Running(tmp_path / "data", clock=clock)
+    try:
+        binding = await harness.connect(runtime)
+        assert runtime.core.channels.get(binding.id) is not None, runtime.core.channels.failed
+        yield MetaChannel(runtime, harness, binding, clock)
+    finally:
+        runtime.stop()
+        await harness.close()
+
+
+@pytest.fixture
+async def facebook(tmp_path: Path) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, FacebookHarness()):
+        yield channel
+
+
+@pytest.fixture
+async def instagram(tmp_path: Path) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, InstagramHarness()):
+        yield channel
+
+
+@pytest.fixture
+async def comments(tmp_path: Path) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, CommentsHarness()):
+        yield channel
