@@ -167,3 +167,16 @@ def test_without_an_id_outside_a_conversation_room_the_answer_asks_which(openlin
     openlines.say_in_room("#support", command, as_user="alice")  # the line room is no conversation's room
     _, reply = openlines.team.wait_for(lambda to, body: "Which conversation?" in body, start=before)
     assert "Usage:" in _one_line(reply)
+
+
+def test_a_colleague_invited_without_history_reads_only_what_followed(openlines, two_customers):
+    first, _ = two_customers
+    openlines.command("!answer 1", as_user="alice")
+    assert "joins conversation 1" in openlines.command("!invite carol 1 --no-history", as_user="alice")
+    first.say("here is my order number 42")
+    openlines.team.in_room(ROOM, "order number 42")
+    text = openlines.command("!transcript 1", as_user="carol")
+    assert "(you were invited without its history: you see what followed)" in text
+    assert "order number 42" in text and "invited carol without the history" in text
+    assert "my parcel never came" not in text
+    assert "my parcel never came" in openlines.command("!transcript 1", as_user="alice")
