@@ -16,6 +16,7 @@ from bridge.channel_settings import split_settings
 from bridge.errors import NotFound, Refused
 from bridge.line_settings import SPECS
 from bridge.model import ChannelBinding, Line, Role
+from bridge.quick import checked_answers
 from bridge.rights import Action
 
 FORMAT = 1
@@ -27,6 +28,7 @@ def export_line(admin: LineAdmin, channels: ChannelAdmin, actor: str, name: str)
     line = admin.line_for(actor, name, Action.CONFIGURE)
     return {"openlines_line": FORMAT, "name": line.name, "enabled": line.enabled,
             "settings": line.settings.as_dict(), **{key: list(line.people(role)) for role, key in PEOPLE.items()},
+            "quick": [{"name": name, "text": text} for name, text in line.quick],
             "channels": [{"kind": v.binding.kind, "settings": dict(v.binding.settings)}
                          for v in channels.views(line)]}
 
@@ -79,7 +81,20 @@ def _line_changes(line: Line, doc: dict[str, Any]) -> tuple[Line, list[str]]:
             changes.append(f"{key}: {', '.join(line.people(role)) or '—'} → {', '.join(changed.people(role)) or '—'}")
     if changed.enabled != line.enabled:
         changes.append("enabled" if changed.enabled else "disabled")
+    if "quick" in doc:
+        changed = dataclasses.replace(changed, quick=_quick(doc))
+        if changed.quick != line.quick:
+            changes.append(f"quick answers: {', '.join(n for n, _ in line.quick) or '—'} → "
+                           f"{', '.join(n for n, _ in changed.quick) or '—'}")
     return changed, changes
+
+
+def _quick(doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    entries = _list(doc, "quick")
+    if not all(isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("text"), str)
+               for e in entries):
+        raise Refused("each of “quick” needs a “name” and a “text”")
+    return checked_answers([(e["name"], e["text"]) for e in entries])
 
 
 async def _channel(admin: LineAdmin, channels: ChannelAdmin, actor: str, line: Line,

@@ -57,8 +57,27 @@ class CrmLink:
     is_new: bool  # a lead was created for a customer never seen before
 
 
+@dataclass(frozen=True)
+class LeadCard:
+    title: str
+    status: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """A CRM contact as operators read it (``!crm``)."""
+
+    contact_id: str
+    name: str
+    email: str | None
+    tags: tuple[str, ...] = ()
+    leads: tuple[LeadCard, ...] = ()  # oldest first
+    activities: int = 0  # transcripts and other activities on the record
+
+
 class Crm(Protocol):
-    """The CRM as the core uses it. Both calls are idempotent."""
+    """The CRM as the core uses it. The writing calls are idempotent."""
 
     async def link_customer(self, profile: CustomerProfile, *, source: str, create: str = "lead") -> CrmLink:
         """Find the contact of this channel identity, or create it (with a lead unless ``create`` is "contact")."""
@@ -69,3 +88,6 @@ class Crm(Protocol):
 
     async def tag(self, contact_id: str, tag: str) -> None:
         """Mark the contact (a spammer…); idempotent."""
+
+    async def card(self, contact_id: str) -> ContactCard | None:
+        """The contact with its leads; None when it no longer exists."""

@@ -11,6 +11,7 @@ from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
 from bridge.inbound import InboundService
+from bridge.kpi import KpiAlerts
 from bridge.mail_work import Mailer, MailWork
 from bridge.moves import Moves
 from bridge.outbox import Outbox
@@ -60,7 +61,7 @@ class Services:
         customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
         for work in (services.team_work.kinds(), customer.kinds(),
                      CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
-                     services.queue.kinds(), mail.kinds() if mail else {}):
+                     services.queue.kinds(), mail.kinds() if mail else {}, KpiAlerts(core).kinds()):
             for kind, spec in work.items():
                 outbox.register(kind, spec)
         return services

@@ -120,8 +120,8 @@ class ConversationStore(Protocol):
 
     async def conversations(self, *, line_ids: Sequence[str] | None = None, open_only: bool = True,
                             since: float | None = None, customer: tuple[str, str] | None = None,
-                            limit: int = 200) -> list[Conversation]:
-        """Oldest first; ``customer`` is (binding id, customer ref)."""
+                            limit: int = 200, after_id: str | None = None) -> list[Conversation]:
+        """Oldest first; ``customer`` is (binding id, customer ref); ``after_id`` pages on from that id."""
 
     async def room(self, key: str) -> RoomEntry | None: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bridge.ports import CrmLink, CustomerProfile
+from bridge.ports import ContactCard, CrmLink, CustomerProfile, LeadCard
 from crm_store.base import CrmStore
 from crm_store.factory import open_crm
 from crm_store.unavailable import UnavailableCrm
@@ -28,6 +28,17 @@ class AsyncCrm:
         activity = await asyncio.to_thread(self.store.add_activity, contact_id, TRANSCRIPT_KIND, subject, body,
                                            f"conversation:{conversation_id}")
         return activity.id
+
+    async def card(self, contact_id: str) -> ContactCard | None:
+        return await asyncio.to_thread(self._card, contact_id)
+
+    def _card(self, contact_id: str) -> ContactCard | None:
+        contact = self.store.get_contact(contact_id)
+        if contact is None:
+            return None
+        leads = tuple(LeadCard(lead.title, lead.status, lead.created_at) for lead in self.store.leads_of(contact_id))
+        return ContactCard(contact.id, contact.name, contact.email, contact.tags, leads,
+                           len(self.store.activities_of(contact_id)))
 
 
     async def tag(self, contact_id: str, tag: str) -> None:

@@ -62,9 +62,9 @@ class SqliteConversations:
 
     async def conversations(self, *, line_ids: Sequence[str] | None = None, open_only: bool = True,
                             since: float | None = None, customer: tuple[str, str] | None = None,
-                            limit: int = 200) -> list[Conversation]:
+                            limit: int = 200, after_id: str | None = None) -> list[Conversation]:
         found: list[Conversation] = await self._read(partial(
-            q.conversations, line_ids, open_only, since, customer, limit))
+            q.conversations, line_ids, open_only, since, customer, limit, after_id))
         return found
 
     async def room(self, key: str) -> RoomEntry | None:

@@ -64,16 +64,23 @@ OF_CUSTOMER = ("JOIN conversations c ON m.conversation_id = c.id"
 
 
 def conversations(line_ids: Sequence[str] | None, open_only: bool, since: float | None,
-                  customer: tuple[str, str] | None, limit: int, conn: sqlite3.Connection) -> list[Conversation]:
+                  customer: tuple[str, str] | None, limit: int, after_id: str | None,
+                  conn: sqlite3.Connection) -> list[Conversation]:
     clauses: list[str] = ["1 = 1"]
     args: list[object] = []
+    # Paging on (after_id): walk the ids from there; the unary + keeps the line index out of the plan, or
+    # SQLite would read and sort every row of the window again for each page.
+    plus = "+" if after_id is not None else ""
+    if after_id is not None:
+        clauses.append("id > ?")
+        args.append(_id(after_id))
     if open_only:
         clauses.append("open_key IS NOT NULL")
     if line_ids is not None:
-        clauses.append(f"line_id IN ({', '.join('?' * len(line_ids))})")
+        clauses.append(f"{plus}line_id IN ({', '.join('?' * len(line_ids))})")
         args += list(line_ids)
     if since is not None:
-        clauses.append("created_at >= ?")
+        clauses.append(f"{plus}created_at >= ?")
         args.append(since)
     if customer is not None:
         clauses.append("binding_id = ? AND customer_ref = ?")

@@ -38,7 +38,7 @@ class OpenLinesApi:
         self.host, self.core, self.team, self.adapter = host, core, team, adapter
         self._keys: dict[tuple[str, str, str], tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._turns: dict[str, asyncio.Lock] = {}  # per conversation, on the loop
+        self._turns: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # per conversation, on the loop
         self.closed = False
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = COMMAND_TIMEOUT) -> T:
@@ -55,12 +55,14 @@ class OpenLinesApi:
     async def _in_turn(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:
         """One operator action at a time per conversation, in the order they were made:
         a reply typed before ``!close`` is stored before the close."""
-        turn = self._turns.setdefault(conversation_id, asyncio.Lock())
+        turn, users = self._turns.setdefault(conversation_id, (asyncio.Lock(), [0]))
+        users[0] += 1  # forgotten only when nobody holds it nor waits for it (not merely unlocked)
         try:
             async with turn:
                 return await coro
         finally:
-            if not turn.locked():
+            users[0] -= 1
+            if users[0] == 0:
                 self._turns.pop(conversation_id, None)
 
     def act(self, conversation_id: str, coro: Coroutine[Any, Any, T]) -> T:

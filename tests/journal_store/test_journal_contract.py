@@ -210,6 +210,14 @@ async def test_a_journal_reports_whether_it_can_write(journal):
     assert await journal.writable()
 
 
+async def test_conversations_page_on_after_an_id(journal):
+    ids = [(await _open(journal, f"c{n}")).conversation.id for n in range(5)]
+    first = await journal.conversations.conversations(open_only=False, limit=2)
+    rest = await journal.conversations.conversations(open_only=False, limit=10, after_id=first[-1].id)
+    assert [c.id for c in first + rest] == ids
+    assert await journal.conversations.conversations(after_id=ids[-1]) == []
+
+
 async def test_messages_are_read_by_seq_in_one_go(journal):
     done = await _open(journal, "alice", "a", "b", "c")
     seqs = [m.seq for m in done.messages]

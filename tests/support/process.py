@@ -44,11 +44,12 @@ class OpenLinesProcess:
                 self.output += raw.decode(errors="replace")
                 self._changed.notify_all()
 
-    def wait_for(self, pattern: str | re.Pattern[str], timeout: float = 20) -> re.Match[str]:
+    def wait_for(self, pattern: str | re.Pattern[str], timeout: float = 20, start: int = 0) -> re.Match[str]:
+        """The first match in what the console printed from character ``start`` on."""
         regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
         deadline = time.monotonic() + timeout
         with self._changed:
-            while (match := regex.search(self.output)) is None:
+            while (match := regex.search(self.output, start)) is None:
                 left = deadline - time.monotonic()
                 assert left > 0 and self.process.poll() is None, \
                     f"the console never printed {regex.pattern!r}:\n{self.output[-3000:]}"

@@ -1,0 +1,77 @@
+"""Canned answers: !quick NAME [ID] sends one to the customer; !quick list|add|remove keeps them per line."""
+from __future__ import annotations
+
+from typing import Any
+
+from errbot import BotPlugin, CommandError, botcmd
+from errbot.backends.base import Message
+
+from bridge import relay
+from bridge.model import Line
+from bridge.quick import QuickAnswers as QuickService
+from plugins.commands import OpenLinesCommands
+from plugins.facade import OpenLinesApi
+from plugins.options import arguments
+
+SEND_USAGE = "!quick NAME [ID] (e.g. !quick hello 17; ID is optional in the conversation's room)"
+
+
+class QuickAnswers(OpenLinesCommands, BotPlugin):
+    """Canned answers per line: send one in a word, list them, keep them."""
+
+    @botcmd
+    def quick(self, msg: Message, args: str) -> str:
+        """Send a line's canned answer to the customer, as your reply: !quick NAME [ID]
+        (e.g. !quick hello 17; in the conversation's room: !quick hello). See !quick list."""
+        words = args.split()
+        if not words or len(words) > 2:
+            raise CommandError(f"Usage: {SEND_USAGE} · !quick list [LINE] · !quick add LINE NAME TEXT · "
+                               "!quick remove LINE NAME")
+        cid = self._conversation_id(msg, words[1] if len(words) == 2 else "", SEND_USAGE)
+        person, name = self._person(msg), words[0]
+        shown_as = self._api().adapter.display_name(msg.frm)
+
+        def send(api: OpenLinesApi) -> Any:  # through !reply's own path: its rights, its idempotent send
+            text = api.call(QuickService(api.services.admin).text_for(cid, person, name))
+            return api.reply(cid, person, text, shown_as)
+
+        sent = self._run(send)
+        return f"Sent “{name}” to the customer of conversation {sent.conversation_id}."
+
+    @botcmd
+    def quick_list(self, msg: Message, args: str) -> str:
+        """The canned answers of your lines: !quick list [LINE] (e.g. !quick list Support)."""
+        person, name, cid = self._person(msg), args.strip() or None, self._in_conversation_room(msg)
+        lines = self._run(lambda api: api.call(_lines(api, person, name, cid)))
+        out = []
+        for line in lines:
+            count = f"{len(line.quick)} quick answer(s)" if line.quick else f"none yet — !quick add {line.name} NAME TEXT"
+            out.append(f"{line.name}: {count}")
+            out += [f"• {n} — “{relay.preview(t, 70)}”" for n, t in line.quick]
+        return "\n".join(out) or "You have no role on any line."
+
+    @botcmd
+    def quick_add(self, msg: Message, args: str) -> str:
+        """Save a canned answer on a line (its supervisors and admins): !quick add LINE NAME TEXT
+        (e.g. !quick add Support hello Hello! How can I help you today?)."""
+        line_name, name, text = arguments(args, 3, "!quick add LINE NAME TEXT (quote a LINE with spaces)", rest=True)
+        person = self._person(msg)
+        line = self._run(lambda api: api.call(QuickService(api.services.admin).add(person, line_name, name, text)))
+        return f"Line {line.name} has the quick answer “{name}” ({len(line.quick)} in all): send it with !quick {name}."
+
+    @botcmd
+    def quick_remove(self, msg: Message, args: str) -> str:
+        """Delete a canned answer (the line's supervisors and admins): !quick remove LINE NAME
+        (e.g. !quick remove Support hello)."""
+        line_name, name = arguments(args, 2, "!quick remove LINE NAME (quote a LINE with spaces)")
+        person = self._person(msg)
+        line = self._run(lambda api: api.call(QuickService(api.services.admin).remove(person, line_name, name)))
+        return f"The quick answer “{name}” is removed from line {line.name}."
+
+
+async def _lines(api: OpenLinesApi, person: str, name: str | None, room_of: str | None) -> list[Line]:
+    """The lines named, or in a conversation's room its line, or all of ``person``'s (on the loop)."""
+    if name is None and room_of is not None:
+        c = await api.services.core.journal.conversations.conversation(room_of)
+        name = api.services.directory.line_or_removed(c.line_id).id
+    return QuickService(api.services.admin).lines(person, name)

@@ -1,0 +1,85 @@
+"""Operators' reading commands: !conversations, !transcript, !crm, !stats."""
+from __future__ import annotations
+
+import io
+from typing import Any, Callable
+
+from errbot import BotPlugin, CommandError, botcmd
+from errbot.backends.base import Message
+
+from bridge.reports import Only, Reports as ReportService
+from bridge.stats import to_csv
+from plugins.commands import OpenLinesCommands, split_flag
+from plugins.facade import OpenLinesApi
+from plugins.options import no_options, number_option
+from plugins.report_views import conversations_text, crm_text, stats_text, transcript_text
+
+STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
+
+
+class Reports(OpenLinesCommands, BotPlugin):
+    """See the work: open conversations, transcripts, CRM records, statistics."""
+
+    @botcmd
+    def conversations(self, msg: Message, args: str) -> str:
+        """The open conversations of your lines, oldest first: !conversations [LINE] [--waiting|--mine]
+        (e.g. !conversations Support --waiting)."""
+        usage = "!conversations [LINE] [--waiting|--mine]"
+        rest, waiting = split_flag(args, "--waiting")
+        rest, mine = split_flag(rest, "--mine")
+        no_options(rest.split(), usage)
+        if waiting and mine:
+            raise CommandError(f"Choose --waiting or --mine, not both. Usage: {usage}")
+        only = Only.WAITING if waiting else Only.MINE if mine else Only.ALL
+        person = self._person(msg)
+        return self._run(lambda api: api.call(conversations_text(api, person, rest or None, only)))
+
+    @botcmd
+    def transcript(self, msg: Message, args: str) -> str:
+        """A conversation's messages, 30 a page, page 1 the newest; 🔒 marks internal ones:
+        !transcript [ID] [--page N] (e.g. !transcript 17 --page 2; ID is optional in the conversation's room)."""
+        usage = "!transcript [ID] [--page N] (ID is optional in the conversation's room)"
+        number, words = number_option(args.split(), "--page", 1, usage)
+        cid, person = self._one_conversation(msg, words, usage), self._person(msg)
+        return self._run(lambda api: api.call(transcript_text(api, cid, person, number)))
+
+    @botcmd
+    def crm(self, msg: Message, args: str) -> str:
+        """The customer's CRM record: contact, leads, past conversations: !crm [ID]
+        (e.g. !crm 17; ID is optional in the conversation's room)."""
+        usage = "!crm [ID] (ID is optional in the conversation's room)"
+        cid, person = self._one_conversation(msg, args.split(), usage), self._person(msg)
+        return self._run(lambda api: api.call(crm_text(api, cid, person)))
+
+    def _one_conversation(self, msg: Message, words: list[str], usage: str) -> str:
+        no_options(words, usage)
+        if len(words) > 1:
+            raise CommandError(f"One conversation at a time. Usage: {usage}")
+        return self._conversation_id(msg, words[0] if words else "", usage)
+
+    @botcmd
+    def stats(self, msg: Message, args: str) -> str:
+        """Statistics of your lines (supervisors and admins): !stats [LINE] [--days N] [--csv]
+        (e.g. !stats Support --days 30; --csv sends a spreadsheet where the team chat takes files)."""
+        usage = "!stats [LINE] [--days N] [--csv]"
+        days, words = number_option(args.split(), "--days", 7, usage)
+        rest, as_csv = split_flag(" ".join(words), "--csv")
+        no_options(rest.split(), usage)
+        person = self._person(msg)
+        found = self._run(lambda api: api.call(
+            ReportService(api.services.admin).statistics(person, rest or None, days), STATS_TIMEOUT))
+        if not as_csv:
+            return stats_text(found)
+        name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d.csv"
+        data = to_csv(found.report).encode("utf-8")
+        if self._send_file(self._api(), msg, name, data):
+            return f"Statistics sent as the file {name}."
+        return f"{name}:\n```\n{data.decode('utf-8')}```"
+
+    def _send_file(self, api: OpenLinesApi, msg: Message, name: str, data: bytes) -> bool:
+        """As a file where the team chat takes files; False where it does not (the console shows no file)."""
+        if api.adapter.console or not callable(getattr(self._bot, "send_stream_request", None)):
+            return False
+        send: Callable[..., Any] = self.send_stream_request
+        send(msg.frm, io.BytesIO(data), name=name, size=len(data), stream_type="text/csv")
+        return True
