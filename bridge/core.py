@@ -7,6 +7,7 @@ again and decide again.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -63,6 +64,27 @@ async def _no_signal(conversation_id: str, kind: str, data: dict[str, object]) -
     return None
 
 
+class Recent:
+    """Conversations as this process last stored or read them: for showing (a post's author, a
+    send's address), never for deciding — decisions always read the store and check the version."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+
+    def put(self, conversation: Conversation) -> None:
+        known = self._items.get(conversation.id)
+        if known is not None and known.version > conversation.version:
+            return
+        self._items[conversation.id] = conversation
+        self._items.move_to_end(conversation.id)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        return self._items.get(conversation_id)
+
+
 @dataclass
 class Core:
     journal: Journal
@@ -72,6 +94,15 @@ class Core:
     rights: Rights
     channels: Callable[[str], ChannelBackend | None] = lambda _: None
     team_signal: Callable[[str, str, dict[str, object]], Awaitable[None]] = field(default=_no_signal)
+    recent: Recent = field(default_factory=Recent)
+
+    async def view(self, conversation_id: str) -> Conversation:
+        """The conversation to show or address (maybe a moment old); raises NotFound."""
+        known = self.recent.get(conversation_id)
+        if known is None:
+            known = await self.journal.conversations.conversation(conversation_id)
+            self.recent.put(known)
+        return known
 
     async def signal(self, conversation: Conversation, kind: str, **data: object) -> None:
         """Tell the customer's screen (typing, read, joined…) where the channel can; never fails."""
@@ -87,6 +118,8 @@ class Core:
         now = self.clock.now()
         unit.lease = (self.outbox.owner, now, self.outbox.lease_until())
         committed = await self.journal.conversations.commit(unit)
+        if committed.conversation is not None:
+            self.recent.put(committed.conversation)
         self.outbox.push(committed.work)
         return committed
 
@@ -98,6 +131,7 @@ class Core:
                      change: Callable[[Conversation], Awaitable[UnitOfWork] | UnitOfWork]) -> Committed:
         for _ in range(ATTEMPTS):
             conversation = await self.journal.conversations.conversation(conversation_id)
+            self.recent.put(conversation)
             unit = change(conversation)
             if not isinstance(unit, UnitOfWork):
                 unit = await unit

@@ -34,7 +34,7 @@ class CustomerWork:
         if not relay.reaches_customer(message):  # the one gate for everything sent to customers
             log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
             return UnitOfWork()
-        conversation = await self.core.journal.conversations.conversation(message.conversation_id)
+        conversation = await self.core.view(message.conversation_id)
         backend = self.channels(conversation.binding_id)
         if backend is None:
             raise SendError("the channel is not running")

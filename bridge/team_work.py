@@ -154,7 +154,7 @@ class TeamWork:
     async def _conversation(self, item: WorkItem) -> Conversation:
         if item.conversation_id is None:
             raise NotFound(f"work {item.id} names no conversation")
-        return await self.core.journal.conversations.conversation(item.conversation_id)
+        return await self.core.view(item.conversation_id)
 
     async def _dead(self, item: WorkItem, reason: str) -> None:
         """The room cannot be reached: say so where the line's people look, if that works."""

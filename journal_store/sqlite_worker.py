@@ -37,7 +37,7 @@ class SqliteWorker:
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive() and not self._closed
+        return not self._closed and self._thread.is_alive()
 
     def start(self) -> None:
         self._thread.start()
