@@ -81,6 +81,24 @@ class QuickAnswers:
             return [self.admin.line_for(actor, line_name, Action.VIEW)]
         return self.admin.visible_lines(actor)
 
+    async def line_to_keep(self, actor: str, named: str | None, conversation_id: str | None) -> Line:
+        """The line whose answers ``actor`` keeps: the one named, else the conversation's (in its
+        room), else the only line they supervise; otherwise they are asked which."""
+        if named:
+            return self.admin.line_for(actor, named, Action.SUPERVISE)
+        if conversation_id is not None:
+            c = await self.core.journal.conversations.conversation(conversation_id)
+            return self.admin.line_for(actor, self.core.directory.line_or_removed(c.line_id).name, Action.SUPERVISE)
+        mine = [line for line in self.core.directory.live_lines()
+                if self.core.rights.allows(actor, Action.SUPERVISE, line)]
+        if len(mine) == 1:
+            return mine[0]
+        raise Refused("which line? Write it in one of its conversations' rooms, or add --line LINE"
+                      if mine else "only a line's supervisors and admins keep its quick answers")
+
+    def names_a_line(self, word: str) -> bool:
+        return any(word.lower() in (line.id, line.name.lower()) for line in self.core.directory.live_lines())
+
     async def text_for(self, conversation_id: str, person: str, name: str) -> str:
         """The text of ``name`` on the conversation's line, if ``person`` may write there."""
         c: Conversation = await self.core.journal.conversations.conversation(conversation_id)

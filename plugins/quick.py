@@ -25,8 +25,8 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
         (e.g. !quick hello 17; in the conversation's room: !quick hello). See !quick list."""
         words = args.split()
         if not words or len(words) > 2:
-            raise CommandError(f"Usage: {SEND_USAGE} · !quick list [LINE] · !quick add LINE NAME TEXT · "
-                               "!quick remove LINE NAME")
+            raise CommandError(f"Usage: {SEND_USAGE} · !quick list [LINE] · !quick add NAME TEXT · "
+                               "!quick remove NAME")
         cid = self._conversation_id(msg, words[1] if len(words) == 2 else "", SEND_USAGE)
         person, name = self._person(msg), words[0]
         shown_as = self._api().adapter.display_name(msg.frm)
@@ -45,28 +45,60 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
         lines = self._run(lambda api: api.call(_lines(api, person, name, cid)))
         out = []
         for line in lines:
-            count = f"{len(line.quick)} quick answer(s)" if line.quick else f"none yet — !quick add {line.name} NAME TEXT"
+            count = f"{len(line.quick)} quick answer(s)" if line.quick else \
+                f"none yet — !quick add --line {line.name} NAME TEXT"
             out.append(f"{line.name}: {count}")
             out += [f"• {n} — “{relay.preview(t, 70)}”" for n, t in line.quick]
         return "\n".join(out) or "You have no role on any line."
 
     @botcmd
     def quick_add(self, msg: Message, args: str) -> str:
-        """Save a canned answer on a line (its supervisors and admins): !quick add LINE NAME TEXT
-        (e.g. !quick add Support hello Hello! How can I help you today?)."""
-        line_name, name, text = arguments(args, 3, "!quick add LINE NAME TEXT (quote a LINE with spaces)", rest=True)
-        person = self._person(msg)
-        line = self._run(lambda api: api.call(QuickService(api.services.admin).add(person, line_name, name, text)))
+        """Save a canned answer (the line's supervisors and admins): !quick add NAME TEXT — on the line of the
+        room you are in, or your only line; else !quick add --line LINE NAME TEXT
+        (e.g. !quick add hello Hello! How can I help you today?)."""
+        usage = "!quick add [--line LINE] NAME TEXT (e.g. !quick add hello Hello! How can I help?)"
+        named, rest = self._line_option(args, usage)
+        name, text = arguments(rest, 2, usage, rest=True)
+        if named is None and self._run(lambda api: api.call(_names_a_line(api, name))):
+            named, (name, text) = name, arguments(text, 2, usage, rest=True)  # the form LINE NAME TEXT
+        line = self._keep(msg, named, lambda service, line: service.add(self._person(msg), line, name, text))
         return f"Line {line.name} has the quick answer “{name}” ({len(line.quick)} in all): send it with !quick {name}."
 
     @botcmd
     def quick_remove(self, msg: Message, args: str) -> str:
-        """Delete a canned answer (the line's supervisors and admins): !quick remove LINE NAME
-        (e.g. !quick remove Support hello)."""
-        line_name, name = arguments(args, 2, "!quick remove LINE NAME (quote a LINE with spaces)")
-        person = self._person(msg)
-        line = self._run(lambda api: api.call(QuickService(api.services.admin).remove(person, line_name, name)))
-        return f"The quick answer “{name}” is removed from line {line.name}."
+        """Delete a canned answer (the line's supervisors and admins): !quick remove NAME (in the line's rooms,
+        or your only line), or !quick remove --line LINE NAME (e.g. !quick remove hello)."""
+        usage = "!quick remove [--line LINE] NAME (e.g. !quick remove hello)"
+        named, rest = self._line_option(args, usage)
+        words = rest.split()
+        if named is None and words and self._run(lambda api: api.call(_names_a_line(api, words[0]))):
+            named, words = words[0], words[1:]  # the form LINE NAME
+        if len(words) != 1:
+            raise CommandError(f"Usage: {usage}")
+        line = self._keep(msg, named, lambda service, line: service.remove(self._person(msg), line, words[0]))
+        return f"The quick answer “{words[0]}” is removed from line {line.name}."
+
+    def _line_option(self, args: str, usage: str) -> tuple[str | None, str]:
+        """``--line LINE`` first (a LINE with spaces in quotes), and the rest as typed."""
+        if not args.strip().startswith("--line"):
+            return None, args
+        _, named, rest = arguments(args, 3, usage, rest=True)
+        return named, rest
+
+    def _keep(self, msg: Message, named: str | None, change: Any) -> Line:
+        person, room = self._person(msg), self._in_conversation_room(msg)
+
+        async def keep(api: OpenLinesApi) -> Line:
+            service = QuickService(api.services.admin)
+            line = await service.line_to_keep(person, named, room)
+            changed: Line = await change(service, line.name)
+            return changed
+
+        return self._run(lambda api: api.call(keep(api)))
+
+
+async def _names_a_line(api: OpenLinesApi, word: str) -> bool:
+    return QuickService(api.services.admin).names_a_line(word)
 
 
 async def _lines(api: OpenLinesApi, person: str, name: str | None, room_of: str | None) -> list[Line]:

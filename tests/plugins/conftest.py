@@ -60,7 +60,7 @@ class OpenLinesBot:
             loglevel=logging.WARNING,
             extra_config={
                 "BOT_ADMINS": ("alice",),
-                "CORE_PLUGINS": ("ACLs", "Help", "Plugins", "Utils", "ChatRoom", "CommandNotFoundFilter"),
+                "CORE_PLUGINS": ("ACLs", "Plugins", "Utils", "ChatRoom", "CommandNotFoundFilter"),  # as config.py: Guide is !help
                 "AUTOINSTALL_DEPS": False,
                 "OPENLINES": {"data_dir": str(data_dir), "http_port": 0, "operators": ("alice", "carol")},
             },

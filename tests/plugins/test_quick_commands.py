@@ -72,14 +72,14 @@ def test_list_remove_and_export(kept):
     ("!quick hello 99", "carol", "no conversation 99"),
     ("!quick nope 1", "carol", "line Support has no quick answer “nope” (it has: hello)"),
     ("!quick hello 1", "mallory", "not an operator of line Support"),
-    ("!quick add Support", "sue", "Usage: !quick add LINE NAME TEXT"),
-    ("!quick add Support bye", "sue", "Usage: !quick add LINE NAME TEXT"),
+    ("!quick add Support", "sue", "Usage: !quick add [--line LINE] NAME TEXT"),
+    ("!quick add Support bye", "sue", "Usage: !quick add [--line LINE] NAME TEXT"),
     ("!quick add Support hello again", "sue", "already has a quick answer “hello”"),
     ("!quick add Support list Some text", "sue", "is a !quick sub-command"),
-    ("!quick add Nowhere bye Bye", "sue", "no line “Nowhere”"),
+    ("!quick add --line Nowhere bye Bye", "sue", "no line “Nowhere”"),
     ("!quick add Support bye Bye", "carol", "only a supervisor or admin of line Support"),
     ("!quick remove Support hello", "carol", "only a supervisor or admin of line Support"),
-    ("!quick remove Support", "sue", "Usage: !quick remove LINE NAME"),
+    ("!quick remove Support", "sue", "Usage: !quick remove [--line LINE] NAME"),
     ("!quick remove Support nope", "sue", "has no quick answer “nope”"),
     ("!quick list Support", "mallory", "no role on line Support"),
     ("!quick list", "mallory", "no role on any line"),
@@ -98,3 +98,14 @@ def test_a_closed_conversation_gets_no_quick_answer(kept, customer):
     kept.team.in_room("#support-1", "hi there")
     kept.command("!close 1", as_user="alice")
     assert "conversation 1 is closed" in kept.command("!quick hello 1", as_user="alice")
+
+
+def test_the_line_is_the_rooms_or_your_only_one(openlines):
+    openlines.command("!line grant Support sue supervisor")
+    assert "Line Support has the quick answer “bye”" in openlines.command("!quick add bye See you soon!", as_user="sue")
+    openlines.command("!line create Sales")
+    openlines.command("!line grant Sales sue supervisor")
+    assert "which line?" in openlines.command("!quick add hi Hi!", as_user="sue")
+    reply = openlines.command("!quick add --line Sales hi Hi from Sales!", as_user="sue")
+    assert "Line Sales has the quick answer “hi”" in reply
+    assert "removed from line Sales" in openlines.command("!quick remove --line Sales hi", as_user="sue")
