@@ -7,6 +7,7 @@ plain JSON when there is no file to upload.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Mapping
 
 import aiohttp
@@ -45,8 +46,8 @@ class AiohttpRequest(BaseRequest):
                          write_timeout: object = BaseRequest.DEFAULT_NONE,
                          connect_timeout: object = BaseRequest.DEFAULT_NONE,
                          pool_timeout: object = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
-        wait = read_timeout if isinstance(read_timeout, (int, float)) else self.timeout
-        timeout = aiohttp.ClientTimeout(total=wait)
+        wait = float(read_timeout) if isinstance(read_timeout, (int, float)) else float(self.timeout)
+        timeout = _timeout(wait)
         try:
             data, headers = _body(request_data)
             async with self._session.request(method, url, timeout=timeout, data=data, headers=headers) as response:
@@ -56,6 +57,12 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             # The type only: aiohttp's texts can name the URL, and the URL holds the token.
             raise NetworkError(f"aiohttp.{type(exc).__name__}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """One ClientTimeout per duration, not one per request (they are immutable)."""
+    return aiohttp.ClientTimeout(total=seconds)
 
 
 def _body(request_data: RequestData | None) -> tuple[bytes | aiohttp.FormData | None, dict[str, str]]:

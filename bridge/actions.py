@@ -83,7 +83,7 @@ class OperatorActions:
                 raise
             return await self._sent_before(conversation_id, dedupe)
         reply = committed.messages[-1]
-        conversation = committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
+        conversation = committed.conversation or await self.core.view(conversation_id)  # just read by decide()
         await self.core.signal(conversation, "read", seq=reply.seq - 1)  # answering is having read
         return reply
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Awaitable, Callable
 
 from bridge.channels import ChannelBackend, Signal
 from bridge.directory import Directory
 from bridge.errors import Conflict, Refused
-from bridge.model import Conversation, Delivery, MessageKind
+from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import Outbox
 from bridge.ports import Clock
 from bridge.rights import Rights
@@ -62,6 +62,13 @@ def timer(kind: str, at: float, conversation_id: str | None = None, **payload: o
 
 async def _no_signal(conversation_id: str, kind: str, data: dict[str, object]) -> None:
     return None
+
+
+def with_messages(committed: Committed) -> list[WorkItem]:
+    """The new work, each item carrying the message it is about when this unit stored it."""
+    by_seq: dict[Any, Message] = {m.seq: m for m in committed.messages}
+    return [replace(w, message=by_seq[w.payload["seq"]]) if w.payload.get("seq") in by_seq else w
+            for w in committed.work]
 
 
 class Recent:
@@ -117,10 +124,13 @@ class Core:
     async def commit(self, unit: UnitOfWork) -> Committed:
         now = self.clock.now()
         unit.lease = (self.outbox.owner, now, self.outbox.lease_until())
+        # Work this process runs at once is recorded as begun as it is born: a crash before it is
+        # done has it marked as a possible repeat, at no extra write before each post.
+        unit.begun = self.outbox.running
         committed = await self.journal.conversations.commit(unit)
         if committed.conversation is not None:
             self.recent.put(committed.conversation)
-        self.outbox.push(committed.work)
+        self.outbox.push(with_messages(committed))
         return committed
 
     async def commit_work(self, unit: UnitOfWork) -> list[WorkItem]:

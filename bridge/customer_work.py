@@ -55,6 +55,8 @@ class CustomerWork:
         return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
 
     async def _message(self, item: WorkItem) -> Message:
+        if item.message is not None:
+            return item.message
         seq = item.payload.get("seq")
         if not isinstance(seq, int):
             raise NotFound(f"work {item.id} names no message")

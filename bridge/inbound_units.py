@@ -50,7 +50,8 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     if conversation is not None:
         if conversation.spam:
             return UnitOfWork(messages=[message])
-        unit = UnitOfWork(messages=[message], work=[post(0), *_silence_timer(line, now, conversation.id)])
+        # No timer per message: the auto-close timer looks at the last message when it comes due.
+        unit = UnitOfWork(messages=[message], work=[post(0)])
         if email and not conversation.customer_email:  # given later (the chat asked while away)
             unit.conversation = replace(conversation, customer_email=email)
         return unit

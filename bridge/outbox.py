@@ -74,6 +74,10 @@ class Outbox:
     def register(self, kind: str, spec: WorkKind) -> None:
         self._kinds[kind] = spec
 
+    @property
+    def running(self) -> bool:
+        return self._started
+
     def recently_dead(self, since: float) -> int:
         return sum(1 for t in self._deaths if t >= since)
 
@@ -89,6 +93,7 @@ class Outbox:
         self._spawn(self._scheduler())
 
     async def stop(self) -> None:
+        self._started = False  # a stopped outbox starts nothing more: what it holds stays owed in the store
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -172,8 +177,8 @@ class Outbox:
             return
         batch = self._batch(lane, head, kind)
         try:
-            if kind.mark_started:
-                await self._store.started([i.id for i in batch if not i.recovered])
+            if kind.mark_started:  # work born begun (this process made it and runs it now) needs no write
+                await self._store.started([i.id for i in batch if not i.begun])
             unit = await asyncio.wait_for(kind.handler(batch), kind.timeout)
         except PartialDone as partial:
             await self._finish(lane, batch[:partial.done], None)
@@ -204,6 +209,7 @@ class Outbox:
         unit = unit or UnitOfWork()
         unit.finished.extend(i.id for i in done)
         unit.lease = (self.owner, self._clock.now(), self.lease_until())
+        unit.begun = self.running
         attempts = 0
         while True:  # the work is done: only its record is missing, so never redo the work
             try:

@@ -71,6 +71,7 @@ class UnitOfWork:
     updates: list[MessageUpdate] = field(default_factory=list)
     rooms: list[RoomEntry] = field(default_factory=list)
     lease: tuple[str, float, float] | None = None  # (owner, now, until): due new work is born held by its maker
+    begun: bool = False  # due new work is recorded as begun at birth (its maker runs it at once)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class WorkItem:
     not_before: float
     attempts: int = 0
     recovered: bool = False  # a handler began it before a restart: it may have been done already
+    begun: bool = False  # the store already records it as begun
+    # The message it is about, as this process just stored it (never stored itself): spares a read.
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

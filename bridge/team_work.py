@@ -96,8 +96,10 @@ class TeamWork:
     async def post(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-        found = {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(
-            [int(item.payload["seq"]) for item in items])}
+        found = {item.message.seq: item.message for item in items if item.message is not None}
+        missing = [int(item.payload["seq"]) for item in items if int(item.payload["seq"]) not in found]
+        if missing:  # work from before a restart, or from another process: read what is not in hand
+            found |= {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(missing)}
         posts = [relay.team_post(found[int(item.payload["seq"])], conversation, binding, repeated=item.recovered)
                  for item in items if int(item.payload["seq"]) in found]
         key = self._room_of.get(conversation.id)

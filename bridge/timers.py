@@ -2,13 +2,13 @@
 
 A timer is replaced, not stacked (one pending per kind and conversation),
 and checks its conditions again when it fires: a customer who wrote since,
-or a pin, simply moves it.
+or a pin, simply moves it. (So a customer's message costs no timer write.)
 """
 from __future__ import annotations
 
 from bridge.actions import OperatorActions
 from bridge.core import Core, timer
-from bridge.model import Conversation
+from bridge.model import Conversation, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import UnitOfWork, WorkItem
 
@@ -25,12 +25,15 @@ class Timers:
         conversation_id = items[0].conversation_id
         if conversation_id is None:
             return UnitOfWork()
-        committed = await self.core.decide(conversation_id, self._autoclose)
+        newest = await self.core.journal.conversations.messages(conversation_id, limit=1,
+                                                                kinds=frozenset({MessageKind.INBOUND}))
+        last_word = newest[-1].ts if newest else None
+        committed = await self.core.decide(conversation_id, lambda c: self._autoclose(c, last_word))
         if committed.conversation is not None and not committed.conversation.is_open:
             await self.actions.closed(committed.conversation)
         return UnitOfWork()
 
-    def _autoclose(self, c: Conversation) -> UnitOfWork:
+    def _autoclose(self, c: Conversation, last_word: float | None) -> UnitOfWork:
         if not c.is_open:
             return UnitOfWork()
         line = self.core.directory.line_or_removed(c.line_id)
@@ -38,6 +41,9 @@ class Timers:
         now = self.core.clock.now()
         if not minutes:
             return UnitOfWork()
+        silent_until = (last_word or c.created_at) + minutes * 60
+        if silent_until > now:  # the customer wrote since: wait for the silence from their last word
+            return UnitOfWork(work=[timer("timer.autoclose", silent_until, c.id)])
         if c.pinned_until is not None and c.pinned_until > now:
             return UnitOfWork(work=[timer("timer.autoclose", c.pinned_until, c.id)])
         return self.actions.closing(

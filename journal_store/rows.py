@@ -28,6 +28,7 @@ class Row(Protocol):
     def __getitem__(self, key: str) -> Any: ...
 
 
+_CONVERSATION_FIELDS = frozenset(f.name for f in dataclasses.fields(Conversation))
 # Conversation fields kept in indexed columns; the rest go to the JSON document.
 CONVERSATION_COLUMNS = ("id", "line_id", "binding_id", "customer_ref", "status", "owner",
                         "created_at", "closed_at", "version")
@@ -45,8 +46,7 @@ def conversation_from(row: Row) -> Conversation:
     doc["participants"] = tuple(Participant(**p) for p in doc.get("participants", ()))
     doc["offered_to"] = tuple(doc.get("offered_to", ()))
     doc["passed"] = tuple(doc.get("passed", ()))
-    known = {f.name for f in dataclasses.fields(Conversation)}
-    extras = {k: v for k, v in doc.items() if k in known}
+    extras = {k: v for k, v in doc.items() if k in _CONVERSATION_FIELDS}
     extras.setdefault("customer_name", "Customer")
     return Conversation(
         id=str(row["id"]), line_id=row["line_id"], binding_id=row["binding_id"],
@@ -76,11 +76,12 @@ def message_from(row: Row) -> Message:
         delivery=Delivery(row["delivery"]), error=row["error"], meta=doc.get("meta", {}))
 
 
-def work_from(row: Row, *, recovered: bool = False) -> WorkItem:
+def work_from(row: Row, *, recovered: bool = False, begun: bool | None = None) -> WorkItem:
     cid = row["conversation_id"]
     return WorkItem(id=row["id"], kind=row["kind"], lane=row["lane"],
                     conversation_id=None if cid is None else str(cid), payload=json.loads(row["payload"]),
-                    not_before=row["not_before"], attempts=row["attempts"], recovered=recovered)
+                    not_before=row["not_before"], attempts=row["attempts"], recovered=recovered,
+                    begun=bool(row["held"]) if begun is None else begun)
 
 
 def line_doc(line: Line) -> str:

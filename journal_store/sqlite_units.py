@@ -21,7 +21,8 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
                      " WHERE seq = ?", (update.delivery.value, update.external_id, update.error, update.seq))
     for kind, conversation_id in unit.cancel:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (f"{kind}:{conversation_id}",))
-    work = [_insert_work(conn, w, _work_conversation(w, messages, cid), messages, unit.lease) for w in unit.work]
+    work = [_insert_work(conn, w, _work_conversation(w, messages, cid), messages, unit.lease, unit.begun)
+            for w in unit.work]
     if unit.finished:
         conn.executemany("DELETE FROM work WHERE id = ?", [(i,) for i in unit.finished])
     for room in unit.rooms:
@@ -82,7 +83,7 @@ def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) ->
 
 
 def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages: list[Message],
-                 lease: tuple[str, float, float] | None) -> WorkItem:
+                 lease: tuple[str, float, float] | None, begun: bool) -> WorkItem:
     payload = dict(w.payload)
     if w.message is not None:
         payload["seq"] = messages[w.message].seq
@@ -93,10 +94,11 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages
     owner, until = (lease[0], lease[2]) if lease is not None and w.not_before <= lease[1] else (None, None)
     created = lease[1] if lease is not None else w.not_before
     row = conn.execute(
-        "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until,"
-        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, unique, created)).fetchall()[0]
-    return work_from(row)
+        "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
+        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, int(begun and owner is not None),
+         unique, created)).fetchall()[0]
+    return work_from(row, begun=begun and owner is not None)
 
 
 def _int(conversation_id: str | None) -> int | None:
