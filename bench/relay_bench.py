@@ -25,6 +25,7 @@ from errbot.backends.base import Message  # noqa: E402
 from errbot.backends.test import TestBot, TestOccupant  # noqa: E402
 
 from bench.stats import Figures, report  # noqa: E402
+from tests.support.runtime import LOOSE  # noqa: E402
 
 
 async def echo_floor(customers: int, messages: int) -> Figures:
@@ -70,10 +71,10 @@ class Bench:
         self.testbot = TestBot(
             extra_plugin_dir=str(ROOT / "plugins"), loglevel=logging.WARNING,
             extra_config={"BOT_ADMINS": ("alice",), "AUTOINSTALL_DEPS": False,
-                          "CORE_PLUGINS": ("ACLs", "Help", "Plugins", "Utils", "ChatRoom",
-                                           "CommandNotFoundFilter"),
-                          "OPENLINES": {"data_dir": self.data_dir, "http_port": 0,
-                                        "operators": ("alice",)}})
+                          "CORE_PLUGINS": ("ACLs", "Plugins", "Utils", "ChatRoom", "CommandNotFoundFilter"),
+                          # The chat's abuse limits out of the way: 16 visitors pipeline 200 messages each.
+                          "OPENLINES": {"data_dir": self.data_dir, "http_port": 0, "operators": ("alice",),
+                                        **LOOSE}})
         self.testbot.start(timeout=5)
         self.bot = self.testbot.bot
         self.api = self.bot.plugin_manager.get_plugin_obj_by_name("OpenLines").api

@@ -74,7 +74,10 @@ def install(keys: Iterable[str] = ()) -> SecretRedactor:
 
     def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
-        redactor.filter(record)
+        try:
+            redactor.filter(record)
+        except BaseException:  # never let logging fail (at interpreter shutdown imports are gone)
+            pass
         return record
 
     logging.setLogRecordFactory(redacting)
