@@ -51,3 +51,34 @@ def test_an_operator_answers_from_the_console(tmp_path):
     finally:
         customer.close()
         bot.kill()
+
+
+def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_path):
+    """The run command's terminal, as with Errbot's Text console: one person plays several operators."""
+    bot = OpenLinesProcess(tmp_path, OPENLINES_TEAM_BACKEND="Console")
+    customer = Customer(bot.port)
+    try:
+        bot.wait_for("team console: http://127.0.0.1:")
+        customer.connect("Lee")
+        customer.say("Where is my parcel?")
+        assert "operator will answer" in customer.next_message()["text"]
+        bot.wait_for("[#support-1] 👤 Lee (customer · Website chat): Where is my parcel?")
+
+        bot.type("!line grant Support @bob operator")
+        bot.wait_for("@bob is now operator of line Support")
+        bot.type("!asuser @bob")
+        bot.wait_for("You are now: @bob.")
+        bot.type("!answer 1")
+        bot.wait_for("You answer conversation 1")
+        bot.type("!inroom #support-1")
+        bot.wait_for("Joined Room #support-1.")
+        bot.type("It left the warehouse this morning.")
+        assert customer.next_message()["text"] == "It left the warehouse this morning."
+        bot.type("!asadmin")
+        bot.wait_for("You are now an admin: @operator.")
+        bot.type("!close")
+        assert "conversation is now closed" in customer.next_message()["text"]
+        bot.wait_for("Transcript attached")
+    finally:
+        customer.close()
+        bot.kill()

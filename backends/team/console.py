@@ -23,6 +23,7 @@ from backends.console.accounts import Accounts, checked_login
 from backends.console.hub import Hub
 from backends.console.identity import ConsoleOccupant, ConsolePerson, ConsoleRoom
 from backends.console.rooms import RoomBook
+from backends.console.terminal import Terminal
 from backends.console.web import ConsoleWeb
 from bridge.model import Attachment
 from bridge.relay import TeamPost
@@ -45,6 +46,8 @@ class ConsoleBackend(ErrBot):
         self.host: Host | None = None
         self.hub: Hub | None = None
         self._inbox: queue.Queue[Message | None] = queue.Queue()
+        admin = next((a for a in self.settings.admins if a.startswith("@")), "@operator")
+        self.terminal = Terminal(self, admin)
 
     # -- serving ---------------------------------------------------------------------------
     def serve_forever(self) -> None:
@@ -57,6 +60,7 @@ class ConsoleBackend(ErrBot):
         try:
             self.connect_callback()  # activates the plugins: Open Lines prints where everything is
             print(self._how_to_sign_in(url, first_password), flush=True)  # the terminal only, never the log
+            self.terminal.start()
             while True:
                 try:
                     msg = self._inbox.get(timeout=1)
@@ -106,6 +110,7 @@ class ConsoleBackend(ErrBot):
         """An employee wrote in ``room`` (from the loop): show it to the room, then hand it to Errbot."""
         self.book.append(room, {"from": {"login": login, "name": name, "bot": False}, "text": text,
                                 "format": "plain", "files": [_file(a) for a in attachments]})
+        self.terminal.show(room, text, who=f"@{login}")
         if room.startswith("@"):
             msg = Message(text, frm=ConsolePerson(login, name), to=self.bot_identifier)
         else:
@@ -138,10 +143,12 @@ class ConsoleBackend(ErrBot):
     def send_message(self, msg: Message) -> None:
         super().send_message(msg)
         self.book.append(self._key(msg.to), {"from": self._me(), "text": msg.body, "format": "markdown"})
+        self.terminal.show(self._key(msg.to), msg.body)
 
     def send_plain(self, key: str, text: str) -> None:
         """Text that is shown exactly as it is (Open Lines' posts)."""
         self.book.append(key, {"from": self._me(), "text": text, "format": "plain"})
+        self.terminal.show(key, text)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         """An Open Lines post with its structure, so the page can mark who is who."""
@@ -149,6 +156,7 @@ class ConsoleBackend(ErrBot):
             "kind": post.kind, "author": post.author, "label": post.label, "text": post.text,
             "internal": post.internal, "repeated": post.repeated, "seq": post.seq,
             "files": [_file(a) for a in post.attachments]}})
+        self.terminal.show(key, text)
 
     def signal(self, key: str, kind: str, data: dict[str, Any]) -> None:
         if self.hub is not None:
