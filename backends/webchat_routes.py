@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from backends.webchat import WebchatBackend
 
 KIND = "webchat"
+# The chat page's own files (page.html loads its scripts in this order), served as they are.
+PAGE_ASSETS = ("i18n.js", "markdown.js", "page-base.js", "page-rows.js", "page-list.js", "page-forms.js",
+               "page-unread.js", "page-composer.js", "page.js", "page.css")
 Handler = Callable[["WebchatBackend", web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -40,10 +43,7 @@ def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
         web.get("/webchat/{widget}", add_slash),
         web.get("/webchat/{widget}/", widget(page)),
         web.get("/webchat/{widget}/widget.js", widget(widget_js)),
-        web.get("/webchat/{widget}/page.js", widget(_asset("page.js"))),
-        web.get("/webchat/{widget}/i18n.js", widget(_asset("i18n.js"))),
-        web.get("/webchat/{widget}/markdown.js", widget(_asset("markdown.js"))),
-        web.get("/webchat/{widget}/page.css", widget(_asset("page.css"))),
+        *(web.get(f"/webchat/{{widget}}/{name}", widget(_asset(name))) for name in PAGE_ASSETS),
         web.get("/webchat/{widget}/ws", widget(serve_socket)),
         web.post("/webchat/{widget}/upload", widget(upload)),
     ]
