@@ -27,3 +27,4 @@ async def browser():
     await b.open()
     yield b
     await b.close()
+

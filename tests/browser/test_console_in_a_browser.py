@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.artifacts import screenshots_dir
 from tests.browser.cdp import Browser
 from tests.support.process import OpenLinesProcess
 
 PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshots_dir()
 CHAT = "document.getElementById('ol-list').innerText"
 MESSAGES = "document.getElementById('messages').innerText"
 

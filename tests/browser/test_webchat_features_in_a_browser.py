@@ -1,6 +1,6 @@
 """The chat customers like, in a real headless Chromium against the real runtime.
 
-Each test also writes a screenshot of what it checked to docs/screenshots/ (the README shows them).
+Each test also writes a screenshot of what it checked (OPENLINES_SCREENSHOTS, see tests/browser/conftest.py).
 """
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.support.artifacts import screenshots_dir
 from tests.browser.cdp import Browser
 from tests.support.runtime import OPERATOR, Running
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = screenshots_dir()
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 TEXTS = "document.getElementById('ol-list').innerText"
 ONLINE = "document.getElementById('ol-status').dataset.state === 'online'"
