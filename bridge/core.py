@@ -139,12 +139,22 @@ class Core:
 
     async def decide(self, conversation_id: str,
                      change: Callable[[Conversation], Awaitable[UnitOfWork] | UnitOfWork]) -> Committed:
+        # The first decision may start from this process's own copy: a stale copy cannot commit
+        # (every change bumps the version the store checks), and a conflict reads the store.
+        known = self.recent.get(conversation_id)
         for _ in range(ATTEMPTS):
-            conversation = await self.journal.conversations.conversation(conversation_id)
+            conversation = known or await self.journal.conversations.conversation(conversation_id)
             self.recent.put(conversation)
-            unit = change(conversation)
-            if not isinstance(unit, UnitOfWork):
-                unit = await unit
+            try:
+                unit = change(conversation)
+                if not isinstance(unit, UnitOfWork):
+                    unit = await unit
+            except Refused:
+                if known is None:
+                    raise
+                known = None  # refused on our own copy: refused only if the store says so too
+                continue
+            known = None
             try:
                 return await self.commit(unit)
             except Conflict as exc:
