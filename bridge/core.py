@@ -78,6 +78,7 @@ class Recent:
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
         self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._open: dict[str, str] = {}  # open key -> the id of its open conversation, as last seen
 
     def put(self, conversation: Conversation) -> None:
         known = self._items.get(conversation.id)
@@ -85,11 +86,22 @@ class Recent:
             return
         self._items[conversation.id] = conversation
         self._items.move_to_end(conversation.id)
+        if conversation.is_open:
+            self._open[conversation.open_key] = conversation.id
+        elif self._open.get(conversation.open_key) == conversation.id:
+            del self._open[conversation.open_key]
         if len(self._items) > self._size:
-            self._items.popitem(last=False)
+            _, dropped = self._items.popitem(last=False)
+            if self._open.get(dropped.open_key) == dropped.id:
+                del self._open[dropped.open_key]
 
     def get(self, conversation_id: str) -> Conversation | None:
         return self._items.get(conversation_id)
+
+    def open_for(self, open_key: str) -> Conversation | None:
+        """The open conversation of a customer as last seen here (the store has the last word)."""
+        conversation_id = self._open.get(open_key)
+        return self._items.get(conversation_id) if conversation_id is not None else None
 
 
 @dataclass

@@ -105,11 +105,17 @@ class InboundService:
             raise Refused("an empty message")
         thread = inbound.thread if isinstance(inbound, InboundComment) else None
         key = rules.dedupe_key(binding.id, inbound.customer_ref, inbound.external_id)
+        open_key = open_key_of(binding.id, inbound.customer_ref, thread)
+        known = await self._into_known(binding, inbound, text, key, open_key)
+        if known is not None:
+            return known
         store = self.core.journal.conversations
         for _ in range(ATTEMPTS):
-            stored, conversation = await store.inbound_state(key, open_key_of(binding.id, inbound.customer_ref, thread))
+            stored, conversation = await store.inbound_state(key, open_key)
             if stored is not None:
                 return await self._duplicate(stored)
+            if conversation is not None:
+                self.core.recent.put(conversation)
             spam = False
             if conversation is None or conversation.spam:
                 customer = await self.core.journal.state.get(customer_slot(binding.id), inbound.customer_ref)
@@ -131,6 +137,22 @@ class InboundService:
             assert conversation is not None
             return Receipt(message.seq, message.conversation_id, False, message.ts, conversation.customer_name)
         raise Refused("the message could not be stored; send it again")
+
+    async def _into_known(self, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
+                          open_key: str) -> Receipt | None:
+        """The common case in one write: the customer's open conversation is known here. The store
+        still checks it is open (else a read decides) and that the platform id is new."""
+        conversation = self.core.recent.open_for(open_key)
+        if conversation is None or conversation.spam:
+            return None
+        unit = message_unit(self.core, binding, inbound, text, key, conversation, False)
+        unit.open_as = (conversation.id, open_key)
+        try:
+            committed = await self.core.commit(unit)
+        except Conflict:
+            return None  # a redelivery, or it closed meanwhile: the reading path answers
+        message = committed.messages[0]
+        return Receipt(message.seq, message.conversation_id, False, message.ts, conversation.customer_name)
 
     async def _rating(self, binding: ChannelBinding, inbound: InboundMessage, text: str,
                       key: str) -> Receipt | None:

@@ -72,6 +72,9 @@ class UnitOfWork:
     rooms: list[RoomEntry] = field(default_factory=list)
     lease: tuple[str, float, float] | None = None  # (owner, now, until): due new work is born held by its maker
     begun: bool = False  # due new work is recorded as begun at birth (its maker runs it at once)
+    # (conversation id, open key): applied only while that conversation is still the key's open one,
+    # else Conflict("open") — lets a message go into a conversation known from memory, safely.
+    open_as: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from journal_store.rows import conversation_doc, conversation_from, message_doc,
 
 
 def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
+    if unit.open_as is not None:
+        _still_open(conn, *unit.open_as)
     conversation = unit.conversation
     if conversation is not None:
         conversation = _insert(conn, conversation) if not conversation.id else _update(conn, conversation)
@@ -31,6 +33,15 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
                      " line_id = excluded.line_id, name = excluded.name",
                      (room.key, _int(room.conversation_id), room.line_id, room.name))
     return Committed(conversation, messages, work)
+
+
+def _still_open(conn: sqlite3.Connection, conversation_id: str, open_key: str) -> None:
+    # The caller skipped its read on a cached "this conversation is open";
+    # the check happens inside the write so a close in between is never missed.
+    found = conn.execute("SELECT 1 FROM conversations WHERE id = ? AND open_key = ?",
+                         (_int(conversation_id), open_key)).fetchall()
+    if not found:
+        raise Conflict("open")
 
 
 def _work_conversation(w: NewWork, messages: list[Message], cid: str | None) -> str | None:

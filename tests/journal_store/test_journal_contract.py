@@ -224,3 +224,15 @@ async def test_messages_are_read_by_seq_in_one_go(journal):
     found = await journal.conversations.messages_by_seq([seqs[2], seqs[0], 10**9])
     assert [m.text for m in found] == ["a", "c"]
     assert await journal.conversations.messages_by_seq([]) == []
+
+
+async def test_a_unit_for_a_conversation_known_open_is_refused_once_it_closed(journal):
+    c = (await _open(journal)).conversation
+    unit = UnitOfWork(messages=[_message("still open?", conversation_id=c.id)], open_as=(c.id, c.open_key))
+    await journal.conversations.commit(unit)
+    await journal.conversations.commit(UnitOfWork(conversation=replace(c, status=ConversationStatus.CLOSED)))
+    late = UnitOfWork(messages=[_message("too late", conversation_id=c.id)], open_as=(c.id, c.open_key))
+    with pytest.raises(Conflict) as conflict:
+        await journal.conversations.commit(late)
+    assert conflict.value.what == "open"
+    assert [m.text for m in await journal.conversations.messages(c.id)] == ["hi", "still open?"]
