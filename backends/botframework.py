@@ -22,7 +22,7 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts, reachable_url, webhook_routes
+from backends.base import AiohttpMounts, fetch_file, reachable_url, webhook_routes
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from bridge.channel_settings import SettingSpec
@@ -143,11 +143,8 @@ class BotFrameworkBackend(ChannelBackend):
         data = data_url_bytes(ref.url)
         if data is None and ref.url.startswith("http"):
             assert self._session is not None
-            try:
-                async with self._session.get(ref.url, timeout=aiohttp.ClientTimeout(total=self.send_timeout)) as got:
-                    data = await got.content.read(MAX_FILE + 1) if got.status == 200 else None
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-                log.warning("a Bot Framework file could not be fetched: %s", type(exc).__name__)
+            got = await fetch_file(self._session, ref.url, MAX_FILE, self.send_timeout, "Bot Framework")
+            data = got[0] if got is not None else None
         if data is None or len(data) > MAX_FILE:
             return kept
         return await self.context.files.put(data, ref.name, ref.content_type)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from backends.base import fetch_file
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, SendError
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
@@ -106,16 +107,10 @@ class Graph:
 
         No token goes with it: CDN addresses carry their own signature.
         """
-        try:
-            async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-                if response.status != 200 or (response.content_length or 0) > MAX_DOWNLOAD:
-                    return None
-                data = await response.content.read(MAX_DOWNLOAD + 1)
-                content_type = response.content_type
-        except (asyncio.TimeoutError, aiohttp.ClientError, ValueError):
+        got = await fetch_file(self.session, url, MAX_DOWNLOAD, timeout, "Meta")
+        if got is None:
             return None
-        if len(data) > MAX_DOWNLOAD:
-            return None
+        data, content_type = got
         return data, file_name(url, content_type), content_type
 
 

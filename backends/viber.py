@@ -21,7 +21,7 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, webhook_routes
+from backends.base import AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, webhook_routes
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (
@@ -183,17 +183,10 @@ class ViberBackend(ChannelBackend):
         kept = Attachment(media.kind, url=media.url, name=media.name, size=media.size, content_type=media.content_type)
         if media.size is not None and media.size > MAX_MEDIA:
             return kept
-        try:
-            async with self._media.get(media.url, timeout=aiohttp.ClientTimeout(total=self.send_timeout)) as response:
-                if response.status != 200:
-                    return kept
-                data = await response.content.read(MAX_MEDIA + 1)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            log.warning("a Viber file could not be fetched: %s", type(exc).__name__)
+        got = await fetch_file(self._media, media.url, MAX_MEDIA, self.send_timeout, "Viber")
+        if got is None:
             return kept
-        if len(data) > MAX_MEDIA:
-            return kept
-        stored = await self.context.files.put(data, media.name, media.content_type)
+        stored = await self.context.files.put(got[0], media.name, media.content_type)
         return dataclasses.replace(stored, kind=media.kind)
 
 

@@ -48,7 +48,7 @@ async def test_pictures_are_kept_by_us_and_a_dead_link_keeps_metas_address(faceb
     h = facebook.harness
     customer = h.customer(1)
     url = h.graph.host_file(b"\xff\xd8\xff a photo", "photo_123.jpg", "image/jpeg")
-    dead = f"http://127.0.0.1:{h.graph.port}/cdn/expired.jpg"
+    dead = f"{h.graph.root}/cdn/expired.jpg"
     assert await h.deliver(h.message(customer, "m-pics", "look", attachments=[("image", url), ("image", dead)])) == 200
     conversation_id = await facebook.wait_conversation(customer)
     kept, missing = (await facebook.messages(conversation_id, MessageKind.INBOUND))[0].attachments

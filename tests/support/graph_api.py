@@ -18,6 +18,8 @@ from typing import Any, Iterator
 import aiohttp
 from aiohttp import web
 
+from tests.support.loopback import serve
+
 VERSION = "v21.0"
 
 
@@ -62,18 +64,13 @@ class FakeGraph:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
-        self.port = 0
+        self.root = ""  # http://127.0.0.1:PORT once started
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
-        app = web.Application(client_max_size=32 * 1024 ** 2)
-        app.add_routes([web.get(f"/{VERSION}/{{id}}", self._get), web.post(f"/{VERSION}/{{id}}/{{edge}}", self._post),
-                        web.get("/cdn/{name}", self._cdn_file)])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.root = await serve(
+            [web.get(f"/{VERSION}/{{id}}", self._get), web.post(f"/{VERSION}/{{id}}/{{edge}}", self._post),
+             web.get("/cdn/{name}", self._cdn_file)], max_body=32 * 1024 ** 2)
         self._client = aiohttp.ClientSession()
 
     async def close(self) -> None:
@@ -84,13 +81,13 @@ class FakeGraph:
 
     @property
     def api(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{VERSION}"
+        return f"{self.root}/{VERSION}"
 
     # -- what a test arranges -------------------------------------------------------------------
     def host_file(self, data: bytes, name: str, content_type: str) -> str:
         """A file on "Meta's CDN"; its URL is what a webhook's attachment carries."""
         self._cdn[name] = (data, content_type)
-        return f"http://127.0.0.1:{self.port}/cdn/{name}"
+        return f"{self.root}/cdn/{name}"
 
     def fail_next(self, status: int, error: dict[str, Any], headers: dict[str, str] | None = None,
                   delay: float = 0.0, after: int = 0) -> None:
