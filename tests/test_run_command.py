@@ -39,12 +39,7 @@ def test_an_operator_answers_from_the_console(tmp_path):
         assert "operator will answer" in customer.next_message()["text"]
         bot.wait_for("Where is my parcel?")
 
-        bot.type("!answer 1")
-        bot.wait_for("You answer conversation 1")
-        bot.type("!inroom #support-1")
-        bot.wait_for("Joined Room #support-1")
-        bot.type("It left the warehouse this morning.")
-        assert customer.next_message()["text"] == "It left the warehouse this morning."
+        _answer_and_reply(bot, customer)
         bot.type("!close")
         assert "conversation is now closed" in customer.next_message()["text"]
         bot.wait_for("Transcript attached")
@@ -68,12 +63,7 @@ def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_p
         bot.wait_for("@bob is now operator of line Support")
         bot.type("!asuser @bob")
         bot.wait_for("You are now: @bob.")
-        bot.type("!answer 1")
-        bot.wait_for("You answer conversation 1")
-        bot.type("!inroom #support-1")
-        bot.wait_for("Joined Room #support-1.")
-        bot.type("It left the warehouse this morning.")
-        assert customer.next_message()["text"] == "It left the warehouse this morning."
+        _answer_and_reply(bot, customer)
         bot.type("!asadmin")
         bot.wait_for("You are now an admin: @operator.")
         bot.type("!close")
@@ -82,3 +72,13 @@ def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_p
     finally:
         customer.close()
         bot.kill()
+
+
+def _answer_and_reply(bot: OpenLinesProcess, customer: Customer) -> None:
+    """Take conversation 1 from the terminal, enter its room and write to the customer there."""
+    bot.type("!answer 1")
+    bot.wait_for("You answer conversation 1")
+    bot.type("!inroom #support-1")
+    bot.wait_for("Joined Room #support-1")
+    bot.type("It left the warehouse this morning.")
+    assert customer.next_message()["text"] == "It left the warehouse this morning."
