@@ -36,7 +36,8 @@ class Guide(BotPlugin):
 
     def _line(self, name: str, command: Any, full: bool = False) -> str:
         doc = (self._bot.get_doc(command) or "").strip()
-        doc = doc if full else doc.split("\n")[0]
+        if not full:  # the first paragraph, its wrapped lines joined: never a sentence cut at a line end
+            doc = " ".join(doc.split("\n\n")[0].split())
         return f"- **{self._bot.prefix}{name.replace('_', ' ')}** — {doc}"
 
     @botcmd

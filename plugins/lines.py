@@ -106,7 +106,10 @@ class Lines(BotPlugin):
         """Connect a channel: !line connect NAME KIND key=value… (credentials only in a direct message with me).
         Example: !line connect Sales webchat widget=sales allowed_origins=https://shop.example"""
         usage = "!line connect NAME KIND key=value… (e.g. !line connect Sales webchat widget=sales)"
-        name, kind, pairs = self._args(args, 3, usage, rest=True)
+        try:  # NAME KIND alone: the kind's own check then names the keys it needs
+            name, kind, pairs = [*split_args(args, 2), ""]
+        except ValueError:
+            name, kind, pairs = self._args(args, 3, usage, rest=True)
         given = _pairs(pairs, usage)
         view, problem = self._run(lambda api, who: api.services.channel_admin.connect(
             who, name, kind, given, private=msg.is_direct), msg)

@@ -82,7 +82,7 @@ def test_an_admins_session_from_nothing_to_a_second_line(lines):
 @pytest.mark.parametrize("command, fix", [
     ("!line show Nowhere", "no line “Nowhere”"), ("!line set Sales", "Usage: !line set NAME KEY VALUE"),
     ("!line set Sales hours 9to5", "working hours"), ("!line set Sales timezone Mars/Base", "IANA"),
-    ("!line connect Sales pigeon x=1", "no channel kind"), ("!line connect Sales webchat", "Usage"),
+    ("!line connect Sales pigeon x=1", "no channel kind"), ("!line connect Sales webchat", "missing key widget="),
     ("!line connect Sales webchat nonsense", "not key=value"), ("!line create Sales", "already a line named"),
     ("!line grant Sales bob king", "not a role"), ("!line import {bad json", "not JSON"),
     ("!line delete Sales", "Confirm with"), ("!audit Sales --limit x", "Usage"),
