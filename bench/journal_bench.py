@@ -48,6 +48,9 @@ class NullTeam:
     async def signal(self, room_key: str, kind: str, data: dict) -> None:
         return None
 
+    def display_name(self, person: str) -> str:
+        return person
+
 
 async def fill(journal: SqliteJournal, count: int) -> None:
     """History as the core leaves it: closed conversations of 20 delivered messages."""

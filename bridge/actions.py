@@ -46,7 +46,7 @@ class OperatorActions:
 
         committed = await self.core.decide(conversation_id, change)
         if committed.conversation is not None:  # taken just now: the customer's screen may say who joined
-            await self.core.signal(committed.conversation, "joined", author=person)
+            await self.core.event(committed.conversation, "joined", person)
         return committed.conversation or await self.core.journal.conversations.conversation(conversation_id)
 
     async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
@@ -133,7 +133,7 @@ class OperatorActions:
 
     async def closed(self, c: Conversation, by: str = "") -> None:
         """After a close is stored: the customer's screen hears it, and is asked to rate where the line wants."""
-        await self.core.signal(c, "closed", author=by)
+        await self.core.event(c, "closed", by)
         await self.ratings.asked(c)
 
     def closing(self, c: Conversation, line: Line, reason: str, notice: str, text: str) -> UnitOfWork:

@@ -113,6 +113,7 @@ class Core:
     rights: Rights
     channels: Callable[[str], ChannelBackend | None] = lambda _: None
     team_signal: Callable[[str, str, dict[str, object]], Awaitable[None]] = field(default=_no_signal)
+    person_name: Callable[[str], str] = lambda person: person.removeprefix("@")  # the team chat's, once wired
     recent: Recent = field(default_factory=Recent)
 
     async def view(self, conversation_id: str) -> Conversation:
@@ -132,6 +133,13 @@ class Core:
             await backend.signal(Signal(kind, conversation.customer_ref, conversation.id, data))
         except Exception as exc:  # a signal is a courtesy: it must never break what caused it
             log.info("signal %s to %s failed: %s", kind, conversation.binding_id, type(exc).__name__)
+
+    async def event(self, conversation: Conversation, kind: str, person: str | None) -> None:
+        """joined / transferred / closed on the customer's screen: ``person`` is the operator it is
+        about, named as their replies are, where the line shows operators' names (else unnamed)."""
+        line = self.directory.line_or_removed(conversation.line_id)
+        named = bool(person) and line.settings.yes.operator_names
+        await self.signal(conversation, kind, author=self.person_name(person) if named and person else "")
 
     async def commit(self, unit: UnitOfWork) -> Committed:
         now = self.clock.now()

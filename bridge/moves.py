@@ -39,7 +39,7 @@ class Moves:
                               work=[post(0), NewWork("team.invite", {"person": person}, conversation_id=c.id)],
                               cancel=[("timer.offer", c.id)])
 
-        return await self._decide(conversation_id, change, "transferred", actor)
+        return await self._decide(conversation_id, change, "transferred", person)
 
     async def transfer_to_line(self, conversation_id: str, actor: str, line_name: str) -> Conversation:
         target = self.core.directory.find_line(line_name)
@@ -55,7 +55,7 @@ class Moves:
                                  lane=f"line:{target.id}"),
                 timer("timer.offer", self.core.clock.now(), c.id)])
 
-        return await self._decide(conversation_id, change, "transferred", actor)
+        return await self._decide(conversation_id, change, "transferred", None)  # nobody yet: said unnamed
 
     def _may_transfer(self, actor: str, c: Conversation) -> None:
         rules.require_open(c)
@@ -78,7 +78,7 @@ class Moves:
                 unit.work.append(NewWork("team.invite", {"person": person}, conversation_id=c.id))
             return unit
 
-        return await self._decide(conversation_id, change, "joined", actor)
+        return await self._decide(conversation_id, change, "joined", person)
 
     async def pin(self, conversation_id: str, actor: str, on: bool) -> Conversation:
         """A pinned conversation is not auto-closed, for at most the line's pin_max_minutes."""
@@ -112,10 +112,11 @@ class Moves:
             await self.core.journal.state.put(slot, closed.customer_ref, {**state, "spam_until": until})
         return closed
 
-    async def _decide(self, conversation_id: str, change: object, signal: str | None = None,
-                      actor: str = "") -> Conversation:
+    async def _decide(self, conversation_id: str, change: object, event: str | None = None,
+                      person: str | None = None) -> Conversation:
+        """Decide ``change``; then tell the customer's screen ``event`` about ``person`` (who joined, who has it)."""
         committed = await self.core.decide(conversation_id, change)  # type: ignore[arg-type]
         assert committed.conversation is not None
-        if signal:
-            await self.core.signal(committed.conversation, signal, author=actor)
+        if event:
+            await self.core.event(committed.conversation, event, person)
         return committed.conversation

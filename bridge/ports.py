@@ -41,6 +41,10 @@ class TeamChat(Protocol):
     async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
         """Show something nobody stores (the customer typing…) where the team chat can; else a no-op."""
 
+    def display_name(self, person: str) -> str:
+        """How the team chat names an employee (``@kim`` → "Kim Lane"), as their replies are signed.
+        No network: it reads what the backend already knows."""
+
 
 @dataclass(frozen=True)
 class CustomerProfile:

@@ -57,6 +57,7 @@ class Services:
         services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team),
                        admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions))
         core.team_signal = services.team_work.signal
+        core.person_name = team.display_name
         mail = MailWork(core, mailer, channels) if mailer is not None else None  # missed replies by email
         customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
         for work in (services.team_work.kinds(), customer.kinds(),

@@ -63,6 +63,12 @@ class ErrbotTeamChat:
     async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
         await self._in_thread(self.adapter.signal, room_key, kind, data)
 
+    def display_name(self, person: str) -> str:
+        try:
+            return self.adapter.display_name(self.adapter.bot.build_identifier(person))
+        except Exception:  # not an identity this backend can spell: the id, without its sigil
+            return person.removeprefix("@")
+
     def say_later(self, room: Any, text: str) -> None:
         """Post to a room object from any thread without waiting (the loop must never block)."""
         self._executor.submit(self.adapter.bot.send, room, text)

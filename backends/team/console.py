@@ -194,7 +194,7 @@ class ConsoleBackend(ErrBot):
                 else ConsoleRoom(room, self.book)
         if not text.startswith("@") or len(text) < 2:
             raise ValueError("on the console a person is @login and a room is #name")
-        return ConsolePerson(text[1:])
+        return ConsolePerson(text[1:], self.accounts.name_of(text[1:]))
 
     def build_reply(self, msg: Message, text: str | None = None, private: bool = False,
                     threaded: bool = False) -> Message:

@@ -17,6 +17,12 @@ async def _set_line(runtime, **settings) -> None:
     directory.put_line(replace(line, settings=replace(line.settings, **settings)))
 
 
+async def _grant(runtime, *operators: str) -> None:
+    directory = runtime.core.services.directory
+    line = directory.line("support")
+    directory.put_line(replace(line, operators=(*line.operators, *operators)))
+
+
 async def test_an_operator_typing_reaches_the_customer_and_the_customer_typing_reaches_the_room(runtime, connect):
     tab = await connect()
     await tab.hello()
@@ -51,13 +57,14 @@ async def test_operator_names_joined_and_closed_events_then_a_rating(runtime, co
     ack = await tab.say("I need help")
     cid = ack["conversation_id"]
     await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
-    assert await tab.expect("event") == {"type": "event", "event": "joined", "author": OPERATOR}
+    # Events name the operator as the team chat names them (the recording team chat: "Alice").
+    assert await tab.expect("event") == {"type": "event", "event": "joined", "author": "Alice"}
     await runtime.run(runtime.core.actions.reply(cid, OPERATOR, "Here to help", name="Alice Martin"))
     assert (await tab.expect("message", text="Here to help"))["author"] == "Alice Martin"
     await tab.send(type="rate", conversation_id=cid, value="good")
     assert (await tab.expect("error"))["code"] == "refused"  # still open: not asked yet
     await runtime.run(runtime.core.actions.close(cid, OPERATOR))
-    assert await tab.expect("event") == {"type": "event", "event": "closed", "author": OPERATOR}
+    assert await tab.expect("event") == {"type": "event", "event": "closed", "author": "Alice"}
     assert await tab.expect("rating_request") == {"type": "rating_request", "conversation_id": cid}
     await tab.send(type="rate", conversation_id=cid, value="good")
     assert (await tab.expect("rated"))["value"] == "good"
@@ -78,6 +85,24 @@ async def test_names_off_signs_replies_with_the_lines_name(runtime, connect):
     ack = await tab.say("who is there?")
     await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Us", name="Alice Martin"))
     assert (await tab.expect("message", text="Us"))["author"] == "Support"
+    await runtime.run(runtime.core.actions.close(ack["conversation_id"], OPERATOR))
+    assert (await tab.expect("event", event="closed"))["author"] == ""  # nobody named: the page says it unnamed
+
+
+async def test_events_name_who_joined_or_has_it_now_never_who_acted(runtime, connect):
+    await _grant(runtime, "bob", "carol")
+    tab = await connect()
+    await tab.hello()
+    cid = (await tab.say("hello"))["conversation_id"]
+    await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
+    assert (await tab.expect("event", event="joined"))["author"] == "Alice"
+    await runtime.run(runtime.core.services.moves.invite(cid, OPERATOR, "bob", True))
+    assert (await tab.expect("event", event="joined"))["author"] == "Bob"  # the invited colleague
+    await runtime.run(runtime.core.services.moves.transfer_to_person(cid, OPERATOR, "carol"))
+    assert (await tab.expect("event", event="transferred"))["author"] == "Carol"  # who has it now
+    await runtime.run(runtime.core.services.admin.create(OPERATOR, "Sales"))
+    await runtime.run(runtime.core.services.moves.transfer_to_line(cid, "carol", "Sales"))
+    assert (await tab.expect("event", event="transferred"))["author"] == ""  # nobody has it yet
 
 
 async def test_a_message_after_the_close_starts_the_next_conversation(runtime, connect):

@@ -71,7 +71,7 @@ async def start_chat(runtime: Running, browser: Browser, text: str = "Hello, I h
 async def test_typing_names_markdown_and_read_receipts(runtime, browser):
     cid = await start_chat(runtime, browser)
     await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
-    await browser.wait_for(f"{TEXTS}.includes('alice joined the conversation')")
+    await browser.wait_for(f"{TEXTS}.includes('Alice joined the conversation')")
     conversation = await runtime.run(runtime.core.journal.conversations.conversation(cid))
     await runtime.run(runtime.core.core.signal(conversation, "typing", on=True, author="Alice Martin"))
     await browser.wait_for("!document.getElementById('ol-typing').hidden && "

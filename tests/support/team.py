@@ -78,6 +78,9 @@ class RecordingTeamChat:
         with self._lock:
             self.signals.append((room_key.removeprefix("#"), kind, dict(data)))
 
+    def display_name(self, person: str) -> str:
+        return person.removeprefix("@").capitalize()  # unlike the id, so tests see which one was used
+
     # -- reading ------------------------------------------------------------------------------
     def texts(self, room: str | None = None, kinds: tuple[str, ...] | None = None) -> list[str]:
         with self._lock:
