@@ -48,12 +48,19 @@ def conversation_rows(reports: Reports, found: list[Conversation], now: float, e
         return f"No {what}."
     rows = [f"{what[0].upper()}{what[1:]} ({len(found)}), oldest first:"]
     for c in found[:MAX_ROWS]:
-        offered = f" (offered to {', '.join(c.offered_to)})" if c.owner is None and c.offered_to else ""
         rows.append(f"• {c.id} · {reports.line_name(c)} · {escape(c.customer_name)} ({reports.channel_label(c)}) · "
-                    f"{span(now - c.created_at)} · {c.owner or 'waiting'}{offered} · “{escape(c.preview)}”")
+                    f"{span(now - c.created_at)} · {_who_has(c)} · “{escape(c.preview)}”")
     if len(found) > MAX_ROWS:
         rows.append(f"… and {len(found) - MAX_ROWS} more: name a line, or add --waiting or --mine.")
     return "\n".join(rows)
+
+
+def _who_has(c: Conversation) -> str:
+    if c.owner:
+        return c.owner
+    if c.spam:
+        return "🚫 spam: kept, not offered"
+    return f"waiting (offered to {', '.join(c.offered_to)})" if c.offered_to else "waiting"
 
 
 def transcript(page: TranscriptPage, binding: ChannelBinding, escape: Escape) -> str:

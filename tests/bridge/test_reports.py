@@ -58,6 +58,17 @@ async def test_closed_conversations_leave_the_list(two_lines):
     assert await _reports(app).open_conversations("ann", None) == []
 
 
+async def test_a_marked_spammers_kept_messages_are_not_waiting(two_lines):
+    app = two_lines
+    app.set_line(spam_minutes=60)
+    cid = (await app.say("buy cheap watches", ref="s")).conversation_id
+    await app.services.moves.spam(cid, "ann")
+    kept = (await app.say("more cheap watches", ref="s")).conversation_id
+    listed = await _reports(app).open_conversations("ann", None)
+    assert [c.id for c in listed] == [kept] and listed[0].spam  # still findable, marked
+    assert await _reports(app).open_conversations("ann", None, Only.WAITING) == []
+
+
 @pytest.mark.parametrize("who, line, why", [("mallory", None, "no role on any line"),
                                             ("carl", "Support", "no role on line Support"),
                                             ("ann", "Nowhere", "no line “Nowhere”")])
