@@ -93,18 +93,21 @@ class QueueWork:
         return committed.conversation
 
     async def set_away(self, person: str, away: bool) -> int:
-        """Away operators get nothing new; back, the waiting conversations of their lines are offered again.
+        """Away operators get nothing new, and what was offered to them passes on at once; back, what
+        waits offered to nobody (everyone was away) is offered again. What is offered to someone
+        present stays theirs until it passes on, as it would have.
 
-        Returns how many waiting conversations were looked at again."""
+        Returns how many conversations wait on the person's lines."""
         await self.presence.set_away(person, away)
         lines = [line.id for line in self.core.directory.live_lines() if person in line.operators]
         if not lines:
             return 0
         waiting = [c for c in await self.core.journal.conversations.conversations(line_ids=lines, limit=10_000)
-                   if _waiting(c) and (not away or person in c.offered_to)]
+                   if _waiting(c)]
+        again = [c for c in waiting if (person in c.offered_to if away else not c.offered_to)]
         now = self.core.clock.now()
-        if waiting:
-            await self.core.commit(UnitOfWork(work=[timer("timer.offer", now, c.id) for c in waiting]))
+        if again:
+            await self.core.commit(UnitOfWork(work=[timer("timer.offer", now, c.id) for c in again]))
         return len(waiting)
 
     async def tell_what_waits(self) -> None:

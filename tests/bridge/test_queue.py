@@ -72,6 +72,17 @@ async def test_away_operators_get_nothing_new_and_coming_back_offers_what_waits(
     assert len(_offers(app, "bob")) == 1
 
 
+async def test_coming_back_leaves_what_is_offered_to_someone_present_with_them(app):
+    app.set_line(queue_mode="evenly")
+    await app.services.queue.set_away("bob", True)
+    cid = await _waiting(app)
+    assert len(_offers(app, "ann")) == 1
+    await app.services.queue.set_away("bob", False)
+    await app.settle()
+    assert _offers(app, "bob") == []  # ann has not let it pass: it is not taken from her
+    assert (await app.services.core.journal.conversations.conversation(cid)).offered_to == ("ann",)
+
+
 async def test_out_of_hours_a_conversation_waits_for_the_next_shift(app):
     app.set_line(queue_mode="strict", hours="mon-fri 09:00-17:00", timezone="UTC")
     week = 604800
