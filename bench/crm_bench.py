@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.stats import percentile  # noqa: E402
 from bridge.ports import CustomerProfile  # noqa: E402
 from crm_store import Activity, Contact, Lead, TinyDbCrm  # noqa: E402
 
@@ -62,10 +63,7 @@ def timed(count: int, call: Callable[[int], object]) -> tuple[float, float]:
         began = time.perf_counter()
         call(i)
         latencies.append(time.perf_counter() - began)
-    latencies.sort()
-    def pick(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
-    return pick(50), pick(99)
+    return percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
 
 
 def measure(root: Path, size: int, probes: int, rng: random.Random) -> Row:

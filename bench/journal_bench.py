@@ -24,6 +24,7 @@ from bench.stats import percentile  # noqa: E402
 from bridge.channels import InboundMessage  # noqa: E402
 from bridge.line_settings import LineSettings  # noqa: E402
 from bridge.model import ChannelBinding, Conversation, ConversationStatus, Delivery, Line, MessageKind  # noqa: E402
+from bridge.ports import SystemClock  # noqa: E402
 from bridge.services import Services  # noqa: E402
 from bridge.store import NewMessage, UnitOfWork  # noqa: E402
 from crm_store import MemoryCrm  # noqa: E402
@@ -73,17 +74,9 @@ async def journal_of(size: int, folder: Path) -> tuple[SqliteJournal, Services]:
     await journal.config.save_binding(BINDING)
     await fill(journal, size)
     services = await Services.build(journal=journal, team=NullTeam(), crm=AsyncCrm(MemoryCrm()),
-                                    clock=_Clock(), channels=lambda _: None, kinds=None,  # type: ignore[arg-type]
+                                    clock=SystemClock(), channels=lambda _: None, kinds=None,  # type: ignore[arg-type]
                                     admins=frozenset(), owner="bench")
     return journal, services  # the outbox is not started: only the accept path is measured
-
-
-class _Clock:
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 async def probe(services: Services, tag: str, count: int, concurrency: int) -> list[float]:

@@ -14,7 +14,6 @@
       too_long: 'That message is too long (at most {max} characters). Please shorten it or split it.',
       rate_limited: 'You are sending too fast: wait {seconds} s, it will go then.',
       error: 'Something went wrong.',
-      file_too_large: 'That file is too large (at most {mb} MB).',
       file_failed: 'The file could not be sent: {reason}',
       older: 'Loading older messages…',
       ended: 'This conversation has ended.', ended_divider: 'Conversation ended',
@@ -33,9 +32,7 @@
       away_email: 'Leave your message and your email: we will answer you by email.',
       email_save: 'Save', email_saved: 'We will email our answer to {email}.',
       forget: 'Forget this chat', forget_confirm: 'Forget this chat on this device? Its messages will not show here again.',
-      forget_yes: 'Yes, forget it', cancel: 'Cancel', forgotten: 'This chat was forgotten on this device.',
-      open_chat: 'Open chat', close_chat: 'Close chat', loading: 'Loading…',
-      unread: '{count} unread', new_message: 'New message'
+      forget_yes: 'Yes, forget it', cancel: 'Cancel', forgotten: 'This chat was forgotten on this device.'
     },
     fr: {
       title: 'Discutez avec nous',
@@ -49,7 +46,6 @@
       too_long: 'Ce message est trop long (au plus {max} caractères). Raccourcissez-le ou coupez-le en deux.',
       rate_limited: 'Vous écrivez trop vite : patientez {seconds} s, il partira ensuite.',
       error: 'Une erreur est survenue.',
-      file_too_large: 'Ce fichier est trop gros (au plus {mb} Mo).',
       file_failed: 'Le fichier n’a pas pu être envoyé : {reason}',
       older: 'Chargement des messages précédents…',
       ended: 'Cette conversation est terminée.', ended_divider: 'Conversation terminée',
@@ -69,9 +65,7 @@
       email_save: 'Enregistrer', email_saved: 'Nous enverrons notre réponse à {email}.',
       forget: 'Oublier cette discussion',
       forget_confirm: 'Oublier cette discussion sur cet appareil ? Ses messages ne s’afficheront plus ici.',
-      forget_yes: 'Oui, l’oublier', cancel: 'Annuler', forgotten: 'Cette discussion a été oubliée sur cet appareil.',
-      open_chat: 'Ouvrir la discussion', close_chat: 'Fermer la discussion', loading: 'Chargement…',
-      unread: '{count} non lu(s)', new_message: 'Nouveau message'
+      forget_yes: 'Oui, l’oublier', cancel: 'Annuler', forgotten: 'Cette discussion a été oubliée sur cet appareil.'
     }
   };
 
@@ -99,5 +93,5 @@
     };
   }
 
-  window.OpenLinesI18n = { make: make, languages: Object.keys(STRINGS) };
+  window.OpenLinesI18n = { make: make };
 })();

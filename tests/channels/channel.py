@@ -22,12 +22,8 @@ class Channel:
         return await self.runtime.run(self.runtime.core.inbound.current_conversation(self.binding, customer))
 
     async def wait_conversation(self, customer: str) -> str:
-        for _ in range(500):
-            found = await self.conversation_id(customer)
-            if found:
-                return found
-            await eventually(lambda: True, "a tick")
-        raise AssertionError(f"no conversation for {customer}")
+        found: str = await eventually(lambda: self.conversation_id(customer), f"a conversation for {customer}")
+        return found
 
     async def messages(self, conversation_id: str, kind: MessageKind | None = None) -> list[Message]:
         journal = self.runtime.core.journal
@@ -77,3 +73,20 @@ async def connect_binding(runtime: Running, kind: type[B], settings: dict[str, A
     backend = runtime.core.channels.get(binding.id)
     assert isinstance(backend, kind), runtime.core.channels.failed
     return backend
+
+
+class FailingSink:
+    """The core's sink whose journal cannot write for one accept, after ``after`` succeed."""
+
+    def __init__(self, sink: Any, after: int = 0, error: Exception | None = None) -> None:
+        self.sink, self.after = sink, after
+        self.error = error or OSError("disk I/O error")
+
+    async def accept(self, binding: ChannelBinding, event: Any) -> Any:
+        self.after -= 1
+        if self.after == -1:
+            raise self.error
+        return await self.sink.accept(binding, event)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sink, name)

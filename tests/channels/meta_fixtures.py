@@ -40,12 +40,8 @@ class MetaChannel(Channel):
     async def thread(self, thread: str) -> Conversation:
         async def found() -> Conversation | None:
             return next((c for c in await self.conversations() if c.thread == thread), None)
-        for _ in range(500):
-            conversation = await found()
-            if conversation is not None:
-                return conversation
-            await eventually(lambda: True, "a tick")
-        raise AssertionError(f"no conversation for thread {thread}")
+        conversation: Conversation = await eventually(found, f"a conversation for thread {thread}")
+        return conversation
 
     async def reply_in(self, conversation_id: str, text: str, **options: Any) -> Message:
         return await self.runtime.run(self.runtime.core.actions.reply(conversation_id, "alice", text,

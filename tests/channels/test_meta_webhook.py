@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from bridge.channel_settings import split_settings
 from bridge.model import ChannelBinding, MessageKind
 from backends.registry import kind_of
+from tests.channels.channel import FailingSink
 from tests.channels.harness_meta import CommentsHarness
 from tests.channels.meta_fixtures import MetaChannel, facebook  # noqa: F401  (fixture)
 
@@ -151,26 +151,10 @@ async def test_an_entry_signed_by_another_apps_secret_is_skipped(facebook: MetaC
     assert [c.binding_id for c in found] == [facebook.binding.id]  # nothing for page B
 
 
-class _FailingSink:
-    """The core's sink whose journal cannot write for one accept, after ``after`` succeed."""
-
-    def __init__(self, sink: Any, after: int) -> None:
-        self.sink, self.after = sink, after
-
-    async def accept(self, binding: ChannelBinding, event: Any) -> Any:
-        self.after -= 1
-        if self.after == -1:
-            raise OSError("disk I/O error")
-        return await self.sink.accept(binding, event)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.sink, name)
-
-
 async def test_an_event_that_cannot_be_stored_makes_meta_deliver_again_and_nothing_doubles(facebook: MetaChannel):
     h = facebook.harness
     body = h.envelope([h.message(CUSTOMER, "m-1", "one"), h.message(CUSTOMER, "m-2", "two")])
-    facebook.backend.sink = _FailingSink(facebook.backend.sink, after=1)
+    facebook.backend.sink = FailingSink(facebook.backend.sink, after=1)
     assert await h.post(body) == 503  # "one" is stored, "two" is not: Meta must deliver again
     assert await h.post(body) == 200  # Meta's redelivery
     conversation_id = await facebook.wait_conversation(CUSTOMER)

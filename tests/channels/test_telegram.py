@@ -1,7 +1,7 @@
 """Telegram's own events and settings, beyond the shared contract (the real runtime, the fake Bot API)."""
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import pytest
 
@@ -12,7 +12,7 @@ from bridge.channels import CustomerStatus, InboundEdit, InboundMessage
 from bridge.errors import PermanentSendError, Refused
 from bridge.model import MessageKind
 from tests.channels import contract as c
-from tests.channels.channel import Channel
+from tests.channels.channel import Channel, FailingSink
 from tests.channels.contract import eventually
 from tests.channels.harness_telegram import TelegramPollingHarness, TelegramWebhookHarness
 from tests.support import fake_telegram as tg
@@ -139,28 +139,12 @@ async def test_an_operator_typing_shows_in_the_customers_chat(channel: Channel):
     await eventually(lambda: harness.fake.chat_actions == [("1001", "typing")], "the chat action")
 
 
-class FailsOnce:
-    """The core, failing the first accept (the journal away for a moment)."""
-
-    def __init__(self, sink: Any) -> None:
-        self.sink, self.failed = sink, False
-
-    async def accept(self, binding: Any, event: Any) -> Any:
-        if not self.failed:
-            self.failed = True
-            raise ConnectionError("the journal is away")
-        return await self.sink.accept(binding, event)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.sink, name)
-
-
 async def test_an_update_that_was_not_stored_comes_again_and_is_stored_once(channel: Channel):
     harness = channel.harness
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
     backend = channel.runtime.core.channels.get(channel.binding.id)
     assert isinstance(backend, TelegramBackend)
-    backend.sink = FailsOnce(backend.sink)
+    backend.sink = FailingSink(backend.sink, error=ConnectionError("the journal is away"))
     update = tg.text_update(7, 1001, 7, "not lost")
     if isinstance(harness, TelegramWebhookHarness):
         assert await harness.deliver(update) == 503  # Telegram calls again after a non-2xx

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import time
@@ -14,10 +15,12 @@ _ids = itertools.count(1)
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    """Poll ``predicate`` (plain or async) until it gives something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
+        if inspect.isawaitable(value):  # before the truth test: a coroutine object is always truthy
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:
