@@ -106,7 +106,8 @@ class ConversationStore(Protocol):
         """Raises NotFound."""
 
     async def inbound_state(self, dedupe_key: str, open_key: str) -> tuple[Message | None, Conversation | None]:
-        """The message stored under ``dedupe_key`` and the open conversation under ``open_key``."""
+        """The message stored under ``dedupe_key`` and the open conversation under ``open_key``
+        (an empty key asks for nothing: None on that side)."""
 
     async def message(self, seq: int) -> Message:
         """Raises NotFound."""

@@ -52,8 +52,8 @@ class SqliteOutbox:
         # The holder keeps its lease over the wait: the lane stays blocked in order.
         await self._write(lambda c: c.execute(
             "UPDATE work SET not_before = ?, attempts = ?, error = ?,"
-            " lease_until = MAX(COALESCE(lease_until, 0), ?) WHERE id = ?",
-            (not_before, attempts, error, not_before + 300.0, item_id)))
+            " lease_until = CASE WHEN lease_until > ? THEN lease_until ELSE ? END WHERE id = ?",
+            (not_before, attempts, error, not_before + 300.0, not_before + 300.0, item_id)))
 
     async def bury(self, item_id: int, attempts: int, error: str) -> None:
         await self._write(lambda c: c.execute(
@@ -67,7 +67,7 @@ class SqliteOutbox:
 
     async def next_due(self) -> float | None:
         row = await self._read(lambda c: c.execute(
-            "SELECT MIN(CASE WHEN lease_until IS NULL THEN not_before ELSE MAX(not_before, lease_until) END)"
+            "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
             " FROM work WHERE state = 'pending'").fetchone())
         return None if row is None or row[0] is None else float(row[0])
 

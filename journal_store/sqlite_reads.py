@@ -21,8 +21,11 @@ def conversation(conversation_id: str, conn: sqlite3.Connection) -> Conversation
 
 def inbound_state(dedupe_key: str, open_key: str,
                   conn: sqlite3.Connection) -> tuple[Message | None, Conversation | None]:
-    message = conn.execute("SELECT * FROM messages WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
-    open_row = conn.execute("SELECT * FROM conversations WHERE open_key = ?", (open_key,)).fetchone()
+    # Most callers want one of the two (typing, receipts, edits pass "" for the other): no query for it.
+    message = conn.execute("SELECT * FROM messages WHERE dedupe_key = ?", (dedupe_key,)).fetchone() \
+        if dedupe_key else None
+    open_row = conn.execute("SELECT * FROM conversations WHERE open_key = ?", (open_key,)).fetchone() \
+        if open_key else None
     return (message_from(message) if message else None), (conversation_from(open_row) if open_row else None)
 
 

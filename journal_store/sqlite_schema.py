@@ -54,8 +54,9 @@ CREATE TABLE IF NOT EXISTS messages (
     doc TEXT NOT NULL  -- attachments, edits, per-channel extras
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
-CREATE INDEX IF NOT EXISTS messages_by_external ON messages (conversation_id, external_id)
-    WHERE external_id IS NOT NULL;
+-- Looking a platform id up within one conversation reads its messages_by_conversation range; a
+-- dedicated index cost a write on every insert and delivery for a lookup nothing makes per message.
+DROP INDEX IF EXISTS messages_by_external;
 CREATE TABLE IF NOT EXISTS work (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
