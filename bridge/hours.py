@@ -39,8 +39,6 @@ class Schedule:
         """The next moment the line opens (``ts`` itself when open); None if it never does."""
         if self.is_open(ts):
             return ts
-        if self.shifts is None and not self.holidays:
-            return ts
         local = dt.datetime.fromtimestamp(ts, self.zone).replace(second=0, microsecond=0)
         for days_ahead in range(0, 400):
             day = (local + dt.timedelta(days=days_ahead)).date()

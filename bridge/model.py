@@ -141,6 +141,11 @@ class Conversation:
     def is_open(self) -> bool:
         return self.status is not ConversationStatus.CLOSED
 
+    @property
+    def waiting(self) -> bool:
+        """Open, nobody has it, and it may be offered (a marked spammer's is kept, never offered)."""
+        return self.is_open and self.owner is None and not self.spam
+
     def participant(self, person: str) -> Participant | None:
         return next((p for p in self.participants if p.person == person), None)
 

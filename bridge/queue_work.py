@@ -35,7 +35,7 @@ class QueueWork:
         """Offer a waiting conversation to whoever the line's queue mode says (or try again later)."""
         conversation = await self.core.journal.conversations.conversation(conversation_id)
         line = self.core.directory.line_or_removed(conversation.line_id)
-        if not _waiting(conversation) or line.deleted or not line.enabled:
+        if not conversation.waiting or line.deleted or not line.enabled:
             return
         now = self.core.clock.now()
         opens = _opens(line, now)
@@ -48,7 +48,7 @@ class QueueWork:
         made: list[Offer] = []
 
         def change(c: Conversation) -> UnitOfWork:
-            if not _waiting(c):
+            if not c.waiting:
                 return UnitOfWork()
             result = offer(line, c, who)
             made.append(result)
@@ -103,7 +103,7 @@ class QueueWork:
         if not lines:
             return 0
         waiting = [c for c in await self.core.journal.conversations.conversations(line_ids=lines, limit=10_000)
-                   if _waiting(c)]
+                   if c.waiting]
         again = [c for c in waiting if (person in c.offered_to if away else not c.offered_to)]
         now = self.core.clock.now()
         if again:
@@ -115,15 +115,11 @@ class QueueWork:
         now = self.core.clock.now()
         for line in self.core.directory.live_lines():
             waiting = [c for c in await self.core.journal.conversations.conversations(line_ids=[line.id], limit=50)
-                       if _waiting(c)]
+                       if c.waiting]
             if waiting:
                 listed = ", ".join(f"{c.id} ({c.customer_name}, {_age(now - c.created_at)})" for c in waiting[:20])
                 await self.core.commit(UnitOfWork(work=[line_note(
                     line.id, f"⏳ Still waiting after a restart: {listed}. !conversations {line.name} lists them.")]))
-
-
-def _waiting(c: Conversation) -> bool:
-    return c.is_open and c.owner is None and not c.spam
 
 
 def _opens(line: Line, now: float) -> float | None:

@@ -116,7 +116,6 @@ def team_post(message: Message, conversation: Conversation, binding: ChannelBind
 
 def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
     """One plain line per post; every part a customer wrote goes through ``escape``."""
-    body = escape(post.text)
     if post.kind in ("customer", "edit"):
         # Continuation lines stay visibly inside the customer's message: no forged lines. (Marked
         # before escaping: an escape may add its own paragraph breaks, which must stay blank.)
@@ -124,6 +123,7 @@ def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
         verb = "edited" if post.kind == "edit" else ""
         head = f"👤 {escape(post.author)} (customer · {escape(post.label)}){' ' + verb if verb else ''}: "
     else:
+        body = escape(post.text)
         head = {"operator": f"💬 {escape(post.author)}: ", "auto": "🤖 auto-reply sent: ",
                 "whisper": f"🤫 {escape(post.author)} (internal): ", "notice": "ℹ️ ",
                 "announce": ""}[post.kind]

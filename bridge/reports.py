@@ -61,8 +61,8 @@ class Reports:
             return []
         found = await self.core.journal.conversations.conversations(
             line_ids=[line.id for line in lines], open_only=True, limit=MAX_OPEN)
-        if only is Only.WAITING:  # a marked spammer's messages are kept, never offered: not waiting
-            return [c for c in found if c.owner is None and not c.spam]
+        if only is Only.WAITING:
+            return [c for c in found if c.waiting]
         if only is Only.MINE:
             return [c for c in found if c.owner == actor or c.participant(actor) is not None]
         return found
