@@ -5,9 +5,11 @@ saved, applied live (the directory) and written to the audit log in one go.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import re
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 from bridge.core import Core
 from bridge.errors import Refused
@@ -15,6 +17,39 @@ from bridge.model import Line, Role
 from bridge.rights import Action
 
 MAX_NAME = 60
+T = TypeVar("T")
+
+
+class Turn:
+    """Line changes one at a time (read, change, save), so two at once never lose one; the task
+    holding it may enter again (an import creates, then saves, then connects)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        me = asyncio.current_task()
+        if self._owner is not me:
+            await self._lock.acquire()
+            self._owner = me
+        self._depth += 1
+
+    async def __aexit__(self, *_: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+def one_at_a_time(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """For a method of an object with ``turn``: the whole read-change-save runs in it."""
+    @functools.wraps(method)
+    async def in_turn(self: Any, *args: Any, **kwargs: Any) -> T:
+        async with self.turn:
+            return await method(self, *args, **kwargs)
+    return in_turn
 
 
 def slug(name: str) -> str:
@@ -25,6 +60,7 @@ class LineAdmin:
     def __init__(self, core: Core, *, max_lines: int | None = None) -> None:
         self.core = core
         self.max_lines = max_lines
+        self.turn = Turn()
 
     @property
     def _directory(self) -> Any:
@@ -51,6 +87,7 @@ class LineAdmin:
         return lines
 
     # -- lines --------------------------------------------------------------------------------
+    @one_at_a_time
     async def create(self, actor: str, name: str) -> Line:
         self.require_global_admin(actor, "create lines")
         name = _checked_name(name)
@@ -69,6 +106,7 @@ class LineAdmin:
             return base
         return next(f"{base}-{n}" for n in range(2, 10_000) if f"{base}-{n}" not in taken)
 
+    @one_at_a_time
     async def set(self, actor: str, name: str, key: str, value: str) -> tuple[Line, str, str]:
         line = self.line_for(actor, name, Action.CONFIGURE)
         settings = line.settings.updated(key, value)
@@ -77,12 +115,14 @@ class LineAdmin:
         await self.save(changed, actor, "line set", f"{key}: {_short(before)} → {_short(after)}")
         return changed, before, after
 
+    @one_at_a_time
     async def enable(self, actor: str, name: str, on: bool) -> Line:
         line = self.line_for(actor, name, Action.CONFIGURE)
         changed = dataclasses.replace(line, enabled=on)
         await self.save(changed, actor, "line enable" if on else "line disable", "enabled" if on else "disabled")
         return changed
 
+    @one_at_a_time
     async def delete(self, actor: str, name: str) -> Line:
         self.require_global_admin(actor, "delete lines")
         line = self._directory.find_line(name)
@@ -94,6 +134,7 @@ class LineAdmin:
         return changed
 
     # -- people -------------------------------------------------------------------------------
+    @one_at_a_time
     async def grant(self, actor: str, name: str, person: str, role: Role) -> Line:
         line = self.line_for(actor, name, Action.CONFIGURE)
         people = line.people(role)
@@ -103,6 +144,7 @@ class LineAdmin:
         await self.save(changed, actor, "line grant", f"{person} is now {role.value}")
         return changed
 
+    @one_at_a_time
     async def revoke(self, actor: str, name: str, person: str, role: Role) -> Line:
         line = self.line_for(actor, name, Action.CONFIGURE)
         people = line.people(role)
@@ -112,6 +154,7 @@ class LineAdmin:
         await self.save(changed, actor, "line revoke", f"{person} is no longer {role.value}")
         return changed
 
+    @one_at_a_time
     async def move(self, actor: str, name: str, person: str, position: int) -> Line:
         line = self.line_for(actor, name, Action.CONFIGURE)
         if person not in line.operators:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Protocol
 
-from bridge.admin import LineAdmin
+from bridge.admin import LineAdmin, Turn, one_at_a_time
 from bridge.channel_settings import SettingSpec, secret_names, split_settings
 from bridge.errors import Refused, SendError
 from bridge.model import ChannelBinding, Line
@@ -59,10 +59,15 @@ class ChannelAdmin:
     def _directory(self) -> Any:
         return self.lines.core.directory
 
+    @property
+    def turn(self) -> Turn:
+        return self.lines.turn  # a line's channels change in the same turn as the line
+
     def views(self, line: Line) -> list[ChannelView]:
         return [ChannelView(b, self.kinds.state(b.id), self.kinds.callback_url(b))
                 for b in self._directory.bindings_of(line.id)]
 
+    @one_at_a_time
     async def connect(self, actor: str, name: str, kind: str, given: Mapping[str, str], *,
                       private: bool) -> tuple[ChannelView, str | None]:
         """Connect (or reconnect with new keys); returns the channel and what the platform said if it failed."""
@@ -101,6 +106,7 @@ class ChannelAdmin:
             return exc.reason
         return None
 
+    @one_at_a_time
     async def disconnect(self, actor: str, name: str, kind: str) -> ChannelBinding:
         line = self.lines.line_for(actor, name, Action.CONFIGURE)
         binding = next((b for b in self._directory.bindings_of(line.id) if b.kind == kind), None)

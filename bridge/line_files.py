@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from bridge.admin import LineAdmin
+from bridge.admin import LineAdmin, one_at_a_time
 from bridge.channel_admin import ChannelAdmin
 from bridge.channel_settings import split_settings
 from bridge.errors import NotFound, Refused
@@ -45,6 +45,7 @@ def parse(text: str) -> dict[str, Any]:
     return doc
 
 
+@one_at_a_time  # the admin's turn: nothing changes the line between its reads and saves
 async def import_line(admin: LineAdmin, channels: ChannelAdmin, actor: str, doc: dict[str, Any]) -> list[str]:
     try:
         line = admin.line_for(actor, doc["name"], Action.CONFIGURE)

@@ -2,15 +2,13 @@
 
 Sending one is an ordinary operator reply (the same rights, the same
 delivery); this module only finds the text. Changes are saved and audited
-through ``LineAdmin.save``, one at a time per process, so two additions at
-once both stay.
+through ``LineAdmin.save``, in the line administration's one turn, so a
+change made at the same moment (another answer, a grant) is never lost.
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
-import weakref
 
 from bridge import relay
 from bridge.admin import LineAdmin
@@ -23,7 +21,6 @@ MAX_TEXT = 2000  # characters of one answer
 MAX_TOTAL = 20_000  # characters of a line's answers together: its exported file stays small enough to import
 NAME = re.compile(r"^[\w-]{1,30}$")
 RESERVED = frozenset({"list", "add", "remove"})  # the !quick sub-commands
-_turns: "weakref.WeakKeyDictionary[LineAdmin, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
 
 def checked_name(name: str) -> str:
@@ -112,7 +109,7 @@ class QuickAnswers:
 
     async def add(self, actor: str, line_name: str, name: str, text: str) -> Line:
         name, text = checked_name(name), checked_text(text)
-        async with self._turn():
+        async with self.admin.turn:
             line = self.admin.line_for(actor, line_name, Action.SUPERVISE)
             if find(line, name) is not None:
                 raise Refused(f"line {line.name} already has a quick answer “{name}”; remove it first")
@@ -124,7 +121,7 @@ class QuickAnswers:
             return changed
 
     async def remove(self, actor: str, line_name: str, name: str) -> Line:
-        async with self._turn():
+        async with self.admin.turn:
             line = self.admin.line_for(actor, line_name, Action.SUPERVISE)
             found = find(line, name)
             if found is None:
@@ -133,9 +130,3 @@ class QuickAnswers:
             await self.admin.save(changed, actor, "quick remove", found[0])
             return changed
 
-    def _turn(self) -> asyncio.Lock:
-        """Read, change and save a line one writer at a time: a concurrent add must not be lost."""
-        lock = _turns.get(self.admin)
-        if lock is None:
-            lock = _turns[self.admin] = asyncio.Lock()
-        return lock

@@ -9,6 +9,7 @@ import pytest
 
 from bridge.errors import Refused
 from bridge.line_files import export_line, import_line, parse
+from bridge.model import Role
 from bridge.quick import MAX_ANSWERS, QuickAnswers
 
 
@@ -64,6 +65,18 @@ async def test_additions_at_once_all_stay(app, quick):
     assert sorted(name for name, _ in app.line.quick) == sorted(f"q{n}" for n in range(20))
     saved = {line.id: line for line in await app.journal.config.lines()}["support"]
     assert len(saved.quick) == 20
+
+
+async def test_changes_of_every_kind_at_once_all_stay(app, quick):
+    """Quick answers, grants, settings and deletions of a line made at the same moment: none is lost."""
+    admin = app.services.admin
+    await asyncio.gather(*(quick.add("sue", "Support", f"q{n}", f"text {n}") for n in range(5)),
+                         *(admin.grant("root", "Support", f"op{n}", Role.OPERATOR) for n in range(5)),
+                         admin.set("root", "Support", "capacity", "3"))
+    saved = {line.id: line for line in await app.journal.config.lines()}["support"]
+    for line in (app.line, saved):
+        assert len(line.quick) == 5 and {f"op{n}" for n in range(5)} <= set(line.operators)
+        assert line.settings.capacity == 3
 
 
 async def test_the_text_is_found_for_whoever_may_write_in_the_conversation(app, quick):
