@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 from bridge.channels import ChannelBackend, Signal
 from bridge.directory import Directory
-from bridge.errors import Conflict, Refused
+from bridge.errors import Conflict, NotFound, Refused
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import Outbox
 from bridge.ports import Clock
@@ -124,6 +124,15 @@ class Core:
             self.recent.put(known)
         return known
 
+    async def message_of(self, item: WorkItem) -> Message:
+        """The message a work item is about: in hand when the same unit stored it, else read."""
+        if item.message is not None:
+            return item.message
+        seq = item.payload.get("seq")
+        if not isinstance(seq, int):
+            raise NotFound(f"work {item.id} names no message")
+        return await self.journal.conversations.message(seq)
+
     async def signal(self, conversation: Conversation, kind: str, **data: object) -> None:
         """Tell the customer's screen (typing, read, joined…) where the channel can; never fails."""
         backend = self.channels(conversation.binding_id)
@@ -142,20 +151,14 @@ class Core:
         await self.signal(conversation, kind, author=self.person_name(person) if named and person else "")
 
     async def commit(self, unit: UnitOfWork) -> Committed:
-        now = self.clock.now()
-        unit.lease = (self.outbox.owner, now, self.outbox.lease_until())
-        # Work this process runs at once is recorded as begun as it is born: a crash before it is
-        # done has it marked as a possible repeat, at no extra write before each post.
-        unit.begun = self.outbox.running
+        if unit.empty:  # a decision that changes nothing costs no write transaction
+            return Committed(None, [], [])
+        self.outbox.stamp(unit)
         committed = await self.journal.conversations.commit(unit)
         if committed.conversation is not None:
             self.recent.put(committed.conversation)
         self.outbox.push(with_messages(committed))
         return committed
-
-    async def commit_work(self, unit: UnitOfWork) -> list[WorkItem]:
-        """For the outbox, which pushes what it gets back itself."""
-        return (await self.journal.conversations.commit(unit)).work
 
     async def decide(self, conversation_id: str,
                      change: Callable[[Conversation], Awaitable[UnitOfWork] | UnitOfWork]) -> Committed:

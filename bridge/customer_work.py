@@ -30,7 +30,7 @@ class CustomerWork:
         return {"customer.send": WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
 
     async def send(self, items: list[WorkItem]) -> UnitOfWork:
-        message = await self._message(items[0])
+        message = await self.core.message_of(items[0])
         if not relay.reaches_customer(message):  # the one gate for everything sent to customers
             log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
             return UnitOfWork()
@@ -54,17 +54,9 @@ class CustomerWork:
         owed = self.afterwards(conversation, message, result) if self.afterwards else []
         return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
 
-    async def _message(self, item: WorkItem) -> Message:
-        if item.message is not None:
-            return item.message
-        seq = item.payload.get("seq")
-        if not isinstance(seq, int):
-            raise NotFound(f"work {item.id} names no message")
-        return await self.core.journal.conversations.message(seq)
-
     async def _failed(self, item: WorkItem, reason: str) -> None:
         """A final failure: marked on the message and shown in the conversation's room."""
-        message = await self._message(item)
+        message = await self.core.message_of(item)
         unit = self.core.notice(f"✗ Not delivered to the customer: “{relay.preview(message.text)}” — {reason}",
                                 message.conversation_id)
         unit.updates.append(MessageUpdate(message.seq, Delivery.FAILED, error=reason))

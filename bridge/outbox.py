@@ -84,6 +84,12 @@ class Outbox:
     def lease_until(self) -> float:
         return self._clock.now() + self._lease
 
+    def stamp(self, unit: UnitOfWork) -> None:
+        """Due new work is born held by this process. Work it runs at once is recorded as begun as
+        it is born: a crash before it is done has it marked as a possible repeat, at no extra write."""
+        unit.lease = (self.owner, self._clock.now(), self.lease_until())
+        unit.begun = self.running
+
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
         await self._store.release(self.owner)  # what this owner held before a restart is owed again
@@ -208,8 +214,7 @@ class Outbox:
             return
         unit = unit or UnitOfWork()
         unit.finished.extend(i.id for i in done)
-        unit.lease = (self.owner, self._clock.now(), self.lease_until())
-        unit.begun = self.running
+        self.stamp(unit)
         attempts = 0
         while True:  # the work is done: only its record is missing, so never redo the work
             try:

@@ -43,7 +43,9 @@ class QueueWork:
             if opens is not None:
                 await self.core.commit(UnitOfWork(work=[timer("timer.offer", opens, conversation_id)]))
             return
-        open_ones = await self.core.journal.conversations.conversations(line_ids=[line.id], limit=10_000)
+        # Operators' loads matter only under a capacity: no read of the line's conversations otherwise.
+        open_ones = await self.core.journal.conversations.conversations(
+            line_ids=[line.id], open_only=True, limit=10_000) if line.settings.capacity else []
         who = await self.presence.availability(line, open_ones)
         made: list[Offer] = []
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from bridge.actions import OperatorActions
 from bridge.admin import LineAdmin
 from bridge.channel_admin import ChannelAdmin, ChannelKinds
-from bridge.core import Core
+from bridge.core import Core, with_messages
 from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
 from bridge.directory import Directory
@@ -47,8 +47,8 @@ class Services:
                     retry: RetryPolicy | None = None, mailer: Mailer | None = None) -> "Services":
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
-        async def commit_work(unit: UnitOfWork) -> list[WorkItem]:
-            return (await journal.conversations.commit(unit)).work
+        async def commit_work(unit: UnitOfWork) -> list[WorkItem]:  # what a handler's unit stored comes along
+            return with_messages(await journal.conversations.commit(unit))
 
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)

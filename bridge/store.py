@@ -76,6 +76,12 @@ class UnitOfWork:
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to write (a decision that changes nothing)."""
+        return not (self.conversation or self.messages or self.work or self.cancel or self.finished
+                    or self.updates or self.rooms)
+
 
 @dataclass(frozen=True)
 class WorkItem:

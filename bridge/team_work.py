@@ -115,7 +115,7 @@ class TeamWork:
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:
         """One message of a conversation, in private, for a colleague invited without its history."""
         conversation = await self._conversation(items[0])
-        message = await self.core.journal.conversations.message(int(items[0].payload["seq"]))
+        message = await self.core.message_of(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         post = relay.team_post(message, conversation, binding, repeated=items[0].recovered)
         tagged = dataclasses.replace(post, text=f"[conversation {conversation.id}] {post.text}")
