@@ -152,8 +152,7 @@ class OperatorActions:
 
     async def operator_signal(self, conversation_id: str, person: str, kind: str, data: dict[str, object]) -> None:
         """An operator typing, or having read up to a seq: shown to the customer where the channel can."""
-        conversation = await self.core.journal.conversations.conversation(conversation_id)
-        self.check(person, Action.VIEW, conversation)
+        conversation = await self.conversation(conversation_id, person)
         if conversation.is_open:
             await self.core.signal(conversation, kind, **data)
 

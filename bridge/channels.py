@@ -13,6 +13,9 @@ from typing import Any, ClassVar, Mapping, Protocol, Sequence, Union
 
 from bridge.channel_settings import SettingSpec
 from bridge.model import Attachment, ChannelBinding, Message
+from bridge.store import StateStore
+
+CustomerState = StateStore  # what a channel keeps per customer: the journal's state store
 
 
 @dataclass(frozen=True)
@@ -173,14 +176,6 @@ class HttpMounts(Protocol):
     def mount(self, kind: str, key: str, backend: "ChannelBackend") -> None: ...
 
     def unmount(self, kind: str, key: str) -> None: ...
-
-
-class CustomerState(Protocol):
-    """Small durable per-customer state a channel keeps (references, reply windows)."""
-
-    async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...
-
-    async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None: ...
 
 
 class ChannelContext(Protocol):

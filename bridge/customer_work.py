@@ -13,16 +13,14 @@ from bridge.outbox import WorkKind
 from bridge.store import MessageUpdate, NewWork, UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
-ChannelLookup = Callable[[str], ChannelBackend | None]
+ChannelLookup = Callable[[str], ChannelBackend | None]  # a binding id's running backend
 # Work a delivered message owes besides (an email when the customer was away).
 Afterwards = Callable[[Conversation, Message, SendResult], list[NewWork]]
 
 
 class CustomerWork:
-    def __init__(self, core: Core, channels: ChannelLookup, max_attempts: int = 8,
-                 afterwards: Afterwards | None = None) -> None:
+    def __init__(self, core: Core, max_attempts: int = 8, afterwards: Afterwards | None = None) -> None:
         self.core = core
-        self.channels = channels
         self.max_attempts = max_attempts
         self.afterwards = afterwards
 
@@ -35,7 +33,7 @@ class CustomerWork:
             log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
             return UnitOfWork()
         conversation = await self.core.view(message.conversation_id)
-        backend = self.channels(conversation.binding_id)
+        backend = self.core.channels(conversation.binding_id)
         if backend is None:
             raise SendError("the channel is not running")
         line = self.core.directory.line_or_removed(conversation.line_id)

@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bridge.errors import Refused
+
+if TYPE_CHECKING:  # the model's settings use this module to check hours
+    from bridge.model import Line
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^([a-z]{3})(?:-([a-z]{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -108,3 +112,12 @@ def _day_range(first: str, last: str) -> list[int]:
             raise Refused(f"“{day}” is not a day; days are {', '.join(DAYS)}")
     a, b = DAYS.index(first), DAYS.index(last)
     return list(range(a, b + 1)) if a <= b else [*range(a, 7), *range(0, b + 1)]
+
+
+def line_schedule(line: Line) -> Schedule:
+    """A line's working hours. Settings are checked when set: an old bad value must not stop
+    messages nor offers, so it counts as always open."""
+    try:
+        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays)
+    except Refused:
+        return schedule("always", "UTC", "")

@@ -14,7 +14,7 @@ from bridge.channels import (
     LineStatus,
     Receipt,
 )
-from bridge.core import Core
+from bridge.core import ATTEMPTS, Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
 from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
@@ -24,7 +24,6 @@ from bridge.ratings import Ratings, customer_slot, rating_of
 from bridge.store import NewMessage, UnitOfWork
 
 log = logging.getLogger(__name__)
-ATTEMPTS = 8
 
 
 class InboundService:

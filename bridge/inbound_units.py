@@ -7,7 +7,7 @@ from bridge import relay, rules
 from bridge.channels import InboundComment, InboundEvent, InboundMessage
 from bridge.core import Core, post, send, timer
 from bridge.errors import Refused
-from bridge.hours import schedule
+from bridge.hours import line_schedule
 from bridge.model import ChannelBinding, Conversation, Line, MessageKind
 from bridge.store import NewMessage, NewWork, UnitOfWork
 
@@ -82,13 +82,10 @@ def first_answer(line: Line, now: float) -> str:
     return line.settings.welcome_text
 
 
-def _silence_timer(line: Line, now: float, conversation_id: str | None = None) -> list[NewWork]:
+def _silence_timer(line: Line, now: float) -> list[NewWork]:
     minutes = line.settings.autoclose_minutes
-    return [timer("timer.autoclose", now + minutes * 60, conversation_id)] if minutes else []
+    return [timer("timer.autoclose", now + minutes * 60)] if minutes else []
 
 
 def in_hours(line: Line, now: float) -> bool:
-    try:
-        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).is_open(now)
-    except Refused:  # settings are checked when set; an old bad value must not stop messages
-        return True
+    return line_schedule(line).is_open(now)

@@ -10,10 +10,10 @@ per quiet period). When it fires, the replies the customer has neither read
 from __future__ import annotations
 
 import logging
-from typing import Callable, Protocol
+from typing import Protocol
 
 from bridge import relay
-from bridge.channels import ChannelBackend, SendResult
+from bridge.channels import SendResult
 from bridge.core import Core, timer
 from bridge.errors import NotFound
 from bridge.model import Conversation, Message, MessageKind
@@ -32,10 +32,9 @@ class Mailer(Protocol):
 
 
 class MailWork:
-    def __init__(self, core: Core, mailer: Mailer, channels: Callable[[str], ChannelBackend | None]) -> None:
+    def __init__(self, core: Core, mailer: Mailer) -> None:
         self.core = core
         self.mailer = mailer
-        self.channels = channels
 
     def kinds(self) -> dict[str, WorkKind]:
         return {KIND: WorkKind(self.missed, max_attempts=10)}
@@ -75,7 +74,7 @@ class MailWork:
         for m in replies:
             parts += [f"{relay.public_author(line, m, c)}:", m.text, *(f"[file] {a.describe()} {a.url}"
                                                                      for a in m.attachments), ""]
-        backend = self.channels(c.binding_id)
+        backend = self.core.channels(c.binding_id)
         link = backend.chat_url() if backend is not None else None
         if link:
             parts += ["Continue the conversation:", link, ""]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bridge import relay
+from bridge import relay, rules
 from bridge.core import Core, direct, line_note, post, send, timer
 from bridge.errors import Refused
-from bridge.hours import schedule
+from bridge.hours import line_schedule
 from bridge.model import Conversation, ConversationStatus, Line, MessageKind
 from bridge.outbox import WorkKind
 from bridge.queue import Offer, Presence, offer, offered
@@ -38,7 +38,7 @@ class QueueWork:
         if not conversation.waiting or line.deleted or not line.enabled:
             return
         now = self.core.clock.now()
-        opens = _opens(line, now)
+        opens = line_schedule(line).next_open(now)
         if opens is None or opens > now:  # out of hours: distributed when the next shift starts
             if opens is not None:
                 await self.core.commit(UnitOfWork(work=[timer("timer.offer", opens, conversation_id)]))
@@ -76,8 +76,7 @@ class QueueWork:
     async def skip(self, conversation_id: str, person: str) -> Conversation:
         """``person`` lets it pass: it goes to the next operator at once."""
         def change(c: Conversation) -> UnitOfWork:
-            if not c.is_open:
-                raise Refused(f"conversation {c.id} is closed")
+            rules.require_open(c)
             if person not in c.offered_to and c.owner != person:
                 raise Refused(f"conversation {c.id} is not offered to you nor yours")
             passed = tuple(dict.fromkeys((*c.passed, person)))
@@ -122,13 +121,6 @@ class QueueWork:
                 listed = ", ".join(f"{c.id} ({c.customer_name}, {_age(now - c.created_at)})" for c in waiting[:20])
                 await self.core.commit(UnitOfWork(work=[line_note(
                     line.id, f"⏳ Still waiting after a restart: {listed}. !conversations {line.name} lists them.")]))
-
-
-def _opens(line: Line, now: float) -> float | None:
-    try:
-        return schedule(line.settings.hours, line.settings.timezone, line.settings.holidays).next_open(now)
-    except Refused:
-        return now
 
 
 def _offer_text(c: Conversation, line: Line) -> str:

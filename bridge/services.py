@@ -58,8 +58,8 @@ class Services:
                        admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions))
         core.team_signal = services.team_work.signal
         core.person_name = team.display_name
-        mail = MailWork(core, mailer, channels) if mailer is not None else None  # missed replies by email
-        customer = CustomerWork(core, channels, afterwards=mail.owed if mail else None)
+        mail = MailWork(core, mailer) if mailer is not None else None  # missed replies by email
+        customer = CustomerWork(core, afterwards=mail.owed if mail else None)
         for work in (services.team_work.kinds(), customer.kinds(),
                      CrmWork(core, crm, limits.crm_sessions).kinds(), Timers(core, actions).kinds(),
                      services.queue.kinds(), mail.kinds() if mail else {}, KpiAlerts(core).kinds()):

@@ -184,6 +184,9 @@ class ConfigStore(Protocol):
 
 
 class StateStore(Protocol):
+    """Small durable state per (slot, key): a channel's per-customer state (references, reply
+    windows) under its binding id and the customer, the core's own under reserved slots."""
+
     async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...
 
     async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None: ...
