@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import logging
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -106,3 +108,28 @@ async def fetch_file(session: aiohttp.ClientSession, url: str, limit: int, timeo
         log.warning("a %s file could not be fetched: %s", platform, type(exc).__name__)  # URLs can hold tokens
         return None
     return (data, content_type) if len(data) <= limit else None
+
+
+class CustomerStates:
+    """One binding's per-customer state. A change reads, changes and writes one customer's record,
+    one change at a time per customer, keeping every key it does not touch (the core keeps its
+    own there too), and writes nothing when nothing changed."""
+
+    STRIPES = 64  # changes are serialised through a fixed set of locks, by customer
+
+    def __init__(self, store: CustomerState, binding_id: str) -> None:
+        self._store = store
+        self._binding_id = binding_id
+        self._locks = [asyncio.Lock() for _ in range(self.STRIPES)]
+
+    async def get(self, customer_ref: str) -> dict[str, Any]:
+        return dict(await self._store.get(self._binding_id, customer_ref))
+
+    async def change(self, customer_ref: str, change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+        async with self._locks[zlib.crc32(customer_ref.encode()) % self.STRIPES]:
+            state = await self.get(customer_ref)
+            before = copy.deepcopy(state)  # changes may reach into nested values
+            change(state)
+            if state != before:
+                await self._store.put(self._binding_id, customer_ref, state)
+            return state

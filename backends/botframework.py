@@ -22,7 +22,7 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts, fetch_file, reachable_url, webhook_routes
+from backends.base import AiohttpMounts, CustomerStates, fetch_file, reachable_url, webhook_routes
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from bridge.channel_settings import SettingSpec
@@ -65,6 +65,7 @@ class BotFrameworkBackend(ChannelBackend):
         self._password = binding.secrets.get("app_password", "")
         self._token_url = f"{self._login}/oauth2/v2.0/token"
         self._session: aiohttp.ClientSession | None = None
+        self.states = CustomerStates(context.state, binding.id)
         self.send_timeout = 20.0
 
     async def start(self) -> None:
@@ -125,9 +126,10 @@ class BotFrameworkBackend(ChannelBackend):
         try:
             event = parsed.event
             if isinstance(event, InboundMessage):
-                reference = TurnContext.get_conversation_reference(turn.activity)
-                await self.context.state.put(self.binding.id, event.customer_ref,
-                                             {"reference": reference.serialize()})
+                # Kept beside what the core keeps for this customer (a status, the mail sent), and
+                # written only when it changed: most messages come by the same conversation.
+                reference = TurnContext.get_conversation_reference(turn.activity).serialize()
+                await self.states.change(event.customer_ref, lambda state: state.update(reference=reference))
                 event = dataclasses.replace(event, attachments=tuple([await self._fetch(f) for f in parsed.files]))
             await self.sink.accept(self.binding, event)
         except Refused as exc:  # it never will be accepted: acknowledged, said in the log

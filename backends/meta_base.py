@@ -1,16 +1,14 @@
 """What the three Meta channels share: credentials, the Graph session, the webhook, state, files."""
 from __future__ import annotations
 
-import asyncio
-import copy
 import hashlib
 import hmac
 import time
-import zlib
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
 
 from backends import meta_webhook
+from backends.base import CustomerStates
 from backends.meta_graph import DEFAULT_API, Graph
 from backends.meta_parse import Item
 from bridge.channel_settings import SettingSpec
@@ -18,7 +16,6 @@ from bridge.channels import ChannelBackend, ChannelContext, InboundSink, Outboun
 from bridge.errors import PermanentSendError
 from bridge.model import Attachment, ChannelBinding
 
-STATE_LOCKS = 64  # per-customer state changes are serialised through a fixed set of locks
 Part = Callable[[], Awaitable[str | None]]  # sends one piece of a message; returns Meta's id
 
 
@@ -60,7 +57,7 @@ class MetaBackend(ChannelBackend):
         self._app_secret = secrets.get("app_secret", "").encode()
         self.graph = Graph(str(binding.settings.get("api_url") or DEFAULT_API), secrets.get("page_token", ""),
                            secrets.values())
-        self._locks = [asyncio.Lock() for _ in range(STATE_LOCKS)]
+        self.states = CustomerStates(context.state, binding.id)
         self.now: Callable[[], float] = time.time  # Meta's windows run on the wall clock
 
     @classmethod
@@ -118,17 +115,10 @@ class MetaBackend(ChannelBackend):
 
     # -- per-customer state ----------------------------------------------------------------------
     async def state(self, customer_ref: str) -> dict[str, Any]:
-        return dict(await self.context.state.get(self.binding.id, customer_ref))
+        return await self.states.get(customer_ref)
 
     async def change_state(self, customer_ref: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-        """Read, change and write one customer's state, one change at a time per customer."""
-        async with self._locks[zlib.crc32(customer_ref.encode()) % STATE_LOCKS]:
-            state = await self.state(customer_ref)
-            before = copy.deepcopy(state)  # changes may reach into nested values
-            change(state)
-            if state != before:
-                await self.context.state.put(self.binding.id, customer_ref, state)
-            return state
+        return await self.states.change(customer_ref, change)
 
     # -- files ------------------------------------------------------------------------------------
     async def keep_files(self, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:

@@ -203,9 +203,11 @@ class Tab:
         now = time.monotonic()
         if seq <= 0 or (not force and now - written_at < READ_WRITE_EVERY):
             return
-        state = await self.backend.tokens.state(ref)
-        if seq > int(state.get("read_seq", 0) or 0):
-            await self.backend.tokens.update(ref, read_seq=seq)
+        def seen(state: dict[str, Any]) -> None:
+            if seq > int(state.get("read_seq", 0) or 0):
+                state["read_seq"] = seq
+
+        await self.backend.tokens.states.change(ref, seen)
         self._read = (seq, now)
 
     async def rate(self, ref: str, rate: Rate) -> None:

@@ -14,6 +14,7 @@ import secrets
 import time
 from typing import Any, Awaitable, Callable
 
+from backends.base import CustomerStates
 from bridge.channels import CustomerState
 
 DAY = 86400.0
@@ -28,6 +29,7 @@ class VisitorTokens:
         self._widget = widget
         self._binding_id = binding_id
         self._state = state
+        self.states = CustomerStates(state, binding_id)
         self._lifetime = days * DAY
         self._clock = clock
 
@@ -79,17 +81,7 @@ class VisitorTokens:
 
     async def revoke(self, ref: str) -> None:
         """"Forget this chat": the token opens nothing any more (the history stays for the company)."""
-        state = await self._state.get(self._binding_id, ref)
-        await self._state.put(self._binding_id, ref, {**state, "revoked": True})
-
-    async def update(self, ref: str, **changes: Any) -> dict[str, Any]:
-        state = await self._state.get(self._binding_id, ref)
-        state.update(changes)
-        await self._state.put(self._binding_id, ref, state)
-        return state
-
-    async def state(self, ref: str) -> dict[str, Any]:
-        return await self._state.get(self._binding_id, ref)
+        await self.states.change(ref, lambda state: state.update(revoked=True))
 
     @staticmethod
     def _nonce(token: str | None) -> str | None:

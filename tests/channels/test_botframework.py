@@ -67,6 +67,15 @@ async def test_an_edit_is_stored_as_an_edit(channel: Channel):
     assert [(m.text, m.edit_of) for m in inbound] == [("order 1234", None), ("order 1243", inbound[0].seq)]
 
 
+async def test_a_message_keeps_what_else_is_kept_for_the_customer(channel: Channel):
+    f = fake(channel)
+    state = channel.runtime.core.journal.state
+    await channel.runtime.run(state.put(channel.binding.id, CUSTOMER, {"status": "blocked", "mailed_seq": 3}))
+    assert await f.post(url(channel), f.message(CUSTOMER, "a1", "hello")) == 200
+    kept = await channel.runtime.run(state.get(channel.binding.id, CUSTOMER))
+    assert kept["status"] == "blocked" and kept["mailed_seq"] == 3 and "reference" in kept
+
+
 async def test_a_reply_after_a_restart_goes_through_the_stored_reference(channel: Channel, tmp_path):
     f = fake(channel)
     assert await f.post(url(channel), f.message(CUSTOMER, "a1", "hello")) == 200
