@@ -14,6 +14,7 @@ from aiohttp import web
 
 from backends.webchat_limits import WebchatLimits
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
+from bridge.errors import Refused
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +134,16 @@ class CustomerStates:
             if state != before:
                 await self._store.put(self._binding_id, customer_ref, state)
             return state
+
+
+async def stored_or_retry(what: str, store: Awaitable[object]) -> None:
+    """Store one platform event behind a webhook. A refused one is acknowledged (it never will be
+    accepted: a retry would not help); any other failure answers 503, so the platform delivers it
+    again, and the platform's id makes that redelivery count once."""
+    try:
+        await store
+    except Refused as exc:
+        log.warning("%s refused: %s", what, exc)
+    except Exception as exc:  # the type only: texts can hold tokens
+        log.error("%s not stored (%s): asking for it again", what, type(exc).__name__)
+        raise web.HTTPServiceUnavailable(text="not stored; deliver again\n") from None

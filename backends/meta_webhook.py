@@ -23,8 +23,8 @@ from typing import Any, Protocol, cast
 
 from aiohttp import web
 
+from backends.base import stored_or_retry
 from backends.meta_parse import PayloadError, Item, parse
-from bridge.errors import Refused
 
 log = logging.getLogger(__name__)
 KINDS = ("facebook", "fbcomments", "instagram")
@@ -74,7 +74,14 @@ async def receive(mounts: Any, request: web.Request) -> web.Response:
     here = _here(mounts, key)
     body = await request.read()
     signature = request.headers.get("X-Hub-Signature-256", "")
-    if not any(r.signed(body, signature) for r in here):
+    verdicts: dict[int, bool] = {}
+
+    def signed_for(receiver: Any) -> bool:  # one HMAC of the body per app secret, not per event
+        if id(receiver) not in verdicts:
+            verdicts[id(receiver)] = receiver.signed(body, signature)
+        return verdicts[id(receiver)]
+
+    if not any(signed_for(r) for r in here):
         raise web.HTTPForbidden(text="the X-Hub-Signature-256 does not match this channel's app secret\n")
     try:
         items = parse(body)
@@ -84,15 +91,8 @@ async def receive(mounts: Any, request: web.Request) -> web.Response:
         receiver = _receiver(mounts, item.kind, item.account)
         if receiver is None:
             continue  # a page or kind not connected here (the app serves other pages)
-        if not receiver.signed(body, signature):
+        if not signed_for(receiver):
             log.warning("a Meta entry for %s:%s came signed by another app: skipped", item.kind, item.account)
             continue
-        try:
-            await receiver.take(item)
-        except Refused as exc:  # the core will never take this one: retrying would not help
-            log.warning("Meta event for %s:%s refused: %s", item.kind, item.account, exc)
-        except Exception as exc:
-            log.error("Meta event for %s:%s not stored (%s): asking Meta to deliver again",
-                      item.kind, item.account, type(exc).__name__)
-            raise web.HTTPServiceUnavailable(text="not stored; deliver again\n") from None
+        await stored_or_retry(f"a Meta event for {item.kind}:{item.account}", receiver.take(item))
     return web.Response(text="EVENT_RECEIVED")

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, webhook_routes
+from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry, webhook_routes
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec
@@ -163,11 +163,7 @@ class TelegramBackend(ChannelBackend):
             raw = json.loads(await request.read())
         except (ValueError, RecursionError):
             raise web.HTTPBadRequest(text="not JSON\n") from None
-        try:
-            await self.take(raw)
-        except Exception as exc:  # not stored: Telegram retries a call that did not get a 2xx
-            log.error("Telegram update not stored: %s", type(exc).__name__)
-            raise web.HTTPServiceUnavailable(text="try again\n") from None
+        await stored_or_retry("a Telegram update", self.take(raw))  # Telegram retries what did not get a 2xx
         return web.Response(text="ok\n")
 
     async def _keep_webhook(self) -> None:

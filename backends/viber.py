@@ -21,7 +21,8 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, webhook_routes
+from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, stored_or_retry,
+                           webhook_routes)
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (
@@ -158,14 +159,12 @@ class ViberBackend(ChannelBackend):
             return web.json_response({})
         if isinstance(parsed.event, Started):
             return await self._greet()
-        try:
-            await self.sink.accept(self.binding, await self._with_media(parsed, parsed.event))
-        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
-            log.warning("a Viber callback was refused: %s", exc)
-        except Exception as exc:  # not stored: Viber calls again
-            log.error("a Viber callback was not stored: %s", type(exc).__name__)
-            raise web.HTTPServiceUnavailable(text="try again\n") from None
+        event = parsed.event
+        await stored_or_retry("a Viber callback", self._accept(parsed, event))
         return web.json_response({})
+
+    async def _accept(self, parsed: Parsed, event: InboundEvent) -> None:
+        await self.sink.accept(self.binding, await self._with_media(parsed, event))
 
     async def _greet(self) -> web.Response:
         """The answer to conversation_started is shown to the customer as the bot's first message."""

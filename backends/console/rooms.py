@@ -55,14 +55,21 @@ class RoomBook:
 
     # -- rooms --------------------------------------------------------------------------
     def create(self, name: str) -> RoomState:
+        """The room, made if new (and only then announced: pages re-read a room they are told of)."""
+        room, made = self._room(name)
+        if made:
+            self.publish("room", {"name": name})
+        return room
+
+    def _room(self, name: str) -> tuple[RoomState, bool]:
         with self._lock:
             room = self._rooms.get(name)
-            if room is None:
-                room = self._rooms[name] = RoomState(name, members={name[1:]} if name.startswith("@") else set())
-                self._db.execute("insert into rooms values(?,?,?,?)", (name, "", json.dumps(sorted(room.members)),
-                                                                       self.clock()))
-        self.publish("room", {"name": name})
-        return room
+            if room is not None:
+                return room, False
+            room = self._rooms[name] = RoomState(name, members={name[1:]} if name.startswith("@") else set())
+            self._db.execute("insert into rooms values(?,?,?,?)", (name, "", json.dumps(sorted(room.members)),
+                                                                   self.clock()))
+            return room, True
 
     def exists(self, name: str) -> bool:
         with self._lock:
@@ -84,7 +91,7 @@ class RoomBook:
 
     def set_topic(self, name: str, topic: str) -> None:
         with self._lock:
-            self.create(name).topic = topic
+            self._room(name)[0].topic = topic
             self._db.execute("update rooms set topic=? where name=?", (topic, name))
         self.publish("room", {"name": name})
 
@@ -101,7 +108,7 @@ class RoomBook:
 
     def _members(self, name: str, change: Callable[[set[str]], None]) -> None:
         with self._lock:
-            room = self.create(name)
+            room = self._room(name)[0]
             change(room.members)
             self._db.execute("update rooms set members=? where name=?", (json.dumps(sorted(room.members)), name))
         self.publish("room", {"name": name})
