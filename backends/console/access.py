@@ -7,14 +7,12 @@ conversation; any other room to its members (and the bot's admins).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Iterable
 
 from bridge.errors import NotFound
-from bridge.model import ConversationStatus, MessageKind
-from bridge.relay import customer_label, preview
+from bridge.model import ConversationStatus
+from bridge.relay import customer_label
 from bridge.rights import Action
-
-INBOUND = frozenset({MessageKind.INBOUND})
 
 
 class RoomAccess:
@@ -73,22 +71,25 @@ class RoomAccess:
                     keys.append(entry.key)
         return keys
 
-    async def glance(self, login: str) -> list[dict[str, Any]]:
-        """Open conversations ``login`` may view: waiting first, then assigned, oldest first."""
+    async def glance(self, logins: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """For each login, the open conversations they may view: waiting first, then assigned,
+        oldest first. One read serves every login (the preview is the conversation's own)."""
         core = self.host.core
+        logins = list(logins)
         if core is None:
-            return []
-        person, now, rows = f"@{login}", time.time(), []
-        rights, directory = core.core.rights, core.core.directory
+            return {login: [] for login in logins}
+        now, rights, directory = time.time(), core.core.rights, core.core.directory
+        shown = []
         for c in await core.journal.conversations.conversations(open_only=True, limit=200):
             line = directory.line_or_removed(c.line_id)
-            if not rights.allows(person, Action.VIEW, line, c):
-                continue
-            first = await core.journal.conversations.messages(c.id, limit=100, kinds=INBOUND)
             binding = directory.binding_or_removed(c.binding_id, c.line_id)
-            rows.append({"id": c.id, "name": c.customer_name, "channel": customer_label(binding), "line": line.name,
-                         "preview": preview(first[0].text, 80) if first else "", "age": max(0, now - c.created_at),
-                         "owner": c.owner, "waiting": c.status is ConversationStatus.QUEUED and c.owner is None,
-                         "room": core.team_work.room_of(c.id)})
-        rows.sort(key=lambda r: (not r["waiting"], -r["age"]))
-        return rows
+            shown.append((c, line, {
+                "id": c.id, "name": c.customer_name, "channel": customer_label(binding), "line": line.name,
+                "preview": c.preview, "age": max(0, now - c.created_at), "owner": c.owner,
+                "waiting": c.status is ConversationStatus.QUEUED and c.owner is None,
+                "room": core.team_work.room_of(c.id)}))
+        glances = {}
+        for login in logins:
+            rows = [row for c, line, row in shown if rights.allows(f"@{login}", Action.VIEW, line, c)]
+            glances[login] = sorted(rows, key=lambda r: (not r["waiting"], -r["age"]))
+        return glances

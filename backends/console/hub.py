@@ -120,11 +120,10 @@ class Hub:
 
     async def _send_glance(self) -> None:
         self._glance = None
-        for login in {c.login for c in self.clients}:
-            rows = await self.access.glance(login)
-            for client in self.clients:
-                if client.login == login:
-                    client.push({"type": "glance", "conversations": rows})
+        glances = await self.access.glance({c.login for c in self.clients})
+        for client in list(self.clients):
+            if client.login in glances:
+                client.push({"type": "glance", "conversations": glances[client.login]})
 
     async def summary(self, login: str, key: str) -> dict[str, Any]:
         kind, ref = await self.access.kind(key)
@@ -170,7 +169,7 @@ class Hub:
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
                      "rooms": rooms, "commands": self.console.command_list(client.login),
-                     "glance": await self.access.glance(client.login)})
+                     "glance": (await self.access.glance([client.login]))[client.login]})
 
     async def _frame(self, client: Client, frame: Any) -> None:
         if not isinstance(frame, dict):
