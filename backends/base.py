@@ -72,7 +72,7 @@ def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.Rout
 
 
 async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
-                      errors: tuple[type[BaseException], ...], max_wait: float = 60.0) -> None:
+                      errors: tuple[type[BaseException], ...]) -> None:
     """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts)."""
     for n in itertools.count():
         try:
@@ -80,7 +80,7 @@ async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
             return
         except errors as exc:
             log.warning("%s failed: %s", what, type(exc).__name__)  # the type only: texts can hold tokens
-            await asyncio.sleep(min(max_wait, 2.0 ** n))
+            await asyncio.sleep(min(60.0, 2.0 ** n))
 
 
 async def cancelled(task: "asyncio.Task[None] | None") -> None:

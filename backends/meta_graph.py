@@ -25,6 +25,7 @@ OUTSIDE_WINDOW = 2018278
 DEFAULT_RETRY_AFTER = 60.0  # Meta rarely says how long: a minute is its shortest usage window
 MAX_RETRY_AFTER = 3600.0
 MAX_DOWNLOAD = 25 * 1024 * 1024  # Messenger's own attachment limit
+DOWNLOAD_TIMEOUT = 15.0
 TOKEN_REFUSED = "the page token was refused: reconnect the channel"
 
 
@@ -67,8 +68,8 @@ class Graph:
     async def get(self, path: str, *, timeout: float | None = None, **params: str) -> dict[str, Any]:
         return await self._call("GET", path, timeout, params=params)
 
-    async def post(self, path: str, payload: Mapping[str, Any], *, sending: bool = True) -> dict[str, Any]:
-        return await self._call("POST", path, None, sending=sending, json=payload)
+    async def post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", path, None, sending=True, json=payload)
 
     async def upload(self, path: str, fields: Mapping[str, Any], data: bytes, name: str, content_type: str,
                      field: str = "filedata") -> dict[str, Any]:
@@ -102,12 +103,12 @@ class Graph:
         return "".join(ch for ch in text if ch.isprintable())[:200]
 
     # -- files from Meta's CDN ------------------------------------------------------------------
-    async def download(self, url: str, timeout: float = 15.0) -> tuple[bytes, str, str] | None:
+    async def download(self, url: str) -> tuple[bytes, str, str] | None:
         """The file's bytes, name and type; None when it cannot be had (the caller keeps the URL).
 
         No token goes with it: CDN addresses carry their own signature.
         """
-        got = await fetch_file(self.session, url, MAX_DOWNLOAD, timeout, "Meta")
+        got = await fetch_file(self.session, url, MAX_DOWNLOAD, DOWNLOAD_TIMEOUT, "Meta")
         if got is None:
             return None
         data, content_type = got

@@ -112,10 +112,15 @@ class ViberBackend(ChannelBackend):
         parts += [_media_message(a) for a in message.attachments]
         done = self._parts_sent.setdefault(message.seq, [])
         sender = {"name": (message.author or self.binding.label or "Support")[:28]}
-        for part in parts[len(done):]:
-            answer = await self._call("send_message", {"receiver": message.customer_ref, "min_api_version": 1,
-                                                       "sender": sender, **part.to_dict()})
-            done.append(str(answer.get("message_token", "")))
+        try:
+            for part in parts[len(done):]:
+                answer = await self._call("send_message", {"receiver": message.customer_ref, "min_api_version": 1,
+                                                           "sender": sender, **part.to_dict()})
+                done.append(str(answer.get("message_token", "")))
+        except SendError as exc:
+            if not exc.retryable:  # no retry will resume it: nothing to remember
+                self._parts_sent.pop(message.seq, None)
+            raise
         self._parts_sent.pop(message.seq, None)
         return SendResult(",".join(done))
 

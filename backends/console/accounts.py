@@ -78,10 +78,6 @@ class Accounts:
             row = self._db.execute("select name from accounts where login=?", (login,)).fetchone()
         return str(row[0]) if row else ""
 
-    def exists(self, login: str) -> bool:
-        with self._lock:
-            return self._db.execute("select 1 from accounts where login=?", (login,)).fetchone() is not None
-
     def create_with_password(self, login: str, name: str) -> str:
         """A new account with a one-time password (to be replaced at first sign-in); returns it."""
         password = secrets.token_urlsafe(12)

@@ -1,6 +1,8 @@
 """Delivery: retries on the clock, final failures shown, and no lane ever blocks another."""
 from __future__ import annotations
 
+import pytest
+
 from bridge.errors import CustomerUnreachable, NotFound, PermanentSendError, SendError
 from bridge.model import Delivery
 from bridge.retry import RetryPolicy
@@ -168,3 +170,9 @@ async def test_a_crm_that_is_down_is_retried_and_catches_up(app):
     await app.advance(1.1)
     await app.advance(2.1)
     assert app.store.find_contact("fake", "alice") is not None
+
+
+@pytest.mark.parametrize("said, expected", [(30.0, 30.0), (-5.0, 0.0), (1e9, 3600.0),
+                                            (float("nan"), 2.0), (float("inf"), 2.0)])
+def test_a_platforms_wait_is_honoured_when_it_is_a_number_of_seconds(said, expected):
+    assert RetryPolicy().delay(2, said) == expected
