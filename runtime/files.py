@@ -19,6 +19,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bridge.model import Attachment
+from crm_store.storage import ensure_dir, write_atomic
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp")  # shown in place; all else downloads
@@ -81,10 +82,5 @@ def _safe_name(name: str) -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    ensure_dir(path.parent)
+    write_atomic(path, data)

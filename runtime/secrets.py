@@ -5,26 +5,28 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import secrets
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from crm_store.storage import write_atomic
 from journal_store import Sealer
 
 log = logging.getLogger(__name__)
 
 
 def key_file(path: str, make: bytes) -> bytes:
-    """The file's bytes, writing ``make`` first if it does not exist (mode 0600, never replaced)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        with open(path, "rb") as f:
-            return f.read().strip()
-    with os.fdopen(fd, "wb") as f:
-        f.write(make)
-    return make
+    """The file's bytes, writing ``make`` first if it does not exist (mode 0600, never replaced).
+    Written whole or not at all: a crash never leaves an empty key that later starts would trust."""
+    if write_atomic(Path(path), make, exclusive=True):
+        return make
+    with open(path, "rb") as f:
+        found = f.read().strip()
+    if not found:  # left empty by a crash before keys were written whole: nothing can have used it
+        write_atomic(Path(path), make)
+        return make
+    return found
 
 
 def signing_secret(path: str) -> bytes:
