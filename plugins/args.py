@@ -1,6 +1,7 @@
 """Command arguments: names may be quoted ("Customer Care"), the last argument may keep its spaces."""
 from __future__ import annotations
 
+import io
 import shlex
 
 
@@ -26,7 +27,8 @@ def split_args(args: str, count: int, *, rest: bool = False) -> list[str]:
 
 
 def _take(text: str, count: int) -> tuple[list[str], str]:
-    lexer = shlex.shlex(text, posix=True)
+    stream = io.StringIO(text)
+    lexer = shlex.shlex(stream, posix=True)
     lexer.whitespace_split = True
     words = []
     for _ in range(count):
@@ -34,7 +36,7 @@ def _take(text: str, count: int) -> tuple[list[str], str]:
         if word is None:
             raise ValueError("missing")
         words.append(word)
-    return words, text[lexer.instream.tell():] if hasattr(lexer.instream, "tell") else ""
+    return words, text[stream.tell():]
 
 
 def _unquote(text: str) -> str:

@@ -20,15 +20,15 @@ class ConsoleAdmin(BotPlugin):
     @botcmd(admin_only=True)
     def console_add(self, msg: Message, args: str) -> str:
         """Add an employee (or give them a new sign-in): !console add <login> [Full name]."""
-        login, _, name = args.strip().partition(" ")
+        given, _, name = args.strip().partition(" ")
         console = self._console()
         try:
-            token = console.accounts.invite(checked_login(login), name.strip())
+            login = checked_login(given)
+            token = console.accounts.invite(login, name.strip())
         except AccountError as exc:
             raise CommandError(f"{exc}. Usage: !console add <login> [Full name]") from None
         url = f"{console.host.base_url}/team/#welcome={token}" if console.host else f"/team/#welcome={token}"
-        return (f"@{checked_login(login)} can sign in once with this link (valid 24 hours), then chooses a "
-                f"password: {url}")
+        return f"@{login} can sign in once with this link (valid 24 hours), then chooses a password: {url}"
 
     @botcmd(admin_only=True)
     def console_people(self, msg: Message, args: str) -> str:
@@ -48,7 +48,7 @@ class ConsoleAdmin(BotPlugin):
         """Remove someone's team console account: !console remove <login>."""
         login = args.strip().removeprefix("@")
         console = self._console()
-        console.end_sessions(login)
+        console.end_sessions(login)  # their open pages close too
         if not console.accounts.remove(login):
             raise CommandError(f"There is no account @{login[:40]}.")
         return f"@{login}'s account is removed and their sessions ended."

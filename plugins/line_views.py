@@ -14,8 +14,9 @@ def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
     state = "enabled" if line.enabled else "disabled (customers get its offline_text)"
     out = [f"Line {line.name} (id {line.id}) — {state}", "Settings:"]
     out += [f"  {key} = {_value(line.settings.shown(key))}" for key in SPECS]
-    out.append("Channels:" if api.services.channel_admin.views(line) else "Channels: none yet — !line connect")
-    for view in api.services.channel_admin.views(line):
+    views = api.services.channel_admin.views(line)  # each builds its callback URL: once
+    out.append("Channels:" if views else "Channels: none yet — !line connect")
+    for view in views:
         url = f" · callback URL: {view.callback_url}" if view.callback_url else ""
         out.append(f"  {view.binding.kind} ({view.binding.key}): {view.state} · {view.settings_shown()}{url}")
     out.append(f"Admins: {', '.join(line.admins) or '—'} · Supervisors: {', '.join(line.supervisors) or '—'}")

@@ -40,7 +40,6 @@ def _escape(text: str) -> str:
 class TeamAdapter:
     """The generic Errbot backend: rooms by name, people by ``aclattr``, Markdown."""
 
-    mode = ""
     console = False  # one person at a terminal: rooms are entered, posts are tagged
 
     def __init__(self, bot: Any, room_format: str) -> None:
@@ -135,8 +134,6 @@ class TeamAdapter:
 class TestAdapter(TeamAdapter):
     """Errbot's Test backend (pytest): people are plain names."""
 
-    mode = "test"
-
     def person_id(self, identifier: Any) -> str:
         return str(getattr(identifier, "person", identifier))
 
@@ -144,7 +141,6 @@ class TestAdapter(TeamAdapter):
 class TextAdapter(TeamAdapter):
     """Errbot's console: one terminal, rooms entered with !inroom; the room is in every post."""
 
-    mode = "text"
     console = True
 
     def person_id(self, identifier: Any) -> str:
@@ -180,8 +176,6 @@ class ConsoleAdapter(TeamAdapter):
     """Open Lines' web team console: people are ``@login``, rooms ``#name``; the page shows text as
     text (no markup to escape) and posts with their structure."""
 
-    mode = "console"
-
     def escape(self, text: str) -> str:
         return text
 
@@ -206,8 +200,6 @@ class XmppAdapter(TeamAdapter):
     """XMPP (the ``OpenLinesXMPP`` backend): people are bare JIDs — a room message's sender is
     ``room/nick``, whose real JID the bot sees as the room's owner; rooms are room JIDs. Bodies are
     plain text, so customer text needs no escaping."""
-
-    mode = "xmpp"
 
     def person_id(self, identifier: Any) -> str:
         real = getattr(identifier, "real_person", None)

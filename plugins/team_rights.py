@@ -6,16 +6,10 @@ is escaped rather than matched.
 """
 from __future__ import annotations
 
-import re
+from glob import escape as exact  # a glob that matches an identity and nothing else
 from typing import Any
 
 ADMIN_ONLY = ("ChatRoom:*", "Plugins:*", "Health:*", "Utils:log*", "Utils:render*")
-_GLOB = re.compile(r"([*?\[])")
-
-
-def exact(identity: str) -> str:
-    """A glob that matches ``identity`` and nothing else."""
-    return _GLOB.sub(r"[\1]", identity)
 
 
 def access_controls(admins: tuple[str, ...]) -> dict[str, dict[str, Any]]:

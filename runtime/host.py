@@ -43,7 +43,6 @@ class Host:
         self._extra = list(extra_routes or [])
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.base_events.Server | None = None
-        self.gate: ConnectionGate | None = None
         self._thread = threading.Thread(target=self._run_loop, name="openlines-loop", daemon=True)
 
     # -- the one host of this process ----------------------------------------------------
@@ -115,8 +114,7 @@ class Host:
         await self._runner.setup()
         server = self._runner.server
         assert server is not None
-        self.gate = ConnectionGate(self.settings.connections_per_ip, self.settings.trusted_proxies)
-        gate = self.gate
+        gate = ConnectionGate(self.settings.connections_per_ip, self.settings.trusted_proxies)
         self._listener = await self.loop.create_server(lambda: GuardedProtocol(server, gate),
                                                        self.settings.http_host, self.settings.http_port)
         self.http_port = self._listener.sockets[0].getsockname()[1]

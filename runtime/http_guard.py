@@ -24,14 +24,12 @@ class ConnectionGate:
         self.limit = limit
         self.exempt = set(exempt)  # trusted proxies: all clients arrive through them
         self.open: dict[str, int] = {}
-        self.refused = 0
 
     def admit(self, address: str) -> bool:
         if address in self.exempt:
             return True
         count = self.open.get(address, 0)
         if count >= self.limit:
-            self.refused += 1
             return False
         self.open[address] = count + 1
         return True
