@@ -92,14 +92,17 @@ class OpenLinesApi:
     # -- operators' commands -------------------------------------------------------------------
     def reply(self, conversation_id: str, person: str, text: str, name: str = "",
               options: Mapping[str, Any] | None = None) -> Message:
-        refusal = self.call(self._platform_refusal(conversation_id, options or {}))
-        if refusal:
-            raise Refused(f"not sent: {refusal}")
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
+
+        async def checked_reply() -> Message:  # one trip to the loop, in the conversation's turn
+            refusal = await self._platform_refusal(conversation_id, options or {})
+            if refusal:
+                raise Refused(f"not sent: {refusal}")
+            return await self.core.actions.reply(conversation_id, person, text, name=name, key=key, options=options)
+
         try:
-            message = self.act(conversation_id, self.core.actions.reply(conversation_id, person, text, name=name,
-                                                                        key=key, options=options))
+            message = self.act(conversation_id, checked_reply())
         except NotAnswering:
             with self._lock:  # the send may have happened: the same command again must not repeat it
                 self._keys[slot] = (key, time.monotonic() + RETRY_WINDOW)
@@ -112,7 +115,7 @@ class OpenLinesApi:
         """What the customer's platform will refuse, told before anything is stored (Meta's windows)."""
         journal = self.core.journal
         assert journal is not None
-        c = await journal.conversations.conversation(conversation_id)
+        c = await self.core.core.view(conversation_id)  # its channel and customer never change
         kind = c.binding_id.partition(":")[0]
         if options and kind != "fbcomments":
             return "public and private answers are for Facebook comment conversations"
