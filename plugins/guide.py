@@ -8,22 +8,18 @@ from typing import Any
 from errbot import BotPlugin, botcmd
 from errbot.backends.base import Message
 
+from runtime.commands import summary, usable_commands
+
 OURS = os.path.dirname(os.path.abspath(__file__))
 
 
 class Guide(BotPlugin):
     """What you can do here."""
 
-    def _may(self, msg: Message, name: str) -> bool:
-        checked, _, _ = self._bot._process_command_filters(msg=msg, cmd=name, args=None, dry_run=True)
-        return checked is not None
-
     def _groups(self, msg: Message) -> list[tuple[Any, list[tuple[str, Any]]]]:
         plugins: dict[str, Any] = {}
         groups: dict[str, list[tuple[str, Any]]] = {}
-        for name, command in self._bot.all_commands.items():
-            if command._err_command_hidden or (self.bot_config.HIDE_RESTRICTED_COMMANDS and not self._may(msg, name)):
-                continue
+        for name, command in usable_commands(self._bot, msg, only_allowed=self.bot_config.HIDE_RESTRICTED_COMMANDS):
             plugins[command.__self__.name] = command.__self__
             groups.setdefault(command.__self__.name, []).append((name, command))
 
@@ -35,9 +31,7 @@ class Guide(BotPlugin):
         return [(plugins[n], sorted(groups[n], key=lambda c: c[0])) for n in sorted(groups, key=order)]
 
     def _line(self, name: str, command: Any, full: bool = False) -> str:
-        doc = (self._bot.get_doc(command) or "").strip()
-        if not full:  # the first paragraph, its wrapped lines joined: never a sentence cut at a line end
-            doc = " ".join(doc.split("\n\n")[0].split())
+        doc = (self._bot.get_doc(command) or "").strip() if full else summary(self._bot.get_doc(command))
         return f"- **{self._bot.prefix}{name.replace('_', ' ')}** — {doc}"
 
     @botcmd

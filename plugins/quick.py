@@ -61,7 +61,7 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
         name, text = arguments(rest, 2, usage, rest=True)
         if named is None and self._run(lambda api: api.call(_names_a_line(api, name))):
             named, (name, text) = name, arguments(text, 2, usage, rest=True)  # the form LINE NAME TEXT
-        line = self._keep(msg, named, lambda service, line: service.add(self._person(msg), line, name, text))
+        line = self._keep(msg, named, lambda service, person, line: service.add(person, line, name, text))
         return f"Line {line.name} has the quick answer “{name}” ({len(line.quick)} in all): send it with !quick {name}."
 
     @botcmd
@@ -75,7 +75,7 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
             named, words = words[0], words[1:]  # the form LINE NAME
         if len(words) != 1:
             raise CommandError(f"Usage: {usage}")
-        line = self._keep(msg, named, lambda service, line: service.remove(self._person(msg), line, words[0]))
+        line = self._keep(msg, named, lambda service, person, line: service.remove(person, line, words[0]))
         return f"The quick answer “{words[0]}” is removed from line {line.name}."
 
     def _line_option(self, args: str, usage: str) -> tuple[str | None, str]:
@@ -91,7 +91,7 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
         async def keep(api: OpenLinesApi) -> Line:
             service = QuickService(api.services.admin)
             line = await service.line_to_keep(person, named, room)
-            changed: Line = await change(service, line.name)
+            changed: Line = await change(service, person, line.name)  # the person as known here, off the loop
             return changed
 
         return self._run(lambda api: api.call(keep(api)))

@@ -27,6 +27,7 @@ from backends.console.terminal import Terminal
 from backends.console.web import ConsoleWeb
 from bridge.model import Attachment
 from bridge.relay import TeamPost
+from runtime.commands import summary, usable_commands
 from runtime.host import Host
 from runtime.settings import Settings
 
@@ -129,15 +130,8 @@ class ConsoleBackend(ErrBot):
     def command_list(self, login: str) -> list[dict[str, str]]:
         """The commands ``login`` may use (Errbot's ACLs asked dry), for completion on their page."""
         prefix, asking = self.bot_config.BOT_PREFIX, Message("", frm=ConsolePerson(login), to=self.bot_identifier)
-        found = []
-        for name, method in sorted(self.all_commands.items()):
-            if getattr(method, "_err_command_hidden", False):
-                continue
-            if self._process_command_filters(msg=asking, cmd=name, args=None, dry_run=True)[0] is None:
-                continue
-            doc = (getattr(method, "__doc__", "") or "").strip().splitlines()
-            found.append({"command": prefix + name.replace("_", " "), "help": doc[0] if doc else ""})
-        return found
+        return [{"command": prefix + name.replace("_", " "), "help": summary(self.get_doc(method))}
+                for name, method in usable_commands(self, asking)]
 
     # -- Errbot's backend API --------------------------------------------------------------------
     def send_message(self, msg: Message) -> None:
