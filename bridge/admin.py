@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import functools
 import re
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from bridge.core import Core
 from bridge.errors import Refused
@@ -43,7 +43,7 @@ class Turn:
             self._lock.release()
 
 
-def one_at_a_time(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+def one_at_a_time(method: Callable[..., Awaitable[T]]) -> Callable[..., Coroutine[Any, Any, T]]:
     """For a method of an object with ``turn``: the whole read-change-save runs in it."""
     @functools.wraps(method)
     async def in_turn(self: Any, *args: Any, **kwargs: Any) -> T:

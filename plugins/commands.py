@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Coroutine, TypeVar
 
 from errbot import CommandError
 from errbot.backends.base import Message
@@ -25,6 +25,11 @@ class OpenLinesCommands:
             return action(self._api())
         except OpenLinesError as exc:
             raise CommandError(f"{exc}.") from None
+
+    def _call_as(self, msg: Message, action: Callable[[OpenLinesApi, str], Coroutine[Any, Any, Any]]) -> Any:
+        """``action(api, person)`` on the core's loop, as the sender of ``msg``."""
+        person = self._person(msg)
+        return self._run(lambda api: api.call(action(api, person)))
 
     def _person(self, msg: Message) -> str:
         return self._api().adapter.person_id(msg.frm)

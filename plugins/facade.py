@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Coroutine, Mapping, TypeVar
+from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from backends.meta_window import warning_before_send
 from bridge.errors import OpenLinesError, Refused
@@ -152,3 +152,9 @@ def running_api(plugin: Any) -> OpenLinesApi:
     if api is None:
         raise CommandError("Open Lines is not running.")
     return api
+
+
+async def on_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` run on the core's loop, for ``OpenLinesApi.call``: the live configuration
+    (lines, rights) is the loop's to read."""
+    return fn(*args)

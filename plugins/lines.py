@@ -2,40 +2,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
 from bridge.admin import role_of
-from bridge.errors import OpenLinesError
 from bridge.line_files import export_line, import_line, parse
 from bridge.line_settings import SPECS
 from plugins.args import split_args, usage_error
-from plugins.facade import OpenLinesApi, running_api
+from plugins.commands import OpenLinesCommands, split_flag
+from plugins.facade import OpenLinesApi, on_loop
 from plugins.line_views import audit_lines, line_lines, queue_lines
+from plugins.options import arguments
 
-T = TypeVar("T")
 
-
-class Lines(BotPlugin):
+class Lines(OpenLinesCommands, BotPlugin):
     """Configure open lines: !line create|list|show|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
-
-    def _api(self) -> OpenLinesApi:
-        return running_api(self)
-
-    def _run(self, action: Callable[[OpenLinesApi, str], Any], msg: Message) -> Any:
-        api = self._api()
-        try:
-            return api.call(action(api, api.adapter.person_id(msg.frm)))
-        except OpenLinesError as exc:
-            raise CommandError(f"{exc}.") from None
-
-    def _args(self, args: str, count: int, usage: str, rest: bool = False) -> list[str]:
-        try:
-            return split_args(args, count, rest=rest)
-        except ValueError:
-            raise CommandError(usage_error(usage)) from None
 
     @botcmd
     def line(self, msg: Message, args: str) -> str:
@@ -48,15 +31,15 @@ class Lines(BotPlugin):
     @botcmd
     def line_create(self, msg: Message, args: str) -> str:
         """Create a line: !line create NAME (e.g. !line create Sales)."""
-        (name,) = self._args(args, 1, "!line create NAME", rest=True)
-        line = self._run(lambda api, who: api.services.admin.create(who, name), msg)
+        (name,) = arguments(args, 1, "!line create NAME", rest=True)
+        line = self._call_as(msg, lambda api, who: api.services.admin.create(who, name))
         return (f"Line {line.name} created (rooms: {line.id}, {line.id}-<conversation>). Next: "
                 f"!line connect {line.name} webchat widget={line.id} · !line grant {line.name} @user operator")
 
     @botcmd
     def line_list(self, msg: Message, args: str) -> str:
         """The lines you have a role on: !line list."""
-        lines = self._run(lambda api, who: _on_loop(api.services.admin.visible_lines, who), msg)
+        lines = self._call_as(msg, lambda api, who: on_loop(api.services.admin.visible_lines, who))
         if not lines:
             return "No lines yet: !line create NAME"
         return "\n".join(f"• {line.name}{'' if line.enabled else ' (disabled)'} — "
@@ -65,40 +48,40 @@ class Lines(BotPlugin):
     @botcmd
     def line_show(self, msg: Message, args: str) -> str:
         """Every setting and channel of a line: !line show NAME (e.g. !line show Sales)."""
-        (name,) = self._args(args, 1, "!line show NAME", rest=True)
-        return self._run(lambda api, who: _on_loop(line_lines, api, who, name), msg)
+        (name,) = arguments(args, 1, "!line show NAME", rest=True)
+        return self._call_as(msg, lambda api, who: on_loop(line_lines, api, who, name))
 
     @botcmd
     def line_set(self, msg: Message, args: str) -> str:
         """Change a setting: !line set NAME KEY VALUE (e.g. !line set Sales welcome_text Hi there!). Keys: see !line show."""
         usage = f"!line set NAME KEY VALUE (keys: {', '.join(SPECS)})"
-        name, key, value = self._args(args, 3, usage, rest=True)
-        line, before, after = self._run(lambda api, who: api.services.admin.set(who, name, key, value), msg)
+        name, key, value = arguments(args, 3, usage, rest=True)
+        line, before, after = self._call_as(msg, lambda api, who: api.services.admin.set(who, name, key, value))
         return f"{line.name}: {key} is now “{after}” (was “{before}”)."
 
     @botcmd
     def line_enable(self, msg: Message, args: str) -> str:
         """Open a line again: !line enable NAME."""
-        (name,) = self._args(args, 1, "!line enable NAME", rest=True)
-        line = self._run(lambda api, who: api.services.admin.enable(who, name, True), msg)
+        (name,) = arguments(args, 1, "!line enable NAME", rest=True)
+        line = self._call_as(msg, lambda api, who: api.services.admin.enable(who, name, True))
         return f"Line {line.name} is enabled: new conversations are announced and answered."
 
     @botcmd
     def line_disable(self, msg: Message, args: str) -> str:
         """Disable a line: customers' messages are still kept and answered with its offline_text: !line disable NAME."""
-        (name,) = self._args(args, 1, "!line disable NAME", rest=True)
-        line = self._run(lambda api, who: api.services.admin.enable(who, name, False), msg)
+        (name,) = arguments(args, 1, "!line disable NAME", rest=True)
+        line = self._call_as(msg, lambda api, who: api.services.admin.enable(who, name, False))
         return f"Line {line.name} is disabled: customers get its offline_text; their messages are kept."
 
     @botcmd
     def line_delete(self, msg: Message, args: str) -> str:
         """Delete a line (history and CRM records are kept): !line delete NAME --yes."""
         usage = "!line delete NAME --yes"
-        words = args.split()
-        if "--yes" not in words:
+        rest, confirmed = split_flag(args, "--yes")
+        if not confirmed:
             raise CommandError(f"Deleting stops the line's channels. Confirm with: {usage}")
-        (name,) = self._args(" ".join(w for w in words if w != "--yes"), 1, usage, rest=True)
-        line = self._run(lambda api, who: api.services.admin.delete(who, name), msg)
+        (name,) = arguments(rest, 1, usage, rest=True)
+        line = self._call_as(msg, lambda api, who: api.services.admin.delete(who, name))
         return f"Line {line.name} is deleted; its history and CRM records are kept."
 
     @botcmd
@@ -109,10 +92,10 @@ class Lines(BotPlugin):
         try:  # NAME KIND alone: the kind's own check then names the keys it needs
             name, kind, pairs = [*split_args(args, 2), ""]
         except ValueError:
-            name, kind, pairs = self._args(args, 3, usage, rest=True)
+            name, kind, pairs = arguments(args, 3, usage, rest=True)
         given = _pairs(pairs, usage)
-        view, problem = self._run(lambda api, who: api.services.channel_admin.connect(
-            who, name, kind, given, private=msg.is_direct), msg)
+        view, problem = self._call_as(msg, lambda api, who: api.services.channel_admin.connect(
+            who, name, kind, given, private=msg.is_direct))
         said = f" ⚠️ The platform refused the credentials: {problem}." if problem else ""
         url = f" Paste this callback URL in the platform's settings: {view.callback_url}" if view.callback_url else ""
         return f"{view.binding.label} connected to the line ({view.state}).{said}{url}"
@@ -120,8 +103,8 @@ class Lines(BotPlugin):
     @botcmd
     def line_disconnect(self, msg: Message, args: str) -> str:
         """Disconnect a channel: !line disconnect NAME KIND (e.g. !line disconnect Sales webchat)."""
-        name, kind = self._args(args, 2, "!line disconnect NAME KIND")
-        binding = self._run(lambda api, who: api.services.channel_admin.disconnect(who, name, kind), msg)
+        name, kind = arguments(args, 2, "!line disconnect NAME KIND")
+        binding = self._call_as(msg, lambda api, who: api.services.channel_admin.disconnect(who, name, kind))
         return f"{binding.label or binding.kind} disconnected; its conversations' history is kept."
 
     @botcmd
@@ -138,32 +121,32 @@ class Lines(BotPlugin):
         return f"{who} is no longer {role} of line {line.name}."
 
     def _roles(self, msg: Message, args: str, verb: str) -> tuple[Any, str, str]:
-        name, person, role = self._args(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
-        who = self._person(person)
+        name, person, role = arguments(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
+        who = self._named(person)
         change = getattr(self._api().services.admin, verb)
-        line = self._run(lambda api, me: change(me, name, who, role_of(role)), msg)
+        line = self._call_as(msg, lambda api, me: change(me, name, who, role_of(role)))
         return line, who, role.lower()
 
     @botcmd
     def line_queue(self, msg: Message, args: str) -> str:
         """A line's operators in queue order: !line queue NAME; reorder: !line queue NAME move @user POSITION."""
         usage = "!line queue NAME [move @user POSITION]"
-        words = self._args(args, 1, usage, rest=True)[0].split()
+        words = arguments(args, 1, usage, rest=True)[0].split()
         if len(words) >= 4 and words[-3] == "move":
-            name, who, position = " ".join(words[:-3]), self._person(words[-2]), words[-1]
+            name, who, position = " ".join(words[:-3]), self._named(words[-2]), words[-1]
             if not position.isdigit():
                 raise CommandError(usage_error(usage))
-            self._run(lambda api, me: api.services.admin.move(me, name, who, int(position)), msg)
+            self._call_as(msg, lambda api, me: api.services.admin.move(me, name, who, int(position)))
         else:
             name = " ".join(words)
-        return self._run(lambda api, who: _on_loop(queue_lines, api, who, name), msg)
+        return self._call_as(msg, lambda api, who: on_loop(queue_lines, api, who, name))
 
     @botcmd
     def line_export(self, msg: Message, args: str) -> str:
         """A line's configuration as JSON, without secrets: !line export NAME (give it to !line import)."""
-        (name,) = self._args(args, 1, "!line export NAME", rest=True)
-        doc = self._run(lambda api, who: _on_loop(export_line, api.services.admin, api.services.channel_admin,
-                                                  who, name), msg)
+        (name,) = arguments(args, 1, "!line export NAME", rest=True)
+        doc = self._call_as(msg, lambda api, who: on_loop(export_line, api.services.admin, api.services.channel_admin,
+                                                  who, name))
         return "```\n" + json.dumps(doc, indent=2, ensure_ascii=False) + "\n```"
 
     @botcmd
@@ -172,7 +155,7 @@ class Lines(BotPlugin):
         text = args.strip().strip("`").removeprefix("json").strip()
         if not text:
             raise CommandError(usage_error("!line import {…the JSON !line export gave…}"))
-        changes = self._run(lambda api, who: _import(api, who, text), msg)
+        changes = self._call_as(msg, lambda api, who: _import(api, who, text))
         return "Nothing to change: the line already is as the file says." if not changes else \
             "Imported:\n" + "\n".join(f"• {c}" for c in changes)
 
@@ -188,18 +171,8 @@ class Lines(BotPlugin):
             limit = min(int(words[i + 1]), 500)
             words = words[:i] + words[i + 2:]
         name = " ".join(words) or None
-        return self._run(lambda api, who: audit_lines(api, who, name, limit), msg)
+        return self._call_as(msg, lambda api, who: audit_lines(api, who, name, limit))
 
-    def _person(self, text: str) -> str:
-        try:
-            return self._api().adapter.parse_person(text)
-        except Exception:
-            raise CommandError(f"“{text[:40]}” is not someone this team chat knows; e.g. @bob") from None
-
-
-async def _on_loop(fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn`` on the core's loop: the live configuration is the loop's to read."""
-    return fn(*args)
 
 
 async def _import(api: OpenLinesApi, who: str, text: str) -> list[str]:
