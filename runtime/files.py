@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -41,9 +42,7 @@ class DiskFiles:
         token = secrets.token_urlsafe(18)
         index = {"sha256": digest, "name": name, "content_type": content_type, "size": len(data)}
         _write_atomically(self._index(token), json.dumps(index).encode())
-        kind = "image" if content_type in INLINE else "file"
-        return Attachment(kind, url=f"{self.base_url}/files/{token}/{quote(name)}", name=name, size=len(data),
-                          content_type=content_type, ref=token)
+        return self._attachment(token, index)
 
     async def get(self, url: str) -> tuple[bytes, Attachment] | None:
         token = url.split("/files/", 1)[-1].split("/", 1)[0] if "/files/" in url else url
@@ -57,9 +56,12 @@ class DiskFiles:
             data = (self.root / "blobs" / index["sha256"][:2] / index["sha256"]).read_bytes()
         except (OSError, ValueError, KeyError):
             return None
+        return data, self._attachment(token, index)
+
+    def _attachment(self, token: str, index: dict[str, Any]) -> Attachment:
         kind = "image" if index["content_type"] in INLINE else "file"
-        return data, Attachment(kind, url=f"{self.base_url}/files/{token}/{quote(index['name'])}",
-                                name=index["name"], size=index["size"], content_type=index["content_type"], ref=token)
+        return Attachment(kind, url=f"{self.base_url}/files/{token}/{quote(index['name'])}", name=index["name"],
+                          size=index["size"], content_type=index["content_type"], ref=token)
 
     def _index(self, token: str) -> Path:
         return self.root / "index" / token[:2] / f"{token}.json"
