@@ -115,6 +115,10 @@ class CrmStore(ABC):
     def activities_of(self, contact_id: str) -> list[Activity]:
         """The contact's activities, oldest first."""
 
+    def activity_count(self, contact_id: str) -> int:
+        """How many activities the contact has (a store may count without reading them)."""
+        return len(self.activities_of(contact_id))
+
     @abstractmethod
     def close(self) -> None: ...
 

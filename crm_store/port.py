@@ -38,7 +38,7 @@ class AsyncCrm:
             return None
         leads = tuple(LeadCard(lead.title, lead.status, lead.created_at) for lead in self.store.leads_of(contact_id))
         return ContactCard(contact.id, contact.name, contact.email, contact.tags, leads,
-                           len(self.store.activities_of(contact_id)))
+                           self.store.activity_count(contact_id))
 
 
     async def tag(self, contact_id: str, tag: str) -> None:

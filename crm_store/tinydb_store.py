@@ -91,6 +91,13 @@ class TinyDbCrm(CrmStore):
         except NotFound:
             return []
 
+    def activity_count(self, contact_id: str) -> int:
+        try:
+            with self._contact_db(contact_id) as (db, _doc):
+                return len(db.table(ACTIVITIES))  # the transcripts' bodies stay unread
+        except NotFound:
+            return 0
+
     def activities_of(self, contact_id: str) -> list[Activity]:
         try:
             with self._contact_db(contact_id) as (db, _doc):

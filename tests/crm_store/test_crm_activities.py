@@ -25,6 +25,7 @@ def test_activities_of_lists_each_key_in_order(store: CrmStore) -> None:
     assert store.activities_of(contact.id) == [a1, a2, a3]
     assert a1.body == "one" and a1.kind == "transcript" and a1.external_key == "conversation:c1"
     assert len(store.activities_of(other.id)) == 1
+    assert (store.activity_count(contact.id), store.activity_count(other.id), store.activity_count("nope")) == (3, 1, 0)
 
 
 def test_unknown_contact_raises_not_found(store: CrmStore) -> None:
