@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from bridge.core import Core
 from bridge.errors import Refused
+from bridge.relay import preview
 from bridge.model import Line, Role
 from bridge.rights import Action
 
@@ -112,7 +113,7 @@ class LineAdmin:
         settings = line.settings.updated(key, value)
         before, after = line.settings.shown(key), settings.shown(key)
         changed = dataclasses.replace(line, settings=settings)
-        await self.save(changed, actor, "line set", f"{key}: {_short(before)} → {_short(after)}")
+        await self.save(changed, actor, "line set", f"{key}: {preview(before, 60)} → {preview(after, 60)}")
         return changed, before, after
 
     @one_at_a_time
@@ -191,11 +192,6 @@ def _checked_name(name: str) -> str:
     if not re.search(r"[A-Za-z0-9]", name):
         raise Refused("a line name needs at least one letter or digit")
     return name
-
-
-def _short(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def role_of(text: str) -> Role:

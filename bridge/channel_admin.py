@@ -45,7 +45,7 @@ class ChannelView:
     callback_url: str | None
 
     def settings_shown(self) -> str:
-        shown = [f"{k}={_shown_value(v)}" for k, v in sorted(self.binding.settings.items())]
+        shown = [f"{k}={shown_value(v)}" for k, v in sorted(self.binding.settings.items())]
         shown += [f"{k}={MASK}" for k in sorted(self.binding.secrets)]
         return " ".join(shown) or "(no settings)"
 
@@ -89,7 +89,7 @@ class ChannelAdmin:
             await self._directory.remove_binding(current.id)
         await self.lines.core.journal.config.save_binding(binding)
         await self._directory.put_binding(binding)
-        keys = " ".join(f"{k}={MASK if k in secrets else _shown_value(v)}" for k, v in sorted(given.items()))
+        keys = " ".join(f"{k}={MASK if k in secrets else shown_value(v)}" for k, v in sorted(given.items()))
         await self.lines.audit(actor, line.id, "line connect", f"{kind} {keys}".strip())
         return ChannelView(binding, self.kinds.state(binding.id), self.kinds.callback_url(binding)), problem
 
@@ -126,7 +126,8 @@ class ChannelAdmin:
         await self._directory.put_binding(binding)
 
 
-def _shown_value(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A setting as an admin types it (a list as comma-separated values)."""
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from bridge.errors import NotFound
-from bridge.model import ChannelBinding, Line
+from bridge.model import ChannelBinding, Conversation, Line
 
 BindingListener = Callable[[ChannelBinding | None, ChannelBinding | None], Awaitable[None]]
 
@@ -60,6 +60,11 @@ class Directory:
             return binding
         kind, _, key = binding_id.partition(":")
         return ChannelBinding(line_id, kind, key, label=f"{kind} (removed)")
+
+    def channel_label(self, conversation: Conversation) -> str:
+        """How a conversation's channel is named to people ("Website chat", "Telegram"…)."""
+        binding = self.binding_or_removed(conversation.binding_id, conversation.line_id)
+        return binding.label or binding.kind
 
     def line_or_removed(self, line_id: str) -> Line:
         """The line, or a stand-in named after its id when it was removed since."""

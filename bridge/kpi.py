@@ -14,7 +14,6 @@ from bridge.core import Core, direct, line_note, post, timer
 from bridge.errors import Conflict
 from bridge.model import Conversation, Line, MessageKind
 from bridge.outbox import WorkKind
-from bridge.relay import customer_label
 from bridge.stats import span
 from bridge.store import NewMessage, UnitOfWork, WorkItem
 
@@ -71,11 +70,8 @@ class KpiAlerts:
         if found is Verdict.EARLY:
             return UnitOfWork(work=[timer(KIND, c.created_at + target, c.id)])
         if found is not Verdict.FINE:
-            await self._alert(c, line, alert_text(c, line, self._label(c), found, target, now))
+            await self._alert(c, line, alert_text(c, line, self.core.directory.channel_label(c), found, target, now))
         return UnitOfWork()
-
-    def _label(self, c: Conversation) -> str:
-        return customer_label(self.core.directory.binding_or_removed(c.binding_id, c.line_id))
 
     async def _alert(self, c: Conversation, line: Line, text: str) -> None:
         note = NewMessage(MessageKind.NOTICE, "", text, self.core.clock.now(), conversation_id=c.id,

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from bridge.admin import LineAdmin, one_at_a_time
-from bridge.channel_admin import ChannelAdmin
+from bridge.channel_admin import ChannelAdmin, shown_value
 from bridge.channel_settings import split_settings
 from bridge.errors import NotFound, Refused
 from bridge.line_settings import SPECS
@@ -106,7 +106,7 @@ async def _channel(admin: LineAdmin, channels: ChannelAdmin, actor: str, line: L
     schema = channels.kinds.schema(kind)
     current = next((b for b in admin.core.directory.bindings_of(line.id) if b.kind == kind), None)
     try:
-        settings, secrets = split_settings(schema, {k: _text(v) for k, v in given.items()},
+        settings, secrets = split_settings(schema, {k: shown_value(v) for k, v in given.items()},
                                            None, current.secrets if current else None)
     except Refused as exc:
         return [f"{kind}: not connected — {exc} (connect it with !line connect in a direct message)"]
@@ -116,10 +116,6 @@ async def _channel(admin: LineAdmin, channels: ChannelAdmin, actor: str, line: L
     await channels.restore(ChannelBinding(line.id, kind, key, channels.kinds.label(kind), settings, secrets))
     await admin.audit(actor, line.id, "line import", f"{kind} channel settings")
     return [f"{kind}: {'settings changed' if current else 'connected'}"]
-
-
-def _text(value: Any) -> str:
-    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _list(doc: dict[str, Any], key: str) -> list[Any]:

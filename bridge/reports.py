@@ -45,7 +45,7 @@ class Reports:
         self.core = admin.core
 
     def channel_label(self, c: Conversation) -> str:
-        return customer_label(self.core.directory.binding_or_removed(c.binding_id, c.line_id))
+        return self.core.directory.channel_label(c)
 
     def line_name(self, c: Conversation) -> str:
         return self.core.directory.line_or_removed(c.line_id).name

@@ -1,13 +1,13 @@
 """MemoryCrm: the CrmStore in plain dicts, for tests and throwaway runs."""
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from dataclasses import replace
 
 from bridge.errors import NotFound
 from crm_store.base import Activity, Contact, CrmStore, Lead, with_tag
+from crm_store.layout import new_id
 
 
 class MemoryCrm(CrmStore):
@@ -37,7 +37,7 @@ class MemoryCrm(CrmStore):
             if (channel, identity) in self._by_identity:
                 raise ValueError(f"{channel} identity {identity!r} already has a contact")
             contact = Contact(
-                id=_new_id(), name=name, email=email,
+                id=new_id(), name=name, email=email,
                 identities=((channel, identity),), created_at=time.time(),
             )
             self._contacts[contact.id] = contact
@@ -68,7 +68,7 @@ class MemoryCrm(CrmStore):
         with self._lock:
             self._require_contact(contact_id)
             lead = Lead(
-                id=_new_id(), contact_id=contact_id, title=title, source=source,
+                id=new_id(), contact_id=contact_id, title=title, source=source,
                 status="new", created_at=time.time(),
             )
             self._leads[lead.id] = lead
@@ -87,7 +87,7 @@ class MemoryCrm(CrmStore):
             if key is not None and key in self._by_key:
                 return self._activities[self._by_key[key]]
             activity = Activity(
-                id=_new_id(), contact_id=contact_id, kind=kind, subject=subject,
+                id=new_id(), contact_id=contact_id, kind=kind, subject=subject,
                 body=body, external_key=external_key, created_at=time.time(),
             )
             self._activities[activity.id] = activity
@@ -110,5 +110,3 @@ class MemoryCrm(CrmStore):
         return contact
 
 
-def _new_id() -> str:
-    return secrets.token_hex(8)
