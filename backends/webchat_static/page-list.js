@@ -85,7 +85,8 @@
     if (live && state.ended && cid === state.conversationId) chat.showEnd(false);
   }
 
-  function addServerMessage(m, live) {
+  // ``batch``: one of a history page; the caller regroups, refreshes and scrolls once after the page.
+  function addServerMessage(m, live, batch) {
     var seq = toSeq(m.seq);
     if (seq === null) return;
     var from = m.from === 'customer' || m.from === 'agent' ? m.from : 'system';
@@ -97,7 +98,7 @@
     if (!state.oldestSeq || seq < state.oldestSeq) state.oldestSeq = seq;
     var files = Array.isArray(m.attachments) ? m.attachments : null;
     var old = state.shown[seq];
-    if (old && !(files && !old.hasAttribute('data-files'))) { if (p) regroup(); return; }
+    if (old && !(files && !old.hasAttribute('data-files'))) { if (p && !batch) regroup(); return; }
     var text = typeof m.text === 'string' ? m.text : '';
     var ts = typeof m.ts === 'number' ? m.ts : 0;
     var row = chat.buildRow(from, typeof m.author === 'string' ? m.author : '', text, ts, files);
@@ -109,6 +110,7 @@
       if (live) setAgentTyping(false);
       chat.noteAgentMessage(seq, text || (files && files.length ? '📎 ' + (files[0].name || '') : ''), live);
     }
+    if (batch) return;
     regroup();
     chat.refreshForms();
     if (stick || (live && from === 'customer')) scrollToBottom();
@@ -120,7 +122,9 @@
     var older = typeof data.before_seq === 'number';
     if (older) {
       var before = el.messages.scrollHeight, top = el.messages.scrollTop;
-      for (var i = 0; i < msgs.length; i++) if (msgs[i] && typeof msgs[i] === 'object') addServerMessage(msgs[i], false);
+      for (var i = 0; i < msgs.length; i++) if (msgs[i] && typeof msgs[i] === 'object') addServerMessage(msgs[i], false, true);
+      regroup();
+      chat.refreshForms();
       el.messages.scrollTop = top + (el.messages.scrollHeight - before);  // the reader stays where they were
       state.moreOlder = !!data.more;
       state.loadingOlder = false;
@@ -130,8 +134,10 @@
     var first = !state.historyLoaded || el.list.children.length === 0;
     if (first) state.moreOlder = !!data.more;
     else if (data.more) { resetConversationView(); state.moreOlder = true; }  // a gap since we left: start over
-    for (var j = 0; j < msgs.length; j++) if (msgs[j] && typeof msgs[j] === 'object') addServerMessage(msgs[j], false);
-    if (first) scrollToBottom();
+    var stick = nearBottom();
+    for (var j = 0; j < msgs.length; j++) if (msgs[j] && typeof msgs[j] === 'object') addServerMessage(msgs[j], false, true);
+    regroup();
+    if (first || stick) scrollToBottom();
     state.historyLoaded = true;
     if (!state.conversationId && state.lastConversation && !state.ended) chat.showEnd(true);  // it closed while we were away
     chat.refreshForms();

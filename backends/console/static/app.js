@@ -136,6 +136,16 @@
   // -- messages ------------------------------------------------------------------------------------
   function addMessages(room, frames) {
     const list = state.messages.get(room) || [];
+    const newest = list.length ? list[list.length - 1].id : -Infinity;
+    if (frames.length === 1 && frames[0].id > newest && list.length < 500) {  // a live message: appended
+      list.push(frames[0]); state.messages.set(room, list);
+      if (room === state.current) {
+        const box = $("messages");
+        box.append(render(frames[0], (state.rooms.get(room) || {}).kind));
+        box.scrollTop = box.scrollHeight;
+      }
+      return;
+    }
     const known = new Set(list.map((m) => m.id));
     frames.forEach((f) => { if (!known.has(f.id)) list.push(f); });
     list.sort((a, b) => a.id - b.id);
