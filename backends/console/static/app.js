@@ -203,12 +203,16 @@
   }
   function files(li, list) {
     (list || []).forEach((f) => {
-      const ours = f.url && new URL(f.url, location.href).origin === location.origin;
+      let url = null;
+      try { url = new URL(f.url || "", location.href); } catch (e) { url = null; }
+      const ours = url && url.origin === location.origin;
       if (ours && /^image\/(png|jpeg|gif|webp)$/.test(f.content_type || "")) {
-        const img = el("img"); img.src = f.url; img.alt = f.name; li.append(img);
+        const img = el("img"); img.src = url.href; img.alt = f.name; li.append(img);
+      } else if (url && /^https?:$/.test(url.protocol)) {  // a customer's link: never javascript: or data:
+        const a = el("a", "", "📎 " + (f.name || "file")); a.href = url.href; a.target = "_blank";
+        a.rel = "noopener noreferrer"; li.append(document.createElement("br"), a);
       } else {
-        const a = el("a", "", "📎 " + (f.name || "file")); a.href = f.url; a.target = "_blank"; a.rel = "noopener";
-        li.append(document.createElement("br"), a);
+        li.append(document.createElement("br"), el("span", "", "📎 " + (f.name || "file")));
       }
     });
   }
