@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
 
 from tests.support.inbox import Inbox
+from tests.support.loopback import LoopThread
 
 T = TypeVar("T")
 Frame = dict[str, Any]
@@ -19,9 +19,7 @@ class TeamMember:
     def __init__(self, port: int) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.inbox: Inbox[Frame] = Inbox(f"the console at {self.base}")
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
+        self._thread = LoopThread()
         self._session: aiohttp.ClientSession = self._call(self._new_session())
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -31,7 +29,7 @@ class TeamMember:
         return aiohttp.ClientSession(headers={"Origin": self.base}, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 20) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        return self._thread.call(coro, timeout)
 
     # -- HTTP ------------------------------------------------------------------------------
     def post(self, path: str, body: Any, **headers: str) -> tuple[int, str]:
@@ -112,6 +110,4 @@ class TeamMember:
                 await self._reader
             await self._session.close()
         self._call(go())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
+        self._thread.stop()

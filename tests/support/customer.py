@@ -1,12 +1,11 @@
 """A website-chat customer for synchronous tests: the shared Tab client on a loop of its own."""
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
 
+from tests.support.loopback import LoopThread
 from tests.support.webchat import Tab
 
 T = TypeVar("T")
@@ -19,14 +18,12 @@ class Customer:
         self.url = f"http://127.0.0.1:{port}/webchat/{widget}/ws"
         self.token: str | None = None
         self.last_seq = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
+        self._thread = LoopThread()
         self._session: aiohttp.ClientSession | None = None
         self._tab: Tab | None = None
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        return self._thread.call(coro, timeout)
 
     def connect(self, name: str = "Alice Customer") -> tuple[dict, dict]:
         """Say hello; returns the welcome and history frames."""
@@ -68,6 +65,4 @@ class Customer:
                 await self._session.close()
 
         self._call(_close())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
+        self._thread.stop()

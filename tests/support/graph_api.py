@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -18,7 +17,7 @@ from typing import Any, Iterator
 import aiohttp
 from aiohttp import web
 
-from tests.support.loopback import serve
+from tests.support.loopback import LoopThread, serve
 
 VERSION = "v21.0"
 
@@ -191,15 +190,11 @@ def _error(status: int, code: int, message: str, subcode: int | None = None) -> 
 @contextlib.contextmanager
 def graph_in_thread() -> Iterator[FakeGraph]:
     """The fake on a loop of its own, for tests that run in Errbot's threads rather than on a loop."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-graph", daemon=True)
-    thread.start()
+    thread = LoopThread()
     graph = FakeGraph()
-    asyncio.run_coroutine_threadsafe(graph.start(), loop).result(10)
+    thread.call(graph.start(), 10)
     try:
         yield graph
     finally:
-        asyncio.run_coroutine_threadsafe(graph.close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+        thread.call(graph.close(), 10)
+        thread.stop()
