@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 from bridge.core import Core
 from bridge.errors import Refused
 from bridge.relay import preview
-from bridge.model import Line, Role
+from bridge.model import ChannelBinding, Line, Role
 from bridge.rights import Action
 
 MAX_NAME = 60
@@ -128,8 +128,7 @@ class LineAdmin:
         self.require_global_admin(actor, "delete lines")
         line = self._directory.find_line(name)
         for binding in self._directory.bindings_of(line.id):
-            await self.core.journal.config.delete_binding(binding.id)
-            await self._directory.remove_binding(binding.id)
+            await self.drop_binding(binding.id)
         changed = dataclasses.replace(line, deleted=True, enabled=False)
         await self.save(changed, actor, "line delete", "deleted; history and CRM records kept")
         return changed
@@ -173,6 +172,16 @@ class LineAdmin:
         await self.core.journal.config.save_line(line)
         self._directory.put_line(line)
         await self.audit(actor, line.id, action, detail)
+
+    async def keep_binding(self, binding: ChannelBinding) -> None:
+        """Saved, then live (the directory starts or restarts its channel)."""
+        await self.core.journal.config.save_binding(binding)
+        await self._directory.put_binding(binding)
+
+    async def drop_binding(self, binding_id: str) -> None:
+        """Deleted, then stopped; its conversations' history stays."""
+        await self.core.journal.config.delete_binding(binding_id)
+        await self._directory.remove_binding(binding_id)
 
     async def audit(self, actor: str, line_id: str | None, action: str, detail: str) -> None:
         await self.core.journal.config.audit(self.core.clock.now(), actor, line_id, action, detail)

@@ -77,7 +77,7 @@ class ChannelAdmin:
         if secret_keys and not private:
             raise Refused(f"{', '.join(sorted(secret_keys))} must be sent in a direct message with the bot, "
                           "never in a room: rotate that credential now, it was seen by the room")
-        current = next((b for b in self._directory.bindings_of(line.id) if b.kind == kind), None)
+        current = self._directory.binding_of(line.id, kind)
         settings, secrets = split_settings(schema, given, current.settings if current else None,
                                            current.secrets if current else None)
         key = self.kinds.binding_key(kind, settings, secrets)
@@ -85,10 +85,8 @@ class ChannelAdmin:
         self._refuse_taken(binding, line)
         problem = await self._check(binding)
         if current is not None and current.id != binding.id:
-            await self.lines.core.journal.config.delete_binding(current.id)
-            await self._directory.remove_binding(current.id)
-        await self.lines.core.journal.config.save_binding(binding)
-        await self._directory.put_binding(binding)
+            await self.lines.drop_binding(current.id)
+        await self.lines.keep_binding(binding)
         keys = " ".join(f"{k}={MASK if k in secrets else shown_value(v)}" for k, v in sorted(given.items()))
         await self.lines.audit(actor, line.id, "line connect", f"{kind} {keys}".strip())
         return ChannelView(binding, self.kinds.state(binding.id), self.kinds.callback_url(binding)), problem
@@ -109,11 +107,10 @@ class ChannelAdmin:
     @one_at_a_time
     async def disconnect(self, actor: str, name: str, kind: str) -> ChannelBinding:
         line = self.lines.line_for(actor, name, Action.CONFIGURE)
-        binding = next((b for b in self._directory.bindings_of(line.id) if b.kind == kind), None)
+        binding = self._directory.binding_of(line.id, kind)
         if binding is None:
             raise Refused(f"line {line.name} has no {kind} channel; see !line show {line.name}")
-        await self.lines.core.journal.config.delete_binding(binding.id)
-        await self._directory.remove_binding(binding.id)
+        await self.lines.drop_binding(binding.id)
         await self.lines.audit(actor, line.id, "line disconnect", kind)
         return binding
 
@@ -121,9 +118,7 @@ class ChannelAdmin:
         """Put back a binding as it was (an import): secrets it does not carry are kept."""
         current = self._directory.bindings.get(binding.id)
         secrets = {**(current.secrets if current else {}), **binding.secrets}
-        binding = replace(binding, secrets=secrets)
-        await self.lines.core.journal.config.save_binding(binding)
-        await self._directory.put_binding(binding)
+        await self.lines.keep_binding(replace(binding, secrets=secrets))
 
 
 def shown_value(value: Any) -> str:

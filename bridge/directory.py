@@ -53,6 +53,10 @@ class Directory:
     def bindings_of(self, line_id: str) -> list[ChannelBinding]:
         return sorted((b for b in self.bindings.values() if b.line_id == line_id), key=lambda b: b.kind)
 
+    def binding_of(self, line_id: str, kind: str) -> ChannelBinding | None:
+        """The line's channel of that kind (a line has at most one of each)."""
+        return next((b for b in self.bindings.values() if b.line_id == line_id and b.kind == kind), None)
+
     def binding_or_removed(self, binding_id: str, line_id: str) -> ChannelBinding:
         """The binding, or a stand-in when it was removed since (its kind is in its id)."""
         binding = self.bindings.get(binding_id)

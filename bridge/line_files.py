@@ -104,7 +104,7 @@ async def _channel(admin: LineAdmin, channels: ChannelAdmin, actor: str, line: L
         raise Refused("each of “channels” needs a “kind” and its “settings”")
     kind, given = entry["kind"], entry.get("settings", {})
     schema = channels.kinds.schema(kind)
-    current = next((b for b in admin.core.directory.bindings_of(line.id) if b.kind == kind), None)
+    current = admin.core.directory.binding_of(line.id, kind)
     try:
         settings, secrets = split_settings(schema, {k: shown_value(v) for k, v in given.items()},
                                            None, current.secrets if current else None)
