@@ -11,7 +11,7 @@ from backends import meta_webhook
 from backends.base import CustomerStates
 from backends.meta_graph import DEFAULT_API, Graph
 from backends.meta_parse import Item
-from bridge.channel_settings import SettingSpec
+from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError
 from bridge.model import Attachment, ChannelBinding
@@ -26,13 +26,6 @@ def numeric_id(raw: str) -> str:
     return value
 
 
-def http_url(raw: str) -> str:
-    value = raw.strip().rstrip("/")
-    if not value.startswith(("https://", "http://")):
-        raise ValueError("an address like https://graph.facebook.com/v21.0")
-    return value
-
-
 def meta_schema(key: str, key_help: str) -> tuple[SettingSpec, ...]:
     return (
         SettingSpec(key, key_help, required=True, parse=numeric_id),
@@ -42,7 +35,7 @@ def meta_schema(key: str, key_help: str) -> tuple[SettingSpec, ...]:
                     required=True, secret=True),
         SettingSpec("verify_token", "any phrase; type the same in Meta's webhook settings", required=True,
                     secret=True),
-        SettingSpec("api_url", "the Graph API root", default=DEFAULT_API, parse=http_url),
+        SettingSpec("api_url", "the Graph API root", default=DEFAULT_API, parse=api_root(DEFAULT_API)),
     )
 
 

@@ -20,7 +20,7 @@ from aiohttp import web
 from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry, webhook_routes
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
-from bridge.channel_settings import SettingSpec
+from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,
     ChannelContext,
@@ -57,7 +57,7 @@ class TelegramBackend(ChannelBackend):
         SettingSpec("mode", "polling (no public URL needed) or webhook", default="polling",
                     choices=("polling", "webhook")),
         SettingSpec("api_url", "the Bot API root (a self-hosted Bot API server)", default="https://api.telegram.org",
-                    parse=lambda raw: _url(raw)),
+                    parse=api_root("https://api.telegram.org")),
     )
 
     @classmethod
@@ -201,9 +201,3 @@ class TelegramBackend(ChannelBackend):
             params["offset"] = offset
         result = await self._updates_request.call(f"{self.bot.base_url}/getUpdates", params, POLL_SECONDS + 10)
         return result if isinstance(result, list) else []
-
-
-def _url(raw: str) -> str:
-    if not raw.startswith(("https://", "http://")):
-        raise ValueError("give the API root as a URL, like https://api.telegram.org")
-    return raw.rstrip("/")

@@ -24,7 +24,7 @@ from viberbot.api.messages.message import Message as ViberMessage
 from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, stored_or_retry,
                            webhook_routes)
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
-from bridge.channel_settings import SettingSpec
+from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,
     ChannelContext,
@@ -58,7 +58,7 @@ class ViberBackend(ChannelBackend):
     label = "Viber"
     settings_schema = (
         SettingSpec("token", "the bot's authentication token (Viber admin panel)", required=True, secret=True),
-        SettingSpec("api_url", "the REST Bot API root", default="https://chatapi.viber.com", parse=lambda raw: _url(raw)),
+        SettingSpec("api_url", "the REST Bot API root", default="https://chatapi.viber.com", parse=api_root("https://chatapi.viber.com")),
     )
 
     @classmethod
@@ -226,9 +226,3 @@ def _seconds(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-def _url(raw: str) -> str:
-    if not raw.startswith(("https://", "http://")):
-        raise ValueError("give the API root as a URL, like https://chatapi.viber.com")
-    return raw.rstrip("/")

@@ -78,3 +78,13 @@ def origins(raw: str) -> list[str]:
         if value != "*" and not value.startswith(("http://", "https://")):
             raise ValueError(f"“{value[:60]}” is not an origin like https://shop.example")
     return values
+
+
+def api_root(example: str) -> Callable[[str], str]:
+    """The parser of a platform's ``api_url`` setting: an http(s) URL, kept without its last slash."""
+    def parse(raw: str) -> str:
+        value = raw.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"give the API root as a URL, like {example}")
+        return value
+    return parse
