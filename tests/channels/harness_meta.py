@@ -20,6 +20,7 @@ from backends.registry import kind_of
 from bridge.channel_settings import split_settings
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
+from tests.channels.channel import connect_binding
 from tests.support.graph_api import FakeGraph
 from tests.support.runtime import Running
 
@@ -39,7 +40,6 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 class MetaHarness:
     kind = "facebook"
     object = "page"
-    key_setting = "page_id"
     account = "104000000000001"
     customers = "2400000000000"  # PSIDs: this prefix and the customer's number
     features = c.ALL
@@ -61,17 +61,19 @@ class MetaHarness:
         await self.graph.start()
         self.graph.tokens[self.token] = self.account
         self.graph.objects[self.account] = {"name": "The Shop", "username": "the.shop"}
-        backend_class = kind_of(self.kind)
-        settings, secrets = split_settings(backend_class.settings_schema, {
-            self.key_setting: self.account, "page_token": self.token, "app_secret": self.app_secret,
-            "verify_token": self.verify_token, "api_url": self.graph.api, **given})
-        self.binding = ChannelBinding("support", self.kind, backend_class.binding_key(settings, secrets),
-                                      label=backend_class.label, settings=settings, secrets=secrets)
-        await runtime.run(runtime.core.services.directory.put_binding(self.binding))
-        self.backend = runtime.core.channels.get(self.binding.id)
+        self.backend = await self.bind(runtime, self.kind, self.account, **given)
+        self.binding = self.backend.binding
         self.url = f"{runtime.base_url}/meta/{self.account}"
         self._session = aiohttp.ClientSession()
         return self.binding
+
+    async def bind(self, runtime: Running, kind: str, account: str, **given: str) -> Any:
+        """A channel of ``kind`` for ``account`` on this app, saved and started as `!line connect` does."""
+        backend_class = kind_of(kind)
+        settings, secrets = split_settings(backend_class.settings_schema, {
+            backend_class.key_setting: account, "page_token": self.token, "app_secret": self.app_secret,
+            "verify_token": self.verify_token, "api_url": self.graph.api, **given})
+        return await connect_binding(runtime, backend_class, settings, secrets, backend_class.label)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -93,8 +95,7 @@ class MetaHarness:
 
     async def forge(self, customer: str, text: str, message_id: str) -> int:
         body = self.envelope([self.message(customer, message_id, text)])
-        forged = "sha256=" + hmac.new(b"not the app secret", body, hashlib.sha256).hexdigest()
-        return await self.post(body, forged)
+        return await self.post(body, self.sign(body, "not the app secret"))
 
     async def unknown(self, customer: str) -> int:
         return await self.deliver({**self._from(customer), "game_play": {"game_id": "1", "score": 3}})
@@ -166,7 +167,6 @@ class FacebookHarness(MetaHarness):
 class InstagramHarness(MetaHarness):
     kind = "instagram"
     object = "instagram"
-    key_setting = "account_id"
     account = "17841400000000001"
     customers = "1780000000000"  # Instagram-scoped ids
 

@@ -15,11 +15,9 @@ from typing import Any
 import aiohttp
 
 from backends.meta_parse import parse
-from backends.registry import kind_of
 from bridge import relay, rules
-from bridge.channel_settings import split_settings
 from bridge.channels import InboundMessage
-from bridge.model import ChannelBinding, MessageKind
+from bridge.model import MessageKind
 from tests.channels.meta_fixtures import MetaChannel, facebook  # noqa: F401  (fixture)
 
 SEED = 20261126
@@ -108,12 +106,7 @@ class Fuzzer:
 async def test_generated_webhook_calls_never_break_the_channel(facebook: MetaChannel):
     h = facebook.harness
     for kind, account in (("fbcomments", h.account), ("instagram", IG_ACCOUNT)):
-        schema = kind_of(kind).settings_schema
-        key = "account_id" if kind == "instagram" else "page_id"
-        settings, secrets = split_settings(schema, {key: account, "page_token": h.token, "app_secret": h.app_secret,
-                                                    "verify_token": h.verify_token, "api_url": h.graph.api})
-        binding = ChannelBinding("support", kind, account, settings=settings, secrets=secrets)
-        await facebook.runtime.run(facebook.runtime.core.services.directory.put_binding(binding))
+        await h.bind(facebook.runtime, kind, account)
     fuzz = Fuzzer(random.Random(SEED), h.account, h.graph.host_file(b"\xff\xd8 fuzz", "f.jpg", "image/jpeg"))
     calls = []
     for _ in range(CALLS):
