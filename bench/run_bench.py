@@ -1,0 +1,182 @@
+"""The real run command under webchat load, against a floor measured in the same run.
+
+Three processes: the product (``errbot -c config.py`` on a fresh data dir, the Console or the Text
+team backend), a floor server (bare aiohttp + JSON, ``bench/run_load.py``) and this load generator.
+For each scenario it prints ack msg/s, ack p50/p99, team-room arrival p50/p99 (read from the
+journal every 25 ms: that is its resolution), the product's CPU per message from /proc (from the
+first frame until the team room has every message), the ratio to the floor, and RSS. It checks
+every ack and every post in the team room and says LOST or DOUBLED loudly (exit status 1).
+
+    .venv/bin/python bench/run_bench.py [--backend Console|Text|both] [--messages 200] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.posts import count_posts  # noqa: E402
+from bench.run_load import ArrivalWatch, drive, marker  # noqa: E402
+from bench.stats import percentile  # noqa: E402
+
+SCENARIOS = [(1, False), (16, False), (64, False), (256, False), (1, True), (16, True)]
+LOOSE = {f"OPENLINES_{k}": "1000000" for k in (
+    "WEBCHAT_BURST", "WEBCHAT_MESSAGES_PER_MINUTE", "WEBCHAT_NEW_VISITORS_PER_MINUTE", "WEBCHAT_HELLOS_PER_MINUTE",
+    "WEBCHAT_SOCKETS_PER_VISITOR", "WEBCHAT_SOCKETS_PER_IP", "CONNECTIONS_PER_IP")}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def wait_http(port: int, path: str, seconds: float = 60) -> None:
+    import aiohttp
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}{path}") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"nothing answered http://127.0.0.1:{port}{path} in {seconds:.0f} s")
+
+
+class Product:
+    """``errbot -c config.py`` on a fresh data dir, its output kept in a file."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend, self.port = backend, free_port()
+        self.data = Path(tempfile.mkdtemp(prefix="openlines-runbench-"))
+        self.out = open(self.data.parent / f"{self.data.name}.out", "w+b")
+        env = {**os.environ, **LOOSE, "OPENLINES_DATA_DIR": str(self.data), "OPENLINES_HTTP_PORT": str(self.port),
+               "OPENLINES_TEAM_BACKEND": backend, "OPENLINES_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        self.started = time.monotonic()
+        # The Text backend reads its terminal: a pipe that stays open and says nothing.
+        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/errbot"), "-c", str(ROOT / "config.py")], cwd=ROOT,
+                                     env=env, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.seek(0)
+        return self.out.read().decode("utf-8", "replace")
+
+
+async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: int, messages: int,
+                   pipelined: bool) -> dict[str, object]:
+    cpu0 = cpu_seconds(product.proc.pid)
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch.watch(stop))
+    load = await drive(product.port, run, visitors, messages, pipelined)
+    texts = [marker(run, v, n) for v in range(visitors) for n in range(messages)]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(t in watch.arrived for t in texts):
+        await asyncio.sleep(0.05)
+    backlog_1s = None
+    stop.set()
+    await watcher
+    cpu = cpu_seconds(product.proc.pid) - cpu0
+    arrivals = [watch.arrived[t] - load.sent[t] for t in texts if t in watch.arrived and t in load.sent]
+    late = [watch.arrived[t] for t in texts if t in watch.arrived]
+    backlog_1s = sum(1 for t in late if t > load.last_ack + 1.0) if late else None
+    return {"visitors": visitors, "pipelined": pipelined, "sent": len(load.sent), "acked": len(load.acked),
+            "doubled_acks": load.doubled_acks, "errors": load.errors[:3], "rate": len(load.acked) / load.seconds,
+            "ack50": percentile(list(load.acked.values()), 50), "ack99": percentile(list(load.acked.values()), 99),
+            "arr50": percentile(arrivals, 50), "arr99": percentile(arrivals, 99), "arrived": len(arrivals),
+            "after_last_ack_1s": backlog_1s, "cpu_us": cpu / max(1, len(load.acked)) * 1e6,
+            "rss": rss_mb(product.proc.pid), "texts": texts}
+
+
+async def floor_rate(port: int, visitors: int, messages: int, pipelined: bool) -> float:
+    load = await drive(port, "floor", visitors, messages, pipelined)
+    return len(load.acked) / load.seconds
+
+
+def row(name: str, r: dict[str, object], floor: float) -> str:
+    mode = f"{r['visitors']} {'pipelined' if r['pipelined'] else 'closed'}"
+    return (f"{name:<8} {mode:<13} {r['rate']:>7,.0f}/s {r['rate'] / floor:>5.0%} of floor {floor:>7,.0f}/s  "  # type: ignore[operator]
+            f"ack p50/p99 {r['ack50'] * 1e3:>6.1f}/{r['ack99'] * 1e3:>6.1f} ms  "  # type: ignore[operator]
+            f"room p50/p99 {r['arr50'] * 1e3:>6.0f}/{r['arr99'] * 1e3:>6.0f} ms  "  # type: ignore[operator]
+            f"cpu {r['cpu_us']:>5.0f} µs/msg  rss {r['rss']:>5.0f} MB  "
+            f"sent {r['sent']} acked {r['acked']} in room {r['arrived']} late>1s {r['after_last_ack_1s']}")
+
+
+async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int) -> int:
+    product = Product(backend)
+    await wait_http(product.port, "/webchat/support/")
+    print(f"{backend}: ready in {time.monotonic() - product.started:.2f} s, idle RSS {rss_mb(product.proc.pid):.0f} MB",
+          flush=True)
+    watch = ArrivalWatch(product.data / "journal.sqlite3")
+    failures, texts = 0, []
+    for i, (visitors, pipelined) in enumerate(scenarios):
+        count = messages if visitors < 256 else max(20, messages // 4)
+        floor = await floor_rate(floor_port, visitors, count, pipelined)
+        result = await scenario(product, watch, f"{backend[0]}{i}", visitors, count, pipelined)
+        print(row(backend, result, floor), flush=True)
+        texts += result["texts"]  # type: ignore[arg-type]
+        if result["acked"] != result["sent"] or result["doubled_acks"] or result["errors"]:
+            failures += 1
+            print(f"  LOST ACKS or ERRORS: {result['errors']} doubled acks {result['doubled_acks']}", flush=True)
+    output = product.stop()
+    posts = count_posts(backend, product.data, output, texts)
+    print(f"{backend}: team room holds {posts.once} of {len(texts)} once, {posts.doubled} DOUBLED, "
+          f"{posts.missing} LOST, {posts.unexpected} with another text", flush=True)
+    return failures + (1 if posts.doubled or posts.missing or posts.unexpected else 0)
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", default="both", choices=["Console", "Text", "both"])
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="16 and 64 visitors closed-loop only")
+    args = parser.parse_args()
+    scenarios = [(16, False), (64, False)] if args.quick else SCENARIOS
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {args.messages} messages per visitor",
+          flush=True)
+    port_file = Path(tempfile.mkdtemp(prefix="openlines-floor-")) / "port"
+    floor = subprocess.Popen([sys.executable, str(ROOT / "bench/run_load.py"), str(port_file)], cwd=ROOT)
+    try:
+        while not port_file.exists() or not port_file.read_text():
+            await asyncio.sleep(0.05)
+        floor_port = int(port_file.read_text())
+        failures = 0
+        for backend in (["Console", "Text"] if args.backend == "both" else [args.backend]):
+            failures += await bench(backend, args.messages, scenarios, floor_port)
+    finally:
+        floor.terminate()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
