@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,27 @@ async def wait_http(port: int, path: str, seconds: float = 60) -> None:
     raise SystemExit(f"nothing answered http://127.0.0.1:{port}{path} in {seconds:.0f} s")
 
 
+@dataclass
+class Result:
+    """One scenario: what the visitors got, what reached the team room, and what it cost."""
+    visitors: int
+    pipelined: bool
+    sent: int
+    acked: int
+    doubled_acks: int
+    errors: list[str]
+    rate: float
+    ack50: float
+    ack99: float
+    arr50: float
+    arr99: float
+    arrived: int
+    after_last_ack_1s: int | None  # messages that reached the room more than 1 s after the last ack
+    cpu_us: float
+    rss: float
+    texts: list[str]
+
+
 class Product:
     """``errbot -c config.py`` on a fresh data dir, its output kept in a file."""
 
@@ -94,7 +116,7 @@ class Product:
 
 
 async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: int, messages: int,
-                   pipelined: bool) -> dict[str, object]:
+                   pipelined: bool) -> Result:
     cpu0 = cpu_seconds(product.proc.pid)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch.watch(stop))
@@ -103,19 +125,17 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(t in watch.arrived for t in texts):
         await asyncio.sleep(0.05)
-    backlog_1s = None
     stop.set()
     await watcher
     cpu = cpu_seconds(product.proc.pid) - cpu0
     arrivals = [watch.arrived[t] - load.sent[t] for t in texts if t in watch.arrived and t in load.sent]
     late = [watch.arrived[t] for t in texts if t in watch.arrived]
     backlog_1s = sum(1 for t in late if t > load.last_ack + 1.0) if late else None
-    return {"visitors": visitors, "pipelined": pipelined, "sent": len(load.sent), "acked": len(load.acked),
-            "doubled_acks": load.doubled_acks, "errors": load.errors[:3], "rate": len(load.acked) / load.seconds,
-            "ack50": percentile(list(load.acked.values()), 50), "ack99": percentile(list(load.acked.values()), 99),
-            "arr50": percentile(arrivals, 50), "arr99": percentile(arrivals, 99), "arrived": len(arrivals),
-            "after_last_ack_1s": backlog_1s, "cpu_us": cpu / max(1, len(load.acked)) * 1e6,
-            "rss": rss_mb(product.proc.pid), "texts": texts}
+    acks = list(load.acked.values())
+    return Result(visitors, pipelined, len(load.sent), len(load.acked), load.doubled_acks, load.errors[:3],
+                  len(load.acked) / load.seconds, percentile(acks, 50), percentile(acks, 99),
+                  percentile(arrivals, 50), percentile(arrivals, 99), len(arrivals), backlog_1s,
+                  cpu / max(1, len(load.acked)) * 1e6, rss_mb(product.proc.pid), texts)
 
 
 async def floor_rate(port: int, visitors: int, messages: int, pipelined: bool) -> float:
@@ -123,13 +143,13 @@ async def floor_rate(port: int, visitors: int, messages: int, pipelined: bool) -
     return len(load.acked) / load.seconds
 
 
-def row(name: str, r: dict[str, object], floor: float) -> str:
-    mode = f"{r['visitors']} {'pipelined' if r['pipelined'] else 'closed'}"
-    return (f"{name:<8} {mode:<13} {r['rate']:>7,.0f}/s {r['rate'] / floor:>5.0%} of floor {floor:>7,.0f}/s  "  # type: ignore[operator]
-            f"ack p50/p99 {r['ack50'] * 1e3:>6.1f}/{r['ack99'] * 1e3:>6.1f} ms  "  # type: ignore[operator]
-            f"room p50/p99 {r['arr50'] * 1e3:>6.0f}/{r['arr99'] * 1e3:>6.0f} ms  "  # type: ignore[operator]
-            f"cpu {r['cpu_us']:>5.0f} µs/msg  rss {r['rss']:>5.0f} MB  "
-            f"sent {r['sent']} acked {r['acked']} in room {r['arrived']} late>1s {r['after_last_ack_1s']}")
+def row(name: str, r: Result, floor: float) -> str:
+    mode = f"{r.visitors} {'pipelined' if r.pipelined else 'closed'}"
+    return (f"{name:<8} {mode:<13} {r.rate:>7,.0f}/s {r.rate / floor:>5.0%} of floor {floor:>7,.0f}/s  "
+            f"ack p50/p99 {r.ack50 * 1e3:>6.1f}/{r.ack99 * 1e3:>6.1f} ms  "
+            f"room p50/p99 {r.arr50 * 1e3:>6.0f}/{r.arr99 * 1e3:>6.0f} ms  "
+            f"cpu {r.cpu_us:>5.0f} µs/msg  rss {r.rss:>5.0f} MB  "
+            f"sent {r.sent} acked {r.acked} in room {r.arrived} late>1s {r.after_last_ack_1s}")
 
 
 async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int) -> int:
@@ -138,16 +158,16 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
     print(f"{backend}: ready in {time.monotonic() - product.started:.2f} s, idle RSS {rss_mb(product.proc.pid):.0f} MB",
           flush=True)
     watch = ArrivalWatch(product.data / "journal.sqlite3")
-    failures, texts = 0, []
+    failures, texts = 0, list[str]()
     for i, (visitors, pipelined) in enumerate(scenarios):
         count = messages if visitors < 256 else max(20, messages // 4)
         floor = await floor_rate(floor_port, visitors, count, pipelined)
         result = await scenario(product, watch, f"{backend[0]}{i}", visitors, count, pipelined)
         print(row(backend, result, floor), flush=True)
-        texts += result["texts"]  # type: ignore[arg-type]
-        if result["acked"] != result["sent"] or result["doubled_acks"] or result["errors"]:
+        texts += result.texts
+        if result.acked != result.sent or result.doubled_acks or result.errors:
             failures += 1
-            print(f"  LOST ACKS or ERRORS: {result['errors']} doubled acks {result['doubled_acks']}", flush=True)
+            print(f"  LOST ACKS or ERRORS: {result.errors} doubled acks {result.doubled_acks}", flush=True)
     output = product.stop()
     posts = count_posts(backend, product.data, output, texts)
     print(f"{backend}: team room holds {posts.once} of {len(texts)} once, {posts.doubled} DOUBLED, "
