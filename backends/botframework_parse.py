@@ -55,7 +55,7 @@ def parse_activity(activity: Activity) -> Parsed | None:
         text = _str(activity.text)
         if not text.strip() and not files:
             return None
-        return Parsed(InboundMessage(conversation, _str(activity.id), text, name), files)
+        return Parsed(InboundMessage(conversation, _str(activity.id), text, name, language=_str(activity.locale)), files)
     if activity.type == ActivityTypes.message_update and _str(activity.text).strip():
         when = activity.timestamp.isoformat() if hasattr(activity.timestamp, "isoformat") else ""
         return Parsed(InboundEdit(conversation, _str(activity.id), f"{activity.id}@{when}", _str(activity.text), name))

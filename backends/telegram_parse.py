@@ -66,8 +66,9 @@ def _message(m: Mapping[str, Any]) -> Parsed | None:
     text, files = _content(m)
     if not text and not files:
         return None  # a service message (someone joined, a pin...): nothing a customer said
-    event = InboundMessage(customer_ref=chat, external_id=str(message_id), text=text,
-                           customer_name=_name(m.get("from")))
+    sender = m.get("from")
+    event = InboundMessage(customer_ref=chat, external_id=str(message_id), text=text, customer_name=_name(sender),
+                           language=_str(sender.get("language_code")) if isinstance(sender, Mapping) else None)
     return Parsed(event, files)
 
 

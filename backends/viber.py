@@ -163,7 +163,7 @@ class ViberBackend(ChannelBackend):
         if parsed is None:
             return web.json_response({})
         if isinstance(parsed.event, Started):
-            return await self._greet()
+            return await self._greet(parsed.event.language)
         event = parsed.event
         await stored_or_retry("a Viber callback", self._accept(parsed, event))
         return web.json_response({})
@@ -171,9 +171,9 @@ class ViberBackend(ChannelBackend):
     async def _accept(self, parsed: Parsed, event: InboundEvent) -> None:
         await self.sink.accept(self.binding, await self._with_media(parsed, event))
 
-    async def _greet(self) -> web.Response:
+    async def _greet(self, language: str) -> web.Response:
         """The answer to conversation_started is shown to the customer as the bot's first message."""
-        name, text = await self.sink.greeting(self.binding)
+        name, text = await self.sink.greeting(self.binding, language or None)
         if not text.strip():
             return web.json_response({})
         return web.json_response({"sender": {"name": name[:28]}, **TextMessage(text=text).to_dict()})

@@ -35,6 +35,7 @@ class Started:
     """Someone opened the chat with the bot (not a message: answered with the line's greeting)."""
 
     customer_ref: str
+    language: str = ""  # the user's device language: the greeting is in it where the line has it
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def parse_callback(raw: Any) -> Parsed | None:
         status = "read" if event == EventType.SEEN else "delivered"
         return Parsed(DeliveryReceipt(raw["user_id"], status, (token,)))
     if event == EventType.CONVERSATION_STARTED and _user_id(raw.get("user")):
-        return Parsed(Started(_user_id(raw["user"])))
+        return Parsed(Started(_user_id(raw["user"]), _str(raw["user"].get("language"))))
     return None  # webhook checks, failed deliveries (Viber says why in its own words), client status...
 
 
@@ -79,7 +80,8 @@ def _message(raw: Mapping[str, Any], token: str) -> Parsed | None:
     if not text and not media:
         return None
     name = _str(sender.get("name")) if isinstance(sender, Mapping) else ""
-    return Parsed(InboundMessage(customer, token, text, name), media)
+    language = _str(sender.get("language")) if isinstance(sender, Mapping) else ""
+    return Parsed(InboundMessage(customer, token, text, name, language=language or None), media)
 
 
 def _described(kind: str, message: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from backends import webchat_routes
 from backends.base import AiohttpMounts
 from backends.webchat_frames import FrameError, message_frame
 from backends.webchat_limits import Throttle, WebchatLimits, wait_seconds
-from backends.webchat_tokens import VisitorTokens
+from backends.webchat_tokens import VisitorTokens, visitor_label
 from bridge.channel_settings import SettingSpec, origins
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage,
                              SendResult, Signal)
@@ -147,10 +147,12 @@ class WebchatBackend(ChannelBackend):
             raise FrameError("rate_limited", "too many messages: wait a moment", client_id, wait_seconds(wait))
 
     async def accept(self, ref: str, client_id: str, text: str, name: str, email: str | None,
-                     attachments: tuple[Attachment, ...] = (), skip: web.WebSocketResponse | None = None) -> dict:
+                     attachments: tuple[Attachment, ...] = (), skip: web.WebSocketResponse | None = None,
+                     language: str | None = None) -> dict:
         """Store an admitted customer message; the ack frame, or FrameError."""
         inbound = InboundMessage(customer_ref=ref, external_id=client_id, text=text, attachments=attachments,
-                                 customer_name=name or "Website visitor", customer_email=email)
+                                 customer_name=name or visitor_label(ref), name_given=bool(name),
+                                 customer_email=email, language=language)
         try:
             receipt = await self.sink.accept(self.binding, inbound)
         except Refused as exc:

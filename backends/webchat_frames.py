@@ -12,6 +12,7 @@ from bridge.relay import MAX_TEXT, well_formed
 MAX_FRAME = 64 * 1024  # a frame of exactly this size is accepted
 MAX_CLIENT_ID = 128
 MAX_NAME = 100
+MAX_LANGUAGE = 35  # a BCP-47 tag as browsers send it: "fr-FR", "zh-Hans-CN"
 RATINGS = ("good", "bad")
 
 
@@ -39,6 +40,7 @@ class Hello:
     last_seq: int
     name: str
     email: str | None
+    language: str | None = None  # the page's language: picks the line's texts in it
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def _hello(data: dict[str, Any]) -> Hello:
     email = (_field(data, "email", str, optional=True) or "").strip()[:MAX_NAME] or None
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise FrameError("bad_field", "\"email\" is not an email address")
-    return Hello(token, max(0, last_seq), name, email)
+    language = _text(data, "language", MAX_LANGUAGE, optional=True) or None
+    return Hello(token, max(0, last_seq), name, email, language)
 
 
 def _say(data: dict[str, Any]) -> Say:

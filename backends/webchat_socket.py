@@ -59,6 +59,7 @@ class Tab:
         self.ref: str | None = None
         self.name = ""
         self.email: str | None = None
+        self.language: str | None = None
         self._typing: tuple[bool, float] = (False, 0.0)
         self._read: tuple[int, float] = (0, 0.0)  # the highest seq read, and when it was written
 
@@ -104,7 +105,8 @@ class Tab:
             raise FrameError("hello_first", "say hello first")
         if isinstance(frame, Say):
             self.backend.admit(ref, self.ip, frame.client_id)
-            ack = await self.backend.accept(ref, frame.client_id, frame.text, self.name, self.email, skip=self.ws)
+            ack = await self.backend.accept(ref, frame.client_id, frame.text, self.name, self.email, skip=self.ws,
+                                            language=self.language)
             await self.send(ack)
         elif isinstance(frame, HistoryPage):
             self._allow(self.backend.throttle.hellos.take(self.ip), "too many requests")
@@ -141,7 +143,7 @@ class Tab:
                 raise FrameError("rate_limited", "this chat is open in too many tabs", None, 30)
             await self.leave()
             self.ref = ref
-        self.name, self.email = hello.name, hello.email
+        self.name, self.email, self.language = hello.name, hello.email, hello.language
         conversation_id = await backend.sink.current_conversation(backend.binding, ref)
         status = await backend.sink.line_status(backend.binding)
         await self.send({"type": "welcome", "visitor_token": token, "conversation_id": conversation_id,

@@ -1,7 +1,7 @@
 """``POST /webchat/{widget}/upload``: a customer's file, answered with the same ``ack`` as a message.
 
-Multipart fields ``visitor_token``, ``client_id``, ``file`` and an optional
-``text``. The file is read up to the size limit, the token checked, and
+Multipart fields ``visitor_token``, ``client_id``, ``file`` and optional
+``text``, ``name``, ``email`` and ``language``. The file is read up to the size limit, the token checked, and
 only then stored: a forged or missing token, a type not allowed or a file
 too large stores nothing.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from backends import webchat_pages as pages
-from backends.webchat_frames import MAX_CLIENT_ID, FrameError
+from backends.webchat_frames import MAX_CLIENT_ID, MAX_LANGUAGE, FrameError
 from bridge.relay import MAX_TEXT, well_formed
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ async def _upload(backend: "WebchatBackend", request: web.Request) -> dict[str, 
     backend.admit(ref, backend.throttle.client_ip(request), client_id)
     attachment = await backend.context.files.put(data, name, content_type)
     return await backend.accept(ref, client_id, text, fields.get("name", ""), fields.get("email") or None,
-                                (attachment,))
+                                (attachment,), language=fields.get("language", "")[:MAX_LANGUAGE] or None)
 
 
 async def _read(request: web.Request, limit: int) -> tuple[dict[str, str], tuple[str, str, bytes] | None]:
@@ -88,7 +88,7 @@ async def _read(request: web.Request, limit: int) -> tuple[dict[str, str], tuple
                     raise FrameError("too_large", f"a file is at most {limit // (1024 * 1024)} MB")
             content_type = (part.headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
             file = (part.filename or "file", content_type, bytes(data))
-        elif part.name in ("visitor_token", "client_id", "text", "name", "email"):
+        elif part.name in ("visitor_token", "client_id", "text", "name", "email", "language"):
             value = (await part.read(decode=False))[:MAX_TEXT * 4].decode("utf-8", "replace")
             if not well_formed(value):
                 raise FrameError("bad_field", f"\"{part.name}\" is not well-formed Unicode")

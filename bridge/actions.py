@@ -124,7 +124,7 @@ class OperatorActions:
         def change(c: Conversation) -> UnitOfWork:
             line = self.check(person, Action.ACT, c)
             return self.closing(c, line, f"closed by {person}", f"Conversation closed by {person}.",
-                                "" if silent else line.settings.closing_text)
+                                "" if silent else line.settings.text("closing_text", c.customer_language))
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None

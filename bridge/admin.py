@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from bridge.core import Core
 from bridge.errors import Refused
+from bridge.line_settings import setting_key
 from bridge.relay import preview
 from bridge.model import ChannelBinding, Line, Role
 from bridge.rights import Action
@@ -110,6 +111,7 @@ class LineAdmin:
     @one_at_a_time
     async def set(self, actor: str, name: str, key: str, value: str) -> tuple[Line, str, str]:
         line = self.line_for(actor, name, Action.CONFIGURE)
+        key = setting_key(key)
         settings = line.settings.updated(key, value)
         before, after = line.settings.shown(key), settings.shown(key)
         changed = dataclasses.replace(line, settings=settings)

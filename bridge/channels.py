@@ -28,6 +28,10 @@ class InboundMessage:
     customer_name: str = ""
     customer_email: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    language: str | None = None  # the customer's language as the platform says it ("fr-FR"), if it does
+    # False: customer_name is a stand-in the channel made up ("Visitor 4F2AX"), which never
+    # replaces a name the customer gave; a name given later replaces the stand-in.
+    name_given: bool = True
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
@@ -149,9 +153,10 @@ class InboundSink(Protocol):
     async def typing(self, binding: ChannelBinding, customer_ref: str, on: bool) -> None:
         """The customer is typing (or stopped): shown where the team side can, never stored."""
 
-    async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
+    async def greeting(self, binding: ChannelBinding, language: str | None = None) -> tuple[str, str]:
         """(the line's name, what it says to someone who opens a chat before writing: its welcome,
-        or its offline text out of hours); for platforms that greet on opening (Viber)."""
+        or its offline text out of hours, in ``language`` where the line has it); for platforms
+        that greet on opening (Viber)."""
 
     async def line_status(self, binding: ChannelBinding) -> LineStatus:
         """The binding's line as a customer may see it (open or away, what to ask first)."""

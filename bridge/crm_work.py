@@ -30,12 +30,25 @@ class CrmWork:
     def kinds(self) -> dict[str, WorkKind]:
         return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
                 "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead),
-                "crm.tag": WorkKind(self.tag, max_attempts=10, on_dead=self._dead)}
+                "crm.tag": WorkKind(self.tag, max_attempts=10, on_dead=self._dead),
+                "crm.name": WorkKind(self.name, max_attempts=10, on_dead=self._dead)}
 
     async def tag(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
         if conversation.contact_id:
             await self.crm.tag(conversation.contact_id, str(items[0].payload["tag"]))
+        return UnitOfWork()
+
+    async def name(self, items: list[WorkItem]) -> UnitOfWork:
+        """A name the customer gave later replaces the stand-in the contact was created with (in the
+        CRM lane, after the link: a contact linked by then is renamed; one linked later gets the name)."""
+        conversation = await self._conversation(items[0])
+        payload = items[0].payload
+        if conversation.contact_id:
+            try:
+                await self.crm.rename(conversation.contact_id, str(payload["old"]), str(payload["new"]))
+            except NotFound:
+                pass  # the contact was removed from the CRM: the next transcript links anew, named
         return UnitOfWork()
 
     async def link(self, items: list[WorkItem]) -> UnitOfWork:
@@ -105,6 +118,7 @@ class CrmWork:
     async def _dead(self, item: WorkItem, reason: str) -> None:
         if item.conversation_id is None:
             return
-        what = {"crm.link": "linked to the CRM", "crm.tag": "tagged in the CRM"}.get(item.kind, "attached to the CRM")
+        what = {"crm.link": "linked to the CRM", "crm.tag": "tagged in the CRM",
+                "crm.name": "renamed in the CRM"}.get(item.kind, "attached to the CRM")
         await self.core.commit(self.core.notice(f"⚠️ This conversation could not be {what}: {reason}.",
                                                 item.conversation_id))

@@ -18,6 +18,7 @@ from bridge.core import ATTEMPTS, Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
 from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
+from bridge.languages import customer_language
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
 from bridge.queue import Presence
 from bridge.ratings import Ratings, customer_slot, rating_of
@@ -81,9 +82,9 @@ class InboundService:
         return LineStatus(line.name, is_open, line.settings.prechat,
                           self.email_replies and line.settings.offline_email_seconds > 0)
 
-    async def greeting(self, binding: ChannelBinding) -> tuple[str, str]:
+    async def greeting(self, binding: ChannelBinding, language: str | None = None) -> tuple[str, str]:
         line = self.core.directory.line_or_removed(binding.line_id)
-        return line.name, first_answer(line, self.core.clock.now())
+        return line.name, first_answer(line, self.core.clock.now(), customer_language(language))
 
     async def _someone_here(self, line: Line) -> bool:
         """At least one of the line's operators is not away."""

@@ -8,6 +8,7 @@ from bridge.channels import InboundComment, InboundEvent, InboundMessage
 from bridge.core import Core, post, send, timer
 from bridge.errors import Refused
 from bridge.hours import line_schedule
+from bridge.languages import customer_language
 from bridge.model import ChannelBinding, Conversation, Line, MessageKind
 from bridge.store import NewMessage, NewWork, UnitOfWork
 
@@ -41,28 +42,34 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     line = core.directory.line(binding.line_id)
     if conversation is None and line.deleted:
         raise Refused(f"line {line.name} no longer takes new conversations")
-    name = relay.clean_name(mended(inbound.customer_name)) or "Customer"
+    given = relay.clean_name(mended(inbound.customer_name))
+    name = given or "Customer"
     meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
     message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                          external_id=inbound.external_id, dedupe_key=key, meta=meta,
                          conversation_id=conversation.id if conversation else None)
     email = relay.clean_name(inbound.customer_email or "", 200) or None
+    language = customer_language(inbound.language)
     if conversation is not None:
         if conversation.spam:
             return UnitOfWork(messages=[message])
         # No timer per message: the auto-close timer looks at the last message when it comes due.
         unit = UnitOfWork(messages=[message], work=[post(0)])
-        if email and not conversation.customer_email:  # given later (the chat asked while away)
-            unit.conversation = replace(conversation, customer_email=email)
+        told = told_later(conversation, inbound, given, email, language)
+        if told != conversation:
+            unit.conversation = told
+        if told.customer_name != conversation.customer_name and (line.settings.yes.crm or told.contact_id):
+            unit.work.append(NewWork("crm.name", {"old": conversation.customer_name, "new": told.customer_name}))
         return unit
     thread = inbound.thread if isinstance(inbound, InboundComment) else None
     preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
     new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
+    new = replace(new, customer_language=language)
     if spam:
         return UnitOfWork(conversation=replace(new, spam=True), messages=[message])
     unit = UnitOfWork(conversation=new, messages=[message],
                       work=[NewWork("team.room", {"announce": True, "preview": preview}), post(0)])
-    answer = first_answer(line, now)
+    answer = first_answer(line, now, language)
     if answer:
         unit.messages.append(core.for_customer(MessageKind.AUTO, "", answer))
         unit.work += [send(1), post(1)]
@@ -75,11 +82,25 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     return unit
 
 
-def first_answer(line: Line, now: float) -> str:
+def told_later(c: Conversation, inbound: InboundMessage, given: str, email: str | None,
+               language: str | None) -> Conversation:
+    """What the customer's own message says of them since: an email or a name given later (the
+    chat's forms), another language. A comment thread's other authors rename nobody."""
+    if email and not c.customer_email:
+        c = replace(c, customer_email=email)
+    if inbound.name_given and given and given != c.customer_name and not isinstance(inbound, InboundComment) \
+            and inbound.customer_ref == c.customer_ref:
+        c = replace(c, customer_name=given)
+    if language and language != c.customer_language:
+        c = replace(c, customer_language=language)
+    return c
+
+
+def first_answer(line: Line, now: float, language: str | None = None) -> str:
     """What a new conversation's customer is told first: the welcome, or the offline text."""
     if not line.enabled or not in_hours(line, now):
-        return line.settings.offline_text
-    return line.settings.welcome_text
+        return line.settings.text("offline_text", language)
+    return line.settings.text("welcome_text", language)
 
 
 def _silence_timer(line: Line, now: float) -> list[NewWork]:

@@ -14,7 +14,7 @@ from bridge.admin import LineAdmin, one_at_a_time
 from bridge.channel_admin import ChannelAdmin, shown_value
 from bridge.channel_settings import split_settings
 from bridge.errors import NotFound, Refused
-from bridge.line_settings import SPECS
+from bridge.line_settings import setting_key
 from bridge.model import ChannelBinding, Line, Role
 from bridge.quick import checked_answers
 from bridge.rights import Action
@@ -68,8 +68,10 @@ def _line_changes(line: Line, doc: dict[str, Any]) -> tuple[Line, list[str]]:
     if not isinstance(given, dict):
         raise Refused("“settings” must be an object of key: value")
     for key, value in given.items():
-        if key not in SPECS:
-            raise Refused(f"unknown setting “{str(key)[:40]}” in the file; settings are: {', '.join(SPECS)}")
+        try:
+            key = setting_key(str(key))
+        except Refused as exc:
+            raise Refused(f"in the file: {exc}") from None
         updated = settings.updated(key, str(value))
         if updated.shown(key) != settings.shown(key):
             changes.append(f"{key}: {settings.shown(key)[:40]} → {updated.shown(key)[:40]}")

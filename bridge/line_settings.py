@@ -7,8 +7,10 @@ from typing import Any, Callable
 
 from bridge import hours
 from bridge.errors import Refused
+from bridge.languages import candidates, setting_language
 
 MAX_SETTING_TEXT = 1000
+MAX_LOCALIZED = 200  # versions of texts in other languages, per line
 
 
 @dataclass(frozen=True)
@@ -34,25 +36,62 @@ class LineSettings:
     operator_names: str = "on"
     prechat: str = "off"
     offline_email_seconds: int = 120
+    # The customer-facing texts in other languages: ("welcome_text.fr", "Bonjour…"), sorted by key.
+    localized: tuple[tuple[str, str], ...] = ()
 
     def updated(self, key: str, raw: str) -> "LineSettings":
-        """A copy with ``key`` set from the text ``raw``; Refused names the allowed values."""
-        spec = SPECS.get(key)
-        if spec is None:
-            raise Refused(f"there is no setting “{key[:40]}”; settings are: {', '.join(SPECS)}")
-        return dataclasses.replace(self, **{key: spec.parse(key, raw)})
+        """A copy with ``key`` set from the text ``raw``; Refused names the allowed values.
+        ``welcome_text.fr`` sets the French version of a text; an empty one clears it."""
+        key = setting_key(key)
+        if "." not in key:
+            return dataclasses.replace(self, **{key: SPECS[key].parse(key, raw)})
+        versions = dict(self.localized)
+        text = SPECS[key.split(".")[0]].parse(key, raw)
+        if text:
+            versions[key] = text
+        else:
+            versions.pop(key, None)
+        if len(versions) > MAX_LOCALIZED:
+            raise Refused(f"a line has at most {MAX_LOCALIZED} texts in other languages")
+        return dataclasses.replace(self, localized=tuple(sorted(versions.items())))
 
     def shown(self, key: str) -> str:
+        if "." in key:
+            return dict(self.localized).get(setting_key(key), "")
         return str(getattr(self, key))
 
+    def text(self, key: str, language: str | None) -> str:
+        """The text ``key`` for a customer speaking ``language``: its version in that language
+        (region first: pt-BR, then pt), else the line's default."""
+        versions = dict(self.localized)
+        for tag in candidates(language):
+            if f"{key}.{tag}" in versions:
+                return versions[f"{key}.{tag}"]
+        return str(getattr(self, key))
+
+    def keys(self) -> list[str]:
+        """Every setting, each text followed by its versions in other languages."""
+        return [k for key in SPECS for k in (key, *(v for v, _ in self.localized if v.startswith(key + ".")))]
+
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Flat: the versions in other languages are keys of their own (``welcome_text.fr``)."""
+        data = dataclasses.asdict(self)
+        del data["localized"]
+        return {**data, **dict(self.localized)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LineSettings":
         """Known keys only: a setting from a newer or older version is dropped, not fatal."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        known = {f.name for f in dataclasses.fields(cls)} - {"localized"}
+        settings = cls(**{k: v for k, v in data.items() if k in known})
+        versions = []
+        for key, value in data.items():
+            if "." in key and isinstance(value, str) and value:
+                try:
+                    versions.append((setting_key(key), value))
+                except Refused:
+                    pass
+        return dataclasses.replace(settings, localized=tuple(sorted(versions)))
 
     @property
     def yes(self) -> "_Flags":
@@ -110,6 +149,15 @@ def _checked(check: Callable[[str], object]) -> Callable[[str], str]:
     return parse
 
 
+def setting_key(key: str) -> str:
+    """The key as stored (``welcome_text.pt-BR``); Refused for a key that is no setting."""
+    base, dot, language = key.partition(".")
+    if base not in SPECS or (dot and base not in TEXTS):
+        raise Refused(f"there is no setting “{key[:40]}”; settings are: {', '.join(SPECS)} "
+                      f"(texts also per language: welcome_text.fr)")
+    return f"{base}.{setting_language(language)}" if dot else base
+
+
 ON_OFF = _choice("on", "off")
 WEEK = 7 * 24 * 3600
 SPECS: dict[str, Spec] = {
@@ -135,3 +183,5 @@ SPECS: dict[str, Spec] = {
     "prechat": Spec(_choice("off", "name", "name_email"), "what the website chat asks first"),
     "offline_email_seconds": Spec(_count(WEEK), "seconds without an open tab before replies go by email"),
 }
+# What customers read: each may also be set per language (welcome_text.fr).
+TEXTS = ("welcome_text", "waiting_text", "closing_text", "offline_text", "autoclose_text")

@@ -117,6 +117,7 @@ class Conversation:
     status: ConversationStatus
     created_at: float
     customer_email: str | None = None
+    customer_language: str | None = None  # "fr", "pt-BR": picks the line's texts in that language
     preview: str = ""  # the first message, shortened: what lists and announcements show
     thread: str | None = None  # a platform thread (a comment thread) this conversation is
     owner: str | None = None

@@ -93,5 +93,9 @@ class Crm(Protocol):
     async def tag(self, contact_id: str, tag: str) -> None:
         """Mark the contact (a spammer…); idempotent."""
 
+    async def rename(self, contact_id: str, old: str, new: str) -> None:
+        """The contact's name becomes ``new`` if it still is ``old`` (a stand-in the customer has
+        since replaced with their name); idempotent. NotFound when the contact is gone."""
+
     async def card(self, contact_id: str) -> ContactCard | None:
         """The contact with its leads; None when it no longer exists."""

@@ -61,12 +61,12 @@ class QueueWork:
             await self.presence.offered_now(made[-1].to, now)
 
     def _offer_unit(self, c: Conversation, line: Line, result: Offer, now: float) -> UnitOfWork:
-        told = result.new_round and not c.waited and bool(line.settings.waiting_text)
+        waiting = line.settings.text("waiting_text", c.customer_language)
+        told = result.new_round and not c.waited and bool(waiting)
         unit = UnitOfWork(conversation=replace(offered(c, result), waited=c.waited or told),
                           work=[timer("timer.offer", now + line.settings.wait_seconds, c.id)])
         if told:
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", line.settings.waiting_text,
-                                                        conversation_id=c.id))
+            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", waiting, conversation_id=c.id))
             unit.work += [send(0), post(0)]
         for person in result.to:
             unit.work.append(direct(person, _offer_text(c, line), c.id))

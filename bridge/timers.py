@@ -49,5 +49,5 @@ class Timers:
         return self.actions.closing(
             c, line, "closed after the customer's silence",
             f"Closed automatically after {minutes} minutes without news from the customer.",
-            line.settings.autoclose_text)
+            line.settings.text("autoclose_text", c.customer_language))
 

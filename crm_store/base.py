@@ -5,6 +5,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from bridge.errors import NotFound
 from bridge.ports import CrmLink, CustomerProfile
 
 
@@ -96,6 +97,15 @@ class CrmStore(ABC):
 
         Raises ``ValueError`` for an empty tag.
         """
+
+    def rename_contact(self, contact_id: str, old: str, new: str) -> None:
+        """Name the contact ``new`` only while it is still named ``old``: a name set since stays."""
+        with self._link_lock:
+            contact = self.get_contact(contact_id)
+            if contact is None:
+                raise NotFound(f"no contact {contact_id}")
+            if contact.name == old:
+                self.update_contact(contact_id, name=new)
 
     @abstractmethod
     def create_lead(self, contact_id: str, title: str, source: str) -> Lead: ...

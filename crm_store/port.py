@@ -44,6 +44,9 @@ class AsyncCrm:
     async def tag(self, contact_id: str, tag: str) -> None:
         await asyncio.to_thread(self.store.tag_contact, contact_id, tag)
 
+    async def rename(self, contact_id: str, old: str, new: str) -> None:
+        await asyncio.to_thread(self.store.rename_contact, contact_id, old, new)
+
 
 def open_crm_or_stand_in(url: str) -> CrmStore:
     """The CRM, or a stand-in that fails every call: a CRM that cannot be read never stops the channels."""

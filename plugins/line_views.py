@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 
-from bridge.line_settings import SPECS
 from bridge.rights import Action
 from plugins.facade import OpenLinesApi
 
@@ -13,7 +12,7 @@ def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
     line = admin.line_for(actor, name, Action.VIEW)
     state = "enabled" if line.enabled else "disabled (customers get its offline_text)"
     out = [f"Line {line.name} (id {line.id}) — {state}", "Settings:"]
-    out += [f"  {key} = {_value(line.settings.shown(key))}" for key in SPECS]
+    out += [f"  {key} = {_value(line.settings.shown(key))}" for key in line.settings.keys()]
     views = api.services.channel_admin.views(line)  # each builds its callback URL: once
     out.append("Channels:" if views else "Channels: none yet — !line connect")
     for view in views:

@@ -9,7 +9,7 @@ from errbot.backends.base import Message
 
 from bridge.admin import role_of
 from bridge.line_files import export_line, import_line, parse
-from bridge.line_settings import SPECS
+from bridge.line_settings import SPECS, setting_key
 from plugins.args import split_args, usage_error
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi, on_loop
@@ -53,10 +53,18 @@ class Lines(OpenLinesCommands, BotPlugin):
 
     @botcmd
     def line_set(self, msg: Message, args: str) -> str:
-        """Change a setting: !line set NAME KEY VALUE (e.g. !line set Sales welcome_text Hi there!). Keys: see !line show."""
-        usage = f"!line set NAME KEY VALUE (keys: {', '.join(SPECS)})"
-        name, key, value = arguments(args, 3, usage, rest=True)
+        """Change a setting: !line set NAME KEY VALUE (e.g. !line set Sales welcome_text Hi there!). Keys: see !line show.
+        A text in another language: !line set Sales welcome_text.fr Bonjour ! — without the text, it is cleared."""
+        usage = f"!line set NAME KEY VALUE (keys: {', '.join(SPECS)}; texts also per language: welcome_text.fr)"
+        try:
+            name, key, value = split_args(args, 3, rest=True)
+        except ValueError:  # NAME text.fr alone clears that language's version
+            name, key = arguments(args, 2, usage)
+            value = "" if "." in key else _missing(usage)
         line, before, after = self._call_as(msg, lambda api, who: api.services.admin.set(who, name, key, value))
+        key = setting_key(key)
+        if "." in key and not after:
+            return f"{line.name}: {key} is cleared (was “{before}”); those customers get {key.split('.')[0]}."
         return f"{line.name}: {key} is now “{after}” (was “{before}”)."
 
     @botcmd
@@ -177,6 +185,10 @@ class Lines(OpenLinesCommands, BotPlugin):
 
 async def _import(api: OpenLinesApi, who: str, text: str) -> list[str]:
     return await import_line(api.services.admin, api.services.channel_admin, who, parse(text))
+
+
+def _missing(usage: str) -> str:
+    raise CommandError(usage_error(usage))
 
 
 def _pairs(text: str, usage: str) -> dict[str, str]:

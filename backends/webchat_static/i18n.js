@@ -79,11 +79,20 @@
     return 'en';
   }
 
+  // The visitor's language for the line's own texts (welcome, closing…), which may exist in more
+  // languages than this page: the chat's set language, else the browser's first ("de-CH").
+  function visitorLanguage(wanted) {
+    if (wanted) return String(wanted);
+    var langs = (navigator.languages && navigator.languages.length) ? navigator.languages : [navigator.language || ''];
+    return String(langs[0] || '').slice(0, 35);
+  }
+
   function make(wanted) {
     var lang = pick(wanted);
     var table = STRINGS[lang];
     return {
       lang: lang,
+      visitor: visitorLanguage(wanted),
       t: function (key, holes) {
         var text = table[key] != null ? table[key] : (STRINGS.en[key] != null ? STRINGS.en[key] : key);
         return text.replace(/\{(\w+)\}/g, function (all, name) {

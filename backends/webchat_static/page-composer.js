@@ -138,6 +138,7 @@
     var name = chat.local.get(keys.name), email = chat.local.get(keys.email);
     if (name) form.append('name', name);
     if (email) form.append('email', email);
+    if (chat.i18n.visitor) form.append('language', chat.i18n.visitor);
     form.append('file', p.file, p.file.name);
     fetch(chat.here('upload').href, { method: 'POST', body: form, credentials: 'omit' }).then(function (response) {
       return response.json().catch(function () { return { type: 'error', code: 'http_' + response.status }; });

@@ -46,6 +46,7 @@
       var name = local.get(keys.name), email = local.get(keys.email);
       if (name) hello.name = name;
       if (email) hello.email = email;
+      if (chat.i18n.visitor) hello.language = chat.i18n.visitor;
       sendFrame(hello);
       clearTimeout(welcomeTimer);
       welcomeTimer = setTimeout(function () {
