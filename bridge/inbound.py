@@ -152,7 +152,8 @@ class InboundService:
         except Conflict:
             return None  # a redelivery, or it closed meanwhile: the reading path answers
         message = committed.messages[0]
-        return Receipt(message.seq, message.conversation_id, False, message.ts, conversation.customer_name)
+        named = committed.conversation or conversation  # a name given with this message names it already
+        return Receipt(message.seq, message.conversation_id, False, message.ts, named.customer_name)
 
     async def _rating(self, binding: ChannelBinding, inbound: InboundMessage, text: str,
                       key: str) -> Receipt | None:
