@@ -25,14 +25,14 @@ class Customer:
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
         return self._thread.call(coro, timeout)
 
-    def connect(self, name: str = "Alice Customer") -> tuple[dict, dict]:
-        """Say hello; returns the welcome and history frames."""
-        return self._call(self._connect(name))
+    def connect(self, name: str = "Alice Customer", **hello: Any) -> tuple[dict, dict]:
+        """Say hello (more fields of it: ``language="fr-FR"``); returns the welcome and history frames."""
+        return self._call(self._connect(name, hello))
 
-    async def _connect(self, name: str) -> tuple[dict, dict]:
+    async def _connect(self, name: str, hello: dict[str, Any]) -> tuple[dict, dict]:
         self._session = self._session or aiohttp.ClientSession()
         self._tab = Tab(await self._session.ws_connect(self.url))
-        welcome, history = await self._tab.hello(self.token, self.last_seq, name=name)
+        welcome, history = await self._tab.hello(self.token, self.last_seq, name=name, **hello)
         self.token = welcome["visitor_token"]
         for frame in history["messages"]:
             self.last_seq = max(self.last_seq, frame["seq"])
