@@ -13,7 +13,7 @@ from tests.channels.channel import Channel
 from tests.channels.contract import eventually
 from tests.channels.harness_botframework import BotFrameworkHarness, connect_botframework
 from tests.support import fake_botframework as bf
-from tests.support.runtime import Running
+from tests.support.runtime import OPERATOR, Running
 
 CUSTOMER = "conversation-1"
 
@@ -108,3 +108,11 @@ async def test_with_no_app_id_anyone_may_post(runtime: Running, tmp_path):
 def test_the_binding_key_is_the_app_id():
     assert BotFrameworkBackend.binding_key({"app_id": "a-1"}, {}) == "a-1"
     assert BotFrameworkBackend.binding_key({}, {}) == "anonymous"
+
+
+async def test_the_activitys_locale_picks_the_lines_text_in_it(channel: Channel):
+    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
+    assert await fake(channel).post(url(channel), fake(channel).message(CUSTOMER, "fr-1", "bonjour",
+                                                                        locale="fr-FR")) == 200
+    await channel.wait_sent(CUSTOMER, "Bonjour ! Nous arrivons.")

@@ -16,6 +16,7 @@ from tests.channels.channel import Channel, FailingSink
 from tests.channels.contract import eventually
 from tests.channels.harness_telegram import TelegramPollingHarness, TelegramWebhookHarness
 from tests.support import fake_telegram as tg
+from tests.support.runtime import OPERATOR
 
 PHOTO = tg.message(10, 1001, 10, caption="the broken part", photo=[
     {"file_id": "small", "file_unique_id": "s", "width": 90, "height": 90, "file_size": 10},
@@ -154,3 +155,14 @@ async def test_an_update_that_was_not_stored_comes_again_and_is_stored_once(chan
         assert len([o for o in harness.fake.offsets if o <= 7]) >= 2  # asked again from before it
     inbound = await channel.messages(await channel.wait_conversation("1001"), MessageKind.INBOUND)
     assert [m.text for m in inbound] == ["not lost"]
+
+
+async def test_the_customers_language_code_picks_the_lines_text_in_it(channel: Channel):
+    harness = channel.harness
+    assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
+    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
+    update = tg.text_update(70, 1001, 70, "bonjour")
+    update["message"]["from"]["language_code"] = "fr"
+    assert await harness.deliver(update) == 200
+    await channel.wait_sent("1001", "Bonjour ! Nous arrivons.")

@@ -16,6 +16,7 @@ from tests.channels.channel import Channel
 from tests.channels.contract import eventually
 from tests.channels.harness_viber import ViberHarness
 from tests.support import fake_viber as vb
+from tests.support.runtime import OPERATOR
 
 USER = "01234567890A=="
 
@@ -111,3 +112,16 @@ async def test_check_and_callback_url(channel: Channel):
     with pytest.raises(PermanentSendError) as refused:
         await channel.runtime.run(backend.check())
     assert c.SECRET not in refused.value.reason
+
+
+async def test_the_users_language_picks_the_greeting_and_the_welcome_in_it(channel: Channel):
+    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
+    status = await fake(channel).callback({"event": "conversation_started", "timestamp": 1, "message_token": 78,
+                                           "type": "open", "subscribed": False,
+                                           "user": {"id": USER, "name": "Ann", "language": "fr-FR"}})
+    assert status == 200 and json.loads(fake(channel).last_answer)["text"] == "Bonjour ! Nous arrivons."
+    message = vb.text_callback(USER, 31, "bonjour")
+    message["sender"]["language"] = "fr"
+    assert await fake(channel).callback(message) == 200
+    await channel.wait_sent(USER, "Bonjour ! Nous arrivons.")
