@@ -132,6 +132,8 @@ async def test_french_strings_under_a_french_browser(runtime, tmp_path):
     try:
         await french.command("Emulation.setLocaleOverride", locale="fr-FR")
         await set_line(runtime, prechat="name")
+        await runtime.run(runtime.core.services.admin.set(OPERATOR, "Support", "welcome_text.fr",
+                                                          "Bonjour ! Un conseiller vous répond dans un instant."))
         await french.goto(chat_url(runtime))
         await french.wait_for(ONLINE)
         assert await french.js("document.documentElement.lang") == "fr"
@@ -145,9 +147,10 @@ async def test_french_strings_under_a_french_browser(runtime, tmp_path):
             document.querySelector('#ol-prechat button').click(); })()""")
         await french.wait_for(f"document.getElementById('ol-prechat').hidden && {ONLINE}")
         await type_and_send(french, "Bonjour !")
-        await french.wait_for(f"{TEXTS}.includes('an operator will answer you shortly')")
+        # The line's own texts in the page's language too: the page says it in its hello.
+        await french.wait_for(f"{TEXTS}.includes('Un conseiller vous répond dans un instant')")
         conversation = await runtime.run(runtime.core.journal.conversations.conversation("1"))
-        assert conversation.customer_name == "Camille"
+        assert (conversation.customer_name, conversation.customer_language) == ("Camille", "fr-FR")
     finally:
         await french.close()
 
