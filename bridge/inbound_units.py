@@ -64,7 +64,7 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     thread = inbound.thread if isinstance(inbound, InboundComment) else None
     preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
     new = rules.new_conversation(binding, inbound.customer_ref, name, email, now, thread, preview)
-    new = replace(new, customer_language=language)
+    new = replace(new, customer_language=language, customer_named=inbound.name_given)
     if spam:
         return UnitOfWork(conversation=replace(new, spam=True), messages=[message])
     unit = UnitOfWork(conversation=new, messages=[message],
@@ -90,7 +90,7 @@ def told_later(c: Conversation, inbound: InboundMessage, given: str, email: str 
         c = replace(c, customer_email=email)
     if inbound.name_given and given and given != c.customer_name and not isinstance(inbound, InboundComment) \
             and inbound.customer_ref == c.customer_ref:
-        c = replace(c, customer_name=given)
+        c = replace(c, customer_name=given, customer_named=True)
     if language and language != c.customer_language:
         c = replace(c, customer_language=language)
     return c

@@ -69,7 +69,7 @@ class MailWork:
 
     def _digest(self, c: Conversation, replies: list[Message]) -> tuple[str, str]:
         line = self.core.directory.line_or_removed(c.line_id)
-        parts = [f"Hello {c.customer_name},", "",
+        parts = [f"Hello {c.customer_name}," if c.customer_named else "Hello,", "",
                  f"{line.name} answered you while you were away:", ""]
         for m in replies:
             parts += [f"{relay.public_author(line, m, c)}:", m.text, *(f"[file] {a.describe()} {a.url}"

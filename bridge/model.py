@@ -118,6 +118,7 @@ class Conversation:
     created_at: float
     customer_email: str | None = None
     customer_language: str | None = None  # "fr", "pt-BR": picks the line's texts in that language
+    customer_named: bool = True  # False: customer_name is the channel's stand-in ("Visitor 4F2AX")
     preview: str = ""  # the first message, shortened: what lists and announcements show
     thread: str | None = None  # a platform thread (a comment thread) this conversation is
     owner: str | None = None

@@ -113,3 +113,17 @@ async def test_replies_read_before_the_quiet_period_ends_are_not_mailed(mailing,
     await back.close()
     await _until(lambda: _timers(runtime) == 0)  # the timer fired and found nothing unread
     assert inbox.mails == []
+
+
+async def test_a_visitor_who_gave_only_an_email_is_not_greeted_with_their_label(mailing, connect):
+    runtime, inbox = mailing
+    tab = await connect(port=runtime.http_port)
+    await tab.hello(email="nameless@example.com")  # the away form asks only for an email
+    ack = await tab.say("Please write back")
+    await tab.close()
+    backend = runtime.core.channels.get("webchat:support")
+    await _until(lambda: not backend.tabs)
+    await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Done."))
+    await _until(lambda: inbox.mails)
+    body = inbox.mails[0].get_payload(decode=True).decode()
+    assert body.startswith("Hello,") and "Visitor" not in body
