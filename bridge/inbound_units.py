@@ -88,8 +88,8 @@ def told_later(c: Conversation, inbound: InboundMessage, given: str, email: str 
     chat's forms), another language. A comment thread's other authors rename nobody."""
     if email and not c.customer_email:
         c = replace(c, customer_email=email)
-    if inbound.name_given and given and given != c.customer_name and not isinstance(inbound, InboundComment) \
-            and inbound.customer_ref == c.customer_ref:
+    own_name = inbound.name_given and inbound.customer_ref == c.customer_ref and not isinstance(inbound, InboundComment)
+    if own_name and given and given != c.customer_name:
         c = replace(c, customer_name=given, customer_named=True)
     if language and language != c.customer_language:
         c = replace(c, customer_language=language)

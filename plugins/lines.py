@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
@@ -187,7 +187,7 @@ async def _import(api: OpenLinesApi, who: str, text: str) -> list[str]:
     return await import_line(api.services.admin, api.services.channel_admin, who, parse(text))
 
 
-def _missing(usage: str) -> str:
+def _missing(usage: str) -> NoReturn:
     raise CommandError(usage_error(usage))
 
 
