@@ -1,8 +1,12 @@
 """The console's live side: one WebSocket per open page, fed from the room book, on the host's loop.
 
-Frames, client → server: ``say`` {room, text, files?}, ``open`` {room}, ``history`` {room, before},
-``read`` {room, id, seq?}, ``typing`` {room, on}. Server → client: ``hello``, ``room``, ``room_gone``,
-``message``, ``history``, ``glance``, ``typing``, ``error``.
+Frames, client → server: ``say`` {room, text, files?, client_id?}, ``open`` {room}, ``history`` {room, before},
+``read`` {room, id, seq?}, ``typing`` {room, on}. Server → client: ``hello`` (with ``limits``), ``room``,
+``room_gone``, ``message`` (``internal`` in a conversation's room), ``history``, ``glance``, ``typing``,
+``ack`` {room, client_id, id}, ``error`` (with the ``client_id`` of a refused ``say``).
+
+A ``say`` with a ``client_id`` is kept once per login and id (in the console's store, so across restarts
+too): the page resends what it has no ``ack`` for, and a resend is only acknowledged again.
 """
 from __future__ import annotations
 
@@ -16,10 +20,14 @@ from aiohttp import WSMsgType, web
 
 from backends.console.access import RoomAccess
 from backends.console.rooms import RoomBook
+from bridge.errors import NotFound
 from bridge.model import Attachment
+from bridge.relay import TeamText, classify_team_text
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096
+MAX_FILES = 10
+MAX_CLIENT_ID = 64
 QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
 TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
 GLANCE_DELAY = 0.3
@@ -29,7 +37,8 @@ RECHECK = 0.5  # seconds before asking again what a new room is
 class Console(Protocol):
     """What the hub needs from the Errbot backend."""
 
-    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> None: ...
+    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...],
+                client_id: str | None = None, internal: bool | None = None) -> dict[str, Any]: ...
 
     def command_list(self, login: str) -> list[dict[str, str]]: ...
 
@@ -169,6 +178,7 @@ class Hub:
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
                      "rooms": rooms, "commands": self.console.command_list(client.login),
+                     "limits": {"text": MAX_TEXT, "files": MAX_FILES},
                      "glance": (await self.access.glance([client.login]))[client.login]})
 
     async def _frame(self, client: Client, frame: Any) -> None:
@@ -206,13 +216,42 @@ class Hub:
         client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
 
     async def _say(self, client: Client, room: str, frame: dict[str, Any]) -> None:
+        client_id = frame.get("client_id")
+        if client_id is not None and not (isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID):
+            raise FrameError("bad_field", f"client_id: 1 to {MAX_CLIENT_ID} characters")
+        try:
+            kept = await self._keep(client, room, frame, client_id)
+        except FrameError as exc:
+            if client_id is None:
+                raise
+            client.push({"type": "error", "code": exc.code, "message": str(exc), "client_id": client_id})
+            return
+        if client_id is not None:  # after the message frame itself (published to the loop just now)
+            self.loop.call_soon(client.push, {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
+
+    async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> dict[str, Any]:
         text, files = frame.get("text"), frame.get("files") or []
-        if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(files, list) or len(files) > 10:
-            raise FrameError("bad_field", f"text: at most {MAX_TEXT} characters; files: at most 10")
+        if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(files, list) or len(files) > MAX_FILES:
+            raise FrameError("bad_field", f"text: at most {MAX_TEXT} characters; files: at most {MAX_FILES}")
         attachments = tuple([a for a in [await self._attachment(f) for f in files] if a is not None])
         if not text.strip() and not attachments:
             raise FrameError("bad_field", "nothing to send")
-        self.console.receive(client.login, client.name, room, text, attachments)
+        return self.console.receive(client.login, client.name, room, text, attachments,
+                                    client_id=client_id, internal=await self._internal(room, text))
+
+    async def _internal(self, room: str, text: str) -> bool | None:
+        """In a conversation's room, whether a plain message stays among the team (``~``, or the
+        conversation's whisper mode) — as Open Lines will decide it; None elsewhere and for commands."""
+        kind, conversation_id = await self.access.kind(room)
+        core = self.access.host.core
+        if kind != "conversation" or conversation_id is None or core is None:
+            return None
+        try:
+            whisper_mode = (await core.journal.conversations.conversation(conversation_id)).whisper_mode
+        except NotFound:
+            return None
+        said = classify_team_text(text, ("!",), whisper_mode)
+        return None if said is TeamText.COMMAND else said is TeamText.WHISPER
 
     async def _attachment(self, token: Any) -> Attachment | None:
         files = getattr(self.access.host, "files", None)

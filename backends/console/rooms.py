@@ -20,6 +20,8 @@ create table if not exists messages (id integer primary key, room text not null,
 create index if not exists messages_room on messages(room, id);
 create table if not exists reads (login text not null, room text not null, seen integer not null,
     primary key (login, room));
+create table if not exists said (login text not null, client_id text not null, message integer not null,
+    primary key (login, client_id));
 """
 PAGE = 100
 
@@ -131,14 +133,36 @@ class RoomBook:
     # -- messages ---------------------------------------------------------------------------
     def append(self, name: str, frame: dict[str, Any]) -> dict[str, Any]:
         """Store a message frame in ``name`` (created if need be), give it an id and a time, publish it."""
+        return self.append_once(name, frame)[0]
+
+    def append_once(self, name: str, frame: dict[str, Any], said_by: tuple[str, str] | None = None
+                    ) -> tuple[dict[str, Any], bool]:
+        """``append``, once per ``said_by`` (login, the page's client id): a page resending what it never
+        heard back about gets the stored message, and nothing is stored or published again.
+        Returns (the message, whether it is new)."""
         with self._lock:
+            if said_by is not None and (kept := self._said(*said_by)) is not None:
+                return kept, False
             if name not in self._rooms:
                 self.create(name)
             frame = {**frame, "room": name, "ts": self.clock()}
-            cursor = self._db.execute("insert into messages(room, body) values(?, ?)", (name, json.dumps(frame)))
-            frame["id"] = cursor.lastrowid
+            self._db.execute("begin")
+            try:
+                cursor = self._db.execute("insert into messages(room, body) values(?, ?)", (name, json.dumps(frame)))
+                frame["id"] = cursor.lastrowid
+                if said_by is not None:
+                    self._db.execute("insert into said values(?,?,?)", (*said_by, frame["id"]))
+                self._db.execute("commit")
+            except BaseException:
+                self._db.execute("rollback")
+                raise
         self.publish("message", frame)
-        return frame
+        return frame, True
+
+    def _said(self, login: str, client_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("select m.id, m.body from said s join messages m on m.id = s.message "
+                               "where s.login=? and s.client_id=?", (login, client_id)).fetchone()
+        return {**json.loads(row[1]), "id": row[0]} if row else None
 
     def history(self, name: str, before: int | None = None, limit: int = PAGE) -> list[dict[str, Any]]:
         """The newest ``limit`` messages of the room before id ``before``, oldest first."""

@@ -17,7 +17,7 @@ from bridge.relay import clean_text
 
 
 class Console(Protocol):
-    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> None: ...
+    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> object: ...
 
 
 class Terminal:

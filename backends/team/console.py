@@ -107,10 +107,18 @@ class ConsoleBackend(ErrBot):
                 log.info("console pages not closed cleanly: %s", type(exc).__name__)
 
     # -- what the pages send ---------------------------------------------------------------------
-    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> None:
-        """An employee wrote in ``room`` (from the loop): show it to the room, then hand it to Errbot."""
-        self.book.append(room, {"from": {"login": login, "name": name, "bot": False}, "text": text,
-                                "format": "plain", "files": [_file(a) for a in attachments]})
+    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...],
+                client_id: str | None = None, internal: bool | None = None) -> dict[str, Any]:
+        """An employee wrote in ``room`` (from the loop): show it to the room, then hand it to Errbot —
+        once per ``client_id`` (a page resends what it never heard back about). ``internal``: whether a
+        conversation room's message stays among the team, for the page's label. Returns the message."""
+        frame: dict[str, Any] = {"from": {"login": login, "name": name, "bot": False}, "text": text,
+                                 "format": "plain", "files": [_file(a) for a in attachments]}
+        if internal is not None:
+            frame["internal"] = internal
+        kept, new = self.book.append_once(room, frame, (login, client_id) if client_id else None)
+        if not new:
+            return kept
         self.terminal.show(room, text, who=f"@{login}")
         if room.startswith("@"):
             msg = Message(text, frm=ConsolePerson(login, name), to=self.bot_identifier)
@@ -119,6 +127,7 @@ class ConsoleBackend(ErrBot):
                           to=ConsoleRoom(room, self.book))
         msg.extras["attachments"] = attachments
         self._inbox.put(msg)
+        return kept
 
     def end_sessions(self, login: str) -> int:
         """Revoke every session of ``login`` and close their open pages; returns how many ended."""

@@ -35,7 +35,12 @@
 
   function startNew() {
     showEnd(false);
-    el.list.appendChild(chat.divider(t('new_divider')));
+    // Waiting for the new conversation's first message, which moves it in place (page-list.js).
+    if (!el.list.querySelector('.ol-divider[data-awaiting]')) {
+      var divider = chat.divider(t('new_divider'));
+      divider.setAttribute('data-awaiting', '1');
+      el.list.appendChild(divider);
+    }
     el.text.focus();
     chat.scrollToBottom();
   }

@@ -79,7 +79,10 @@
     // A message of another conversation than the one before it: a divider between them.
     if (!cid) return;
     if (state.lastConversation && cid !== state.lastConversation && row.parentNode) {
-      row.parentNode.insertBefore(chat.divider(t('new_divider')), row);
+      // "Start a new conversation" drew one already: that one, not a second.
+      var divider = el.list.querySelector('.ol-divider[data-awaiting]') || chat.divider(t('new_divider'));
+      divider.removeAttribute('data-awaiting');
+      row.parentNode.insertBefore(divider, row);
     }
     if (!state.lastConversation || Number(cid) >= Number(state.lastConversation)) state.lastConversation = cid;
     if (live && state.ended && cid === state.conversationId) chat.showEnd(false);

@@ -52,6 +52,7 @@
   var widgetName = widgetMatch ? widgetMatch[1] : 'default';
 
   var color = (script.getAttribute('data-color') || CONFIG.color || '').replace(/^#/, '');
+  if (/^[0-9a-fA-F]{3}$/.test(color)) color = color.replace(/(.)/g, '$1$1');  // #0a7 is #00aa77
   if (!/^[0-9a-fA-F]{6}$/.test(color)) color = '';
   var onLeft = (script.getAttribute('data-position') || CONFIG.position || '').toLowerCase() === 'left';
   var lang = CONFIG.language && CONFIG.language !== 'auto' ? CONFIG.language

@@ -3,10 +3,17 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const state = { me: null, rooms: new Map(), current: null, messages: new Map(), commands: [], glance: [],
-                  ws: null, pending: [], typingSent: 0, typingTimer: null, choice: 0, glanceAt: 0 };
+                  ws: null, pending: [], typingSent: 0, typingTimer: null, choice: 0, glanceAt: 0,
+                  limits: { text: 4096, files: 10 } };
+  const outbox = window.ConsoleOutbox;
+  const RETRY_FIRST = 500, RETRY_MAX = 10000;  // ms: reconnecting doubles from the first to the cap, jittered
+  const net = { attempt: 0, timer: null };
   const post = (url, body) => fetch(url, { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
-  const show = (id) => ["signin", "choose", "app"].forEach((x) => { $(x).hidden = x !== id; });
+  const show = (id) => {
+    ["signin", "choose", "app"].forEach((x) => { $(x).hidden = x !== id; });
+    if (id !== "app") { clearApp(); offline(false); }
+  };
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls;
     if (text !== undefined) e.textContent = text; return e; };
 
@@ -18,7 +25,9 @@
       const r = await post("/team/redeem", { token: link });
       if (!r.ok) { show("signin"); $("signin-error").textContent = (await r.text()).trim(); return; }
     }
-    const me = await fetch("/team/me", { credentials: "same-origin" });
+    let me;
+    try { me = await fetch("/team/me", { credentials: "same-origin" }); } catch (e) { return retryLater(); }
+    if (me.status >= 500) return retryLater();  // a proxy in front of a server that is starting
     if (me.status !== 200) return show("signin");
     const who = await me.json();
     if (who.must_change) return show("choose");
@@ -38,40 +47,76 @@
     if (!r.ok) { $("choose-error").textContent = (await r.text()).trim(); return; }
     start();
   });
-  $("signout").addEventListener("click", async () => { await post("/team/signout"); location.reload(); });
+  $("signout").addEventListener("click", async () => { outbox.clear(); await post("/team/signout"); location.reload(); });
+
+  // Signed out or revoked: nothing of what was on screen stays under the sign-in card.
+  function clearApp() {
+    Object.assign(state, { me: null, current: null, glance: [], pending: [] });
+    state.rooms.clear(); state.messages.clear();
+    ["rooms", "glance", "messages", "pending", "me", "room-topic", "notice"].forEach((id) => { $(id).textContent = ""; });
+    $("room-title").textContent = "Select a room"; $("text").value = ""; $("typing").hidden = true;
+  }
 
   // -- the socket -------------------------------------------------------------------------------
   function connect() {
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/team/ws");
+    let ws;
+    try {
+      ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/team/ws");
+    } catch (e) { return retryLater(); }
     state.ws = ws;
-    ws.onmessage = (e) => handle(JSON.parse(e.data));
-    ws.onclose = () => { state.ws = null; setTimeout(start, 2000); };
+    ws.onmessage = (e) => { if (state.ws === ws) handle(JSON.parse(e.data)); };
+    ws.onclose = () => { if (state.ws !== ws) return; state.ws = null; retryLater(); };
   }
-  const send = (frame) => { if (state.ws && state.ws.readyState === 1) state.ws.send(JSON.stringify(frame)); };
+  // Forever, never in step with every other page: the server may be down for a while.
+  function retryLater() {
+    if (net.timer) return;
+    if (state.me || !$("app").hidden || $("signin").hidden) offline(true);
+    const delay = Math.min(RETRY_MAX, RETRY_FIRST * 2 ** net.attempt) * (0.5 + Math.random() / 2);
+    net.attempt = Math.min(net.attempt + 1, 10);
+    net.timer = setTimeout(() => { net.timer = null; start(); }, delay);
+  }
+  function retryNow() {
+    if (!net.timer) return;
+    clearTimeout(net.timer); net.timer = null; start();
+  }
+  window.addEventListener("online", retryNow);
+  function offline(on) { $("offline").hidden = !on; $("offline").textContent = on ? "Disconnected — reconnecting…" : ""; }
+  const send = (frame) => {
+    if (!state.ws || state.ws.readyState !== 1) return false;
+    state.ws.send(JSON.stringify(frame)); return true;
+  };
 
   function handle(f) {
     if (f.type === "hello") {
-      show("app");
+      show("app"); offline(false); net.attempt = 0;
       state.me = f.me; state.commands = f.commands; state.rooms.clear();
+      state.messages.clear();  // after a reconnect: what was missed comes with each room's history
+      if (f.limits) state.limits = f.limits;
       $("me").textContent = "@" + f.me.login + (f.me.admin ? " (admin)" : "");
       f.rooms.forEach((r) => state.rooms.set(r.room, r));
       setGlance(f.glance); drawRooms();
       const first = state.current || (f.rooms.find((r) => r.kind === "line") || f.rooms[0] || {}).room;
       if (first) openRoom(first);
+      flushOutbox();
+    } else if (f.type === "ack") {
+      outbox.remove(f.client_id); dropPendingRow(f.client_id);
     } else if (f.type === "room") {
       state.rooms.set(f.room, f); drawRooms(); if (f.room === state.current) drawHead();
     } else if (f.type === "room_gone") {
       state.rooms.delete(f.room); drawRooms();
     } else if (f.type === "message") {
-      addMessages(f.room, [f]);
+      addMessage(f.room, f);
       if (f.room === state.current && document.visibilityState === "visible") markRead();
       else if (f.from.login !== state.me.login) { const r = state.rooms.get(f.room); if (r) { r.unread++; drawRooms(); } }
     } else if (f.type === "history") {
-      state.messages.set(f.room, []); addMessages(f.room, f.messages); markRead();
+      state.messages.set(f.room, f.messages.slice(-500));
+      if (f.room === state.current) { drawMessages(); markRead(); }
     } else if (f.type === "glance") {
       setGlance(f.conversations);
     } else if (f.type === "typing") {
       if (f.room === state.current) showTyping(f.on);
+    } else if (f.type === "error" && f.client_id && outbox.find(f.client_id)) {
+      refused(outbox.fail(f.client_id, f.message));
     } else if (f.type === "error") {
       addLocal("⚠️ " + f.message);
     }
@@ -131,26 +176,21 @@
     send({ type: "read", room: state.current, id: last.id, seq: Math.max(...seqs) || undefined });
     const r = state.rooms.get(state.current); if (r && r.unread) { r.unread = 0; drawRooms(); }
   }
-  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") markRead(); });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") { markRead(); retryNow(); } });
 
   // -- messages ------------------------------------------------------------------------------------
-  function addMessages(room, frames) {
+  // A live message: appended once (a history frame replaces the room's list instead).
+  function addMessage(room, frame) {
     const list = state.messages.get(room) || [];
+    if (list.some((m) => m.id === frame.id)) return;
     const newest = list.length ? list[list.length - 1].id : -Infinity;
-    if (frames.length === 1 && frames[0].id > newest && list.length < 500) {  // a live message: appended
-      list.push(frames[0]); state.messages.set(room, list);
-      if (room === state.current) {
-        const box = $("messages");
-        box.append(render(frames[0], (state.rooms.get(room) || {}).kind));
-        box.scrollTop = box.scrollHeight;
-      }
-      return;
-    }
-    const known = new Set(list.map((m) => m.id));
-    frames.forEach((f) => { if (!known.has(f.id)) list.push(f); });
-    list.sort((a, b) => a.id - b.id);
+    list.push(frame); list.sort((a, b) => a.id - b.id);
     state.messages.set(room, list.slice(-500));
-    if (room === state.current) drawMessages();
+    if (room !== state.current) return;
+    if (frame.id < newest) return drawMessages();
+    const box = $("messages");
+    box.insertBefore(render(frame, (state.rooms.get(room) || {}).kind), box.querySelector("li.pending"));
+    box.scrollTop = box.scrollHeight;
   }
   function addLocal(text) {
     const li = el("li", "internal", text); $("messages").append(li); li.scrollIntoView();
@@ -159,6 +199,7 @@
     const box = $("messages"); box.textContent = "";
     const kind = (state.rooms.get(state.current) || {}).kind;
     (state.messages.get(state.current) || []).forEach((m) => box.append(render(m, kind)));
+    outbox.inRoom(state.current).forEach((e) => box.append(pendingRow(e)));
     box.scrollTop = box.scrollHeight;
   }
   const TAGS = { customer: "Customer", edit: "Customer · edited", operator: "To the customer",
@@ -183,7 +224,8 @@
     const text = m.text || "";
     if (m.from.bot) { li.className = "bot"; formatted(li, text); }
     else if (/^\s*!/.test(text)) { li.className = "command"; li.append(document.createTextNode(text)); }
-    else if (roomKind === "conversation" && /^\s*~/.test(text)) {
+    // The server says where a conversation room's message went (whisper mode too); older ones: the ~.
+    else if (roomKind === "conversation" && (m.internal !== undefined ? m.internal : /^\s*~/.test(text))) {
       li.className = "internal"; li.dataset.kind = "whisper";
       li.append(el("span", "tag", "Internal"), document.createTextNode(text.replace(/^\s*~\s*/, "")));
     } else {
@@ -269,12 +311,56 @@
       send({ type: "typing", room: state.current, on: false }); state.typingSent = 0;
     }
   }
+  // What is sent waits in the outbox (shown "Sending…") until the server has it; too long stays in the box.
   function submit() {
     const text = box.value;
-    if (!text.trim() && !state.pending.length) return;
+    if (!state.current || (!text.trim() && !state.pending.length)) return;
+    const length = [...text].length;  // code points, as the server counts
+    if (length > state.limits.text || state.pending.length > state.limits.files) {
+      $("notice").textContent = "Not sent: at most " + state.limits.text + " characters (this is " + length +
+        ") and " + state.limits.files + " files. Shorten it or split it.";
+      return;
+    }
     typing(false);
-    send({ type: "say", room: state.current, text: text, files: state.pending.map((f) => f.token) });
-    box.value = ""; state.pending = []; drawPending(); $("completion").hidden = true;
+    const entry = outbox.add(state.me.login, state.current, text,
+                             state.pending.map((f) => ({ token: f.token, name: f.name })));
+    send(outbox.frame(entry));
+    $("messages").append(pendingRow(entry)); $("messages").scrollTop = $("messages").scrollHeight;
+    box.value = ""; state.pending = []; drawPending(); $("completion").hidden = true; $("notice").textContent = "";
+  }
+  function flushOutbox() {
+    outbox.of(state.me.login).forEach((e) => {
+      if (e.failed) return;
+      if (state.rooms.has(e.room)) send(outbox.frame(e));
+      else refused(outbox.fail(e.client_id, "you are no longer in " + e.room));
+    });
+    drawMessages();
+  }
+  function pendingRow(e) {
+    const li = el("li", "pending" + (e.failed ? " failed" : "")); li.dataset.clientId = e.client_id;
+    li.append(el("span", "tag", e.failed ? "Not sent: " + e.failed : "Sending…"), document.createTextNode(e.text));
+    e.files.forEach((f) => li.append(document.createElement("br"), el("span", "", "📎 " + f.name)));
+    if (e.failed) {
+      const edit = el("button", "link", "edit and send again"); edit.type = "button";
+      edit.onclick = () => { if (!box.value && e.room === state.current) takeBack(e); };
+      li.append(" ", edit);
+    }
+    return li;
+  }
+  function dropPendingRow(clientId) {
+    const row = document.querySelector(`#messages li.pending[data-client-id="${CSS.escape(clientId)}"]`);
+    if (row) row.remove();
+  }
+  // The server refused a message: its words go back in the box when they can (same room, empty box),
+  // else its row says why and keeps them.
+  function refused(entry) {
+    if (!entry) return;
+    $("notice").textContent = "Not sent: " + entry.failed;
+    if (entry.room === state.current && !box.value) takeBack(entry); else if (entry.room === state.current) drawMessages();
+  }
+  function takeBack(entry) {
+    outbox.remove(entry.client_id); dropPendingRow(entry.client_id);
+    box.value = entry.text; state.pending = entry.files.slice(); drawPending(); box.focus();
   }
   $("file").addEventListener("change", async () => {
     const file = $("file").files[0];
