@@ -98,6 +98,11 @@ async def test_a_file_is_sent_and_shown_on_both_sides(runtime, browser, tmp_path
     await browser.wait_for("document.querySelector('.ol-me img[alt=\"receipt.png\"]') !== null"
                            " && !document.querySelector('.ol-pending')")
     runtime.team.wait_for(lambda team: any("receipt.png" in r for r in team.rendered("support-1")))
+    order = tmp_path / "order.pdf"  # a file alone, no text: its own chip must be readable
+    order.write_bytes(b"%PDF-1.4 order")
+    await browser.set_files("#ol-file", order)
+    await browser.wait_for("document.querySelector('.ol-me .ol-file') !== null && !document.querySelector('.ol-pending')")
+    assert await browser.js(_CONTRAST.replace("SELECTOR", ".ol-me .ol-file")) >= 4.5
     store = runtime.core.host.files
     attachment = await runtime.run(store.put(b"%PDF-1.4 invoice", "invoice.pdf", "application/pdf"))
     await runtime.run(runtime.core.actions.reply("1", OPERATOR, "Here is your invoice", attachments=(attachment,)))
@@ -124,6 +129,9 @@ async def test_the_end_screen_and_a_rating(runtime, browser):
     await browser.wait_for("[...document.querySelectorAll('.ol-divider')].some(d => d.textContent === 'New conversation')")
     await browser.wait_for("!document.querySelector('.ol-pending')")
     assert await browser.js("document.getElementById('ol-end').hidden")
+    await browser.wait_for(f"{TEXTS}.includes('an operator will answer you shortly')")
+    dividers = "[...document.querySelectorAll('.ol-divider')].map(d => d.textContent)"
+    assert await browser.js(dividers) == ["Conversation ended", "New conversation"]
 
 
 async def test_french_strings_under_a_french_browser(runtime, tmp_path):
@@ -184,13 +192,40 @@ async def test_the_unread_badge_and_preview_survive_a_navigation(runtime, browse
         await shop.cleanup()
 
 
+async def test_the_widget_takes_a_short_colour_as_the_readme_writes_it(runtime, browser):
+    shop = await _shop_site()
+    try:
+        origin = f"http://127.0.0.1:{shop.addresses[0][1]}"
+        await set_widget(runtime, allowed_origins=[origin])
+        await browser.goto(f"{origin}/?color=%230a7")
+        launcher = "document.querySelector('.openlines-host').shadowRoot.querySelector('.openlines-launcher')"
+        await browser.wait_for(f"document.querySelector('.openlines-host') !== null && {launcher} !== null")
+        assert await browser.js(f"getComputedStyle({launcher}).backgroundColor") == "rgb(0, 170, 119)"
+    finally:
+        await shop.cleanup()
+
+
+# The contrast ratio (WCAG) of an element's text on its own background, over the page's white.
+_CONTRAST = r"""(() => {
+    const e = document.querySelector('SELECTOR'), style = getComputedStyle(e);
+    const rgba = (c) => { const v = c.match(/[\d.]+/g).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+    const [r, g, b, a] = rgba(style.backgroundColor);
+    const over = [r, g, b].map((x) => x * a + 255 * (1 - a));
+    const lum = (c) => { const l = c.map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+                         return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+    const [l1, l2] = [lum(rgba(style.color).slice(0, 3)), lum(over)].sort((x, y) => y - x);
+    return (l1 + 0.05) / (l2 + 0.05);
+})()"""
+
+
 async def _shop_site() -> web.AppRunner:
     async def page(request: web.Request) -> web.Response:
         port = _current_port[0]
+        color = f' data-color="{request.query["color"]}"' if "color" in request.query else ""
         return web.Response(content_type="text/html", text=(
             '<!doctype html><html lang="en"><head><title>Acme shop</title></head><body style="font-family:sans-serif;'
             'background:#f4f4f5;margin:0;padding:32px"><h1>Acme shop</h1><p>Our best parcels.</p>'
-            f'<script src="http://127.0.0.1:{port}/webchat/support/widget.js" async></script></body></html>'))
+            f'<script src="http://127.0.0.1:{port}/webchat/support/widget.js"{color} async></script></body></html>'))
 
     app = web.Application()
     app.add_routes([web.get("/", page), web.get("/other-page", page)])
