@@ -16,7 +16,8 @@ from backends.console.guard import Throttle, allowed_origins
 
 COOKIE = "openlines_team"
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"app.js": "application/javascript", "outbox.js": "application/javascript", "app.css": "text/css"}
+ASSETS = {"app.js": "application/javascript", "render.js": "application/javascript",
+          "outbox.js": "application/javascript", "app.css": "text/css"}
 MAX_UPLOAD = 10 * 1024 ** 2
 SESSION_CHECK = 60.0  # seconds between checks that an open page's session still holds
 HEADERS = {
