@@ -310,10 +310,13 @@
   $("file").addEventListener("change", async () => {
     const file = $("file").files[0];
     if (!file) return;
-    const r = await fetch("/team/upload?name=" + encodeURIComponent(file.name), { method: "POST",
-      credentials: "same-origin", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
     $("file").value = "";
-    if (!r.ok) { addLocal("⚠️ Upload failed: " + (await r.text()).trim()); return; }
+    let r;
+    try {
+      r = await fetch("/team/upload?name=" + encodeURIComponent(file.name), { method: "POST",
+        credentials: "same-origin", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
+    } catch (e) { $("notice").textContent = "Upload failed: the server cannot be reached; attach it again."; return; }
+    if (!r.ok) { $("notice").textContent = "Upload failed: " + (await r.text()).trim(); return; }
     state.pending.push(await r.json()); drawPending();
   });
   function drawPending() {
