@@ -230,6 +230,8 @@ class Hub:
             self.loop.call_soon(client.push, {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
 
     async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> dict[str, Any]:
+        if client_id is not None and (kept := self.book.said(client.login, client_id)) is not None:
+            return kept  # a resend: its files may be gone by now, the message is not
         text, files = frame.get("text"), frame.get("files") or []
         if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(files, list) or len(files) > MAX_FILES:
             raise FrameError("bad_field", f"text: at most {MAX_TEXT} characters; files: at most {MAX_FILES}")

@@ -141,7 +141,7 @@ class RoomBook:
         heard back about gets the stored message, and nothing is stored or published again.
         Returns (the message, whether it is new)."""
         with self._lock:
-            if said_by is not None and (kept := self._said(*said_by)) is not None:
+            if said_by is not None and (kept := self.said(*said_by)) is not None:
                 return kept, False
             if name not in self._rooms:
                 self.create(name)
@@ -159,9 +159,11 @@ class RoomBook:
         self.publish("message", frame)
         return frame, True
 
-    def _said(self, login: str, client_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("select m.id, m.body from said s join messages m on m.id = s.message "
-                               "where s.login=? and s.client_id=?", (login, client_id)).fetchone()
+    def said(self, login: str, client_id: str) -> dict[str, Any] | None:
+        """The message ``login`` sent from a page with ``client_id``, if it was kept."""
+        with self._lock:
+            row = self._db.execute("select m.id, m.body from said s join messages m on m.id = s.message "
+                                   "where s.login=? and s.client_id=?", (login, client_id)).fetchone()
         return {**json.loads(row[1]), "id": row[0]} if row else None
 
     def history(self, name: str, before: int | None = None, limit: int = PAGE) -> list[dict[str, Any]]:

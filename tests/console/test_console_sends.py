@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from backends.console.rooms import RoomBook
 from tests.support.console import TeamMember
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
@@ -103,3 +104,18 @@ def test_a_resent_client_id_is_kept_once_even_across_a_kill(bot, tmp_path):
         admin.close()
         customer.close()
         restarted.stop()
+
+
+def test_the_store_keeps_a_client_id_once_per_login_across_a_reopen(tmp_path):
+    path, published = str(tmp_path / "console.sqlite3"), []
+    book = RoomBook(path, lambda event, data: published.append(data) if event == "message" else None)
+    frame = {"from": {"login": "ann", "name": "Ann", "bot": False}, "text": "On its way.", "format": "plain"}
+    first, new = book.append_once("#support-1", frame, ("ann", "tab-1:1"))
+    assert new and book.append_once("#support-1", frame, ("ann", "tab-1:1")) == (first, False)
+    assert book.append_once("#support-1", frame, ("kim", "tab-1:1"))[1]  # per login: kim's is her own
+    book.close()
+    book = RoomBook(path, lambda event, data: published.append(data) if event == "message" else None)
+    assert book.append_once("#support-1", frame, ("ann", "tab-1:1")) == (first, False)
+    assert [m["text"] for m in book.history("#support-1")] == ["On its way.", "On its way."]
+    assert len(published) == 2
+    book.close()
