@@ -51,11 +51,13 @@ class OperatorActions:
 
     async def reply(self, conversation_id: str, person: str, text: str, *, name: str = "",
                     key: str | None = None, attachments: tuple[Attachment, ...] = (),
-                    options: Mapping[str, Any] | None = None) -> Message:
+                    options: Mapping[str, Any] | None = None, show_in_room: bool = False) -> Message:
         """An operator's message for the customer; writing first answers a waiting conversation.
 
         ``key`` makes a retried send (after a timeout) store and send nothing twice; ``options``
         reach the channel as ``OutboundMessage.options`` (a comment's {"visibility": "private"}).
+        ``show_in_room``: the conversation's room does not show the text yet (it was written elsewhere,
+        or is a canned answer), so it is posted there, signed, for colleagues to see what was sent.
         """
         text = _checked(text, attachments)
         dedupe = f"reply|{person}|{key}" if key else None
@@ -73,7 +75,9 @@ class OperatorActions:
             unit.messages.append(self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
                                                         attachments=attachments, dedupe_key=dedupe,
                                                         meta={**(options or {}), **({"name": name} if name else {})}))
-            unit.work += [send(index), *mirrors(c, index, author=person)]
+            # Written in the room, the room shows it already; else the post's own mirrors follow it.
+            shown = [post(index, author=person)] if show_in_room else mirrors(c, index, author=person)
+            unit.work += [send(index), *shown]
             return unit
 
         try:

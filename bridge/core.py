@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 8
 
 
-def post(message: int) -> NewWork:
-    """Show the unit's message number ``message`` in the conversation's room."""
-    return NewWork("team.post", message=message)
+def post(message: int, author: str = "") -> NewWork:
+    """Show the unit's message number ``message`` in the conversation's room (its ``author``, who
+    wrote it elsewhere, needs no private copy of it)."""
+    return NewWork("team.post", {"author": author} if author else {}, message=message)
 
 
 def send(message: int) -> NewWork:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bridge import rules
+from bridge import relay, rules
 from bridge.actions import OperatorActions
-from bridge.core import Core, post, timer
+from bridge.core import Core, direct, post, timer
 from bridge.errors import Refused
 from bridge.model import Conversation, Line
 from bridge.ratings import customer_slot
@@ -34,10 +34,11 @@ class Moves:
                 raise Refused(f"conversation {c.id} is already {person}'s")
             moved = rules.handed_to(c, person)
             text = f"↪ Transferred to {person} by {actor}{'' if c.owner in (None, actor) else f' (was {c.owner})'}."
+            work = [post(0), NewWork("team.invite", {"person": person}, conversation_id=c.id)]
+            if person != actor:  # a room's unread badge is easy to miss: they are told in private
+                work.append(direct(person, _handed_text(c, self._line(c), actor), c.id))
             return UnitOfWork(conversation=replace(moved, first_answer_at=c.first_answer_at or self.core.clock.now()),
-                              messages=[self.core.note(text, c.id)],
-                              work=[post(0), NewWork("team.invite", {"person": person}, conversation_id=c.id)],
-                              cancel=[("timer.offer", c.id)])
+                              messages=[self.core.note(text, c.id)], work=work, cancel=[("timer.offer", c.id)])
 
         return await self._decide(conversation_id, change, "transferred", person)
 
@@ -120,3 +121,8 @@ class Moves:
         if event:
             await self.core.event(committed.conversation, event, person)
         return committed.conversation
+
+
+def _handed_text(c: Conversation, line: Line, actor: str) -> str:
+    return (f"↪ {actor} handed you conversation {c.id} on {line.name} ({c.customer_name}): "
+            f"“{relay.preview(c.preview, 60)}”. It is yours now: write in its room, or !reply {c.id} <text>.")

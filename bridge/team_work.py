@@ -109,7 +109,8 @@ class TeamWork:
             key = self._room_of[conversation.id]
         await self.team.post(key, posts)
         for item in items:  # colleagues who see only what follows get it in private
-            unit.work += mirrors(conversation, seq=int(item.payload["seq"]))
+            author = str(item.payload.get("author", ""))
+            unit.work += mirrors(conversation, seq=int(item.payload["seq"]), author=author)
         return unit
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:

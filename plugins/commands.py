@@ -41,6 +41,17 @@ class OpenLinesCommands:
         except Exception:
             raise CommandError(f"“{text[:40]}” is not someone this team chat knows; e.g. @bob") from None
 
+    def _colleague(self, text: str) -> tuple[str, str]:
+        """Someone a command hands work to, and a caveat for the answer: refused when this team chat
+        knows they do not exist (a typo would own a conversation or hold a queue's offers)."""
+        person = self._named(text)
+        known = self._api().adapter.knows(person)
+        if known is False:
+            raise CommandError(f"{person[:40]} is not someone this team chat knows; check the spelling"
+                               f"{self._api().adapter.adding_people}.")
+        caveat = "" if known else f" (this team chat cannot tell whether {person} exists: check the spelling)"
+        return person, caveat
+
     def _in_conversation_room(self, msg: Message) -> str | None:
         room = getattr(msg.frm, "room", None)
         return self._api().conversation_of_room(room) if room is not None else None

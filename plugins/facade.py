@@ -91,7 +91,8 @@ class OpenLinesApi:
 
     # -- operators' commands -------------------------------------------------------------------
     def reply(self, conversation_id: str, person: str, text: str, name: str = "",
-              options: Mapping[str, Any] | None = None) -> Message:
+              options: Mapping[str, Any] | None = None, show_in_room: bool = True) -> Message:
+        """``show_in_room``: post the text in the conversation's room too (it was not written there)."""
         slot = (person, conversation_id, text)
         key = self._key_for(slot)
 
@@ -99,7 +100,8 @@ class OpenLinesApi:
             refusal = await self._platform_refusal(conversation_id, options or {})
             if refusal:
                 raise Refused(f"not sent: {refusal}")
-            return await self.core.actions.reply(conversation_id, person, text, name=name, key=key, options=options)
+            return await self.core.actions.reply(conversation_id, person, text, name=name, key=key, options=options,
+                                                 show_in_room=show_in_room)
 
         try:
             message = self.act(conversation_id, checked_reply())

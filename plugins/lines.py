@@ -118,22 +118,24 @@ class Lines(OpenLinesCommands, BotPlugin):
     @botcmd
     def line_grant(self, msg: Message, args: str) -> str:
         """Give someone a role on a line: !line grant NAME @user admin|supervisor|operator (e.g. !line grant Sales @bob operator)."""
-        line, who, role = self._roles(msg, args, "grant")
+        line, who, role, caveat = self._roles(msg, args, "grant")
         queued = f" (queue position {len(line.operators)})" if role == "operator" else ""
-        return f"{who} is now {role} of line {line.name}{queued}."
+        return f"{who} is now {role} of line {line.name}{queued}{caveat}."
 
     @botcmd
     def line_revoke(self, msg: Message, args: str) -> str:
         """Take a role back: !line revoke NAME @user admin|supervisor|operator (e.g. !line revoke Sales @bob operator)."""
-        line, who, role = self._roles(msg, args, "revoke")
+        line, who, role, _ = self._roles(msg, args, "revoke")
         return f"{who} is no longer {role} of line {line.name}."
 
-    def _roles(self, msg: Message, args: str, verb: str) -> tuple[Any, str, str]:
+    def _roles(self, msg: Message, args: str, verb: str) -> tuple[Any, str, str, str]:
+        """The line changed, who, which role, and a caveat on who (a role is never granted to a typo;
+        revoking one from someone gone is always possible)."""
         name, person, role = arguments(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
-        who = self._named(person)
+        who, caveat = self._colleague(person) if verb == "grant" else (self._named(person), "")
         change = getattr(self._api().services.admin, verb)
         line = self._call_as(msg, lambda api, me: change(me, name, who, role_of(role)))
-        return line, who, role.lower()
+        return line, who, role.lower(), caveat
 
     @botcmd
     def line_queue(self, msg: Message, args: str) -> str:

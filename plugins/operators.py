@@ -20,7 +20,10 @@ class Operators(OpenLinesCommands, BotPlugin):
                                  lambda api, cid, person: api.core.actions.answer(cid, person))
         person = self._person(msg)
         try:
-            where = f"Write in {self._api().invite_to_room(conversation.id, person)} to reply, or use"
+            room = self._api().invite_to_room(conversation.id, person)
+            here = self._in_conversation_room(msg) == conversation.id
+            where = "Write here to reply (~ for an internal note), or use" if here else \
+                f"Write in {room} to reply, or use"
         except OpenLinesError:
             where = "Its room is being opened; meanwhile use"
         customer = self._api().adapter.escape(conversation.customer_name)  # a customer wrote it: data, not markup
@@ -47,7 +50,9 @@ class Operators(OpenLinesCommands, BotPlugin):
         if not text:
             raise CommandError(f"Nothing to send. Usage: {usage}")
         person, name = self._person(msg), self._api().adapter.display_name(msg.frm)
-        message = self._run(lambda api: api.reply(conversation_id, person, text, name, options=options))
+        # Typed in its room, the room shows the text already; from anywhere else it is posted there.
+        message = self._run(lambda api: api.reply(conversation_id, person, text, name, options=options,
+                                                  show_in_room=in_room is None))
         return f"Sent to the customer of conversation {message.conversation_id}."
 
     @botcmd

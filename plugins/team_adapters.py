@@ -41,6 +41,7 @@ class TeamAdapter:
     """The generic Errbot backend: rooms by name, people by ``aclattr``, Markdown."""
 
     console = False  # one person at a terminal: rooms are entered, posts are tagged
+    adding_people = ""  # how someone unknown becomes known, for a refusal
 
     def __init__(self, bot: Any, room_format: str) -> None:
         self.bot = bot
@@ -56,6 +57,11 @@ class TeamAdapter:
     def parse_person(self, text: str) -> str:
         """An identity typed in a command (``!invite @bob``), as ``person_id`` would give it."""
         return self.person_id(self.bot.build_identifier(text.strip()))
+
+    def knows(self, person: str) -> bool | None:
+        """Whether ``person`` (as ``parse_person`` gives it) is someone on this team chat; None when the
+        backend cannot tell (most chats have no directory the bot may read)."""
+        return None
 
     def display_name(self, identifier: Any) -> str:
         for attr in ("fullname", "nick"):
@@ -176,6 +182,12 @@ class ConsoleAdapter(TeamAdapter):
     """Open Lines' web team console: people are ``@login``, rooms ``#name``; the page shows text as
     text (no markup to escape) and posts with their structure."""
 
+    adding_people = " (admins add people with !console add LOGIN)"
+
+    def knows(self, person: str) -> bool:
+        """The console has accounts: anyone else is a typo (or someone to add with !console add)."""
+        return person.startswith("@") and bool(self.bot.has_account(person[1:]))
+
     def escape(self, text: str) -> str:
         return text
 
@@ -211,6 +223,14 @@ class XmppAdapter(TeamAdapter):
 
     def display_name(self, identifier: Any) -> str:
         return str(getattr(identifier, "nick", None) or self.person_id(identifier))
+
+    def knows(self, person: str) -> bool | None:
+        """Known when on the bot's roster or seen in one of its rooms; the server will not say who is not."""
+        try:
+            return True if self.bot.has_seen(person) else None
+        except Exception as exc:  # not a JID, or the XMPP loop is busy: then nobody can tell
+            log.info("could not look %s up: %s", person, type(exc).__name__)
+            return None
 
     def parse_person(self, text: str) -> str:
         try:

@@ -23,9 +23,9 @@ class Teamwork(OpenLinesCommands, BotPlugin):
             return f"Conversation {done.id} is on line {name} now, waiting for one of its operators."
         if len(words) != 1:
             raise CommandError(f"Usage: {usage}")
-        person = self._named(words[0])
+        person, caveat = self._colleague(words[0])
         done = self._act(msg, given, usage, lambda api, cid, me: api.services.moves.transfer_to_person(cid, me, person))
-        return f"Conversation {done.id} is {person}'s now."
+        return f"Conversation {done.id} is {person}'s now{caveat}."
 
     @botcmd
     def invite(self, msg: Message, args: str) -> str:
@@ -35,12 +35,12 @@ class Teamwork(OpenLinesCommands, BotPlugin):
         words = rest.split()
         if not 1 <= len(words) <= 2:
             raise CommandError(f"Usage: {usage}")
-        person = self._named(words[0])
+        person, caveat = self._colleague(words[0])
         given = words[1] if len(words) == 2 else ""
         done = self._act(msg, given, usage,
                          lambda api, cid, me: api.services.moves.invite(cid, me, person, not no_history))
         how = "what follows, in private" if no_history else "the room and its history"
-        return f"{person} joins conversation {done.id} ({how}); they may write to the customer too."
+        return f"{person} joins conversation {done.id} ({how}); they may write to the customer too{caveat}."
 
     @botcmd
     def pin(self, msg: Message, args: str) -> str:

@@ -72,6 +72,10 @@ class Accounts:
         with self._lock:
             return list(self._db.execute("select login, name from accounts order by login"))
 
+    def exists(self, login: str) -> bool:
+        with self._lock:
+            return self._db.execute("select 1 from accounts where login=?", (login,)).fetchone() is not None
+
     def name_of(self, login: str) -> str:
         """The account's full name ("" when there is no such account)."""
         with self._lock:

@@ -19,6 +19,8 @@ from bridge.relay import clean_text
 class Console(Protocol):
     def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> object: ...
 
+    def has_account(self, login: str) -> bool: ...
+
 
 class Terminal:
     def __init__(self, console: Console, admin: str, out: IO[str] | None = None) -> None:
@@ -47,8 +49,7 @@ class Terminal:
         words = line.split()
         command, arg = (words[0] if words else ""), (words[1] if len(words) > 1 else "")
         if command == "!asuser" and arg:
-            self.login = arg.removeprefix("@")
-            self.show(None, f"You are now: @{self.login}.")
+            self._play(arg.removeprefix("@"))
         elif command == "!asadmin":
             self.login = self._admin
             self.show(None, f"You are now an admin: @{self.login}.")
@@ -60,6 +61,15 @@ class Terminal:
             self.show(None, "Now in one-on-one with the bot.")
         elif line.strip():
             self._console.receive(self.login, self.login, self.room or f"@{self.login}", line, ())
+
+    def _play(self, login: str) -> None:
+        """Type as ``login`` from now on, if the console has them: a typo plays nobody."""
+        if not self._console.has_account(login):
+            self.show(None, f"⚠️ The console has no @{login[:40]}; an admin adds them with "
+                            f"!console add {login[:40]} [Full name]. You are still @{self.login}.")
+            return
+        self.login = login
+        self.show(None, f"You are now: @{self.login}.")
 
     def show(self, key: str | None, text: str, who: str = "") -> None:
         """One line (or a few) on the terminal: where it was said, who said it, what."""

@@ -136,6 +136,10 @@ class ConsoleBackend(ErrBot):
             self.host.loop.call_soon_threadsafe(self.hub.drop, login)
         return ended
 
+    def has_account(self, login: str) -> bool:
+        """Whether ``login`` is one of the console's people (the bot is nobody's colleague)."""
+        return login != BOT_LOGIN and self.accounts.exists(login)
+
     def command_list(self, login: str) -> list[dict[str, str]]:
         """The commands ``login`` may use (Errbot's ACLs asked dry), for completion on their page."""
         prefix, asking = self.bot_config.BOT_PREFIX, Message("", frm=ConsolePerson(login), to=self.bot_identifier)

@@ -199,6 +199,25 @@ class OpenLinesXMPPBackend(stock.XMPPBackend):
         jid = JID(txtrep)
         return self.occupant(JID(jid.bare), jid.resource)
 
+    def has_seen(self, person: str) -> bool:
+        """Whether the bare JID ``person`` is on the bot's roster or in one of its rooms (read on the loop)."""
+        bare = JID(person).bare
+        if threading.get_ident() == self._loop_thread:
+            return self._seen(bare)
+
+        async def seen() -> bool:
+            return self._seen(bare)
+
+        return bool(self.on_loop_wait(seen(), timeout=5))
+
+    def _seen(self, bare: str) -> bool:
+        client = self.conn.client
+        if client.client_roster.has_jid(bare):
+            return True
+        muc = client.plugin["xep_0045"]
+        return any(str(muc.get_jid_property(room, nick, "jid") or "").split("/", 1)[0] == bare
+                   for room in muc.get_joined_rooms() for nick in muc.get_roster(room))
+
     def build_identifier(self, txtrep: str) -> Any:
         jid = JID(txtrep.strip())
         is_room = jid.domain in self.muc_domains or JID(jid.bare) in \

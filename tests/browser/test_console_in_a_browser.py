@@ -107,7 +107,8 @@ async def test_a_customer_and_two_operators(bot, pages):
     await _open(ann, "#support")
     await _sees(ann, "New conversation 1")
     await ann.wait_for("document.querySelector('#glance li.waiting') !== null")
-    assert "order 1042" in await ann.js("document.getElementById('glance').innerText")
+    glance = await ann.js("document.getElementById('glance').innerText")
+    assert "order 1042" in glance and "Support · Website chat" in glance  # the line, at a glance
 
     # Command completion, then the answer.
     await ann.js("""(() => { const box = document.getElementById('text'); box.value = '!ans';

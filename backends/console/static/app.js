@@ -150,7 +150,7 @@
       const li = el("li", c.waiting ? "waiting" : "");
       li.dataset.conversation = c.id;
       li.append(el("div", "", "#" + c.id + " " + c.name),
-        el("div", "meta", c.channel + " · " + age(c.age) + " · " + (c.owner ? "with " + c.owner : "waiting")),
+        el("div", "meta", c.line + " · " + c.channel + " · " + age(c.age) + " · " + (c.owner ? "with " + c.owner : "waiting")),
         el("div", "preview", "“" + c.preview + "”"));
       li.onclick = () => { if (c.room) openRoom(c.room); };
       list.append(li);
