@@ -87,3 +87,29 @@ def test_rendering_customer_text_takes_linear_time(backend, char):
     # 8× the text: linear is ~8× the time, quadratic 64×, Markdown's cubic backticks 512×. This
     # process's CPU time, the fastest of five runs: other processes on a busy machine do not count.
     assert large < max(small, 0.0005) * 40, (small, large)
+
+
+def test_a_person_is_known_only_where_the_backend_can_tell(backend):
+    """The console has accounts; XMPP knows whom it has seen (its roster, its rooms' occupants); Errbot's
+    Text and Test backends have no directory at all. None is "cannot tell", never "no"."""
+    adapter = adapter_for(backend.bot, backend.room_format)
+    stranger = adapter.parse_person(backend.typed("nobody-here"))
+    assert adapter.knows(stranger) is (False if backend.name == "Console" else None)
+    if backend.name == "Console":
+        assert adapter.knows(adapter.parse_person(backend.typed("openlines"))) is False  # the bot itself
+        backend.bot.accounts.invite("bob")
+        assert adapter.knows(adapter.parse_person(backend.typed("bob"))) is True
+    if backend.name == "XMPP":
+        from tests.support.xmpp import XmppPerson
+
+        key = adapter.open_room("support-9", "topic")
+        carol = XmppPerson("carol")
+        try:
+            assert adapter.knows(adapter.parse_person(backend.typed("carol"))) is None
+            carol.join(key)
+            deadline = time.monotonic() + 10
+            while adapter.knows(adapter.parse_person(backend.typed("carol"))) is None:
+                assert time.monotonic() < deadline, "carol, in the bot's room, is still unknown"
+                time.sleep(0.1)
+        finally:
+            carol.close()

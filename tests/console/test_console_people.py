@@ -1,0 +1,76 @@
+"""The web console knows its people: a typo'd login is refused, never handed a conversation or a queue
+place; what a command sends from the direct chat shows in the conversation's room. A real run command,
+driven from its terminal (the first admin, @operator)."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.support.customer import Customer
+from tests.support.process import OpenLinesProcess
+
+UNKNOWN = "is not someone this team chat knows; check the spelling (admins add people with !console add LOGIN)."
+
+
+@pytest.fixture
+def bot(tmp_path):
+    process = OpenLinesProcess(tmp_path, OPENLINES_TEAM_BACKEND="Console")
+    process.wait_for("team console: http://127.0.0.1:")
+    yield process
+    process.stop()
+
+
+def _said(bot: OpenLinesProcess, line: str, answer: str) -> str:
+    """Type ``line``; the first line printed after it that holds ``answer``."""
+    start = len(bot.output)
+    bot.type(line)
+    match = bot.wait_for(re.compile(re.escape(answer) + r"[^\n]*\n"), start=start)  # the whole line
+    return bot.output[bot.output.rfind("\n", 0, match.start()) + 1:match.end() - 1]
+
+
+def test_commands_refuse_logins_the_console_does_not_have(bot):
+    customer = Customer(bot.port)
+    try:
+        customer.connect("Lee")
+        customer.say("Where is my parcel?")
+        bot.wait_for("New conversation 1")
+        _said(bot, "!answer 1", "You answer conversation 1")
+
+        assert UNKNOWN in _said(bot, "!transfer @nobody 1", "@nobody is not someone")
+        assert UNKNOWN in _said(bot, "!invite @ghost 1", "@ghost is not someone")
+        assert UNKNOWN in _said(bot, "!line grant Support @ghost operator", "@ghost is not someone")
+        assert "is not someone" in _said(bot, "!transfer @openlines 1", "@openlines is not")  # the bot is nobody
+        assert "@ghost" not in _said(bot, "!line queue Support", "1. @operator")
+        assert "You are still @operator" in _said(bot, "!asuser @ghost", "The console has no @ghost")
+        _said(bot, "!conversations --mine", "Conversations of yours (1)")  # still the admin's
+
+        _said(bot, "!console add bob Bob Builder", "@bob can sign in once")
+        granted = _said(bot, "!line grant Support @bob operator", "@bob is now operator of line Support")
+        assert "cannot tell" not in granted
+        assert "cannot tell" not in _said(bot, "!transfer @bob 1", "Conversation 1 is @bob's now")
+        bot.wait_for("[@bob] ℹ️ ↪ @operator handed you conversation 1 on Support (Lee)")
+        assert "Transferred to @nobody" not in bot.output and "@ghost joins" not in bot.output
+    finally:
+        customer.close()
+
+
+def test_what_a_command_sends_from_the_direct_chat_shows_in_the_room_once(bot):
+    customer = Customer(bot.port)
+    try:
+        customer.connect("Lee")
+        customer.say("What does it cost?")
+        assert "operator will answer" in customer.next_message()["text"]
+        bot.wait_for("New conversation 1")
+        _said(bot, "!quick add Support prices Our price list is at https://shop.example/prices", "has the quick")
+        _said(bot, "!reply 1 It costs 12 euros.", "Sent to the customer of conversation 1")
+        assert customer.next_message()["text"] == "It costs 12 euros."
+        _said(bot, "!quick prices 1", "Sent “prices” to the customer of conversation 1")
+        assert customer.next_message()["text"] == "Our price list is at https://shop.example/prices"
+        bot.wait_for("[#support-1] 💬 @operator: Our price list is at https://shop.example/prices")
+        time.sleep(0.5)  # a second copy would follow in the same lane
+        assert bot.output.count("[#support-1] 💬 @operator: It costs 12 euros.") == 1
+        assert bot.output.count("[#support-1] 💬 @operator: Our price list is at") == 1
+    finally:
+        customer.close()
