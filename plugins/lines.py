@@ -8,7 +8,7 @@ from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
 from bridge.admin import role_of
-from bridge.line_files import export_line, import_line, parse
+from bridge.line_files import PEOPLE, export_line, import_line, parse
 from bridge.line_settings import SPECS, setting_key
 from plugins.args import split_args, usage_error
 from plugins.commands import OpenLinesCommands, split_flag
@@ -165,9 +165,21 @@ class Lines(OpenLinesCommands, BotPlugin):
         text = args.strip().strip("`").removeprefix("json").strip()
         if not text:
             raise CommandError(usage_error("!line import {…the JSON !line export gave…}"))
-        changes = self._call_as(msg, lambda api, who: _import(api, who, text))
+        doc = self._run(lambda api: parse(text))
+        self._all_known(doc)
+        changes = self._call_as(msg, lambda api, who: _import(api, who, doc))
         return "Nothing to change: the line already is as the file says." if not changes else \
             "Imported:\n" + "\n".join(f"• {c}" for c in changes)
+
+    def _all_known(self, doc: dict[str, Any]) -> None:
+        """A line file gives roles too: never to someone this team chat knows does not exist."""
+        adapter = self._api().adapter
+        named = {str(p) for key in PEOPLE.values() if isinstance(doc.get(key), list) for p in doc[key]}
+        unknown = sorted(p for p in named if adapter.knows(p) is False)
+        if unknown:
+            raise CommandError(f"Not imported: {', '.join(unknown[:5])[:200]} "
+                               f"{'is' if len(unknown) == 1 else 'are'} not known to this team chat"
+                               f"{adapter.adding_people}.")
 
     @botcmd
     def audit(self, msg: Message, args: str) -> str:
@@ -185,8 +197,8 @@ class Lines(OpenLinesCommands, BotPlugin):
 
 
 
-async def _import(api: OpenLinesApi, who: str, text: str) -> list[str]:
-    return await import_line(api.services.admin, api.services.channel_admin, who, parse(text))
+async def _import(api: OpenLinesApi, who: str, doc: dict[str, Any]) -> list[str]:
+    return await import_line(api.services.admin, api.services.channel_admin, who, doc)
 
 
 def _missing(usage: str) -> NoReturn:

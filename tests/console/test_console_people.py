@@ -42,7 +42,12 @@ def test_commands_refuse_logins_the_console_does_not_have(bot):
         assert UNKNOWN in _said(bot, "!invite @ghost 1", "@ghost is not someone")
         assert UNKNOWN in _said(bot, "!line grant Support @ghost operator", "@ghost is not someone")
         assert "is not someone" in _said(bot, "!transfer @openlines 1", "@openlines is not")  # the bot is nobody
-        assert "@ghost" not in _said(bot, "!line queue Support", "1. @operator")
+        imported = '!line import {"openlines_line": 1, "name": "Support", "operators": ["@operator", "@ghost"]}'
+        assert "@ghost is not known to this team chat" in _said(bot, imported, "Not imported")
+        start = len(bot.output)
+        _said(bot, "!line queue Support", "1. @operator")
+        time.sleep(0.3)  # the rest of the listing
+        assert "@ghost" not in bot.output[start:]
         assert "You are still @operator" in _said(bot, "!asuser @ghost", "The console has no @ghost")
         _said(bot, "!conversations --mine", "Conversations of yours (1)")  # still the admin's
 
