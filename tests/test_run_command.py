@@ -59,6 +59,8 @@ def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_p
         assert "operator will answer" in customer.next_message()["text"]
         bot.wait_for("[#support-1] 👤 Lee (customer · Website chat): Where is my parcel?")
 
+        bot.type("!console add bob Bob Builder")  # the console plays only its own people
+        bot.wait_for("@bob can sign in once")
         bot.type("!line grant Support @bob operator")
         bot.wait_for("@bob is now operator of line Support")
         bot.type("!asuser @bob")
