@@ -252,6 +252,9 @@ class XmppAdapter(TeamAdapter):
     def invite(self, key: str, person: str) -> None:
         self.room(key).invite(person)
 
+    def how_to_write_in(self, key: str) -> str:
+        return f"{key} (the bot has invited you to it)"
+
     def escape(self, text: str) -> str:
         return text
 

@@ -53,7 +53,7 @@ def test_an_operator_answers_whispers_brings_a_colleague_and_closes(bot, tag):
         assert "answer it with: !answer 1" in alice.heard(line_room, "New conversation 1")
 
         alice.tell(BOT, "!answer 1")
-        assert room in alice.heard(BOT, "You answer conversation 1")
+        assert f"Write in {room} (the bot has invited you to it)" in alice.heard(BOT, "You answer conversation 1")
         assert alice.invitation() == room  # the bot invites whoever answers into the room
         alice.join(room)
         assert "Where is my parcel?" in alice.heard(room, "customer")
