@@ -62,9 +62,12 @@ def test_a_reply_typed_in_the_bots_direct_chat_shows_in_the_room_once(answered, 
     # Posts of a room come in order: the in-room reply would have come first.
     _settled(bot, ROOM, "💬 alice: It costs 12 euros", 1)  # (escaped for Markdown: no "." here)
     assert bot.team.count(ROOM, "Let me look that up") == 0
-    # bob, invited without the history, gets each in private once; alice never gets her own.
+    # bob, invited without the history, gets it in private once; his own reply shows in the room, not to him.
     _settled(bot, "bob", "It costs 12 euros", 1)
-    assert bot.team.count("alice", "It costs 12 euros") == 0
+    assert "Sent to the customer" in bot.command("!reply 1 Shipping is free", as_user="bob")
+    assert _next_text(customer) == "Shipping is free"
+    _settled(bot, ROOM, "💬 bob: Shipping is free", 1)
+    assert bot.team.count("bob", "Shipping is free") == 0
 
 
 def test_a_quick_answer_shows_in_the_room_once_wherever_it_was_sent_from(answered, customer):
