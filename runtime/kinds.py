@@ -7,6 +7,7 @@ from backends import registry
 from bridge.channel_settings import SettingSpec
 from bridge.errors import SendError
 from bridge.model import ChannelBinding
+from runtime import redact
 from runtime.channels import ChannelManager
 
 
@@ -29,6 +30,7 @@ class RegistryKinds:
         return registry.kind_of(kind).binding_key(settings, secrets)
 
     async def check(self, binding: ChannelBinding) -> None:
+        redact.know(binding.secrets.values())  # before the SDK is built: some log their URL with the token
         backend = registry.create_backend(binding, self._channels.sink, self._channels.context)  # type: ignore[arg-type]
         try:
             await backend.check()

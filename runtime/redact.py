@@ -3,7 +3,9 @@
 Errbot logs each command with its parameters ("Processing command
 "line_connect" with parameters "Sales telegram token=…""), before any plugin
 sees it. Every log record is rewritten as it is made: ``key=value`` for credential
-keys, and any credential value it has been told about, whatever logged it.
+keys, Bot API URLs (``…/bot<token>/…``, which python-telegram-bot logs at DEBUG),
+console sign-in links, and any credential value it has been told about, whatever
+logged it. ``mask`` does the same for what a team backend stores or prints.
 """
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ from typing import Any, Iterable
 
 MASK = "••••••"
 _COMMAND = re.compile(r'^Processing command "([^"]*)" with parameters ".*" from (.*)$', re.S)
-GENERIC = ("token", "password", "secret", "app_secret", "app_password", "page_token", "verify_token", "api_key")
+GENERIC = ("token", "password", "secret", "app_secret", "app_password", "page_token", "verify_token", "api_key",
+           "access_token", "client_secret")
+# Secrets in URLs, whatever their key: a Telegram Bot API path and a console sign-in link.
+_BOT_URL = re.compile(r"(/bot)\d+:[\w-]+")
+_SIGN_IN = re.compile(r"(#welcome=)[\w-]+")
 
 
 class SecretRedactor(logging.Filter):
@@ -30,8 +36,12 @@ class SecretRedactor(logging.Filter):
         """Values to hide wherever they appear (channel credentials as they are loaded)."""
         self._values |= {v for v in values if len(v) >= 6}
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, *, links: bool = True) -> str:
+        """``text`` with its secrets masked; ``links=False`` keeps sign-in links (shown once, live)."""
         text = self._pattern.sub(lambda m: f"{m.group(1)}={MASK}", text)
+        text = _BOT_URL.sub(rf"\1{MASK}", text)
+        if links:
+            text = _SIGN_IN.sub(rf"\1{MASK}", text)
         for value in self._values:
             if value in text:
                 text = text.replace(value, MASK)
@@ -56,7 +66,17 @@ _installed: SecretRedactor | None = None
 
 def know(values: Iterable[str]) -> None:
     """Hide these credential values from every log line from now on."""
-    install().know(values)
+    _redactor().know(values)
+
+
+def mask(text: str, *, links: bool = True) -> str:
+    """``text`` as it may be stored, printed or logged: credentials (and sign-in links) masked."""
+    return _redactor().redact(text, links=links)
+
+
+def _redactor() -> SecretRedactor:
+    """The process's redactor as installed (``install()`` again would forget the channels' keys)."""
+    return _installed or install()
 
 
 def install(keys: Iterable[str] = ()) -> SecretRedactor:

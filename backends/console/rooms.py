@@ -131,12 +131,15 @@ class RoomBook:
             return sorted(n for n, r in self._rooms.items() if login in r.members)
 
     # -- messages ---------------------------------------------------------------------------
-    def append(self, name: str, frame: dict[str, Any]) -> dict[str, Any]:
-        """Store a message frame in ``name`` (created if need be), give it an id and a time, publish it."""
-        return self.append_once(name, frame)[0]
+    def append(self, name: str, frame: dict[str, Any], live: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store a message frame in ``name`` (created if need be), give it an id and a time, publish it.
 
-    def append_once(self, name: str, frame: dict[str, Any], said_by: tuple[str, str] | None = None
-                    ) -> tuple[dict[str, Any], bool]:
+        ``live`` replaces fields of what the open pages get, never of what is stored: a sign-in
+        link is shown once, to whoever is there, and kept masked."""
+        return self.append_once(name, frame, live=live)[0]
+
+    def append_once(self, name: str, frame: dict[str, Any], said_by: tuple[str, str] | None = None,
+                    live: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
         """``append``, once per ``said_by`` (login, the page's client id): a page resending what it never
         heard back about gets the stored message, and nothing is stored or published again.
         Returns (the message, whether it is new)."""
@@ -156,7 +159,7 @@ class RoomBook:
             except BaseException:
                 self._db.execute("rollback")
                 raise
-        self.publish("message", frame)
+        self.publish("message", {**frame, **(live or {})})
         return frame, True
 
     def said(self, login: str, client_id: str) -> dict[str, Any] | None:

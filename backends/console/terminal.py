@@ -14,6 +14,7 @@ from typing import IO, Protocol
 
 from bridge.model import Attachment
 from bridge.relay import clean_text
+from runtime import redact
 
 
 class Console(Protocol):
@@ -76,4 +77,4 @@ class Terminal:
         where = f"[{key}] " if key else ""
         by = f"{who}: " if who else ""
         with self._lock:
-            print(clean_text(f"{where}{by}{text}"), file=self._out, flush=True)
+            print(clean_text(redact.mask(f"{where}{by}{text}")), file=self._out, flush=True)

@@ -27,6 +27,7 @@ from backends.console.terminal import Terminal
 from backends.console.web import ConsoleWeb
 from bridge.model import Attachment
 from bridge.relay import TeamPost
+from runtime import redact
 from runtime.commands import summary, usable_commands
 from runtime.host import Host
 from runtime.settings import Settings
@@ -112,7 +113,8 @@ class ConsoleBackend(ErrBot):
         """An employee wrote in ``room`` (from the loop): show it to the room, then hand it to Errbot —
         once per ``client_id`` (a page resends what it never heard back about). ``internal``: whether a
         conversation room's message stays among the team, for the page's label. Returns the message."""
-        frame: dict[str, Any] = {"from": {"login": login, "name": name, "bot": False}, "text": text,
+        # Errbot gets the line as typed; the room, its history and the terminal get it masked.
+        frame: dict[str, Any] = {"from": {"login": login, "name": name, "bot": False}, "text": redact.mask(text),
                                  "format": "plain", "files": [_file(a) for a in attachments]}
         if internal is not None:
             frame["internal"] = internal
@@ -149,7 +151,8 @@ class ConsoleBackend(ErrBot):
     # -- Errbot's backend API --------------------------------------------------------------------
     def send_message(self, msg: Message) -> None:
         super().send_message(msg)
-        self.book.append(self._key(msg.to), {"from": self._me(), "text": msg.body, "format": "markdown"})
+        self.book.append(self._key(msg.to), {"from": self._me(), "text": redact.mask(msg.body), "format": "markdown"},
+                         live={"text": redact.mask(msg.body, links=False)})
         self.terminal.show(self._key(msg.to), msg.body)
 
     def send_plain(self, key: str, text: str) -> None:
