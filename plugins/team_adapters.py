@@ -37,6 +37,24 @@ def _escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
 
 
+# Plain-text team chats (XMPP) get the bot's Markdown replies through ``plain_text``: it knows
+# only bold and code fences, and costs one pass over the text whatever the text holds.
+_PLAIN_SPECIAL = re.compile(r"([\\`*])")
+_FENCE = re.compile(r"^```[\w-]*[ \t]*(?:\n|$)", re.M)
+_STRONG = re.compile(r"(?<![\\*])\*\*([^*\n]+?)(?<!\\)\*\*")
+_ESCAPED = re.compile(r"\\([\\`*])")
+
+
+def escape_plain(text: str) -> str:
+    """Customer text that ``plain_text`` gives back exactly as written."""
+    return _PLAIN_SPECIAL.sub(r"\\\1", text)
+
+
+def plain_text(markdown: str) -> str:
+    """A reply as plain text: fences and bold markers dropped, escapes undone; linear in its length."""
+    return _ESCAPED.sub(r"\1", _STRONG.sub(r"\1", _FENCE.sub("", markdown)))
+
+
 class TeamAdapter:
     """The generic Errbot backend: rooms by name, people by ``aclattr``, Markdown."""
 
@@ -211,7 +229,7 @@ class ConsoleAdapter(TeamAdapter):
 class XmppAdapter(TeamAdapter):
     """XMPP (the ``OpenLinesXMPP`` backend): people are bare JIDs — a room message's sender is
     ``room/nick``, whose real JID the bot sees as the room's owner; rooms are room JIDs. Bodies are
-    plain text, so customer text needs no escaping."""
+    plain text: replies and posts go through ``plain_text``, customer text through ``escape_plain``."""
 
     def person_id(self, identifier: Any) -> str:
         real = getattr(identifier, "real_person", None)
@@ -256,10 +274,10 @@ class XmppAdapter(TeamAdapter):
         return f"{key} (the bot has invited you to it)"
 
     def escape(self, text: str) -> str:
-        return text
+        return escape_plain(text)
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send_plain(self.target(key), text)
+        self.bot.send_plain(self.target(key), plain_text(text))
 
 
 ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter,

@@ -12,8 +12,10 @@ What the stock backend gets wrong (each reproduced against Prosody 0.12):
   which the bot sees as the room's owner, so identities are compared exactly;
 - incoming messages are handled on a receiving thread, never on the XMPP loop
   (Errbot may block: admin commands join its whole thread pool).
-Markdown is rendered per call under a lock (Errbot shares one converter); Open
-Lines' posts are sent as plain text, as written.
+Bodies are plain text. Errbot would render each reply with Python-Markdown while
+holding the GIL, cubic on a customer's 4,096 backticks (minutes with every channel
+frozen): replies and posts go through Open Lines' own ``plain_text``, linear, which
+gives customer text (escaped with ``escape_plain``) back as written.
 """
 from __future__ import annotations
 
@@ -28,9 +30,10 @@ from errbot.backends import xmpp as stock
 from errbot.backends.base import Message
 from slixmpp import JID
 
+from plugins.team_adapters import plain_text
+
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT = 20.0
-_render_lock = threading.Lock()
 
 
 class OpenLinesRoom(stock.XMPPRoom):
@@ -234,13 +237,20 @@ class OpenLinesXMPPBackend(stock.XMPPBackend):
 
     # -- sending ---------------------------------------------------------------------------------
     def send_message(self, msg: Message) -> None:
+        self._send_rendered(msg, plain_text(msg.body))
+
+    def split_and_send_message(self, msg: Message) -> None:
+        """A long reply is made plain whole, then cut: a cut never falls inside an escape."""
+        body, size = plain_text(msg.body), self.message_size_limit
+        for start in range(0, max(len(body), 1), size):
+            self._send_rendered(msg, body[start:start + size])
+
+    def _send_rendered(self, msg: Message, body: str) -> None:
         super(stock.XMPPBackend, self).send_message(msg)  # Errbot's callbacks; the stock send is not thread-safe
-        with _render_lock:
-            body = self.md_text.convert(msg.body)
         self._send(msg.to, body, not msg.is_direct)
 
     def send_plain(self, to: Any, text: str) -> None:
-        """Text sent as it is (Open Lines' posts: customer text is never markup)."""
+        """Text sent as it is (Open Lines' posts, already made plain by the adapter)."""
         self._send(to, text, True)
 
     def _send(self, to: Any, body: str, group: bool) -> None:

@@ -18,6 +18,7 @@ T = TypeVar("T")
 SERVER = ("127.0.0.1", 15222)
 SETUP = Path(__file__).resolve().parents[2] / ".ci" / "prosody"
 DOMAIN, MUC = "localhost", "conference.localhost"
+BOT = "openlines@localhost"  # the run command's XMPP identity in the tests
 _STOPPED: list["XmppPerson"] = []
 
 
@@ -110,6 +111,16 @@ class XmppPerson:
     def heard(self, where: str, fragment: str, timeout: float = 20) -> str:
         """The first message from ``where`` (a room or a person, bare) holding ``fragment``."""
         return self.received.wait(lambda m: m[1].split("/")[0] == where and fragment in m[2], timeout)[2]
+
+    def mark(self) -> int:
+        return len(self.received)
+
+    def heard_all(self, where: str, last: str, start: int, timeout: float = 20) -> str:
+        """Everything from ``where`` since ``start``, up to the message holding ``last`` (a reply the
+        bot sent in parts, as Errbot cuts long ones)."""
+        end = self.received.wait(lambda m: m[1].split("/")[0] == where and last in m[2], timeout, start)
+        said = self.received.items[start:self.received.items.index(end) + 1]
+        return "".join(body for _, frm, body in said if frm.split("/")[0] == where)
 
     def invitation(self, timeout: float = 20) -> str:
         """The room of the first invitation."""

@@ -2,34 +2,10 @@
 operators as XMPP clients in MUC rooms, a customer on the website chat."""
 from __future__ import annotations
 
-import json
-import secrets
 import time
 
-import pytest
-
 from tests.support.customer import Customer
-from tests.support.process import OpenLinesProcess
-from tests.support.xmpp import MUC, SERVER, XmppPerson
-
-BOT = "openlines@localhost"
-
-
-@pytest.fixture
-def tag() -> str:
-    return secrets.token_hex(3)  # rooms persist on the server: each run has its own
-
-
-@pytest.fixture
-def bot(prosody, tmp_path, tag):
-    identity = {"username": BOT, "password": "openlines-secret", "server": list(SERVER)}
-    process = OpenLinesProcess(tmp_path, OPENLINES_TEAM_BACKEND="OpenLinesXMPP",
-                               OPENLINES_TEAM_IDENTITY=json.dumps(identity),
-                               OPENLINES_XMPP_MECHANISMS='{"unencrypted_plain": true}',
-                               OPENLINES_ADMINS="alice@localhost,bob@localhost",
-                               OPENLINES_ROOM_FORMAT=f"{{name}}-{tag}@{MUC}")
-    yield process
-    process.stop()
+from tests.support.xmpp import BOT, MUC, XmppPerson
 
 
 def _wait_for_room(person: XmppPerson, room: str, timeout: float = 20) -> None:
