@@ -31,10 +31,25 @@ async def conversations_text(api: OpenLinesApi, person: str, line_name: str | No
     return conversation_rows(reports, found, api.services.core.clock.now(), api.adapter.escape, WHAT[only])
 
 
-async def transcript_text(api: OpenLinesApi, conversation_id: str, person: str, number: int) -> str:
+async def transcript_text(api: OpenLinesApi, conversation_id: str, person: str, number: int) -> list[str]:
+    """The page's lines (one per message)."""
     page = await Transcripts(api.services.core).page(conversation_id, person, number)
     c = page.conversation
     return transcript(page, api.services.directory.binding_or_removed(c.binding_id, c.line_id), api.adapter.escape)
+
+
+def in_parts(lines: list[str], limit: int) -> list[str]:
+    """Whole lines packed into replies of at most ``limit`` characters. Errbot cuts a longer reply
+    anywhere, even inside an escape (``&l|t;``), and a customer's text would arrive mangled."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if parts[-1] and size + len(line) + 1 > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += len(line) + 1
+    return ["\n".join(part) for part in parts]
 
 
 async def crm_text(api: OpenLinesApi, conversation_id: str, person: str) -> str:
@@ -63,7 +78,7 @@ def _who_has(c: Conversation) -> str:
     return f"waiting (offered to {', '.join(c.offered_to)})" if c.offered_to else "waiting"
 
 
-def transcript(page: TranscriptPage, binding: ChannelBinding, escape: Escape) -> str:
+def transcript(page: TranscriptPage, binding: ChannelBinding, escape: Escape) -> list[str]:
     c, line = page.conversation, page.line
     state = "closed" if not c.is_open else (f"answered by {c.owner}" if c.owner else "waiting")
     where = "newest" if page.number == 1 else f"page {page.number}"
@@ -76,7 +91,7 @@ def transcript(page: TranscriptPage, binding: ChannelBinding, escape: Escape) ->
     body = [_message(m, c, binding, escape, line_zone(line)) for m in page.messages]
     more = f"Older messages: !transcript {c.id} --page {page.number + 1}" if page.older else \
         f"That is the beginning of the conversation ({page.pages} page(s))."
-    return "\n".join([*head, *body, more])
+    return [*head, *body, more]
 
 
 def _message(m: Message, c: Conversation, binding: ChannelBinding, escape: Escape, zone: dt.tzinfo) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
@@ -12,7 +12,7 @@ from bridge.stats import to_csv
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi
 from plugins.options import no_options, number_option
-from plugins.report_views import conversations_text, crm_text, stats_text, transcript_text
+from plugins.report_views import conversations_text, crm_text, in_parts, stats_text, transcript_text
 
 STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
 
@@ -35,13 +35,14 @@ class Reports(OpenLinesCommands, BotPlugin):
         return self._run(lambda api: api.call(conversations_text(api, person, rest or None, only)))
 
     @botcmd
-    def transcript(self, msg: Message, args: str) -> str:
+    def transcript(self, msg: Message, args: str) -> Iterator[str]:
         """A conversation's messages, 30 a page, page 1 the newest; 🔒 marks internal ones:
         !transcript [ID] [--page N] (e.g. !transcript 17 --page 2; ID is optional in the conversation's room)."""
         usage = "!transcript [ID] [--page N] (ID is optional in the conversation's room)"
         number, words = number_option(args.split(), "--page", 1, usage)
         cid, person = self._one_conversation(msg, words, usage), self._person(msg)
-        return self._run(lambda api: api.call(transcript_text(api, cid, person, number)))
+        lines = self._run(lambda api: api.call(transcript_text(api, cid, person, number)))
+        yield from in_parts(lines, self._bot.message_size_limit)
 
     @botcmd
     def crm(self, msg: Message, args: str) -> str:

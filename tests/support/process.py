@@ -1,6 +1,7 @@
 """The run command as a user runs it: a real `errbot -c config.py` process, with its console."""
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -39,9 +40,10 @@ class OpenLinesProcess:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
+        text = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character may straddle two reads
         for raw in iter(lambda: self.process.stdout.read1(4096), b""):  # type: ignore[union-attr]
             with self._changed:
-                self.output += raw.decode(errors="replace")
+                self.output += text.decode(raw)
                 self._changed.notify_all()
 
     def wait_for(self, pattern: str | re.Pattern[str], timeout: float = 20, start: int = 0) -> re.Match[str]:
