@@ -13,7 +13,8 @@ from typing import Iterator
 import pytest
 
 from bridge.relay import TeamPost, render_team_post
-from plugins.team_adapters import adapter_for
+from plugins.team_adapters import adapter_for, escape_plain, plain_text
+from tests.support.hostile import HOSTILE
 from tests.support.errbot_backends import BACKENDS, BackendUnderTest
 
 SAMPLES = ["**bold** _it_ `code` [click](javascript:alert(1))", "<img src=x onerror=alert(1)> & &lt;",
@@ -113,3 +114,10 @@ def test_a_person_is_known_only_where_the_backend_can_tell(backend):
                 time.sleep(0.1)
         finally:
             carol.close()
+
+
+def test_a_plain_text_team_chat_gets_hostile_texts_back_as_written():
+    """XMPP's renderer: the bot's bold and fences go, customer text (escaped for it) stays exactly."""
+    for text in [*HOSTILE, "a\\*b", "ends with \\", "```json", "**x**"]:
+        reply = f"**Conversation 1** · {escape_plain(text)}\n```\n{{}}\n```\n**done**"
+        assert plain_text(reply) == f"Conversation 1 · {text}\n{{}}\ndone"
