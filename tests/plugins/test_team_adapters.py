@@ -14,8 +14,8 @@ import pytest
 
 from bridge.relay import TeamPost, render_team_post
 from plugins.team_adapters import adapter_for, escape_plain, plain_text
-from tests.support.hostile import HOSTILE
 from tests.support.errbot_backends import BACKENDS, BackendUnderTest
+from tests.support.hostile import HOSTILE
 
 SAMPLES = ["**bold** _it_ `code` [click](javascript:alert(1))", "<img src=x onerror=alert(1)> & &lt;",
            "# head", "- item", "1. one", "a|b", "\\* not a list", "> quoted"]
