@@ -39,8 +39,10 @@ def test_4096_backticks_do_not_stall_another_customer_nor_the_health_check(tmp_p
             latencies.append(time.monotonic() - started)
         bot.wait_for("still here 59")
         latencies.sort()
-        assert latencies[int(len(latencies) * 0.99)] < 0.1, latencies[-5:]
-        assert health_times and max(health_times) < 1.0
+        # The freeze this guards against lasts minutes; a bound of a second catches it on a loaded
+        # machine without timing the product (its speed is measured in bench/).
+        assert latencies[int(len(latencies) * 0.99)] < 1.0, latencies[-5:]
+        assert health_times and max(health_times) < 3.0
     finally:
         stop.set()
         poller.join(5)
