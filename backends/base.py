@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import itertools
 import logging
 import zlib
@@ -136,14 +137,42 @@ class CustomerStates:
             return state
 
 
-async def stored_or_retry(what: str, store: Awaitable[object]) -> None:
-    """Store one platform event behind a webhook. A refused one is acknowledged (it never will be
-    accepted: a retry would not help); any other failure answers 503, so the platform delivers it
-    again, and the platform's id makes that redelivery count once."""
+async def stored_or_retry(what: str, store: Awaitable[object], keep: Callable[[str], Awaitable[object]]) -> None:
+    """Store one platform event behind a webhook. One the core refuses (a rule of ours: a retry
+    would not help) is kept as unreadable with ``keep(reason)``, never only logged; any other
+    failure answers 503, so the platform delivers it again, and its id makes that count once."""
     try:
-        await store
-    except Refused as exc:
-        log.warning("%s refused: %s", what, exc)
+        try:
+            await store
+        except Refused as exc:
+            log.warning("%s refused: %s; kept as unreadable", what, exc)
+            await keep(str(exc))
     except Exception as exc:  # the type only: texts can hold tokens
         log.error("%s not stored (%s): asking for it again", what, type(exc).__name__)
         raise web.HTTPServiceUnavailable(text="not stored; deliver again\n") from None
+
+
+async def kept_or_retry(what: str, keep: Awaitable[object]) -> None:
+    """Keep an event the channel could not read; if the journal cannot, answer 503 (the platform retries)."""
+    await stored_or_retry(what, keep, _never)
+
+
+async def _never(reason: str) -> None:
+    raise RuntimeError(f"keeping an unreadable event was refused: {reason}")
+
+
+def refused_kind(event: object) -> str:
+    """How a kept event the core refused is named: "message refused", "edit refused"…"""
+    return f"{type(event).__name__.removeprefix('Inbound').lower()} refused"
+
+
+def raw_text(raw: Any) -> str:
+    """A platform's event as text to keep: its body as sent, or its JSON."""
+    if isinstance(raw, (bytes, bytearray)):
+        return bytes(raw).decode("utf-8", "replace")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        return f"(a {type(raw).__name__} that cannot be written as JSON)"

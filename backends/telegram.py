@@ -17,7 +17,8 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry, webhook_routes
+from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
+                           refused_kind, webhook_routes)
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec, api_root
@@ -29,6 +30,7 @@ from bridge.channels import (
     OutboundMessage,
     SendResult,
     Signal,
+    Unreadable,
 )
 from bridge.errors import Refused, SendError
 from bridge.model import ChannelBinding
@@ -142,15 +144,20 @@ class TelegramBackend(ChannelBackend):
 
     # -- in ----------------------------------------------------------------------------------
     async def take(self, raw: Any) -> None:
-        """Store what one update carries (nothing for what we do not know); raises if storing failed."""
+        """Store what one update carries, or keep it if we cannot read it; raises if neither was stored."""
         parsed = parse_update(raw)
         if parsed is None:
+            return
+        if isinstance(parsed, Unreadable):
+            await self.sink.keep(self.binding, parsed.kind, parsed.reason, raw_text(raw))
             return
         event = await self.sender.with_files(parsed)
         try:
             await self.sink.accept(self.binding, event)
-        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
-            log.warning("Telegram update %s refused: %s", update_id(raw), exc)
+        except Refused as exc:  # a rule of ours: kept and shown, never only logged
+            log.warning("Telegram update %s refused: %s; kept as unreadable", update_id(raw), exc)
+            await self.sink.keep(self.binding, refused_kind(event),
+                                 str(exc), raw_text(raw))
 
     @classmethod
     def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
@@ -159,11 +166,13 @@ class TelegramBackend(ChannelBackend):
     async def webhook(self, request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
             raise web.HTTPForbidden(text="not from Telegram\n")
+        body = await request.read()
         try:
-            raw = json.loads(await request.read())
-        except (ValueError, RecursionError):
-            raise web.HTTPBadRequest(text="not JSON\n") from None
-        await stored_or_retry("a Telegram update", self.take(raw))  # Telegram retries what did not get a 2xx
+            raw = json.loads(body)
+        except (ValueError, RecursionError):  # signed, so Telegram's: kept, never a 4xx it would drop
+            raw = raw_text(body)
+        # Telegram retries what did not get a 2xx: a failure to store or keep answers 503.
+        await kept_or_retry("a Telegram update", self.take(raw))
         return web.Response(text="ok\n")
 
     async def _keep_webhook(self) -> None:

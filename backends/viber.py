@@ -21,8 +21,9 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, stored_or_retry,
-                           webhook_routes)
+from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, kept_or_retry, raw_text, reachable_url,
+                           refused_kind,
+                           stored_or_retry, webhook_routes)
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
@@ -33,6 +34,7 @@ from bridge.channels import (
     InboundSink,
     OutboundMessage,
     SendResult,
+    Unreadable,
 )
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
 from bridge.model import Attachment, ChannelBinding
@@ -158,15 +160,21 @@ class ViberBackend(ChannelBackend):
         try:
             parsed = parse_callback(json.loads(body))
         except (ValueError, RecursionError):  # signed, so Viber's: a 4xx would only bring it back for an hour
-            log.warning("an unreadable Viber callback was ignored")
-            return web.json_response({})
+            parsed = Unreadable("callback", "not JSON")
         if parsed is None:
+            return web.json_response({})
+        if isinstance(parsed, Unreadable):
+            await kept_or_retry("a Viber callback", self._keep(parsed.kind, parsed.reason, body))
             return web.json_response({})
         if isinstance(parsed.event, Started):
             return await self._greet(parsed.event.language)
         event = parsed.event
-        await stored_or_retry("a Viber callback", self._accept(parsed, event))
+        await stored_or_retry("a Viber callback", self._accept(parsed, event),
+                              lambda reason: self._keep(refused_kind(event), reason, body))
         return web.json_response({})
+
+    async def _keep(self, what: str, reason: str, body: bytes) -> None:
+        await self.sink.keep(self.binding, what, reason, raw_text(body))
 
     async def _accept(self, parsed: Parsed, event: InboundEvent) -> None:
         await self.sink.accept(self.binding, await self._with_media(parsed, event))

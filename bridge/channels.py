@@ -77,6 +77,19 @@ InboundEvent = Union[InboundMessage, InboundEdit, CustomerStatus, DeliveryReceip
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A platform event a parser could not turn into one of the events above (nor knows to be
+    nothing for us): the channel keeps it with ``InboundSink.keep``."""
+
+    kind: str  # what it was, in a few words ("message", "callback_query update")
+    reason: str  # why it could not be read, in our words
+
+
+# What a customer wrote that the channel cannot show: still a message, so the team answers it.
+UNSHOWABLE = "[a message this channel cannot show: see it in the {app} app]"
+
+
+@dataclass(frozen=True)
 class Receipt:
     """What the core answers once an inbound message is durably stored."""
 
@@ -141,6 +154,10 @@ class InboundSink(Protocol):
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         """Store the event durably (once per platform id) and relay it; None for events
         that are not messages (statuses, receipts)."""
+
+    async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
+        """Keep an event the channel could not read (``raw``, as the platform sent it): never dropped
+        once the platform has our 2xx. The line's team is told once per kind; raises if not stored."""
 
     async def history(self, binding: ChannelBinding, customer_ref: str, *, after_seq: int = 0,
                       before_seq: int | None = None, limit: int = 100) -> list[tuple[Message, str]]:
