@@ -18,6 +18,7 @@ from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileS
 from bridge.errors import Refused
 
 log = logging.getLogger(__name__)
+MAX_RETRY = 60.0  # seconds between tries of a platform that is away, at most
 
 
 class AiohttpMounts:
@@ -73,15 +74,22 @@ def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.Rout
 
 
 async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
-                      errors: tuple[type[BaseException], ...]) -> None:
-    """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts)."""
+                      errors: tuple[type[BaseException], ...], backend: ChannelBackend | None = None,
+                      problem: Callable[[BaseException], str] = lambda exc: "the platform could not be reached") -> None:
+    """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts);
+    meanwhile the backend says why it does not work (``problem``) and when it tries again."""
     for n in itertools.count():
         try:
             await attempt()
+            if backend is not None:
+                backend.troubled(None)
             return
         except errors as exc:
+            wait = min(MAX_RETRY, (backend.first_retry if backend and backend.first_retry else 1.0) * 2.0 ** n)
             log.warning("%s failed: %s", what, type(exc).__name__)  # the type only: texts can hold tokens
-            await asyncio.sleep(min(60.0, 2.0 ** n))
+            if backend is not None:
+                backend.troubled(problem(exc), wait)
+            await asyncio.sleep(wait)
 
 
 async def cancelled(task: "asyncio.Task[None] | None") -> None:

@@ -29,7 +29,7 @@ from backends.botframework_parse import FileRef, data_url_bytes, parse_activity,
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult,
                              Unreadable)
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ def _mapped(exc: BaseException) -> SendError:
         if status in (401, 403) and "roster" in _said(exc).lower():
             return CustomerUnreachable("the bot was removed from the customer's conversation")
         if status == 401:
-            return PermanentSendError("the Bot Framework refused the bot's credentials")
+            return CredentialsRefused("the Bot Framework refused the bot's credentials")
         if status == 404:
             return CustomerUnreachable("the customer's conversation no longer exists")
         said = _said(exc)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from backends.base import fetch_file
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, SendError
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
 RATE_CODES = frozenset({4, 17, 32, 613})  # app, user, page and call-type rate limits
@@ -130,7 +130,7 @@ def refusal(status: int, data: Mapping[str, Any], headers: Mapping[str, str], sc
     code, sub = _int(error.get("code")), _int(error.get("error_subcode"))
     said = scrub(error["message"]) if isinstance(error.get("message"), str) else ""
     if code == 190:
-        return PermanentSendError(TOKEN_REFUSED)
+        return CredentialsRefused(TOKEN_REFUSED)
     if code in RATE_CODES or status == 429:
         return RateLimited(retry_after(headers), f"Meta asked to slow down (code {code or status})")
     if code == 551:

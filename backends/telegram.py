@@ -32,7 +32,7 @@ from bridge.channels import (
     Signal,
     Unreadable,
 )
-from bridge.errors import Refused, SendError
+from bridge.errors import Refused, SendError, channel_problem
 from bridge.model import ChannelBinding
 
 # PTB 22 warns on every integer time period unless told to use timedeltas (it will by default).
@@ -54,6 +54,7 @@ MAX_BACKOFF = 60.0
 class TelegramBackend(ChannelBackend):
     kind = KIND
     label = "Telegram"
+    first_retry = 1.0
     settings_schema = (
         SettingSpec("token", "the bot's token from @BotFather", required=True, secret=True),
         SettingSpec("mode", "polling (no public URL needed) or webhook", default="polling",
@@ -179,7 +180,13 @@ class TelegramBackend(ChannelBackend):
         """Tell Telegram where to call, retrying until it heard us (it may be away at start)."""
         await keep_trying("Telegram set_webhook", lambda: self.bot.set_webhook(
             self.callback_url() or "", secret_token=self._secret_token, allowed_updates=list(ALLOWED_UPDATES),
-            read_timeout=self.send_timeout), (TelegramError,))
+            read_timeout=self.send_timeout), (TelegramError,), self, self._problem)
+
+    def _problem(self, exc: BaseException) -> str:
+        """Why Telegram takes nothing from us, for the admin: refused credentials or an absent Telegram."""
+        if isinstance(exc, TelegramError):
+            return channel_problem(mapped(exc, self._token))
+        return f"Telegram could not be reached ({type(exc).__name__})"
 
     async def _poll(self) -> None:
         offset: int | None = None
@@ -190,7 +197,9 @@ class TelegramBackend(ChannelBackend):
                 if not webhook_cleared:  # getUpdates is refused while a webhook is set
                     await self.bot.delete_webhook(read_timeout=self.send_timeout)
                     webhook_cleared = True
-                for raw in await self._updates(offset):
+                updates = await self._updates(offset)
+                self.troubled(None)
+                for raw in updates:
                     await self.take(raw)  # raises if not stored: the offset stays, Telegram redelivers
                     taken = update_id(raw)
                     offset = taken + 1 if taken is not None else offset
@@ -201,7 +210,10 @@ class TelegramBackend(ChannelBackend):
                 failures += 1
                 level = logging.ERROR if isinstance(exc, InvalidToken) else logging.WARNING
                 log.log(level, "Telegram polling failed (%d): %s", failures, type(exc).__name__)
-                await asyncio.sleep(min(MAX_BACKOFF, 0.5 * 2.0 ** failures))
+                wait = min(MAX_BACKOFF, self.first_retry * 2.0 ** (failures - 1))
+                if not webhook_cleared or isinstance(exc, TelegramError):  # Telegram's answer, not our journal's
+                    self.troubled(self._problem(exc), wait)
+                await asyncio.sleep(wait)
 
     async def _updates(self, offset: int | None) -> list[Any]:
         """Raw updates: parsing them ourselves keeps one odd update from stopping the whole batch."""

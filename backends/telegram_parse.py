@@ -63,8 +63,10 @@ def parse_update(raw: Any) -> Parsed | Unreadable | None:
         return _edit(raw["edited_message"])
     if isinstance(raw.get("my_chat_member"), Mapping):
         return _member(raw["my_chat_member"], raw["update_id"])
-    what = next((k for k in raw if k != "update_id"), "")
-    return Unreadable(f"{what[:30] or 'empty'} update", "Open Lines does not take this kind of update")
+    what = str(next((k for k in raw if k != "update_id"), ""))[:30]
+    if what in ALLOWED_UPDATES:
+        return Unreadable(what, "not an object")
+    return Unreadable(f"{what or 'empty'} update", "Open Lines does not take this kind of update")
 
 
 def update_id(raw: Any) -> int | None:

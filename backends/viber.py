@@ -36,7 +36,8 @@ from bridge.channels import (
     SendResult,
     Unreadable,
 )
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.errors import (CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError,
+                           channel_problem)
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ NAMES = {1: "invalid URL", 3: "bad data", 4: "missing data", 13: "API version no
 class ViberBackend(ChannelBackend):
     kind = KIND
     label = "Viber"
+    first_retry = 1.0
     settings_schema = (
         SettingSpec("token", "the bot's authentication token (Viber admin panel)", required=True, secret=True),
         SettingSpec("api_url", "the REST Bot API root", default="https://chatapi.viber.com", parse=api_root("https://chatapi.viber.com")),
@@ -106,7 +108,8 @@ class ViberBackend(ChannelBackend):
     async def _keep_webhook(self) -> None:
         """Tell Viber where to call, retrying until it heard us (it checks the URL with a signed call)."""
         await keep_trying("Viber set_webhook", lambda: self._call(
-            "set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES, "send_name": True}), (SendError,))
+            "set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES, "send_name": True}), (SendError,),
+            self, lambda exc: channel_problem(exc) if isinstance(exc, SendError) else "Viber could not be reached")
 
     # -- out ---------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:
@@ -220,6 +223,8 @@ def _status_error(status: Any, said: Any, retry_after: str | None, token: str) -
         return RateLimited(_seconds(retry_after) or BUSY_WAIT, "Viber says: too many requests")
     if status in UNREACHABLE:
         return CustomerUnreachable(UNREACHABLE[status])
+    if status == 2:
+        return CredentialsRefused(ACCOUNT[status])
     if status in ACCOUNT:
         return PermanentSendError(ACCOUNT[status])
     words = said.replace(token, "…")[:200] if isinstance(said, str) and token else ""

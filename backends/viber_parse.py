@@ -55,13 +55,14 @@ def parse_callback(raw: Any) -> Parsed | Unreadable | None:
     event, token = raw["event"], _token(raw.get("message_token"))
     if event == EventType.MESSAGE:
         return _message(raw, token)
-    if event == EventType.UNSUBSCRIBED and relay.platform_id(raw.get("user_id")) and token:
-        return Parsed(CustomerStatus(raw["user_id"], "unsubscribed", token))
+    user_id = relay.platform_id(raw.get("user_id"))
+    if event == EventType.UNSUBSCRIBED and user_id and token:
+        return Parsed(CustomerStatus(user_id, "unsubscribed", token))
     if event == EventType.SUBSCRIBED and _user_id(raw.get("user")) and token:
         return Parsed(CustomerStatus(_user_id(raw["user"]), "subscribed", token))
-    if event in (EventType.DELIVERED, EventType.SEEN) and relay.platform_id(raw.get("user_id")) and token:
+    if event in (EventType.DELIVERED, EventType.SEEN) and user_id and token:
         status = "read" if event == EventType.SEEN else "delivered"
-        return Parsed(DeliveryReceipt(raw["user_id"], status, (token,)))
+        return Parsed(DeliveryReceipt(user_id, status, (token,)))
     if event == EventType.CONVERSATION_STARTED and _user_id(raw.get("user")):
         return Parsed(Started(_user_id(raw["user"]), _str(raw["user"].get("language"))))
     if event in QUIET or event in (EventType.UNSUBSCRIBED, EventType.SUBSCRIBED, EventType.DELIVERED,

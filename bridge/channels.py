@@ -233,6 +233,11 @@ class ChannelBackend(abc.ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    # How soon a backend that keeps trying by itself (polling, setting its webhook) tries again after
+    # a first failure; 0: it takes what the platform sends and has nothing to retry.
+    first_retry: ClassVar[float] = 0.0
+    # Why the channel takes no messages right now, with when it tries again; None while it works.
+    trouble: str | None = None
     # A channel that shows rating buttons itself (on a "rating_request" signal); the others
     # get a text asking for 1 or 0.
     rates_with_buttons: ClassVar[bool] = False
@@ -251,6 +256,10 @@ class ChannelBackend(abc.ABC):
     def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
         """The binding's public key on its platform (in its URLs; never a secret), from its settings."""
         raise NotImplementedError(f"{cls.__name__} must say which setting names its binding")
+
+    def troubled(self, problem: str | None, retry_seconds: float = 0.0) -> None:
+        """Say the channel does not work (``problem``, an admin's words) and when it retries, or works again."""
+        self.trouble = f"{problem}; retrying every {retry_seconds:.0f} s" if problem else None
 
     async def start(self) -> None:
         """Connect to the platform (mount webhooks, start polling...)."""

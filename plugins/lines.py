@@ -104,8 +104,10 @@ class Lines(OpenLinesCommands, BotPlugin):
         given = _pairs(pairs, usage)
         view, problem = self._call_as(msg, lambda api, who: api.services.channel_admin.connect(
             who, name, kind, given, private=msg.is_direct))
-        said = f" ⚠️ The platform refused the credentials: {problem}." if problem else ""
         url = f" Paste this callback URL in the platform's settings: {view.callback_url}" if view.callback_url else ""
+        if view.state.startswith("saved, not running"):  # the platform is away or refused: said once, plainly
+            return f"{view.binding.label} {view.state}.{url}"
+        said = f" ⚠️ {problem[:1].upper()}{problem[1:]}." if problem else ""
         return f"{view.binding.label} connected to the line ({view.state}).{said}{url}"
 
     @botcmd

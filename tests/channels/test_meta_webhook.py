@@ -68,14 +68,17 @@ async def test_a_body_changed_after_signing_is_refused(facebook: MetaChannel):
     assert await nothing_stored(facebook)
 
 
-@pytest.mark.parametrize("body, status", [
-    (b"not json", 400), (b"\xff\xfe\x00", 400), (b"[]", 400), (b'{"object": "page"}', 400),
-    (b'{"object": "page", "entry": [{"id": "104000000000001", "messaging": [{"sender": 5}]}]}', 200),
-    (b'{"object": "user", "entry": [{"id": "1", "changes": [{"field": "email"}]}]}', 200),
+@pytest.mark.parametrize("body, kind", [
+    (b"not json", "webhook body"), (b"\xff\xfe\x00", "webhook body"), (b"[]", "webhook body"),
+    (b'{"object": "page"}', "webhook body"),
+    (b'{"object": "page", "entry": [{"id": "104000000000001", "messaging": [{"sender": 5}]}]}', "messaging event"),
+    (b'{"object": "user", "entry": [{"id": "1", "changes": [{"field": "email"}]}]}', "user webhook"),
 ])
-async def test_malformed_envelopes_are_refused_or_ignored_with_nothing_stored(facebook: MetaChannel, body, status):
-    assert await facebook.harness.post(body) == status
+async def test_signed_malformed_envelopes_are_kept_and_shown_with_no_conversation(facebook: MetaChannel, body, kind):
+    assert await facebook.harness.post(body) == 200
     assert await nothing_stored(facebook)
+    assert await facebook.kept() == {kind: 1}
+    assert "could not read was kept: " + kind in await facebook.wait_kept_note(kind)
 
 
 async def test_every_entry_and_item_is_stored_in_order_and_echoes_are_not(facebook: MetaChannel):
