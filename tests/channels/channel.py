@@ -105,5 +105,11 @@ class FailingSink:
             raise self.error
         return await self.sink.accept(binding, event)
 
+    async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
+        self.after -= 1
+        if self.after == -1:
+            raise self.error
+        await self.sink.keep(binding, kind, reason, raw)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sink, name)
