@@ -75,7 +75,8 @@ def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.Rout
 
 async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
                       errors: tuple[type[BaseException], ...], backend: ChannelBackend | None = None,
-                      problem: Callable[[BaseException], str] = lambda exc: "the platform could not be reached") -> None:
+                      problem: Callable[[BaseException], str] = lambda _: "the platform could not be reached",
+                      ) -> None:
     """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts);
     meanwhile the backend says why it does not work (``problem``) and when it tries again."""
     for n in itertools.count():

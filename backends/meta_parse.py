@@ -168,7 +168,8 @@ def _attachment(raw: Any) -> Attachment | None:
 # -- page comments ---------------------------------------------------------------------------
 def _change(kind: str, account: str, raw: Any) -> Item | None:
     change = _dict(raw)
-    value, field, what = _dict(change.get("value")), _text(change.get("field")), _text(_dict(change.get("value")).get("item"))
+    value, field = _dict(change.get("value")), _text(change.get("field"))
+    what = _text(value.get("item"))
     author = _dict(value.get("from"))
     if field != "feed":
         return unreadable(kind, account, f"{field[:30] or 'unnamed'} change", "Open Lines reads only the feed", raw)

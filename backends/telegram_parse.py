@@ -116,6 +116,7 @@ def _member(update: Mapping[str, Any], update_id: int) -> Parsed | None:
 def _content(m: Mapping[str, Any]) -> tuple[str, tuple[FileRef, ...]]:
     """What the customer said, and the files they sent with it."""
     text = _str(m.get("text")) or _str(m.get("caption"))
+    text = text if text.strip() else ""  # blank: the core would refuse it as empty
     files: list[FileRef] = []
     photos = m.get("photo")
     if isinstance(photos, list) and photos and isinstance(photos[-1], Mapping):

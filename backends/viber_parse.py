@@ -77,7 +77,7 @@ def _message(raw: Mapping[str, Any], token: str) -> Parsed | Unreadable:
     if not customer or not token or not isinstance(message, Mapping):
         return Unreadable("message", "no sender id, message token or message")
     kind = _str(message.get("type"))
-    text = _str(message.get("text"))
+    text = _str(message.get("text")) if _str(message.get("text")).strip() else ""
     media: tuple[MediaRef, ...] = ()
     if kind in MEDIA and _str(message.get("media")).startswith(("https://", "http://")):
         what, name, content_type = MEDIA[kind]
