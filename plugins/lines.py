@@ -49,7 +49,7 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_show(self, msg: Message, args: str) -> str:
         """Every setting and channel of a line: !line show NAME (e.g. !line show Sales)."""
         (name,) = arguments(args, 1, "!line show NAME", rest=True)
-        return self._call_as(msg, lambda api, who: on_loop(line_lines, api, who, name))
+        return self._call_as(msg, lambda api, who: line_lines(api, who, name))
 
     @botcmd
     def line_set(self, msg: Message, args: str) -> str:
