@@ -12,7 +12,7 @@ import json
 import mimetypes
 import os
 from typing import Any, AsyncIterator, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
@@ -28,6 +28,12 @@ MAX_DOWNLOAD = 25 * 1024 * 1024  # Messenger's own attachment limit
 DOWNLOAD_TIMEOUT = 15.0
 TOKEN_REFUSED = "the page token was refused: reconnect the channel"
 
+
+
+def node(*parts: str) -> str:
+    """A Graph API path from ids: each is opaque text from a webhook ("/", "?" or "#" in one must not
+    reach another node), so each is one quoted path segment."""
+    return "/".join(quote(part, safe="") for part in parts)
 
 class Graph:
     def __init__(self, api_url: str, token: str, secrets: Iterable[str] = (), timeout: float = 20.0) -> None:
