@@ -197,6 +197,7 @@ class TelegramBackend(ChannelBackend):
                 if not webhook_cleared:  # getUpdates is refused while a webhook is set
                     await self.bot.delete_webhook(read_timeout=self.send_timeout)
                     webhook_cleared = True
+                    self.troubled(None)  # Telegram took the token: running, before a long poll that may last
                 updates = await self._updates(offset)
                 self.troubled(None)
                 for raw in updates:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 import urllib.request
 from typing import Any, Iterator
 
@@ -76,6 +77,12 @@ def test_refused_credentials_are_named_as_such_not_as_an_absent_platform(openlin
     assert "could not be reached" not in reply
     assert "refused the credentials" in openlines.command("!line show Sales")
     assert "refused the credentials" in _health(openlines.port)["failed_channels"]["telegram:123456789"]
+    refusing.fake.token = TOKEN  # the platform takes the token now: the next try works, and says so
+    deadline = time.monotonic() + 30
+    while "telegram (123456789): running" not in openlines.command("!line show Sales"):
+        assert time.monotonic() < deadline, "the channel never said it runs again"
+        time.sleep(0.5)
+    assert _health(openlines.port)["failed_channels"] == {}
 
 
 def test_line_show_counts_the_events_its_channels_kept_unread(openlines: OpenLinesBot):
