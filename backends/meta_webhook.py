@@ -26,9 +26,10 @@ from aiohttp import web
 
 from backends.base import kept_or_retry, refused_kind, stored_or_retry
 from backends.meta_parse import Item, PayloadError, parse, unreadable
-from bridge.channels import Unreadable
+from bridge.channels import CustomerStatus, DeliveryReceipt, Unreadable
 
 log = logging.getLogger(__name__)
+QUIET = (DeliveryReceipt, CustomerStatus)  # nothing a customer said: nothing to keep without its channel
 KINDS = ("facebook", "fbcomments", "instagram")
 _CHALLENGE = re.compile(r"^[\w.-]{1,200}$", re.ASCII)
 
@@ -95,10 +96,10 @@ async def receive(mounts: Any, request: web.Request) -> web.Response:
         return web.Response(text="EVENT_RECEIVED")
     for item in items:
         receiver = _receiver(mounts, item.kind, item.account or key)
-        if receiver is None and item.account in ("", key):  # this page's, for a kind not connected here
-            receiver, item = signer, _not_connected(item)
+        if receiver is None and item.account in ("", key) and not isinstance(item.event, QUIET):
+            receiver, item = signer, _not_connected(item)  # this page's, for a kind not connected here
         if receiver is None:
-            continue  # another page the app serves, not connected here
+            continue  # another page the app serves, or a receipt for a kind not connected here
         if not signed_for(receiver):
             log.warning("a Meta entry for %s:%s came signed by another app: skipped", item.kind, item.account)
             continue

@@ -20,7 +20,7 @@ EVENT_TYPES = [EventType.DELIVERED, EventType.SEEN, EventType.FAILED, EventType.
                EventType.UNSUBSCRIBED, EventType.CONVERSATION_STARTED]
 # Callbacks that are nothing for the team: Viber's webhook check, a failed delivery (the send already
 # failed or succeeded on our side), the customer's client status.
-QUIET = {"webhook", "failed", "client_status", "action"}
+QUIET = {"webhook", "failed", "client_status"}
 MEDIA = {"picture": ("image", "picture.jpg", "image/jpeg"), "video": ("video", "video.mp4", "video/mp4"),
          "file": ("file", "file", "application/octet-stream"), "sticker": ("sticker", "sticker.png", "image/png")}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -163,3 +164,14 @@ async def test_an_event_that_cannot_be_stored_makes_meta_deliver_again_and_nothi
     conversation_id = await facebook.wait_conversation(CUSTOMER)
     await facebook.settle()
     assert [m.text for m in await facebook.messages(conversation_id, MessageKind.INBOUND)] == ["one", "two"]
+
+
+async def test_a_comment_on_a_page_whose_comments_are_not_connected_is_kept_and_shown(facebook: MetaChannel):
+    """Messenger only: the page's feed still comes to this URL; a customer's comment is not dropped."""
+    h = facebook.harness
+    comment = {"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "555_9", "post_id": "1_555",
+                                          "from": {"id": "7100000000009", "name": "Carla"}, "message": "Hello?"}}
+    read = h.event(CUSTOMER, "read", {"watermark": int(time.time() * 1000)})
+    assert await h.post(h.envelope([read], changes=[comment])) == 200
+    assert await facebook.kept() == {"page comment": 1}
+    assert "no fbcomments channel is connected" in await facebook.wait_kept_note("page comment")
