@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import itertools
+import json
 import logging
 import zlib
 from dataclasses import dataclass, field

@@ -120,5 +120,4 @@ def _not_connected(item: Item) -> Item:
 
 
 async def _keep_refused(receiver: Receiver, item: Item, reason: str) -> None:
-    await receiver.keep(refused_kind(item.event), reason,
-                        item.raw)
+    await receiver.keep(refused_kind(item.event), reason, item.raw)
