@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import json
 import logging
 import zlib
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileS
 from bridge.errors import Refused
 
 log = logging.getLogger(__name__)
+MAX_RETRY = 60.0  # seconds between tries of a platform that is away, at most
 
 
 class AiohttpMounts:
@@ -72,15 +74,23 @@ def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.Rout
 
 
 async def keep_trying(what: str, attempt: Callable[[], Awaitable[object]],
-                      errors: tuple[type[BaseException], ...]) -> None:
-    """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts)."""
+                      errors: tuple[type[BaseException], ...], backend: ChannelBackend | None = None,
+                      problem: Callable[[BaseException], str] = lambda _: "the platform could not be reached",
+                      ) -> None:
+    """Retry ``attempt`` with backoff until it succeeds (a platform may be away when a channel starts);
+    meanwhile the backend says why it does not work (``problem``) and when it tries again."""
     for n in itertools.count():
         try:
             await attempt()
+            if backend is not None:
+                backend.troubled(None)
             return
         except errors as exc:
+            wait = min(MAX_RETRY, (backend.first_retry if backend and backend.first_retry else 1.0) * 2.0 ** n)
             log.warning("%s failed: %s", what, type(exc).__name__)  # the type only: texts can hold tokens
-            await asyncio.sleep(min(60.0, 2.0 ** n))
+            if backend is not None:
+                backend.troubled(problem(exc), wait)
+            await asyncio.sleep(wait)
 
 
 async def cancelled(task: "asyncio.Task[None] | None") -> None:
@@ -136,14 +146,42 @@ class CustomerStates:
             return state
 
 
-async def stored_or_retry(what: str, store: Awaitable[object]) -> None:
-    """Store one platform event behind a webhook. A refused one is acknowledged (it never will be
-    accepted: a retry would not help); any other failure answers 503, so the platform delivers it
-    again, and the platform's id makes that redelivery count once."""
+async def stored_or_retry(what: str, store: Awaitable[object], keep: Callable[[str], Awaitable[object]]) -> None:
+    """Store one platform event behind a webhook. One the core refuses (a rule of ours: a retry
+    would not help) is kept as unreadable with ``keep(reason)``, never only logged; any other
+    failure answers 503, so the platform delivers it again, and its id makes that count once."""
     try:
-        await store
-    except Refused as exc:
-        log.warning("%s refused: %s", what, exc)
+        try:
+            await store
+        except Refused as exc:
+            log.warning("%s refused: %s; kept as unreadable", what, exc)
+            await keep(str(exc))
     except Exception as exc:  # the type only: texts can hold tokens
         log.error("%s not stored (%s): asking for it again", what, type(exc).__name__)
         raise web.HTTPServiceUnavailable(text="not stored; deliver again\n") from None
+
+
+async def kept_or_retry(what: str, keep: Awaitable[object]) -> None:
+    """Keep an event the channel could not read; if the journal cannot, answer 503 (the platform retries)."""
+    await stored_or_retry(what, keep, _never)
+
+
+async def _never(reason: str) -> None:
+    raise RuntimeError(f"keeping an unreadable event was refused: {reason}")
+
+
+def refused_kind(event: object) -> str:
+    """How a kept event the core refused is named: "message refused", "edit refused"…"""
+    return f"{type(event).__name__.removeprefix('Inbound').lower()} refused"
+
+
+def raw_text(raw: Any) -> str:
+    """A platform's event as text to keep: its body as sent, or its JSON."""
+    if isinstance(raw, (bytes, bytearray)):
+        return bytes(raw).decode("utf-8", "replace")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        return f"(a {type(raw).__name__} that cannot be written as JSON)"

@@ -22,12 +22,14 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts, CustomerStates, fetch_file, reachable_url, webhook_routes
+from backends.base import (AiohttpMounts, CustomerStates, fetch_file, raw_text, reachable_url, refused_kind,
+                           webhook_routes)
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from bridge.channel_settings import SettingSpec
-from bridge.channels import ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult,
+                             Unreadable)
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
@@ -114,14 +116,22 @@ class BotFrameworkBackend(ChannelBackend):
             raise web.HTTPUnauthorized(text="not authenticated\n") from None
         failed: list[BaseException] = []
         await self.adapter.process_activity(authenticated, activity, lambda turn: self._turn(turn, failed))
-        if failed and not isinstance(failed[0], Refused):
+        if failed:  # not stored nor kept: the channel sends it again
             raise web.HTTPServiceUnavailable(text="try again\n")
         return web.Response(status=200)
 
     async def _turn(self, turn: TurnContext, failed: list[BaseException]) -> None:
-        """Store what the activity carries; errors are handed out, not raised into the SDK."""
+        """Store (or keep) what the activity carries; errors are handed out, not raised into the SDK."""
         parsed = parse_activity(turn.activity)
         if parsed is None:
+            return
+        raw = turn.activity.serialize()
+        if isinstance(parsed, Unreadable):
+            try:
+                await self.sink.keep(self.binding, parsed.kind, parsed.reason, raw_text(raw))
+            except Exception as exc:
+                log.error("a Bot Framework activity was not kept: %s", type(exc).__name__)
+                failed.append(exc)
             return
         try:
             event = parsed.event
@@ -131,10 +141,11 @@ class BotFrameworkBackend(ChannelBackend):
                 reference = TurnContext.get_conversation_reference(turn.activity).serialize()
                 await self.states.change(event.customer_ref, lambda state: state.update(reference=reference))
                 event = dataclasses.replace(event, attachments=tuple([await self._fetch(f) for f in parsed.files]))
-            await self.sink.accept(self.binding, event)
-        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
-            log.warning("a Bot Framework activity was refused: %s", exc)
-            failed.append(exc)
+            try:
+                await self.sink.accept(self.binding, event)
+            except Refused as exc:  # a rule of ours: kept and shown, never only logged
+                log.warning("a Bot Framework activity was refused: %s; kept as unreadable", exc)
+                await self.sink.keep(self.binding, refused_kind(event), str(exc), raw_text(raw))
         except Exception as exc:
             log.error("a Bot Framework activity was not stored: %s", type(exc).__name__)
             failed.append(exc)
@@ -209,7 +220,7 @@ def _mapped(exc: BaseException) -> SendError:
         if status in (401, 403) and "roster" in _said(exc).lower():
             return CustomerUnreachable("the bot was removed from the customer's conversation")
         if status == 401:
-            return PermanentSendError("the Bot Framework refused the bot's credentials")
+            return CredentialsRefused("the Bot Framework refused the bot's credentials")
         if status == 404:
             return CustomerUnreachable("the customer's conversation no longer exists")
         said = _said(exc)

@@ -18,7 +18,7 @@ import aiohttp
 from botframework.connector.auth import MicrosoftAppCredentials, PasswordServiceClientCredentialFactory
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
-from bridge.errors import PermanentSendError, SendError
+from bridge.errors import CredentialsRefused, SendError
 
 log = logging.getLogger(__name__)
 KEYS_FRESH = datetime.timedelta(minutes=50)  # under the SDK's own hour: it never refreshes in the loop itself
@@ -56,7 +56,7 @@ class AppTokens:
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
                 raise SendError(f"the Microsoft login service could not be reached ({type(exc).__name__})") from None
             if status in (400, 401) or not isinstance(answer, dict):
-                raise PermanentSendError("Microsoft refused the bot's app id or password; connect the channel again")
+                raise CredentialsRefused("Microsoft refused the bot's app id or password; connect the channel again")
             if status != 200 or "access_token" not in answer:
                 raise SendError(f"the Microsoft login service is unavailable (HTTP {status})")
             self.current = str(answer["access_token"])

@@ -2,7 +2,9 @@
 
 The customer is the conversation (``conversation.id``): a Teams chat or a
 Web Chat session; the platform's id of a message is ``activity.id``, which
-the dedupe key scopes by that conversation.
+the dedupe key scopes by that conversation. Ids are opaque text
+(``relay.platform_id``); what we cannot read is ``Unreadable``, which the
+backend keeps.
 """
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from bridge.channels import CustomerStatus, InboundEdit, InboundEvent, InboundMessage
-from bridge.relay import well_formed
+from bridge.channels import UNSHOWABLE, CustomerStatus, InboundEdit, InboundEvent, InboundMessage, Unreadable
+from bridge.relay import platform_id
 
 CARD = "application/vnd.microsoft.card."  # cards are the bot's own kind of content, not a customer's file
+# Activities that are nothing for the team: presence, typing, the SDK's own traffic.
+QUIET = {"conversationUpdate", "typing", "endOfConversation", "event", "invoke", "messageReaction",
+         "contactRelationUpdate", "deleteUserData", "messageDelete", "suggestion", "trace", "handoff", "command",
+         "commandResult", "installationUpdate", "messageUpdate"}
 
 
 @dataclass(frozen=True)
@@ -37,25 +43,27 @@ def shape_problem(activity: Activity) -> str | None:
     if not isinstance(activity.type, str) or not activity.type:
         return "an activity needs a type"
     if activity.type in (ActivityTypes.message, ActivityTypes.message_update):
-        if not _str(activity.id) or not _str(getattr(activity.conversation, "id", None)):
-            return "a message needs an id and a conversation id"
         if not _str(activity.service_url).startswith(("https://", "http://")):
             return "a message needs the serviceUrl to answer it on"
     return None
 
 
-def parse_activity(activity: Activity) -> Parsed | None:
-    """The event an activity carries, or None for anything else (acknowledged, ignored)."""
-    conversation = _str(getattr(activity.conversation, "id", None))
-    if not conversation or not well_formed(conversation) or len(conversation) > 1000:
-        return None  # it keys the stored reference: text no store can encode is not taken
+def parse_activity(activity: Activity) -> Parsed | Unreadable | None:
+    """The event an activity carries, None for what is nothing for the team, or Unreadable."""
+    conversation = platform_id(getattr(activity.conversation, "id", None))
+    kind = _str(activity.type)[:30]
+    if not conversation and kind not in QUIET:  # it keys the stored reference
+        return Unreadable(f"{kind} activity", "no conversation id of at most 1000 printable characters")
     name = _str(getattr(activity.from_property, "name", None))
     if activity.type == ActivityTypes.message:
         files = tuple(ref for ref in map(_file, activity.attachments or []) if ref is not None)
+        if not platform_id(activity.id):
+            return Unreadable("message activity", "no activity id of at most 1000 printable characters")
         text = _str(activity.text)
-        if not text.strip() and not files:
-            return None
-        return Parsed(InboundMessage(conversation, _str(activity.id), text, name, language=_str(activity.locale)), files)
+        if not text.strip() and not files:  # a card's submit, a kind of attachment we do not fetch
+            text = UNSHOWABLE.format(app="Teams" if activity.channel_id == "msteams" else "customer's chat")
+        return Parsed(InboundMessage(conversation, _str(activity.id), text, name, language=_str(activity.locale)),
+                      files)
     if activity.type == ActivityTypes.message_update and _str(activity.text).strip():
         when = activity.timestamp.isoformat() if hasattr(activity.timestamp, "isoformat") else ""
         return Parsed(InboundEdit(conversation, _str(activity.id), f"{activity.id}@{when}", _str(activity.text), name))
@@ -65,7 +73,9 @@ def parse_activity(activity: Activity) -> Parsed | None:
             return Parsed(CustomerStatus(conversation, "unsubscribed", _str(activity.id)))
         if action.startswith("add"):
             return Parsed(CustomerStatus(conversation, "subscribed", _str(activity.id)))
-    return None
+    if kind in QUIET:
+        return None
+    return Unreadable(f"{kind or 'untyped'} activity", "Open Lines does not know this kind of activity")
 
 
 def data_url_bytes(url: str) -> bytes | None:

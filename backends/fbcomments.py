@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from backends.meta_base import MetaBackend, Part, chunks, meta_schema
+from backends.meta_graph import node
 from backends.meta_parse import Item
 from backends.meta_window import last_comment, private_reply_refusal, visibility_of
 from bridge import relay
@@ -67,7 +68,7 @@ class CommentsBackend(MetaBackend):
             self._posts.move_to_end(post_id)
             return self._posts[post_id]
         try:
-            post = await self.graph.get(post_id, timeout=CONTEXT_TIMEOUT, fields="message,story,permalink_url")
+            post = await self.graph.get(node(post_id), timeout=CONTEXT_TIMEOUT, fields="message,story,permalink_url")
         except SendError:
             return f"a post: {permalink}" if permalink else f"post {post_id}"  # asked again next time
         words = relay.preview(str(post.get("message") or post.get("story") or ""), 100)
@@ -97,14 +98,14 @@ class CommentsBackend(MetaBackend):
 
     def _comment(self, thread: str, payload: dict[str, Any]) -> Part:
         async def send() -> str | None:
-            return _id(await self.graph.post(f"{thread}/comments", payload))
+            return _id(await self.graph.post(node(thread, "comments"), payload))
         return send
 
     def _picture(self, thread: str, attachment: Attachment) -> Part:
         async def send() -> str | None:
             local = await self.outgoing_file(attachment)
             if local is None:
-                return _id(await self.graph.post(f"{thread}/comments", {"attachment_url": attachment.url}))
+                return _id(await self.graph.post(node(thread, "comments"), {"attachment_url": attachment.url}))
             data, stored = local
             return _id(await self.graph.upload(f"{thread}/comments", {}, data, stored.name, stored.content_type,
                                                field="source"))
@@ -121,7 +122,7 @@ class CommentsBackend(MetaBackend):
         refusal = private_reply_refusal(comment, at, state.get("private", ()), self.now())
         if refusal:
             raise PermanentSendError(refusal)
-        sent = await self.graph.post(f"{self.account}/messages", {"recipient": {"comment_id": comment},
+        sent = await self.graph.post(node(self.account, "messages"), {"recipient": {"comment_id": comment},
                                                                   "message": {"text": message.text}})
 
         def replied(state: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ Facebook page, graph.facebook.com) or the account's own (Instagram Login,
 from __future__ import annotations
 
 from backends.meta_base import meta_schema
+from backends.meta_graph import node
 from backends.meta_messaging import PROFILE_TIMEOUT, MessagingBackend
 from bridge.errors import PermanentSendError
 
@@ -25,12 +26,12 @@ class InstagramBackend(MessagingBackend):
         return "me/messages"
 
     async def profile_name(self, customer_ref: str) -> str:
-        profile = await self.graph.get(customer_ref, timeout=PROFILE_TIMEOUT, fields="name,username")
+        profile = await self.graph.get(node(customer_ref), timeout=PROFILE_TIMEOUT, fields="name,username")
         name, username = str(profile.get("name") or ""), str(profile.get("username") or "")
         return name or (f"@{username}" if username else "")
 
     async def check_account(self) -> None:
         """The token can see the account this channel names."""
-        account = await self.graph.get(self.account, fields="id,username")
+        account = await self.graph.get(node(self.account), fields="id,username")
         if str(account.get("id", "")) != self.account:
             raise PermanentSendError(f"Meta did not recognise account_id={self.account} with this token")

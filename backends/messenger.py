@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from backends.meta_base import meta_schema
+from backends.meta_graph import node
 from backends.meta_messaging import PROFILE_TIMEOUT, MessagingBackend
 
 
@@ -14,9 +15,9 @@ class MessengerBackend(MessagingBackend):
     someone = "Facebook user"
 
     def messages_path(self) -> str:
-        return f"{self.account}/messages"
+        return node(self.account, "messages")
 
     async def profile_name(self, customer_ref: str) -> str:
         """Messenger's User Profile API: the name the customer shows the page."""
-        profile = await self.graph.get(customer_ref, timeout=PROFILE_TIMEOUT, fields="first_name,last_name")
+        profile = await self.graph.get(node(customer_ref), timeout=PROFILE_TIMEOUT, fields="first_name,last_name")
         return " ".join(str(profile.get(k) or "") for k in ("first_name", "last_name")).strip()

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
 
 from backends import meta_webhook
-from backends.base import CustomerStates
+from backends.base import CustomerStates, raw_text
 from backends.meta_graph import DEFAULT_API, Graph
 from backends.meta_parse import Item
 from bridge.channel_settings import SettingSpec, api_root
@@ -102,6 +102,10 @@ class MetaBackend(ChannelBackend):
     async def take(self, item: Item) -> None:
         """One event of a signed envelope: completed (names, files, context), then durably accepted."""
         await self.sink.accept(self.binding, await self.complete(item))
+
+    async def keep(self, what: str, reason: str, raw: Any) -> None:
+        """An event of this page we cannot read: kept, and told to the line once per kind."""
+        await self.sink.keep(self.binding, what, reason, raw_text(raw))
 
     async def complete(self, item: Item) -> Any:
         return item.event

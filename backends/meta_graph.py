@@ -12,12 +12,12 @@ import json
 import mimetypes
 import os
 from typing import Any, AsyncIterator, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from backends.base import fetch_file
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, SendError
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
 RATE_CODES = frozenset({4, 17, 32, 613})  # app, user, page and call-type rate limits
@@ -28,6 +28,12 @@ MAX_DOWNLOAD = 25 * 1024 * 1024  # Messenger's own attachment limit
 DOWNLOAD_TIMEOUT = 15.0
 TOKEN_REFUSED = "the page token was refused: reconnect the channel"
 
+
+
+def node(*parts: str) -> str:
+    """A Graph API path from ids: each is opaque text from a webhook ("/", "?" or "#" in one must not
+    reach another node), so each is one quoted path segment."""
+    return "/".join(quote(part, safe="") for part in parts)
 
 class Graph:
     def __init__(self, api_url: str, token: str, secrets: Iterable[str] = (), timeout: float = 20.0) -> None:
@@ -130,7 +136,7 @@ def refusal(status: int, data: Mapping[str, Any], headers: Mapping[str, str], sc
     code, sub = _int(error.get("code")), _int(error.get("error_subcode"))
     said = scrub(error["message"]) if isinstance(error.get("message"), str) else ""
     if code == 190:
-        return PermanentSendError(TOKEN_REFUSED)
+        return CredentialsRefused(TOKEN_REFUSED)
     if code in RATE_CODES or status == 429:
         return RateLimited(retry_after(headers), f"Meta asked to slow down (code {code or status})")
     if code == 551:

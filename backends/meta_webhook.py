@@ -11,8 +11,9 @@ so nothing Meta believes delivered is only in memory. Slow parts are bounded
 (file downloads, a name or a post's text fetched once); if Meta still times
 out it delivers again, and the platform ids (``mid``, ``comment_id``,
 ``mid#num_edit``) make the repeat store nothing. A storage failure answers
-503 so that Meta retries; a body that is not an envelope answers 400; an
-unknown event is skipped with 200.
+503 so that Meta retries. A signed event we cannot read (an unknown event, a
+body that is not even an envelope) is kept by the channel it came to and told
+to its line once per kind; only then does Meta get its 200.
 """
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from typing import Any, Protocol, cast
 
 from aiohttp import web
 
-from backends.base import stored_or_retry
-from backends.meta_parse import PayloadError, Item, parse
+from backends.base import kept_or_retry, refused_kind, stored_or_retry
+from backends.meta_parse import Item, PayloadError, parse, unreadable
+from bridge.channels import CustomerStatus, DeliveryReceipt, Unreadable
 
 log = logging.getLogger(__name__)
+QUIET = (DeliveryReceipt, CustomerStatus)  # nothing a customer said: nothing to keep without its channel
 KINDS = ("facebook", "fbcomments", "instagram")
 _CHALLENGE = re.compile(r"^[\w.-]{1,200}$", re.ASCII)
 
@@ -39,6 +42,8 @@ class Receiver(Protocol):
     def verifies(self, token: str) -> bool: ...
 
     async def take(self, item: Item) -> None: ...
+
+    async def keep(self, what: str, reason: str, raw: Any) -> None: ...
 
 
 def routes(mounts: Any) -> list[web.RouteDef]:
@@ -83,16 +88,36 @@ async def receive(mounts: Any, request: web.Request) -> web.Response:
 
     if not any(signed_for(r) for r in here):
         raise web.HTTPForbidden(text="the X-Hub-Signature-256 does not match this channel's app secret\n")
+    signer = next(r for r in here if signed_for(r))
     try:
         items = parse(body)
-    except PayloadError as exc:
-        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    except PayloadError as exc:  # signed, so Meta's: kept, or a 4xx would lose it after Meta's retries
+        await kept_or_retry("a Meta body", signer.keep("webhook body", str(exc), body))
+        return web.Response(text="EVENT_RECEIVED")
     for item in items:
-        receiver = _receiver(mounts, item.kind, item.account)
+        receiver = _receiver(mounts, item.kind, item.account or key)
+        if receiver is None and item.account in ("", key) and not isinstance(item.event, QUIET):
+            receiver, item = signer, _not_connected(item)  # this page's, for a kind not connected here
         if receiver is None:
-            continue  # a page or kind not connected here (the app serves other pages)
+            continue  # another page the app serves, or a receipt for a kind not connected here
         if not signed_for(receiver):
             log.warning("a Meta entry for %s:%s came signed by another app: skipped", item.kind, item.account)
             continue
-        await stored_or_retry(f"a Meta event for {item.kind}:{item.account}", receiver.take(item))
+        what = f"a Meta event for {item.kind}:{item.account}"
+        if isinstance(item.event, Unreadable):
+            await kept_or_retry(what, receiver.keep(item.event.kind, item.event.reason, item.raw))
+        else:
+            await stored_or_retry(what, receiver.take(item), partial(_keep_refused, receiver, item))
     return web.Response(text="EVENT_RECEIVED")
+
+
+def _not_connected(item: Item) -> Item:
+    """An event for a kind this page has no channel of (a comment, with only Messenger connected)."""
+    if isinstance(item.event, Unreadable):
+        return item
+    what = {"fbcomments": "page comment"}.get(item.kind, f"{item.kind} event")
+    return unreadable(item.kind, item.account, what, f"no {item.kind} channel is connected for this page", item.raw)
+
+
+async def _keep_refused(receiver: Receiver, item: Item, reason: str) -> None:
+    await receiver.keep(refused_kind(item.event), reason, item.raw)

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 import aiohttp
 from aiohttp import web
 
-from backends.base import AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry, webhook_routes
+from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
+                           refused_kind, webhook_routes)
 from backends.pacing import Pacer
 from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec, api_root
@@ -29,8 +30,9 @@ from bridge.channels import (
     OutboundMessage,
     SendResult,
     Signal,
+    Unreadable,
 )
-from bridge.errors import Refused, SendError
+from bridge.errors import Refused, SendError, channel_problem
 from bridge.model import ChannelBinding
 
 # PTB 22 warns on every integer time period unless told to use timedeltas (it will by default).
@@ -52,6 +54,7 @@ MAX_BACKOFF = 60.0
 class TelegramBackend(ChannelBackend):
     kind = KIND
     label = "Telegram"
+    first_retry = 1.0
     settings_schema = (
         SettingSpec("token", "the bot's token from @BotFather", required=True, secret=True),
         SettingSpec("mode", "polling (no public URL needed) or webhook", default="polling",
@@ -142,15 +145,20 @@ class TelegramBackend(ChannelBackend):
 
     # -- in ----------------------------------------------------------------------------------
     async def take(self, raw: Any) -> None:
-        """Store what one update carries (nothing for what we do not know); raises if storing failed."""
+        """Store what one update carries, or keep it if we cannot read it; raises if neither was stored."""
         parsed = parse_update(raw)
         if parsed is None:
+            return
+        if isinstance(parsed, Unreadable):
+            await self.sink.keep(self.binding, parsed.kind, parsed.reason, raw_text(raw))
             return
         event = await self.sender.with_files(parsed)
         try:
             await self.sink.accept(self.binding, event)
-        except Refused as exc:  # it never will be accepted: acknowledged, said in the log
-            log.warning("Telegram update %s refused: %s", update_id(raw), exc)
+        except Refused as exc:  # a rule of ours: kept and shown, never only logged
+            log.warning("Telegram update %s refused: %s; kept as unreadable", update_id(raw), exc)
+            await self.sink.keep(self.binding, refused_kind(event),
+                                 str(exc), raw_text(raw))
 
     @classmethod
     def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
@@ -159,18 +167,26 @@ class TelegramBackend(ChannelBackend):
     async def webhook(self, request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
             raise web.HTTPForbidden(text="not from Telegram\n")
+        body = await request.read()
         try:
-            raw = json.loads(await request.read())
-        except (ValueError, RecursionError):
-            raise web.HTTPBadRequest(text="not JSON\n") from None
-        await stored_or_retry("a Telegram update", self.take(raw))  # Telegram retries what did not get a 2xx
+            raw = json.loads(body)
+        except (ValueError, RecursionError):  # signed, so Telegram's: kept, never a 4xx it would drop
+            raw = raw_text(body)
+        # Telegram retries what did not get a 2xx: a failure to store or keep answers 503.
+        await kept_or_retry("a Telegram update", self.take(raw))
         return web.Response(text="ok\n")
 
     async def _keep_webhook(self) -> None:
         """Tell Telegram where to call, retrying until it heard us (it may be away at start)."""
         await keep_trying("Telegram set_webhook", lambda: self.bot.set_webhook(
             self.callback_url() or "", secret_token=self._secret_token, allowed_updates=list(ALLOWED_UPDATES),
-            read_timeout=self.send_timeout), (TelegramError,))
+            read_timeout=self.send_timeout), (TelegramError,), self, self._problem)
+
+    def _problem(self, exc: BaseException) -> str:
+        """Why Telegram takes nothing from us, for the admin: refused credentials or an absent Telegram."""
+        if isinstance(exc, TelegramError):
+            return channel_problem(mapped(exc, self._token))
+        return f"Telegram could not be reached ({type(exc).__name__})"
 
     async def _poll(self) -> None:
         offset: int | None = None
@@ -181,7 +197,10 @@ class TelegramBackend(ChannelBackend):
                 if not webhook_cleared:  # getUpdates is refused while a webhook is set
                     await self.bot.delete_webhook(read_timeout=self.send_timeout)
                     webhook_cleared = True
-                for raw in await self._updates(offset):
+                    self.troubled(None)  # Telegram took the token: running, before a long poll that may last
+                updates = await self._updates(offset)
+                self.troubled(None)
+                for raw in updates:
                     await self.take(raw)  # raises if not stored: the offset stays, Telegram redelivers
                     taken = update_id(raw)
                     offset = taken + 1 if taken is not None else offset
@@ -192,7 +211,10 @@ class TelegramBackend(ChannelBackend):
                 failures += 1
                 level = logging.ERROR if isinstance(exc, InvalidToken) else logging.WARNING
                 log.log(level, "Telegram polling failed (%d): %s", failures, type(exc).__name__)
-                await asyncio.sleep(min(MAX_BACKOFF, 0.5 * 2.0 ** failures))
+                wait = min(MAX_BACKOFF, self.first_retry * 2.0 ** (failures - 1))
+                if not webhook_cleared or isinstance(exc, TelegramError):  # Telegram's answer, not our journal's
+                    self.troubled(self._problem(exc), wait)
+                await asyncio.sleep(wait)
 
     async def _updates(self, offset: int | None) -> list[Any]:
         """Raw updates: parsing them ourselves keeps one odd update from stopping the whole batch."""

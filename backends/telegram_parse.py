@@ -3,14 +3,16 @@
 The raw JSON is read with type checks rather than through ``Update.de_json``:
 de_json raises on updates that miss fields newer Bot API versions require
 (Telegram would then redeliver them for ever) and checks no types at all.
-Files are only named here (``FileRef``); the backend downloads them.
+Files are only named here (``FileRef``); the backend downloads them. What is
+nothing for the team (a service message, a member change we do not use) is
+None; what we cannot read is ``Unreadable``, which the backend keeps.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from bridge.channels import CustomerStatus, InboundEdit, InboundEvent, InboundMessage
+from bridge.channels import UNSHOWABLE, CustomerStatus, InboundEdit, InboundEvent, InboundMessage, Unreadable
 
 # The update types the bot asks for (getUpdates / setWebhook allowed_updates).
 ALLOWED_UPDATES = ("message", "edited_message", "my_chat_member")
@@ -23,6 +25,15 @@ FILE_FIELDS = {
     "video_note": ("video", "video-note.mp4", "video/mp4"),
     "animation": ("video", "animation.mp4", "video/mp4"),
 }
+# What Telegram puts in a chat that nobody wrote: nothing for the team.
+SERVICE = {"new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
+           "group_chat_created", "supergroup_chat_created", "channel_chat_created", "pinned_message",
+           "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id", "successful_payment",
+           "connected_website", "write_access_allowed", "proximity_alert_triggered", "video_chat_started",
+           "video_chat_ended", "video_chat_scheduled", "video_chat_participants_invited", "forum_topic_created",
+           "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened", "users_shared", "chat_shared",
+           "boost_added", "chat_background_set"}
+NO_IDS = "no chat id or message id"
 
 
 @dataclass(frozen=True)
@@ -42,43 +53,48 @@ class Parsed:
     files: tuple[FileRef, ...] = ()
 
 
-def parse_update(raw: Any) -> Parsed | None:
-    """The event an update carries, or None for anything else (ignored, acknowledged)."""
+def parse_update(raw: Any) -> Parsed | Unreadable | None:
+    """The event an update carries, None for what is nothing for the team, or Unreadable."""
     if not isinstance(raw, Mapping) or not _int(raw.get("update_id")):
-        return None
+        return Unreadable("update", "no update_id")
     if isinstance(raw.get("message"), Mapping):
         return _message(raw["message"])
     if isinstance(raw.get("edited_message"), Mapping):
         return _edit(raw["edited_message"])
     if isinstance(raw.get("my_chat_member"), Mapping):
         return _member(raw["my_chat_member"], raw["update_id"])
-    return None
+    what = str(next((k for k in raw if k != "update_id"), ""))[:30]
+    if what in ALLOWED_UPDATES:
+        return Unreadable(what, "not an object")
+    return Unreadable(f"{what or 'empty'} update", "Open Lines does not take this kind of update")
 
 
 def update_id(raw: Any) -> int | None:
     return raw.get("update_id") if isinstance(raw, Mapping) and _int(raw.get("update_id")) else None
 
 
-def _message(m: Mapping[str, Any]) -> Parsed | None:
+def _message(m: Mapping[str, Any]) -> Parsed | Unreadable | None:
     chat, message_id = _chat_id(m), m.get("message_id")
     if chat is None or not _int(message_id):
-        return None
+        return Unreadable("message", NO_IDS)
     text, files = _content(m)
     if not text and not files:
-        return None  # a service message (someone joined, a pin...): nothing a customer said
+        if SERVICE & set(m):
+            return None  # a service message (someone joined, a pin...): nothing a customer said
+        text = UNSHOWABLE.format(app="Telegram")  # a story, a giveaway...: still the customer's message
     sender = m.get("from")
     event = InboundMessage(customer_ref=chat, external_id=str(message_id), text=text, customer_name=_name(sender),
                            language=_str(sender.get("language_code")) if isinstance(sender, Mapping) else None)
     return Parsed(event, files)
 
 
-def _edit(m: Mapping[str, Any]) -> Parsed | None:
+def _edit(m: Mapping[str, Any]) -> Parsed | Unreadable | None:
     chat, message_id = _chat_id(m), m.get("message_id")
     if chat is None or not _int(message_id):
-        return None
+        return Unreadable("edited_message", NO_IDS)
     text, _ = _content(m)
     if not text:
-        return None
+        return None  # a live location moving, a file replaced: the message as first sent stays
     edit_date = m.get("edit_date") if _int(m.get("edit_date")) else 0
     return Parsed(InboundEdit(customer_ref=chat, external_id=str(message_id), edit_id=f"{message_id}@{edit_date}",
                               text=text, customer_name=_name(m.get("from"))))
@@ -100,6 +116,7 @@ def _member(update: Mapping[str, Any], update_id: int) -> Parsed | None:
 def _content(m: Mapping[str, Any]) -> tuple[str, tuple[FileRef, ...]]:
     """What the customer said, and the files they sent with it."""
     text = _str(m.get("text")) or _str(m.get("caption"))
+    text = text if text.strip() else ""  # blank: the core would refuse it as empty
     files: list[FileRef] = []
     photos = m.get("photo")
     if isinstance(photos, list) and photos and isinstance(photos[-1], Mapping):

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from backends.telegram_parse import FileRef, Parsed
 from backends.telegram_request import AiohttpRequest
 from bridge.channels import FileStore, InboundEvent, InboundMessage, OutboundMessage
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, SendError
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def mapped(exc: TelegramError, token: str) -> SendError:
             return CustomerUnreachable(BLOCKED)
         return PermanentSendError("Telegram does not let the bot write in this chat")
     if isinstance(exc, InvalidToken):
-        return PermanentSendError("Telegram does not accept the bot's token; connect the channel again")
+        return CredentialsRefused("Telegram does not accept the bot's token; connect the channel again")
     if isinstance(exc, ChatMigrated):
         return PermanentSendError("the chat moved to a new id; the customer must write again")
     if isinstance(exc, BadRequest):

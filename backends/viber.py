@@ -21,8 +21,9 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, stored_or_retry,
-                           webhook_routes)
+from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, kept_or_retry, raw_text, reachable_url,
+                           refused_kind,
+                           stored_or_retry, webhook_routes)
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
@@ -33,8 +34,10 @@ from bridge.channels import (
     InboundSink,
     OutboundMessage,
     SendResult,
+    Unreadable,
 )
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.errors import (CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError,
+                           channel_problem)
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ NAMES = {1: "invalid URL", 3: "bad data", 4: "missing data", 13: "API version no
 class ViberBackend(ChannelBackend):
     kind = KIND
     label = "Viber"
+    first_retry = 1.0
     settings_schema = (
         SettingSpec("token", "the bot's authentication token (Viber admin panel)", required=True, secret=True),
         SettingSpec("api_url", "the REST Bot API root", default="https://chatapi.viber.com", parse=api_root("https://chatapi.viber.com")),
@@ -104,7 +108,8 @@ class ViberBackend(ChannelBackend):
     async def _keep_webhook(self) -> None:
         """Tell Viber where to call, retrying until it heard us (it checks the URL with a signed call)."""
         await keep_trying("Viber set_webhook", lambda: self._call(
-            "set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES, "send_name": True}), (SendError,))
+            "set_webhook", {"url": self.callback_url(), "event_types": EVENT_TYPES, "send_name": True}), (SendError,),
+            self, lambda exc: channel_problem(exc) if isinstance(exc, SendError) else "Viber could not be reached")
 
     # -- out ---------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:
@@ -158,15 +163,21 @@ class ViberBackend(ChannelBackend):
         try:
             parsed = parse_callback(json.loads(body))
         except (ValueError, RecursionError):  # signed, so Viber's: a 4xx would only bring it back for an hour
-            log.warning("an unreadable Viber callback was ignored")
-            return web.json_response({})
+            parsed = Unreadable("callback", "not JSON")
         if parsed is None:
+            return web.json_response({})
+        if isinstance(parsed, Unreadable):
+            await kept_or_retry("a Viber callback", self._keep(parsed.kind, parsed.reason, body))
             return web.json_response({})
         if isinstance(parsed.event, Started):
             return await self._greet(parsed.event.language)
         event = parsed.event
-        await stored_or_retry("a Viber callback", self._accept(parsed, event))
+        await stored_or_retry("a Viber callback", self._accept(parsed, event),
+                              lambda reason: self._keep(refused_kind(event), reason, body))
         return web.json_response({})
+
+    async def _keep(self, what: str, reason: str, body: bytes) -> None:
+        await self.sink.keep(self.binding, what, reason, raw_text(body))
 
     async def _accept(self, parsed: Parsed, event: InboundEvent) -> None:
         await self.sink.accept(self.binding, await self._with_media(parsed, event))
@@ -212,6 +223,8 @@ def _status_error(status: Any, said: Any, retry_after: str | None, token: str) -
         return RateLimited(_seconds(retry_after) or BUSY_WAIT, "Viber says: too many requests")
     if status in UNREACHABLE:
         return CustomerUnreachable(UNREACHABLE[status])
+    if status == 2:
+        return CredentialsRefused(ACCOUNT[status])
     if status in ACCOUNT:
         return PermanentSendError(ACCOUNT[status])
     words = said.replace(token, "…")[:200] if isinstance(said, str) and token else ""

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Protocol
 
 from bridge.admin import LineAdmin, Turn, one_at_a_time
 from bridge.channel_settings import SettingSpec, secret_names, split_settings
-from bridge.errors import Refused, SendError
+from bridge.errors import Refused, SendError, channel_problem
 from bridge.model import ChannelBinding, Line
 from bridge.rights import Action
 
@@ -35,7 +35,7 @@ class ChannelKinds(Protocol):
     def callback_url(self, binding: ChannelBinding) -> str | None: ...
 
     def state(self, binding_id: str) -> str:
-        """"running", "stopped", or "failed (ErrorType)"."""
+        """"running", "stopped", "failed (ErrorType)", or "saved, not running: why; retrying every N s"."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ChannelAdmin:
         try:
             await self.kinds.check(binding)
         except SendError as exc:
-            return exc.reason
+            return channel_problem(exc)
         return None
 
     @one_at_a_time

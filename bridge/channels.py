@@ -77,6 +77,19 @@ InboundEvent = Union[InboundMessage, InboundEdit, CustomerStatus, DeliveryReceip
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A platform event a parser could not turn into one of the events above (nor knows to be
+    nothing for us): the channel keeps it with ``InboundSink.keep``."""
+
+    kind: str  # what it was, in a few words ("message", "callback_query update")
+    reason: str  # why it could not be read, in our words
+
+
+# What a customer wrote that the channel cannot show: still a message, so the team answers it.
+UNSHOWABLE = "[a message this channel cannot show: see it in the {app} app]"
+
+
+@dataclass(frozen=True)
 class Receipt:
     """What the core answers once an inbound message is durably stored."""
 
@@ -141,6 +154,10 @@ class InboundSink(Protocol):
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         """Store the event durably (once per platform id) and relay it; None for events
         that are not messages (statuses, receipts)."""
+
+    async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
+        """Keep an event the channel could not read (``raw``, as the platform sent it): never dropped
+        once the platform has our 2xx. The line's team is told once per kind; raises if not stored."""
 
     async def history(self, binding: ChannelBinding, customer_ref: str, *, after_seq: int = 0,
                       before_seq: int | None = None, limit: int = 100) -> list[tuple[Message, str]]:
@@ -216,6 +233,11 @@ class ChannelBackend(abc.ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    # How soon a backend that keeps trying by itself (polling, setting its webhook) tries again after
+    # a first failure; 0: it takes what the platform sends and has nothing to retry.
+    first_retry: ClassVar[float] = 0.0
+    # Why the channel takes no messages right now, with when it tries again; None while it works.
+    trouble: str | None = None
     # A channel that shows rating buttons itself (on a "rating_request" signal); the others
     # get a text asking for 1 or 0.
     rates_with_buttons: ClassVar[bool] = False
@@ -234,6 +256,10 @@ class ChannelBackend(abc.ABC):
     def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
         """The binding's public key on its platform (in its URLs; never a secret), from its settings."""
         raise NotImplementedError(f"{cls.__name__} must say which setting names its binding")
+
+    def troubled(self, problem: str | None, retry_seconds: float = 0.0) -> None:
+        """Say the channel does not work (``problem``, an admin's words) and when it retries, or works again."""
+        self.trouble = f"{problem}; retrying every {retry_seconds:.0f} s" if problem else None
 
     async def start(self) -> None:
         """Connect to the platform (mount webhooks, start polling...)."""

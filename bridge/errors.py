@@ -50,5 +50,16 @@ class PermanentSendError(SendError):
         super().__init__(reason, retryable=False)
 
 
+class CredentialsRefused(PermanentSendError):
+    """The platform said the channel's credentials are wrong (a 401, an unknown token)."""
+
+
+def channel_problem(exc: SendError) -> str:
+    """What an admin is told about a channel that does not work: refused credentials are named as such."""
+    if isinstance(exc, CredentialsRefused):
+        return f"the platform refused the credentials ({exc.reason})"
+    return exc.reason
+
+
 class CustomerUnreachable(PermanentSendError):
     """The customer blocked the bot or unsubscribed: nothing will reach them on this channel."""

@@ -17,6 +17,7 @@ from bridge.channels import (
 from bridge.core import ATTEMPTS, Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
+from bridge.inbound_kept import KeptEvents
 from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
 from bridge.languages import customer_language
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
@@ -35,6 +36,7 @@ class InboundService:
         self.email_replies = email_replies  # a mailer is configured: missed replies go by email
         self.events = PlatformEvents(core)
         self.ratings = Ratings(core)
+        self.kept = KeptEvents(core)
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         checked_ids(event)
@@ -51,6 +53,9 @@ class InboundService:
         elif isinstance(event, DeliveryReceipt):
             await self.events.receipt(binding, event)
         return None
+
+    async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
+        await self.kept.keep(binding, kind, reason, raw)
 
     async def history(self, binding: ChannelBinding, customer_ref: str, *, after_seq: int = 0,
                       before_seq: int | None = None, limit: int = 100) -> list[tuple[Message, str]]:

@@ -14,24 +14,22 @@ from bridge.store import NewMessage, NewWork, UnitOfWork
 
 
 def checked_text(text: str) -> str:
-    if not relay.well_formed(text):
-        raise Refused("a message that is not well-formed Unicode")
-    cleaned = relay.clean_text(text)
-    if len(cleaned) > relay.MAX_TEXT:
-        raise Refused(f"a message longer than {relay.MAX_TEXT} characters")
-    return cleaned
+    """What a customer wrote as the journal keeps it: never refused once the platform has our 2xx in
+    view — what no store can encode is mended, what is over the limit is cut and marked."""
+    return relay.cut(relay.clean_text(relay.mended(text)))
 
 
 def checked_ids(event: InboundEvent) -> None:
-    """Platform ids become keys in the journal: text no store can encode is refused, not half-stored."""
+    """Platform ids become keys in the journal: text no store can encode is refused, not half-stored
+    (the channel then keeps the event as one it could not read)."""
     ids = [event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")]]
-    if not all(isinstance(i, str) and len(i) <= 1000 and relay.well_formed(i) for i in ids):
-        raise Refused("a platform id that is not well-formed text")
+    if not all(isinstance(i, str) and relay.platform_id(i) == i for i in ids):
+        raise Refused("a platform id that is not printable text of at most 1000 characters")
 
 
 def mended(name: str) -> str:
     """A name with lone surrogates keeps what can be shown (it is only shown, never a key)."""
-    return name if relay.well_formed(name) else name.encode("utf-8", "replace").decode("utf-8")
+    return relay.mended(name)
 
 
 def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,

@@ -16,10 +16,13 @@ from bridge.model import Attachment, ChannelBinding, Conversation, Line, Message
 
 MAX_TEXT = 4096
 MAX_NAME = 100
+MAX_ID = 1000  # a platform's id is opaque text up to this long: never a narrower pattern
 CUSTOMER_VISIBLE = frozenset({MessageKind.INBOUND, MessageKind.REPLY, MessageKind.AUTO})
 TO_CUSTOMER = frozenset({MessageKind.REPLY, MessageKind.AUTO})
 # C0 and C1 controls but newline and tab, and the bidi overrides that reorder what operators read.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_ID_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
 
 
@@ -37,8 +40,33 @@ def clean_text(text: str) -> str:
     return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def mended(text: str) -> str:
+    """Text with lone surrogates (no store can encode them) replaced by U+FFFD, the rest kept."""
+    return text if well_formed(text) else _SURROGATES.sub("\ufffd", text)
+
+
 def clean_name(name: str, limit: int = MAX_NAME) -> str:
     return " ".join(_NAME_CONTROLS.sub(" ", name).split())[:limit]
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """A text within ``limit``: an over-long one keeps its start and says how much was cut (a platform
+    that got our 2xx will not send it again, so refusing it would lose it)."""
+    if len(text) <= limit:
+        return text
+    mark = "\n✂ [cut: {} of its {} characters were over the limit]"
+    keep = limit - len(mark.format(len(text), len(text)))  # the longest the mark can be
+    return text[:keep] + mark.format(len(text) - keep, len(text))
+
+
+def platform_id(value: object) -> str:
+    """A platform's id as opaque text ("" when there is none): any printable text up to MAX_ID
+    characters, or an integer. Ids are keys and SQL parameters, never patterns or file names."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID or not well_formed(value):
+        return ""
+    return "" if _ID_CONTROLS.search(value) else value
 
 
 def well_formed(text: str) -> bool:

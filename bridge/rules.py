@@ -13,8 +13,11 @@ from bridge.model import ChannelBinding, Conversation, ConversationStatus, Parti
 
 
 def dedupe_key(binding_id: str, customer_ref: str, external_id: str) -> str:
-    """A platform id is unique per channel and customer: a redelivery carries the same."""
-    return f"{binding_id}|{customer_ref}|{external_id}"
+    """A platform id is unique per channel and customer: a redelivery carries the same. Ids are
+    opaque (a Direct Line conversation id holds "|"): the customer's is escaped, so that no two
+    (customer, id) pairs give one key; ids without "|" or "\\" keep the key they always had."""
+    customer = customer_ref.replace("\\", "\\\\").replace("|", "\\|")
+    return f"{binding_id}|{customer}|{external_id}"
 
 
 def new_conversation(binding: ChannelBinding, customer_ref: str, name: str, email: str | None,

@@ -61,6 +61,20 @@ class RoomEntry:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class KeptEvent:
+    """A platform event no channel could read, kept as it came (bounded) so that nothing the
+    platform believes delivered is lost; counted per (binding, kind)."""
+
+    binding_id: str
+    kind: str  # what it was, in a few words: "message", "callback_query update"…
+    reason: str  # why it could not be read, in our own words (never the platform's text)
+    raw: str  # the event as the platform sent it, cut to a bound
+    digest: str  # unique per binding: a redelivery is kept once, else Conflict("dedupe")
+    ts: float
+    first_of_kind: bool = False  # also claim the kind (unique per binding), else Conflict("kind")
+
+
 @dataclass
 class UnitOfWork:
     conversation: Conversation | None = None  # id "": insert; else update if its version is current
@@ -75,12 +89,13 @@ class UnitOfWork:
     # (conversation id, open key): applied only while that conversation is still the key's open one,
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
+    kept: KeptEvent | None = None
 
     @property
     def empty(self) -> bool:
         """Nothing to write (a decision that changes nothing)."""
         return not (self.conversation or self.messages or self.work or self.cancel or self.finished
-                    or self.updates or self.rooms)
+                    or self.updates or self.rooms or self.kept)
 
 
 @dataclass(frozen=True)
@@ -140,6 +155,9 @@ class ConversationStore(Protocol):
     async def room(self, key: str) -> RoomEntry | None: ...
 
     async def rooms(self) -> list[RoomEntry]: ...
+
+    async def kept_counts(self, binding_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+        """How many unreadable events were kept, per (binding id, kind)."""
 
 
 class OutboxStore(Protocol):

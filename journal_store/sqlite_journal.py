@@ -75,6 +75,10 @@ class SqliteConversations:
         found: list[RoomEntry] = await self._read(q.rooms)
         return found
 
+    async def kept_counts(self, binding_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = await self._read(partial(q.kept_counts, list(binding_ids)))
+        return found
+
 
 class SqliteJournal:
     """Implements ``bridge.store.Journal``."""

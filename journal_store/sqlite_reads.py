@@ -117,3 +117,12 @@ def _id(conversation_id: str) -> int:
 
 def _seq(seq: int) -> int:
     return max(-1, min(int(seq), MAX_SEQ))
+
+
+def kept_counts(binding_ids: Sequence[str], conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    wanted = list(binding_ids)[:999]
+    if not wanted:
+        return {}
+    rows = conn.execute(f"SELECT binding_id, kind, COUNT(*) FROM kept_events WHERE binding_id IN"
+                        f" ({', '.join('?' * len(wanted))}) GROUP BY binding_id, kind", wanted).fetchall()
+    return {(r[0], r[1]): int(r[2]) for r in rows}

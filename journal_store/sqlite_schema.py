@@ -99,6 +99,25 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_line ON audit (line_id, id);
+-- Platform events no channel could read, kept as they came (bounded) rather than dropped.
+CREATE TABLE IF NOT EXISTS kept_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    binding_id TEXT NOT NULL,
+    digest TEXT NOT NULL,  -- of the raw event: a redelivery is kept once
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    ts REAL NOT NULL,
+    UNIQUE (binding_id, digest)
+);
+CREATE INDEX IF NOT EXISTS kept_events_by_kind ON kept_events (binding_id, kind);
+-- One row per kind ever kept: its insert is what shows the kind to the team, once.
+CREATE TABLE IF NOT EXISTS kept_kinds (
+    binding_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    first_ts REAL NOT NULL,
+    PRIMARY KEY (binding_id, kind)
+);
 """
 
 

@@ -6,11 +6,13 @@ import sqlite3
 
 from bridge.errors import Conflict, NotFound
 from bridge.model import Conversation, Message
-from bridge.store import Committed, NewMessage, NewWork, UnitOfWork, WorkItem
+from bridge.store import Committed, KeptEvent, NewMessage, NewWork, UnitOfWork, WorkItem
 from journal_store.rows import conversation_doc, conversation_from, message_doc, message_from, work_from
 
 
 def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
+    if unit.kept is not None:
+        _keep(conn, unit.kept)
     if unit.open_as is not None:
         _still_open(conn, *unit.open_as)
     conversation = unit.conversation
@@ -33,6 +35,20 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
                      " line_id = excluded.line_id, name = excluded.name",
                      (room.key, _int(room.conversation_id), room.line_id, room.name))
     return Committed(conversation, messages, work)
+
+
+def _keep(conn: sqlite3.Connection, kept: KeptEvent) -> None:
+    try:
+        conn.execute("INSERT INTO kept_events (binding_id, digest, kind, reason, raw, ts) VALUES (?, ?, ?, ?, ?, ?)",
+                     (kept.binding_id, kept.digest, kept.kind, kept.reason, kept.raw, kept.ts))
+    except sqlite3.IntegrityError:
+        raise Conflict("dedupe") from None
+    if kept.first_of_kind:  # the unique key makes "shown once per kind" hold across processes
+        try:
+            conn.execute("INSERT INTO kept_kinds (binding_id, kind, first_ts) VALUES (?, ?, ?)",
+                         (kept.binding_id, kept.kind, kept.ts))
+        except sqlite3.IntegrityError:
+            raise Conflict("kind") from None
 
 
 def _still_open(conn: sqlite3.Connection, conversation_id: str, open_key: str) -> None:

@@ -7,7 +7,7 @@ from bridge.rights import Action
 from plugins.facade import OpenLinesApi
 
 
-def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
+async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
     admin = api.services.admin
     line = admin.line_for(actor, name, Action.VIEW)
     state = "enabled" if line.enabled else "disabled (customers get its offline_text)"
@@ -15,9 +15,13 @@ def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
     out += [f"  {key} = {_value(line.settings.shown(key))}" for key in line.settings.keys()]
     views = api.services.channel_admin.views(line)  # each builds its callback URL: once
     out.append("Channels:" if views else "Channels: none yet — !line connect")
+    kept = await api.services.inbound.kept.counts([view.binding.id for view in views])
     for view in views:
         url = f" · callback URL: {view.callback_url}" if view.callback_url else ""
         out.append(f"  {view.binding.kind} ({view.binding.key}): {view.state} · {view.settings_shown()}{url}")
+        unread = [f"{kind} ×{n}" for (binding_id, kind), n in sorted(kept.items()) if binding_id == view.binding.id]
+        if unread:
+            out.append(f"    events it could not read, kept: {', '.join(unread)}")
     out.append(f"Admins: {', '.join(line.admins) or '—'} · Supervisors: {', '.join(line.supervisors) or '—'}")
     out.append(f"Queue (operators, in order): {', '.join(line.operators) or '—'}")
     return "\n".join(out)

@@ -49,7 +49,7 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_show(self, msg: Message, args: str) -> str:
         """Every setting and channel of a line: !line show NAME (e.g. !line show Sales)."""
         (name,) = arguments(args, 1, "!line show NAME", rest=True)
-        return self._call_as(msg, lambda api, who: on_loop(line_lines, api, who, name))
+        return self._call_as(msg, lambda api, who: line_lines(api, who, name))
 
     @botcmd
     def line_set(self, msg: Message, args: str) -> str:
@@ -104,8 +104,10 @@ class Lines(OpenLinesCommands, BotPlugin):
         given = _pairs(pairs, usage)
         view, problem = self._call_as(msg, lambda api, who: api.services.channel_admin.connect(
             who, name, kind, given, private=msg.is_direct))
-        said = f" ⚠️ The platform refused the credentials: {problem}." if problem else ""
         url = f" Paste this callback URL in the platform's settings: {view.callback_url}" if view.callback_url else ""
+        if view.state.startswith("saved, not running"):  # the platform is away or refused: said once, plainly
+            return f"{view.binding.label} {view.state}.{url}"
+        said = f" ⚠️ {problem[:1].upper()}{problem[1:]}." if problem else ""
         return f"{view.binding.label} connected to the line ({view.state}).{said}{url}"
 
     @botcmd

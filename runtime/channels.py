@@ -18,6 +18,12 @@ class ChannelManager:
         self.context = context
         self.backends: dict[str, ChannelBackend] = {}
         self.failed: dict[str, str] = {}  # binding id -> the error's type (never its text)
+        self.checked: dict[str, str] = {}  # binding id -> what its platform said when `!line connect` asked
+
+    def failing(self) -> dict[str, str]:
+        """The channels that take no messages now, and why: failed to start, or their platform away."""
+        troubled = {binding_id: b.trouble for binding_id, b in self.backends.items() if b.trouble}
+        return {**self.failed, **troubled}
 
     def get(self, binding_id: str) -> ChannelBackend | None:
         return self.backends.get(binding_id)
@@ -37,6 +43,9 @@ class ChannelManager:
             log.error("channel %s did not start: %s", binding.id, type(exc).__name__)
             self.failed[binding.id] = type(exc).__name__
             return
+        noted = self.checked.pop(binding.id, None)
+        if noted and backend.first_retry and backend.trouble is None:  # not running until its first try works
+            backend.troubled(noted, backend.first_retry)
         self.backends[binding.id] = backend
 
     async def stop(self, binding_id: str) -> None:

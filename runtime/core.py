@@ -133,7 +133,8 @@ class OpenLinesCore:
         details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "dead_letters": dead,
                                    "recent_dead_letters": dying, "channels": sorted(self.channels.backends)}
         # Which channels failed and why, for this machine only; a count for anyone else.
-        details["failed_channels"] = dict(self.channels.failed) if trusted else len(self.channels.failed)
+        failing = self.channels.failing()
+        details["failed_channels"] = failing if trusted else len(failing)
         return ok, details
 
 

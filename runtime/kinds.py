@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from backends import registry
 from bridge.channel_settings import SettingSpec
-from bridge.errors import SendError
+from bridge.errors import SendError, channel_problem
 from bridge.model import ChannelBinding
 from runtime import redact
 from runtime.channels import ChannelManager
@@ -34,10 +34,13 @@ class RegistryKinds:
         backend = registry.create_backend(binding, self._channels.sink, self._channels.context)  # type: ignore[arg-type]
         try:
             await backend.check()
-        except SendError:
+        except SendError as exc:
+            self._channels.checked[binding.id] = channel_problem(exc)
             raise
         except Exception as exc:  # the type only: an SDK's message may carry a token
-            raise SendError(f"the platform could not be reached ({type(exc).__name__})") from None
+            self._channels.checked[binding.id] = f"the platform could not be reached ({type(exc).__name__})"
+            raise SendError(self._channels.checked[binding.id]) from None
+        self._channels.checked.pop(binding.id, None)
 
     def callback_url(self, binding: ChannelBinding) -> str | None:
         running = self._channels.get(binding.id)
@@ -51,4 +54,7 @@ class RegistryKinds:
     def state(self, binding_id: str) -> str:
         if binding_id in self._channels.failed:
             return f"failed ({self._channels.failed[binding_id]})"
-        return "running" if self._channels.get(binding_id) is not None else "stopped"
+        backend = self._channels.get(binding_id)
+        if backend is None:
+            return "stopped"
+        return f"saved, not running: {backend.trouble}" if backend.trouble else "running"

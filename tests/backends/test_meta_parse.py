@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from backends.meta_parse import COMMENTS, DELETED, INSTAGRAM, MESSENGER, PayloadError, parse
-from bridge.channels import DeliveryReceipt, InboundComment, InboundEdit, InboundMessage
+from bridge.channels import DeliveryReceipt, InboundComment, InboundEdit, InboundMessage, Unreadable
 
 PAYLOADS = Path(__file__).with_name("meta_payloads")
 PAGE, OTHER_PAGE, IG = "104000000000001", "104000000000002", "17841400000000001"
@@ -34,10 +34,12 @@ def test_a_messenger_batch_gives_every_item_of_every_entry_but_echoes_and_unknow
     assert isinstance(other, InboundMessage) and other.external_id == "m_other_page"
 
 
-def test_instagram_deletions_are_edits_unsupported_messages_say_so_and_comments_wait():
+def test_instagram_deletions_are_edits_unsupported_messages_say_so_and_comments_are_kept_unread():
     items = parse(recorded("instagram.json"))
     assert {i.kind for i in items} == {INSTAGRAM} and {i.account for i in items} == {IG}
-    message, deleted, unsupported, read, story = (i.event for i in items)
+    message, deleted, unsupported, read, story, comment = (i.event for i in items)
+    assert isinstance(comment, Unreadable) and comment.kind == "comments change"
+    assert items[-1].raw["value"]["text"] == "nice"
     assert isinstance(message, InboundMessage) and message.text == "Is this in stock?"
     assert deleted == InboundEdit("1780000000001", "aWdfZAG1faXRlbTox", "aWdfZAG1faXRlbTox#deleted", DELETED)
     assert isinstance(unsupported, InboundMessage) and "Instagram app" in unsupported.text
@@ -78,18 +80,49 @@ def test_what_is_not_an_envelope_is_a_payload_error(body: bytes):
 
 
 @pytest.mark.parametrize("envelope", [
-    {"object": "whatsapp_business_account", "entry": [{"id": PAGE}]},
-    {"object": "page", "entry": [None, 3, "x", {"id": None}, {"id": PAGE, "messaging": "x", "changes": 5}]},
+    {"object": "page", "entry": [{"id": PAGE, "messaging": "x", "changes": 5}]},
     {"object": "page", "entry": [{"id": PAGE, "messaging": [
-        None, {}, {"sender": "x"}, {"sender": {"id": {"a": 1}}, "message": {"mid": "m"}},
-        {"sender": {"id": "1"}, "message": {"mid": ["not", "an", "id"], "text": "x"}},
-        {"sender": {"id": "1"}, "message": {"mid": "has space", "text": "x"}},
         {"sender": {"id": "1"}, "message_edit": {"mid": "m", "text": ""}},
         {"sender": {"id": "1"}, "read": {"watermark": True}},
-        {"sender": {"id": "1"}, "read": {"watermark": 1e300}}]}]},
+        {"sender": {"id": "1"}, "read": {"watermark": 1e300}},
+        {"sender": {"id": "1"}, "reaction": {"mid": "m", "reaction": "love"}},
+        {"sender": {"id": PAGE}, "message": {"mid": "m", "text": "our own"}}]}]},
 ])
-def test_unknown_objects_and_broken_items_give_nothing(envelope: dict):
+def test_what_is_nothing_for_the_team_gives_nothing(envelope: dict):
     assert parse(json.dumps(envelope).encode()) == []
+
+
+@pytest.mark.parametrize("envelope, what", [
+    ({"object": "whatsapp_business_account", "entry": [{"id": PAGE}]}, ["whatsapp_business_account webhook"]),
+    ({"object": "page", "entry": [[], 3, {"id": None}]}, ["entry"] * 3),
+    ({"object": "page", "entry": [{"id": PAGE, "messaging": [
+        [], {}, {"sender": "x"}, {"sender": {"id": {"a": 1}}, "message": {"mid": "m"}},
+        {"sender": {"id": "1"}, "message": {"mid": ["not", "an", "id"], "text": "x"}},
+        {"sender": {"id": "1"}, "message": {"mid": "x" * 1001, "text": "x"}},
+        {"sender": {"id": "1"}, "game_play": {"game_id": "1"}}]}]},
+     ["messaging event"] * 3 + ["message"] * 3 + ["game_play"]),
+])
+def test_unknown_objects_and_broken_items_are_unreadable_with_their_raw_json(envelope: dict, what: list[str]):
+    items = parse(json.dumps(envelope).encode())
+    assert [i.event.kind for i in items if isinstance(i.event, Unreadable)] == what and len(items) == len(what)
+    assert all(i.raw is not None for i in items)
+
+
+@pytest.mark.parametrize("mid", ["mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c", "m_ab+cd/ef==", "m_with space", "m" * 1000,
+                                 "m_é_😀"])
+def test_message_ids_are_opaque_text(mid: str):
+    body = json.dumps({"object": "page", "entry": [{"id": PAGE, "messaging": [
+        {"sender": {"id": "1"}, "message": {"mid": mid, "text": "x"}}]}]}).encode()
+    assert parse(body)[0].event == InboundMessage("1", mid, "x")
+
+
+def test_a_postback_without_a_mid_is_named_by_what_meta_sent():
+    def tap(timestamp: object) -> bytes:
+        return json.dumps({"object": "page", "entry": [{"id": PAGE, "messaging": [
+            {"sender": {"id": "1"}, "timestamp": timestamp, "postback": {"title": "Yes", "payload": "Y"}}]}]}).encode()
+    first, again, other = (parse(tap(t))[0].event for t in (10 ** 20, 10 ** 20, 1732650006000))
+    assert isinstance(first, InboundMessage) and first.text == "Yes" and first.external_id.startswith("postback:")
+    assert first == again and other != first
 
 
 def test_texts_are_valid_unicode_and_within_the_core_limit():
@@ -97,5 +130,6 @@ def test_texts_are_valid_unicode_and_within_the_core_limit():
         {"sender": {"id": "1"}, "message": {"mid": "a", "text": "lone \ud800 surrogate"}},
         {"sender": {"id": "1"}, "message": {"mid": "b", "text": "x" * 50_000}}]}]}).encode()
     lone, huge = (i.event for i in parse(body))
-    assert isinstance(lone, InboundMessage) and lone.text == "lone ? surrogate"
-    assert isinstance(huge, InboundMessage) and len(huge.text) <= 4096 and huge.text.endswith("…")
+    assert isinstance(lone, InboundMessage) and lone.text == "lone \ufffd surrogate"
+    assert isinstance(huge, InboundMessage) and len(huge.text) <= 4096 and huge.text.startswith("x" * 4000)
+    assert huge.text.endswith(f"[cut: {50_000 - huge.text.index(chr(10))} of its 50000 characters were over the limit]")

@@ -14,7 +14,7 @@ from backends.meta_window import (
     visibility_of,
     window_refusal,
 )
-from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
+from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
 
 NOW = 1_750_000_000.0
 HOUR, DAY = 3600.0, 86400.0
@@ -61,7 +61,7 @@ def test_reply_options_are_what_the_reply_command_puts_on_the_message():
 
 
 @pytest.mark.parametrize("status, error, headers, expected, words", [
-    (400, {"code": 190, "message": "Invalid OAuth access token TOKEN"}, {}, PermanentSendError, TOKEN_REFUSED),
+    (400, {"code": 190, "message": "Invalid OAuth access token TOKEN"}, {}, CredentialsRefused, TOKEN_REFUSED),
     (400, {"code": 613, "message": "rate"}, {"Retry-After": "30"}, RateLimited, "slow down"),
     (400, {"code": 4}, {}, RateLimited, ""),
     (429, {}, {}, RateLimited, ""),

@@ -76,11 +76,20 @@ async def test_a_photo_without_a_caption_is_a_message(app):
     assert "p.jpg" in app.team.rendered(f"support-{receipt.conversation_id}")[0]
 
 
-@pytest.mark.parametrize("text, why", [("   ", "empty"), ("x" * 4097, "longer"), ("bad \ud800", "Unicode")])
-async def test_bad_messages_are_refused_and_nothing_is_stored(app, text, why):
-    with pytest.raises(Refused, match=why):
-        await app.say(text)
+async def test_an_empty_message_is_refused_and_nothing_is_stored(app):
+    with pytest.raises(Refused, match="empty"):
+        await app.say("   ")
     assert await app.journal.conversations.conversations() == []
+
+
+async def test_what_a_platform_already_got_our_2xx_for_is_kept_mended_and_cut_never_refused(app):
+    """A platform does not send again what we acknowledged: too long is cut and marked, bad Unicode mended."""
+    long = await app.say("y" * 5000)
+    mended = await app.say("bad \ud800 half")
+    stored = [m.text for m in await app.messages(long.conversation_id) if m.kind is MessageKind.INBOUND]
+    assert stored[0].startswith("y" * 4000) and len(stored[0]) <= 4096
+    assert stored[0].endswith(f"[cut: {5000 - stored[0].index(chr(10))} of its 5000 characters were over the limit]")
+    assert stored[1] == "bad \ufffd half" and mended.conversation_id == long.conversation_id
 
 
 async def test_control_characters_never_reach_the_team_side(app):

@@ -53,6 +53,23 @@ class Channel:
     async def settle(self) -> None:
         await self.advance(0)
 
+    async def kept(self) -> dict[str, int]:
+        """The unreadable events this channel kept, counted per kind."""
+        journal = self.runtime.core.journal
+        assert journal is not None
+        counts = await self.runtime.run(journal.conversations.kept_counts([self.binding.id]))
+        return {kind: n for (_, kind), n in counts.items()}
+
+    def kept_notes(self) -> list[str]:
+        """What the line's room was told of kept events."""
+        return [t for t in self.runtime.team.texts(self.binding.line_id, ("notice",))
+                if t.startswith("⚠️ An event Open Lines could not read was kept")]
+
+    async def wait_kept_note(self, kind: str) -> str:
+        found: list[str] = await eventually(lambda: [t for t in self.kept_notes() if f"kept: {kind} (" in t],
+                                            f"a note of a kept “{kind}” in the line room: {self.kept_notes()}")
+        return found[0]
+
     def room(self, conversation_id: str) -> str:
         return f"{self.binding.line_id}-{conversation_id}"
 
@@ -87,6 +104,12 @@ class FailingSink:
         if self.after == -1:
             raise self.error
         return await self.sink.accept(binding, event)
+
+    async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
+        self.after -= 1
+        if self.after == -1:
+            raise self.error
+        await self.sink.keep(binding, kind, reason, raw)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sink, name)

@@ -60,7 +60,7 @@ class ViberHarness(c.FakeFaults):
                                         signature="0" * 64)
 
     async def unknown(self, customer: str) -> int:
-        return await self.fake.callback({"event": "client_status", "timestamp": 1, "user_id": customer,
+        return await self.fake.callback({"event": "something_new", "timestamp": 1, "user_id": customer,
                                          "message_token": self._token(f"status-{customer}")})
 
     def sent(self) -> list[c.Sent]:

@@ -142,9 +142,33 @@ async def test_a_file_from_the_operator_reaches_the_platform(channel: Channel):
 
 
 @pytest.mark.needs(c.UNKNOWN)
-async def test_an_unknown_event_is_ignored_with_200(channel: Channel):
-    customer = channel.harness.customer(1)
+async def test_an_unknown_event_is_kept_and_shown_once_per_kind_never_dropped(channel: Channel):
+    customer, other = channel.harness.customer(1), channel.harness.customer(2)
     assert await channel.harness.unknown(customer) == 200
+    (kind, count), = (await channel.kept()).items()
+    assert count == 1
+    note = await channel.wait_kept_note(kind)
+    assert "Open Lines does not know" in note or "does not take" in note
+    assert await channel.harness.unknown(other) == 200
+    assert await channel.kept() == {kind: 2}
+    await channel.settle()
+    assert len(channel.kept_notes()) == 1  # once per kind: the second is counted, not announced again
     assert await channel.harness.say(customer, "and now a message", "m-after") in OK
     conversation_id = await channel.wait_conversation(customer)
     assert [m.text for m in await channel.messages(conversation_id, MessageKind.INBOUND)] == ["and now a message"]
+
+
+async def test_a_text_over_the_limit_is_cut_and_marked_never_dropped(channel: Channel):
+    """A platform that got our 2xx never sends it again: its text is cut and marked. The website
+    chat's own page is told "too long" before anything is acknowledged, and keeps the text."""
+    customer = channel.harness.customer(1)
+    long = "Start of a long story. " + "x" * 6000
+    if channel.harness.kind == "webchat":
+        assert await channel.harness.say(customer, long, "m-long") == 400
+        return
+    assert await channel.harness.say(customer, long, "m-long") in OK
+    conversation_id = await channel.wait_conversation(customer)
+    (stored,) = await channel.messages(conversation_id, MessageKind.INBOUND)
+    assert len(stored.text) <= 4096 and stored.text.startswith("Start of a long story. xxx")
+    cut = len(long) - stored.text.index("\n✂")
+    assert stored.text.endswith(f"✂ [cut: {cut} of its {len(long)} characters were over the limit]")

@@ -3,6 +3,11 @@
 Valid envelopes with fields dropped, swapped for wrong types, huge strings,
 lone surrogates, bad UTF-8, truncation and deep nesting. Whatever comes in:
 no 5xx, no crash, and the journal holds only whole conversations.
+
+Then signed events with one oddity each, sent one at a time: every one the
+platform gets a 2xx for is either relayed (a message stored) or kept as
+unreadable and told to the line once per kind — none dropped; run with -s to
+see the counts.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from bridge.model import MessageKind
 from tests.channels import contract as c
 from tests.channels.channel import Channel
 from tests.channels.harness_botframework import BotFrameworkHarness
+from tests.channels.harness_meta import FacebookHarness, InstagramHarness, MetaHarness
 from tests.channels.harness_telegram import TelegramWebhookHarness
 from tests.channels.harness_viber import ViberHarness
 from tests.support import fake_telegram as tg
@@ -34,10 +40,10 @@ ODD_VALUES: list[Any] = [None, True, False, 0, -1, 2 ** 70, 1.5, float("1e308"),
 Post = Callable[[bytes], Awaitable[int]]
 
 
-@pytest.fixture(params=["telegram", "viber", "botframework"])
+@pytest.fixture(params=["telegram", "viber", "botframework", "facebook", "instagram"])
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[c.Harness]:
-    made: c.Harness = {"telegram": TelegramWebhookHarness, "viber": ViberHarness,
-                       "botframework": BotFrameworkHarness}[request.param]()
+    made: c.Harness = {"telegram": TelegramWebhookHarness, "viber": ViberHarness, "botframework": BotFrameworkHarness,
+                       "facebook": FacebookHarness, "instagram": InstagramHarness}[request.param]()
     yield made
     await made.close()
 
@@ -60,6 +66,12 @@ def seeds(harness: c.Harness) -> list[dict[str, Any]]:
                 {"event": "unsubscribed", "timestamp": 1, "user_id": "u1==", "message_token": 3},
                 {"event": "seen", "timestamp": 1, "user_id": "u1==", "message_token": 4},
                 {"event": "conversation_started", "user": {"id": "u1==", "name": "A"}, "message_token": 5}]
+    if isinstance(harness, MetaHarness):
+        customer = harness.customer(7)
+        return [json.loads(harness.envelope([m])) for m in (
+            harness.message(customer, "m_1", "hello"), harness.event(customer, "message_edit", {"mid": "m_1", "text": "x"}),
+            harness.event(customer, "postback", {"title": "Yes", "payload": "Y", "mid": "m_p"}),
+            harness.message(customer, "m_2", attachments=[("image", "https://127.0.0.1:1/p.jpg")]))]
     assert isinstance(harness, BotFrameworkHarness)
     message = harness.fake.message("conv-7", "a1", "hello")
     update = {**message, "type": "messageUpdate"}
@@ -111,6 +123,9 @@ def poster(harness: c.Harness, session: aiohttp.ClientSession) -> Post:
         assert fake.webhook is not None
         webhook = fake.webhook
         return lambda body: post(webhook, body, {"X-Viber-Content-Signature": fake.sign(body)})
+    if isinstance(harness, MetaHarness):
+        meta = harness
+        return lambda body: post(meta.url, body, {"X-Hub-Signature-256": meta.sign(body)})
     assert isinstance(harness, BotFrameworkHarness)
     bearer = harness.fake.bearer()
     return lambda body: post(harness._url, body, {"Authorization": bearer})
@@ -148,3 +163,122 @@ async def test_mangled_payloads_never_get_a_5xx_nor_leave_half_a_conversation(ch
     assert sum(statuses.values()) == PAYLOADS
     assert statuses.get(200, 0) > PAYLOADS // 10, statuses  # enough got through to the core to mean something
     assert await whole_conversations_only(channel.runtime) > 0
+
+
+# -- signed but odd: every event relayed or kept-and-shown, none dropped -----------------------------
+ODD_EVENTS = 120
+
+
+def odd_ids(n: int) -> list[Any]:
+    return [f"mid.$c{n}AAJdkrCd2ORnva8ErFhjGm0X_Q_c", f"m_{n}+cd/ef==", f"m with space {n}", f"{n}" + "i" * 990,
+            f"é😀{n}", n * 7 + 1, {"id": n}, [n], None, True]
+
+
+def odd_texts(n: int) -> list[Any]:
+    return ["", " ", f"{n}" + "x" * 5000, f"lone \ud800 {n}", f"\x00\x1b[31m{n}\u202e", "😀" * 3000 + str(n),
+            ["a", n], {"text": n}, None]
+
+
+def _set(event: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        event = event.setdefault(key, {}) if isinstance(event.get(key, {}), dict) else {}
+    if value is _DROP:
+        event.pop(last, None)
+    else:
+        event[last] = value
+
+
+_DROP = object()
+
+
+def odd_event(rng: random.Random, base: dict[str, Any], paths: dict[str, str], n: int) -> tuple[dict[str, Any], str]:
+    """One signed event with one oddity: an odd id, an odd text, a field dropped or of another type, or an
+    event type nobody knows. Each comes from its own customer: none is a redelivery of another."""
+    event = json.loads(json.dumps(base))
+    oddity = rng.choice(["id", "id", "text", "text", "drop", "type", "unknown", "extra"])
+    if oddity == "id":
+        _set(event, paths["id"], rng.choice(odd_ids(n)))
+    elif oddity == "text":
+        _set(event, paths["text"], rng.choice(odd_texts(n)))
+    elif oddity in ("drop", "type"):
+        field = rng.choice(paths["fields"].split())
+        _set(event, field, _DROP if oddity == "drop" else rng.choice([{}, [], None, True, 5, "x"]))
+    elif oddity == "unknown":
+        outer, inner = paths["unknown"].split("=")
+        if outer in ("event", "type"):  # the event's type names it
+            event[outer] = inner
+        else:  # its key does
+            event[inner] = event.pop(outer, {"n": n})
+    else:
+        event[f"something_new_{n % 3}"] = {"n": n}
+    return event, oddity
+
+
+class OddChannel:
+    """How one platform's odd events are made and posted, signed as the platform signs them."""
+
+    def __init__(self, channel: Channel, session: aiohttp.ClientSession) -> None:
+        self.channel, h = channel, channel.harness
+        self.post: Callable[[dict[str, Any]], Awaitable[int]]
+        if isinstance(h, TelegramWebhookHarness):
+            self.base = lambda n: tg.text_update(10_000 + n, 1_000 + n, 10_000 + n, f"hello {n}")
+            self.paths = {"id": "message.message_id", "text": "message.text", "unknown": "message=business_note",
+                          "fields": "update_id message message.chat message.chat.id message.message_id message.from"}
+            self.post = h.deliver
+        elif isinstance(h, ViberHarness):
+            self.base = lambda n: vb.text_callback(f"user{n}==", 10_000 + n, f"hello {n}")
+            self.paths = {"id": "message_token", "text": "message.text", "unknown": "event=something_new",
+                          "fields": "event sender sender.id message message_token message.type"}
+            self.post = h.fake.callback
+        elif isinstance(h, BotFrameworkHarness):
+            self.base = lambda n: h.fake.message(f"conv-{n}", f"a{n}", f"hello {n}")
+            self.paths = {"id": "id", "text": "text", "unknown": "type=somethingNew",
+                          "fields": "id conversation conversation.id from text"}
+            self.post = lambda event: h.fake.post(h._url, event)
+        else:
+            assert isinstance(h, MetaHarness)
+            self.base = lambda n: h.message(h.customer(n), f"m_{n}", f"hello {n}")
+            self.paths = {"id": "message.mid", "text": "message.text", "unknown": "message=something_new",
+                          "fields": "sender sender.id message message.mid recipient"}
+            self.post = lambda event: h.deliver(event)
+
+    async def tally(self) -> tuple[int, int]:
+        """(inbound messages stored, unreadable events kept) on this channel so far."""
+        journal = self.channel.runtime.core.journal
+        assert journal is not None
+        inbound = 0
+        for conversation in await self.channel.runtime.run(journal.conversations.conversations(open_only=False)):
+            messages = await self.channel.messages(conversation.id, MessageKind.INBOUND)
+            inbound += len(messages)
+        return inbound, sum((await self.channel.kept()).values())
+
+
+async def test_signed_odd_events_are_each_relayed_or_kept_and_shown_never_dropped(channel: Channel,
+                                                                                    request: pytest.FixtureRequest):
+    rng = random.Random(f"odd-{channel.harness.kind}")
+    counts = {"relayed": 0, "kept": 0, "refused (4xx, nothing acknowledged)": 0, "dropped": 0}
+    async with aiohttp.ClientSession() as session:
+        odd = OddChannel(channel, session)
+        before = await odd.tally()
+        for n in range(ODD_EVENTS):
+            event, oddity = odd_event(rng, odd.base(n), odd.paths, n)
+            status = await odd.post(event)
+            assert status < 500, (status, oddity, event)
+            after = await odd.tally()
+            relayed, kept = after[0] - before[0], after[1] - before[1]
+            if 400 <= status < 500:
+                assert (relayed, kept) == (0, 0), (status, event)
+                counts["refused (4xx, nothing acknowledged)"] += 1
+            else:
+                counts["relayed"] += relayed
+                counts["kept"] += kept
+                counts["dropped"] += relayed + kept == 0
+                assert relayed + kept == 1, (oddity, event, relayed, kept)
+            before = after
+    await channel.settle()
+    kinds = await channel.kept()
+    notes = channel.kept_notes()
+    assert sorted(kinds) == sorted(note.split("kept: ", 1)[1].rsplit(" (", 1)[0].split(" (")[0] for note in notes)
+    print(f"\n{request.node.callspec.id}: {ODD_EVENTS} signed odd events: {counts}; kept kinds {kinds}")
+    assert counts["dropped"] == 0 and counts["relayed"] > 0 and counts["kept"] > 0

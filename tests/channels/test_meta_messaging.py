@@ -36,6 +36,17 @@ async def test_the_customers_name_is_asked_once_and_kept(facebook: MetaChannel):
     assert (await facebook.state(customer))["name"] == "Customer 1"
 
 
+async def test_an_opaque_customer_id_is_one_graph_node_never_a_path_to_another(facebook: MetaChannel):
+    """Ids are opaque text: one with "/", "?" or "#" is quoted into one node when its name is asked."""
+    odd = "2400/../me?fields=accounts#x"
+    facebook.harness.graph.objects[odd] = {"first_name": "Odd", "last_name": "Id"}
+    assert await facebook.harness.deliver(facebook.harness.message(odd, "mid.$cAAJ+/ ==", "hi")) == 200
+    conversation_id = await facebook.wait_conversation(odd)
+    await facebook.wait_room(conversation_id, "hi")
+    assert facebook.harness.graph.reads == [odd]
+    assert (await facebook.conversations())[0].customer_name == "Odd Id"
+
+
 async def test_a_customer_meta_gives_no_name_for_is_still_heard(instagram: MetaChannel):
     stranger = "1789999999999"  # no profile at the fake: Meta refuses the lookup
     assert await instagram.harness.deliver(instagram.harness.message(stranger, "m-x", "hi")) == 200

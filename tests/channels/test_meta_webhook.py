@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -68,14 +69,17 @@ async def test_a_body_changed_after_signing_is_refused(facebook: MetaChannel):
     assert await nothing_stored(facebook)
 
 
-@pytest.mark.parametrize("body, status", [
-    (b"not json", 400), (b"\xff\xfe\x00", 400), (b"[]", 400), (b'{"object": "page"}', 400),
-    (b'{"object": "page", "entry": [{"id": "104000000000001", "messaging": [{"sender": 5}]}]}', 200),
-    (b'{"object": "user", "entry": [{"id": "1", "changes": [{"field": "email"}]}]}', 200),
+@pytest.mark.parametrize("body, kind", [
+    (b"not json", "webhook body"), (b"\xff\xfe\x00", "webhook body"), (b"[]", "webhook body"),
+    (b'{"object": "page"}', "webhook body"),
+    (b'{"object": "page", "entry": [{"id": "104000000000001", "messaging": [{"sender": 5}]}]}', "messaging event"),
+    (b'{"object": "user", "entry": [{"id": "1", "changes": [{"field": "email"}]}]}', "user webhook"),
 ])
-async def test_malformed_envelopes_are_refused_or_ignored_with_nothing_stored(facebook: MetaChannel, body, status):
-    assert await facebook.harness.post(body) == status
+async def test_signed_malformed_envelopes_are_kept_and_shown_with_no_conversation(facebook: MetaChannel, body, kind):
+    assert await facebook.harness.post(body) == 200
     assert await nothing_stored(facebook)
+    assert await facebook.kept() == {kind: 1}
+    assert "could not read was kept: " + kind in await facebook.wait_kept_note(kind)
 
 
 async def test_every_entry_and_item_is_stored_in_order_and_echoes_are_not(facebook: MetaChannel):
@@ -160,3 +164,14 @@ async def test_an_event_that_cannot_be_stored_makes_meta_deliver_again_and_nothi
     conversation_id = await facebook.wait_conversation(CUSTOMER)
     await facebook.settle()
     assert [m.text for m in await facebook.messages(conversation_id, MessageKind.INBOUND)] == ["one", "two"]
+
+
+async def test_a_comment_on_a_page_whose_comments_are_not_connected_is_kept_and_shown(facebook: MetaChannel):
+    """Messenger only: the page's feed still comes to this URL; a customer's comment is not dropped."""
+    h = facebook.harness
+    comment = {"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "555_9", "post_id": "1_555",
+                                          "from": {"id": "7100000000009", "name": "Carla"}, "message": "Hello?"}}
+    read = h.event(CUSTOMER, "read", {"watermark": int(time.time() * 1000)})
+    assert await h.post(h.envelope([read], changes=[comment])) == 200
+    assert await facebook.kept() == {"page comment": 1}
+    assert "no fbcomments channel is connected" in await facebook.wait_kept_note("page comment")

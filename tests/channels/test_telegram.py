@@ -7,8 +7,8 @@ import pytest
 
 from backends.pacing import _Bucket
 from backends.telegram import TelegramBackend
-from backends.telegram_parse import parse_update
-from bridge.channels import CustomerStatus, InboundEdit, InboundMessage
+from backends.telegram_parse import Parsed, parse_update
+from bridge.channels import CustomerStatus, InboundEdit, InboundMessage, Unreadable
 from bridge.errors import PermanentSendError, Refused
 from bridge.model import MessageKind
 from tests.channels import contract as c
@@ -51,12 +51,20 @@ def test_a_sticker_says_its_emoji_and_an_edit_and_a_block_are_their_own_events()
     assert kicked is not None and kicked.event == CustomerStatus("5", "blocked", "4")
 
 
-@pytest.mark.parametrize("raw", [None, [], {"update_id": "1"}, {"update_id": 1, "message": "hi"},
-                                 {"update_id": 1, "message": {"chat": {"id": "x"}, "message_id": 1, "text": "a"}},
-                                 {"update_id": 1, "message": {"chat": {"id": 1}, "message_id": 1}},
-                                 {"update_id": 1, "channel_post": {"text": "not for us"}}])
-def test_what_carries_nothing_usable_is_none(raw):
-    assert parse_update(raw) is None
+@pytest.mark.parametrize("raw, kind", [
+    (None, "update"), ([], "update"), ({"update_id": "1"}, "update"), ({"update_id": 1, "message": "hi"}, "message"),
+    ({"update_id": 1, "message": {"chat": {"id": "x"}, "message_id": 1, "text": "a"}}, "message"),
+    ({"update_id": 1, "channel_post": {"text": "not for us"}}, "channel_post update"),
+    ({"update_id": 1, "callback_query": {"id": "4382bfdwdsb323b2d9", "data": "Data"}}, "callback_query update")])
+def test_what_cannot_be_read_is_unreadable(raw, kind):
+    parsed = parse_update(raw)
+    assert isinstance(parsed, Unreadable) and parsed.kind == kind
+
+
+def test_service_messages_are_nothing_and_unknown_content_still_reaches_the_team():
+    assert parse_update({"update_id": 1, "message": {"chat": {"id": 1}, "message_id": 1, "pinned_message": {}}}) is None
+    story = parse_update({"update_id": 2, "message": {"chat": {"id": 1}, "message_id": 2, "story": {"id": 3}}})
+    assert isinstance(story, Parsed) and "see it in the Telegram app" in story.event.text
 
 
 def test_the_binding_key_is_the_bot_id_and_a_bad_token_is_refused():

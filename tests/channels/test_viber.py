@@ -7,8 +7,8 @@ from typing import AsyncIterator
 import pytest
 
 from backends.viber import ViberBackend, _status_error
-from backends.viber_parse import Started, parse_callback
-from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage
+from backends.viber_parse import Parsed, Started, parse_callback
+from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage, Unreadable
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
 from bridge.model import MessageKind
 from tests.channels import contract as c
@@ -47,13 +47,27 @@ def test_callbacks_become_events():
     assert parse_callback({"event": "conversation_started", "user": {"id": USER}}).event == Started(USER)
 
 
-@pytest.mark.parametrize("raw", [None, {"event": 1}, {"event": "message"}, {"event": "message", "message_token": 1,
-                                 "sender": {"id": USER}, "message": "text"},
-                                 {"event": "message", "message_token": True, "sender": {"id": USER},
-                                  "message": {"type": "text", "text": "x"}},
-                                 {"event": "unsubscribed", "user_id": 5, "message_token": 1}])
-def test_malformed_callbacks_are_none(raw):
+@pytest.mark.parametrize("raw, kind", [
+    (None, "callback"), ({"event": 1}, "callback"), ({"event": "message"}, "message"),
+    ({"event": "message", "message_token": 1, "sender": {"id": USER}, "message": "text"}, "message"),
+    ({"event": "message", "message_token": True, "sender": {"id": USER}, "message": {"type": "text", "text": "x"}},
+     "message"), ({"event": "something_new", "timestamp": 1}, "something_new callback")])
+def test_malformed_callbacks_are_unreadable(raw, kind):
+    parsed = parse_callback(raw)
+    assert isinstance(parsed, Unreadable) and parsed.kind == kind
+
+
+@pytest.mark.parametrize("raw", [{"event": "unsubscribed", "message_token": 1}, {"event": "webhook", "timestamp": 1},
+                                 {"event": "failed", "user_id": USER, "message_token": 1, "desc": "x"}])
+def test_statuses_with_nothing_for_the_team_are_none(raw):
     assert parse_callback(raw) is None
+
+
+def test_viber_ids_are_opaque_text():
+    odd = vb.text_callback("a+b/c= d" * 10, "tok-not-digits", "hi")
+    parsed = parse_callback(odd)
+    assert isinstance(parsed, Parsed) and parsed.event == InboundMessage("a+b/c= d" * 10, "tok-not-digits", "hi",
+                                                                       parsed.event.customer_name)
 
 
 def test_viber_statuses_in_plain_words():

@@ -9,7 +9,7 @@ import pytest
 from backends import registry
 from bridge.channel_settings import SettingSpec
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
-from bridge.errors import PermanentSendError
+from bridge.errors import CredentialsRefused
 from tests.plugins.conftest import OpenLinesBot
 
 TOKEN = "987654:VERY-SECRET-bot-token"
@@ -27,7 +27,7 @@ class Vault(ChannelBackend):
 
     async def check(self) -> None:
         if self.binding.secrets.get("token") != TOKEN:
-            raise PermanentSendError("the platform refused the token")
+            raise CredentialsRefused("the platform refused the token")
 
     async def send(self, message: OutboundMessage) -> SendResult:
         return SendResult("v-1")
