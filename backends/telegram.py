@@ -157,7 +157,7 @@ class TelegramBackend(ChannelBackend):
         return webhook_routes(mounts, KIND, "/telegram/{key}")
 
     async def webhook(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape"), self._secret_token.encode()):
             raise web.HTTPForbidden(text="not from Telegram\n")
         try:
             raw = json.loads(await request.read())

@@ -11,6 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from backends import webchat_pages as pages
 from backends.webchat_frames import MAX_CLIENT_ID, MAX_LANGUAGE, FrameError
@@ -50,7 +51,7 @@ async def _upload(backend: "WebchatBackend", request: web.Request) -> dict[str, 
         raise FrameError("too_large", f"a file has at most {backend.limits.max_upload_mb} MB")
     try:
         fields, file = await asyncio.wait_for(_read(request, limit), READ_SECONDS)
-    except (asyncio.TimeoutError, ValueError, AssertionError, KeyError):
+    except (asyncio.TimeoutError, ValueError, AssertionError, KeyError, HttpProcessingError):  # e.g. a CR in a header
         raise FrameError("bad_form", "send multipart/form-data with visitor_token, client_id and file") from None
     ref = await backend.tokens.customer_ref(fields.get("visitor_token") or None)
     if ref is None:

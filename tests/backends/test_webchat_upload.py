@@ -104,3 +104,16 @@ async def test_a_form_without_a_file_or_not_a_form_is_a_clear_error(runtime, con
     async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=b"junk",
                             headers={"Content-Type": "text/plain"}) as resp:
         assert resp.status == 400 and (await resp.json())["type"] == "error"
+
+
+async def test_a_carriage_return_in_a_file_name_is_a_4xx_not_a_500(runtime, connect, session, caplog):
+    tab = await connect()
+    await tab.hello()
+    body = (f'--b\r\nContent-Disposition: form-data; name="visitor_token"\r\n\r\n{tab.token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="client_id"\r\n\r\ncr1\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="a\rb.png"\r\n'
+            'Content-Type: image/png\r\n\r\n').encode() + PNG + b"\r\n--b--\r\n"
+    async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=body,
+                            headers={"Content-Type": "multipart/form-data; boundary=b"}) as resp:
+        assert 400 <= resp.status < 500
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text

@@ -1,6 +1,7 @@
 """One connected channel under test: the operator's verbs and the clock, for the contract suite."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar
 
 from bridge.channels import ChannelBackend
@@ -90,3 +91,14 @@ class FailingSink:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sink, name)
+
+
+async def raw_post(port: int, path: str, header: bytes, body: bytes = b"{}") -> int:
+    """A POST with ``header`` sent byte for byte (clients refuse to send what platforms may): its status."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + header +
+                 b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])

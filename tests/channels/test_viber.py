@@ -12,7 +12,7 @@ from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
 from bridge.model import MessageKind
 from tests.channels import contract as c
-from tests.channels.channel import Channel
+from tests.channels.channel import Channel, raw_post
 from tests.channels.contract import eventually
 from tests.channels.harness_viber import ViberHarness
 from tests.support import fake_viber as vb
@@ -125,3 +125,9 @@ async def test_the_users_language_picks_the_greeting_and_the_welcome_in_it(chann
     message["sender"]["language"] = "fr"
     assert await fake(channel).callback(message) == 200
     await channel.wait_sent(USER, "Bonjour ! Nous arrivons.")
+
+
+async def test_a_signature_that_is_not_utf8_is_refused_not_a_500(channel: Channel, caplog):
+    path = f"/viber/{channel.binding.key}"
+    assert await raw_post(channel.runtime.http_port, path, b"X-Viber-Content-Signature: \xff\xfe") == 403
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
