@@ -176,9 +176,9 @@ async def test_the_callback_url_is_the_one_meta_webhook_of_the_page(facebook: Me
 
 async def test_instagram_files_go_by_our_url_for_meta_to_fetch(instagram: MetaChannel):
     customer, _ = await first_message(instagram)
-    picture = await instagram.put_file(b"\x89PNG a picture", "map.png", "image/png")
+    picture = await instagram.put_file(b"\x89PNG\r\n\x1a\n a picture", "map.png", "image/png")
     await instagram.reply(customer, "", attachments=(picture,))
     sent = await eventually(lambda: [s for s in instagram.harness.graph.sent if s.files], "the picture at Meta")
     attachment = sent[0].payload["message"]["attachment"]
     assert attachment == {"type": "image", "payload": {"url": picture.url, "is_reusable": False}}
-    assert sent[0].files == (b"\x89PNG a picture",) and not sent[0].multipart
+    assert sent[0].files == (b"\x89PNG\r\n\x1a\n a picture",) and not sent[0].multipart

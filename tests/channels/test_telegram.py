@@ -88,7 +88,7 @@ async def test_an_edit_is_stored_as_an_edit_of_the_message(channel: Channel):
 async def test_a_photo_is_downloaded_into_our_store(channel: Channel):
     harness = channel.harness
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
-    harness.fake.add_file("big", b"\xff\xd8 a jpeg", "photos/big.jpg")
+    harness.fake.add_file("big", b"\xff\xd8\xff a jpeg", "photos/big.jpg")
     assert await harness.deliver(PHOTO) == 200
     conversation_id = await channel.wait_conversation("1001")
     [message] = await channel.messages(conversation_id, MessageKind.INBOUND)

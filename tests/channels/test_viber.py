@@ -92,7 +92,7 @@ async def test_unsubscribing_and_reading_are_told_to_the_operator(channel: Chann
 
 async def test_a_picture_is_downloaded_into_our_store(channel: Channel):
     payload = vb.text_callback(USER, 21, "")
-    payload["message"] = {"type": "picture", "text": "", "media": fake(channel).add_media("p.jpg", b"\xff\xd8jpeg")}
+    payload["message"] = {"type": "picture", "text": "", "media": fake(channel).add_media("p.jpg", b"\xff\xd8\xffjpeg")}
     assert await fake(channel).callback(payload) == 200
     [message] = await channel.messages(await channel.wait_conversation(USER), MessageKind.INBOUND)
     assert message.attachments[0].kind == "image" and message.attachments[0].url.startswith(channel.runtime.base_url)
