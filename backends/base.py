@@ -95,22 +95,6 @@ def reachable_url(context: ChannelContext) -> str:
     return (context.public_url or getattr(context, "base_url", "")).rstrip("/")
 
 
-async def fetch_file(session: aiohttp.ClientSession, url: str, limit: int, timeout: float,
-                   platform: str) -> tuple[bytes, str] | None:
-    """A file a platform hosts: its bytes and content type, or None when it cannot be had
-    (not there, over ``limit`` bytes, unreachable): the caller then keeps the platform's link."""
-    try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-            if response.status != 200 or (response.content_length or 0) > limit:
-                return None
-            data = await response.content.read(limit + 1)
-            content_type = response.content_type
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        log.warning("a %s file could not be fetched: %s", platform, type(exc).__name__)  # URLs can hold tokens
-        return None
-    return (data, content_type) if len(data) <= limit else None
-
-
 class CustomerStates:
     """One binding's per-customer state. A change reads, changes and writes one customer's record,
     one change at a time per customer, keeping every key it does not touch (the core keeps its

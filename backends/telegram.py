@@ -96,6 +96,7 @@ class TelegramBackend(ChannelBackend):
         await cancelled(self._task)
         if self._session is not None:
             await self._session.close()
+            await self.sender.files_in.close()
 
     def _bot(self, session: aiohttp.ClientSession) -> Bot:
         return Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",

@@ -21,8 +21,9 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, reachable_url, stored_or_retry,
+from backends.base import (AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry,
                            webhook_routes)
+from backends.platform_files import FileFetcher
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
@@ -79,7 +80,7 @@ class ViberBackend(ChannelBackend):
 
     async def start(self) -> None:
         self._session = self._api_session()
-        self._media = aiohttp.ClientSession()  # customers' files on Viber's CDN: no token there
+        self._media = FileFetcher("Viber", own=(self._api,))  # customers' files on Viber's CDN: no token there
         self.context.http.mount(KIND, self.binding.key, self)
         self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
 
@@ -187,7 +188,7 @@ class ViberBackend(ChannelBackend):
         kept = Attachment(media.kind, url=media.url, name=media.name, size=media.size, content_type=media.content_type)
         if media.size is not None and media.size > MAX_MEDIA:
             return kept
-        got = await fetch_file(self._media, media.url, MAX_MEDIA, self.send_timeout, "Viber")
+        got = await self._media.fetch(media.url, MAX_MEDIA, self.send_timeout)
         if got is None:
             return kept
         stored = await self.context.files.put(got[0], media.name, media.content_type)

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, TypeVar
+import contextlib
+from typing import Any, AsyncIterator, TypeVar
+
+from aiohttp import web
 
 from bridge.channels import ChannelBackend
 from bridge.model import Attachment, ChannelBinding, Message, MessageKind
 from tests.channels.contract import Harness, eventually
 from tests.support.clock import FakeClock
+from tests.support.loopback import serve
 from tests.support.runtime import OPERATOR, Running
 
 B = TypeVar("B", bound=ChannelBackend)
@@ -102,3 +106,19 @@ async def raw_post(port: int, path: str, header: bytes, body: bytes = b"{}") -> 
     status_line = await reader.readline()
     writer.close()
     return int(status_line.split()[1])
+
+
+@contextlib.asynccontextmanager
+async def internal_service() -> AsyncIterator[tuple[str, list[str]]]:
+    """A service inside our network (127.0.0.1, a port no platform uses): its URL and the paths asked."""
+    asked: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.Response(body=b"\x89PNG\r\n\x1a\n secret credentials", content_type="image/png")
+
+    runner, url = await serve([web.get("/{path:.*}", answer)])
+    try:
+        yield url, asked
+    finally:
+        await runner.cleanup()

@@ -12,7 +12,7 @@ from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
 from bridge.model import MessageKind
 from tests.channels import contract as c
-from tests.channels.channel import Channel, raw_post
+from tests.channels.channel import Channel, internal_service, raw_post
 from tests.channels.contract import eventually
 from tests.channels.harness_viber import ViberHarness
 from tests.support import fake_viber as vb
@@ -131,3 +131,13 @@ async def test_a_signature_that_is_not_utf8_is_refused_not_a_500(channel: Channe
     path = f"/viber/{channel.binding.key}"
     assert await raw_post(channel.runtime.http_port, path, b"X-Viber-Content-Signature: \xff\xfe") == 403
     assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def test_media_inside_our_network_is_not_fetched(channel: Channel):
+    async with internal_service() as (internal, asked):
+        payload = vb.text_callback(USER, 31, "")
+        payload["message"] = {"type": "picture", "text": "", "media": f"{internal}/computeMetadata/v1/"}
+        assert await fake(channel).callback(payload) == 200
+        [message] = await channel.messages(await channel.wait_conversation(USER), MessageKind.INBOUND)
+        assert message.attachments[0].url == f"{internal}/computeMetadata/v1/"  # kept as Viber's link
+        assert asked == []
