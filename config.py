@@ -93,6 +93,9 @@ OPENLINES = {
         ("webchat_idle_seconds", "OPENLINES_WEBCHAT_IDLE_SECONDS"),
         ("visitor_token_days", "OPENLINES_VISITOR_TOKEN_DAYS"),
         ("max_upload_mb", "OPENLINES_MAX_UPLOAD_MB"),
+        ("webchat_upload_mb_per_visitor_day", "OPENLINES_WEBCHAT_UPLOAD_MB_PER_VISITOR_DAY"),
+        ("webchat_upload_mb_per_ip_day", "OPENLINES_WEBCHAT_UPLOAD_MB_PER_IP_DAY"),
+        ("min_free_disk_mb", "OPENLINES_MIN_FREE_DISK_MB"),
         ("mail_from", "OPENLINES_MAIL_FROM"),
     ) if _env(name, "")},
     # Missed replies by email; the URL may hold a password: never printed.

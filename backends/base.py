@@ -14,7 +14,8 @@ from aiohttp import web
 
 from backends.webchat_limits import WebchatLimits
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
-from bridge.errors import Refused
+from bridge.errors import Refused, StorageFull
+from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,16 @@ async def cancelled(task: "asyncio.Task[None] | None") -> None:
 def reachable_url(context: ChannelContext) -> str:
     """Where platforms call this server: the public URL, else the server's own address."""
     return (context.public_url or getattr(context, "base_url", "")).rstrip("/")
+
+
+async def kept_file(files: FileStore, data: bytes, name: str, content_type: str, platforms: Attachment) -> Attachment:
+    """A customer's file in our store; the platform's own reference while the store keeps its
+    free-disk floor, so the message (and its text) still goes through."""
+    try:
+        return await files.put(data, name, content_type)
+    except StorageFull:
+        log.warning("a customer's file was not stored: the disk is nearly full")
+        return platforms
 
 
 class CustomerStates:

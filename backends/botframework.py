@@ -22,7 +22,7 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import AiohttpMounts, CustomerStates, reachable_url, webhook_routes
+from backends.base import AiohttpMounts, CustomerStates, kept_file, reachable_url, webhook_routes
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from backends.platform_files import FileFetcher
@@ -153,7 +153,7 @@ class BotFrameworkBackend(ChannelBackend):
             data = got[0] if got is not None else None
         if data is None or len(data) > MAX_FILE:
             return kept
-        return await self.context.files.put(data, ref.name, ref.content_type)
+        return await kept_file(self.context.files, data, ref.name, ref.content_type, kept)
 
     # -- out --------------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from backends.base import kept_file
 from backends.platform_files import FileFetcher
 from backends.telegram_parse import FileRef, Parsed
 from backends.telegram_request import AiohttpRequest
@@ -51,7 +52,7 @@ class TelegramSender:
             if isinstance(path, str) and path else None
         if got is None:
             return dataclasses.replace(kept, name=f"{ref.name} (could not be fetched)")
-        stored = await self.files.put(got[0], ref.name, ref.content_type)
+        stored = await kept_file(self.files, got[0], ref.name, ref.content_type, kept)
         return dataclasses.replace(stored, kind=ref.kind, ref=ref.file_id)
 
     # -- out ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, keep_trying, reachable_url, stored_or_retry,
+from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_file, reachable_url, stored_or_retry,
                            webhook_routes)
 from backends.platform_files import FileFetcher
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
@@ -191,7 +191,7 @@ class ViberBackend(ChannelBackend):
         got = await self._media.fetch(media.url, MAX_MEDIA, self.send_timeout)
         if got is None:
             return kept
-        stored = await self.context.files.put(got[0], media.name, media.content_type)
+        stored = await kept_file(self.context.files, got[0], media.name, media.content_type, kept)
         return dataclasses.replace(stored, kind=media.kind)
 
 

@@ -68,7 +68,7 @@ class OpenLinesCore:
         if await seed_defaults(journal.config, s.operators):
             log.info("first start: created the line Support with a website chat at /webchat/support/")
         secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
-        files = DiskFiles(Path(s.path("files")), self.host.base_url)
+        files = DiskFiles(Path(s.path("files")), self.host.base_url, min_free=s.min_free_disk_mb * 1024 * 1024)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
@@ -143,4 +143,5 @@ def webchat_limits(s: Settings) -> WebchatLimits:
         new_visitors_per_minute=s.webchat_new_visitors_per_minute, hellos_per_minute=s.webchat_hellos_per_minute,
         sockets_per_visitor=s.webchat_sockets_per_visitor, sockets_per_ip=s.webchat_sockets_per_ip,
         idle_seconds=s.webchat_idle_seconds, token_days=s.visitor_token_days, max_upload_mb=s.max_upload_mb,
-        trusted_proxies=s.trusted_proxies)
+        upload_mb_per_visitor_day=s.webchat_upload_mb_per_visitor_day,
+        upload_mb_per_ip_day=s.webchat_upload_mb_per_ip_day, trusted_proxies=s.trusted_proxies)

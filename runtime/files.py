@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bridge.errors import StorageFull
 from bridge.model import Attachment
 from crm_store.storage import ensure_dir, write_atomic
 
@@ -38,14 +40,18 @@ TEXTS = ("text/plain", "text/csv")  # kept when the content is UTF-8 text; serve
 
 
 class DiskFiles:
-    def __init__(self, root: Path, base_url: str) -> None:
+    def __init__(self, root: Path, base_url: str, min_free: int = 0) -> None:
         self.root = root
         self.base_url = base_url.rstrip("/")
+        self.min_free = min_free  # bytes the disk keeps free: the journal needs room for customers' texts
 
     async def put(self, data: bytes, name: str, content_type: str) -> Attachment:
         return await asyncio.to_thread(self._put, data, _safe_name(name), typed(data, content_type))
 
     def _put(self, data: bytes, name: str, content_type: str) -> Attachment:
+        ensure_dir(self.root)
+        if shutil.disk_usage(self.root).free - len(data) < self.min_free:
+            raise StorageFull("the disk is nearly full: files cannot be stored now")
         digest = hashlib.sha256(data).hexdigest()
         blob = self.root / "blobs" / digest[:2] / digest
         if not blob.exists():

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from backends.console.accounts import SESSION_MAX, AccountError, Accounts, Session
 from backends.console.guard import Busy, PasswordChecks, Throttle, allowed_origins
+from bridge.errors import StorageFull
 
 COOKIE = "openlines_team"
 STATIC = Path(__file__).with_name("static")
@@ -169,7 +170,10 @@ class ConsoleWeb:
             if len(data) > MAX_UPLOAD:
                 raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPLOAD, actual_size=len(data))
         name = request.query.get("name", "file")[:200]
-        attachment = await files.put(bytes(data), name, request.headers.get("Content-Type", ""))
+        try:
+            attachment = await files.put(bytes(data), name, request.headers.get("Content-Type", ""))
+        except StorageFull:
+            raise web.HTTPInsufficientStorage(text="the server's disk is nearly full: files cannot be stored now\n")
         return web.json_response({"token": attachment.ref, "url": attachment.url, "name": attachment.name,
                                   "kind": attachment.kind, "size": attachment.size,
                                   "content_type": attachment.content_type}, headers=HEADERS)

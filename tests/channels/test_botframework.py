@@ -132,3 +132,15 @@ async def test_an_attachment_inside_our_network_is_not_fetched(channel: Channel)
         stored = [a for a in message.attachments if a.url.startswith(channel.runtime.base_url)]
         assert [a.name for a in stored] == ["ours.png"]  # the platform's own host is fetched
         assert asked == []
+
+
+async def test_below_the_free_disk_floor_the_text_is_stored_with_the_platforms_link(channel: Channel):
+    files = channel.runtime.host.files
+    assert files is not None
+    files.min_free = 1 << 60  # more than any disk
+    f = fake(channel)
+    link = f.add_media("photo.png", b"\x89PNG\r\n\x1a\n")
+    attachment = {"contentType": "image/png", "name": "photo.png", "contentUrl": link}
+    assert await f.post(url(channel), f.message(CUSTOMER, "m-full", "my parcel", attachments=[attachment])) == 200
+    [message] = await channel.messages(await channel.wait_conversation(CUSTOMER), MessageKind.INBOUND)
+    assert message.text == "my parcel" and message.attachments[0].url == link
