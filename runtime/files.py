@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,12 @@ class DiskFiles:
         return Attachment(kind, url=f"{self.base_url}/files/{token}/{quote(index['name'])}", name=index["name"],
                           size=index["size"], content_type=index["content_type"], ref=token)
 
+    def state(self) -> str:
+        """For the health check: "ok", "cannot write" or "disk nearly full" (files refused, texts kept)."""
+        if not dir_writable(self.root):
+            return "cannot write"
+        return "ok" if shutil.disk_usage(self.root).free >= self.min_free else "disk nearly full"
+
     def _index(self, token: str) -> Path:
         return self.root / "index" / token[:2] / f"{token}.json"
 
@@ -133,6 +140,22 @@ def _safe_name(name: str) -> str:
     base = os.path.basename(name.replace("\\", "/"))
     base = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs")).strip()
     return (base or "file")[:120]
+
+
+def dir_writable(path: Path) -> bool:
+    """Whether a file can be created and written in ``path`` now (a read-only mount, a full disk: no)."""
+    try:
+        ensure_dir(path)
+        fd, name = tempfile.mkstemp(dir=path, prefix=".health-")
+        try:
+            os.write(fd, b"ok")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
+    except OSError:
+        return False
+    return True
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
