@@ -154,7 +154,8 @@ class ViberBackend(ChannelBackend):
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
         expected = hmac.new(self._token.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(request.headers.get(SIGNATURE, "").encode("utf-8", "surrogateescape"), expected.encode()):
+        if not hmac.compare_digest(request.headers.get(SIGNATURE, "").encode("utf-8", "surrogateescape"),
+                                   expected.encode()):
             raise web.HTTPForbidden(text="not signed by Viber\n")
         try:
             parsed = parse_callback(json.loads(body))
