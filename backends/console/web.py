@@ -125,7 +125,8 @@ class ConsoleWeb:
         body = await self._json(request)
         wait, keys = self.throttle.attempt(request.remote)
         if wait > 0:
-            raise web.HTTPTooManyRequests(text="too many failed attempts\n", headers={"Retry-After": str(int(wait) + 1)})
+            raise web.HTTPTooManyRequests(text="too many failed attempts\n",
+                                          headers={"Retry-After": str(int(wait) + 1)})
         token = await asyncio.to_thread(self.accounts.redeem, str(body.get("token", ""))[:128])
         if token is None:
             raise web.HTTPUnauthorized(text="this sign-in link was used already or has expired: ask an admin "

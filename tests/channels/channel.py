@@ -100,8 +100,8 @@ class FailingSink:
 async def raw_post(port: int, path: str, header: bytes, body: bytes = b"{}") -> int:
     """A POST with ``header`` sent byte for byte (clients refuse to send what platforms may): its status."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + header +
-                 b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    head = b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + header
+    writer.write(head + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     await writer.drain()
     status_line = await reader.readline()
     writer.close()
