@@ -132,11 +132,16 @@ class PasswordChecks:
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         if self._taken >= self._room:
             raise Busy()
+        loop = asyncio.get_running_loop()
         self._taken += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
-        finally:
-            self._taken -= 1
+        job = self._pool.submit(work, *args)
+        # Freed when the thread is done with it, not when its asker goes away (a dropped request's
+        # hash still runs, or is taken off the queue if it had not started).
+        job.add_done_callback(lambda _: loop.call_soon_threadsafe(self._free))
+        return await asyncio.wrap_future(job)
+
+    def _free(self) -> None:
+        self._taken -= 1
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

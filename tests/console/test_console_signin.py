@@ -194,3 +194,27 @@ async def test_a_full_queue_answers_503_with_retry_after(accounts):
         release.set()
         await client.close()
         checks.close()
+
+
+async def test_a_dropped_request_keeps_its_place_until_its_hash_is_done():
+    checks = PasswordChecks(threads=1, queue=1)
+    release = threading.Event()
+    try:
+        running = asyncio.ensure_future(checks.run(release.wait, 5))
+        queued = asyncio.ensure_future(checks.run(release.wait, 5))
+        await asyncio.sleep(0.1)
+        running.cancel()  # the asker went away: its hash still runs on the thread
+        await asyncio.sleep(0.1)
+        with pytest.raises(Busy):
+            await checks.run(lambda: None)
+        queued.cancel()  # not started: taken off the queue, its place is free at once
+        await asyncio.sleep(0.1)
+        later = asyncio.ensure_future(checks.run(lambda: 42))
+        await asyncio.sleep(0.1)
+        with pytest.raises(Busy):  # the running one still holds the thread, the later one the queue
+            await checks.run(lambda: None)
+        release.set()
+        assert await later == 42
+    finally:
+        release.set()
+        checks.close()
