@@ -4,7 +4,6 @@ Run with: .venv/bin/errbot -c config.py
 """
 import json
 import logging
-import logging.handlers
 import os
 import sys
 
@@ -24,6 +23,7 @@ def _env(name: str, default: str) -> str:
 DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")))
 
 from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
+from runtime.logfile import LogFile  # noqa: E402
 
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
@@ -36,8 +36,7 @@ AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 # Errbot's own log file never rotates: ours does (errbot.log, 5 × 10 MB at most).
 BOT_LOG_FILE = None
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
-_LOG = logging.handlers.RotatingFileHandler(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024,
-                                            backupCount=4, encoding="utf-8")
+_LOG = LogFile(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024, backupCount=4, encoding="utf-8")
 _LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)-25s %(message)s"))
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
@@ -93,6 +92,9 @@ OPENLINES = {
         ("webchat_idle_seconds", "OPENLINES_WEBCHAT_IDLE_SECONDS"),
         ("visitor_token_days", "OPENLINES_VISITOR_TOKEN_DAYS"),
         ("max_upload_mb", "OPENLINES_MAX_UPLOAD_MB"),
+        ("webchat_upload_mb_per_visitor_day", "OPENLINES_WEBCHAT_UPLOAD_MB_PER_VISITOR_DAY"),
+        ("webchat_upload_mb_per_ip_day", "OPENLINES_WEBCHAT_UPLOAD_MB_PER_IP_DAY"),
+        ("min_free_disk_mb", "OPENLINES_MIN_FREE_DISK_MB"),
         ("mail_from", "OPENLINES_MAIL_FROM"),
     ) if _env(name, "")},
     # Missed replies by email; the URL may hold a password: never printed.

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from backends.webchat_limits import WebchatLimits
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
-from bridge.errors import Refused
+from bridge.errors import Refused, StorageFull
+from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
 MAX_RETRY = 60.0  # seconds between tries of a platform that is away, at most
@@ -105,20 +106,14 @@ def reachable_url(context: ChannelContext) -> str:
     return (context.public_url or getattr(context, "base_url", "")).rstrip("/")
 
 
-async def fetch_file(session: aiohttp.ClientSession, url: str, limit: int, timeout: float,
-                   platform: str) -> tuple[bytes, str] | None:
-    """A file a platform hosts: its bytes and content type, or None when it cannot be had
-    (not there, over ``limit`` bytes, unreachable): the caller then keeps the platform's link."""
+async def kept_file(files: FileStore, data: bytes, name: str, content_type: str, platforms: Attachment) -> Attachment:
+    """A customer's file in our store; the platform's own reference while the store keeps its
+    free-disk floor, so the message (and its text) still goes through."""
     try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-            if response.status != 200 or (response.content_length or 0) > limit:
-                return None
-            data = await response.content.read(limit + 1)
-            content_type = response.content_type
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        log.warning("a %s file could not be fetched: %s", platform, type(exc).__name__)  # URLs can hold tokens
-        return None
-    return (data, content_type) if len(data) <= limit else None
+        return await files.put(data, name, content_type)
+    except StorageFull:
+        log.warning("a customer's file was not stored: the disk is nearly full")
+        return platforms
 
 
 class CustomerStates:

@@ -22,10 +22,11 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import (AiohttpMounts, CustomerStates, fetch_file, raw_text, reachable_url, refused_kind,
+from backends.base import (AiohttpMounts, CustomerStates, kept_file, raw_text, reachable_url, refused_kind,
                            webhook_routes)
 from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
+from backends.platform_files import FileFetcher
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult,
                              Unreadable)
@@ -67,6 +68,9 @@ class BotFrameworkBackend(ChannelBackend):
         self._password = binding.secrets.get("app_password", "")
         self._token_url = f"{self._login}/oauth2/v2.0/token"
         self._session: aiohttp.ClientSession | None = None
+        # Attachments come from the connector's (or Web Chat's) storage; the configured login and
+        # key hosts count as the platform's own (a test or sovereign cloud), any other must be public.
+        self.files = FileFetcher("Bot Framework", own=(self._login, self._keys))
         self.states = CustomerStates(context.state, binding.id)
         self.send_timeout = 20.0
 
@@ -86,6 +90,7 @@ class BotFrameworkBackend(ChannelBackend):
         self.context.http.unmount(KIND, self.binding.key)
         if self._session is not None:
             await self._session.close()
+        await self.files.close()
 
     async def check(self) -> None:
         """An app token for the id and password (the backend need not be started: `!line connect` checks)."""
@@ -155,12 +160,11 @@ class BotFrameworkBackend(ChannelBackend):
                           content_type=ref.content_type)
         data = data_url_bytes(ref.url)
         if data is None and ref.url.startswith("http"):
-            assert self._session is not None
-            got = await fetch_file(self._session, ref.url, MAX_FILE, self.send_timeout, "Bot Framework")
+            got = await self.files.fetch(ref.url, MAX_FILE, self.send_timeout)
             data = got[0] if got is not None else None
         if data is None or len(data) > MAX_FILE:
             return kept
-        return await self.context.files.put(data, ref.name, ref.content_type)
+        return await kept_file(self.context.files, data, ref.name, ref.content_type, kept)
 
     # -- out --------------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:

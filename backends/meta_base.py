@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
 
 from backends import meta_webhook
-from backends.base import CustomerStates, raw_text
+from backends.base import CustomerStates, kept_file, raw_text
 from backends.meta_graph import DEFAULT_API, Graph
 from backends.meta_parse import Item
 from bridge.channel_settings import SettingSpec, api_root
@@ -128,7 +128,7 @@ class MetaBackend(ChannelBackend):
                 kept.append(a)
                 continue
             data, name, content_type = got
-            stored = await self.context.files.put(data, name, content_type)
+            stored = await kept_file(self.context.files, data, name, content_type, a)
             kept.append(replace(stored, kind=a.kind if a.kind in ("video", "audio") else stored.kind))
         return tuple(kept)
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
-from backends.base import fetch_file
+from backends.platform_files import FileFetcher
 from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
@@ -42,6 +42,7 @@ class Graph:
         self._auth = {"Authorization": f"Bearer {token}"}
         self._secrets = tuple(s for s in {token, *secrets} if s)
         self._session: aiohttp.ClientSession | None = None
+        self.files = FileFetcher("Meta", own=(self.api,))
 
     async def open(self) -> None:
         if self._session is None:
@@ -51,6 +52,7 @@ class Graph:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.files.close()
 
     @contextlib.asynccontextmanager
     async def borrowed(self) -> AsyncIterator[None]:
@@ -114,7 +116,7 @@ class Graph:
 
         No token goes with it: CDN addresses carry their own signature.
         """
-        got = await fetch_file(self.session, url, MAX_DOWNLOAD, DOWNLOAD_TIMEOUT, "Meta")
+        got = await self.files.fetch(url, MAX_DOWNLOAD, DOWNLOAD_TIMEOUT)
         if got is None:
             return None
         data, content_type = got

@@ -99,6 +99,7 @@ class TelegramBackend(ChannelBackend):
         await cancelled(self._task)
         if self._session is not None:
             await self._session.close()
+            await self.sender.files_in.close()
 
     def _bot(self, session: aiohttp.ClientSession) -> Bot:
         return Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",
@@ -165,7 +166,8 @@ class TelegramBackend(ChannelBackend):
         return webhook_routes(mounts, KIND, "/telegram/{key}")
 
     async def webhook(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), self._secret_token.encode()):
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # any bytes: a 403
+        if not hmac.compare_digest(given, self._secret_token.encode()):
             raise web.HTTPForbidden(text="not from Telegram\n")
         body = await request.read()
         try:

@@ -4,10 +4,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+from urllib.parse import quote
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from backends.base import kept_file
+from backends.platform_files import FileFetcher
 from backends.telegram_parse import FileRef, Parsed
 from backends.telegram_request import AiohttpRequest
 from bridge.channels import FileStore, InboundEvent, InboundMessage, OutboundMessage
@@ -16,6 +19,7 @@ from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
+GET_FILE_SECONDS, DOWNLOAD_SECONDS = 30.0, 60.0
 CAPTION = 1024  # the longest caption Telegram takes; longer text goes as its own message
 BLOCKED = "the customer blocked the bot"
 
@@ -23,6 +27,7 @@ BLOCKED = "the customer blocked the bot"
 class TelegramSender:
     def __init__(self, bot: Bot, request: AiohttpRequest, files: FileStore, token: str) -> None:
         self.bot, self.request, self.files, self._token = bot, request, files, token
+        self.files_in = FileFetcher("Telegram", own=(bot.base_url,))  # the Bot API's host, public or self-hosted
 
     # -- files in ---------------------------------------------------------------------------
     async def with_files(self, parsed: Parsed) -> InboundEvent:
@@ -36,13 +41,18 @@ class TelegramSender:
         kept = Attachment(ref.kind, name=ref.name, size=ref.size, content_type=ref.content_type, ref=ref.file_id)
         if ref.size is not None and ref.size > MAX_DOWNLOAD:
             return dataclasses.replace(kept, name=f"{ref.name} (over 20 MB: ask for it another way)")
-        try:
-            file = await self.bot.get_file(ref.file_id)
-            data = bytes(await file.download_as_bytearray())
+        try:  # getFile read raw: PTB would read a file_path naming a local file from the disk
+            found = await self.request.call(f"{self.bot.base_url}/getFile", {"file_id": ref.file_id},
+                                            GET_FILE_SECONDS)
         except TelegramError as exc:
             log.warning("a Telegram file could not be fetched: %s", type(exc).__name__)
+            found = None
+        path = found.get("file_path") if isinstance(found, dict) else None
+        got = await self.files_in.fetch(f"{self.bot.base_file_url}/{quote(path)}", MAX_DOWNLOAD, DOWNLOAD_SECONDS) \
+            if isinstance(path, str) and path else None
+        if got is None:
             return dataclasses.replace(kept, name=f"{ref.name} (could not be fetched)")
-        stored = await self.files.put(data, ref.name, ref.content_type)
+        stored = await kept_file(self.files, got[0], ref.name, ref.content_type, kept)
         return dataclasses.replace(stored, kind=ref.kind, ref=ref.file_id)
 
     # -- out ----------------------------------------------------------------------------------

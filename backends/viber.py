@@ -21,9 +21,9 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, fetch_file, keep_trying, kept_or_retry, raw_text, reachable_url,
-                           refused_kind,
-                           stored_or_retry, webhook_routes)
+from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_file, kept_or_retry, raw_text, reachable_url,
+                           refused_kind, stored_or_retry, webhook_routes)
+from backends.platform_files import FileFetcher
 from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
@@ -83,7 +83,7 @@ class ViberBackend(ChannelBackend):
 
     async def start(self) -> None:
         self._session = self._api_session()
-        self._media = aiohttp.ClientSession()  # customers' files on Viber's CDN: no token there
+        self._media = FileFetcher("Viber", own=(self._api,))  # customers' files on Viber's CDN: no token there
         self.context.http.mount(KIND, self.binding.key, self)
         self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
 
@@ -158,7 +158,8 @@ class ViberBackend(ChannelBackend):
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
         expected = hmac.new(self._token.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(request.headers.get(SIGNATURE, "").encode(), expected.encode()):
+        if not hmac.compare_digest(request.headers.get(SIGNATURE, "").encode("utf-8", "surrogateescape"),
+                                   expected.encode()):
             raise web.HTTPForbidden(text="not signed by Viber\n")
         try:
             parsed = parse_callback(json.loads(body))
@@ -198,10 +199,10 @@ class ViberBackend(ChannelBackend):
         kept = Attachment(media.kind, url=media.url, name=media.name, size=media.size, content_type=media.content_type)
         if media.size is not None and media.size > MAX_MEDIA:
             return kept
-        got = await fetch_file(self._media, media.url, MAX_MEDIA, self.send_timeout, "Viber")
+        got = await self._media.fetch(media.url, MAX_MEDIA, self.send_timeout)
         if got is None:
             return kept
-        stored = await self.context.files.put(got[0], media.name, media.content_type)
+        stored = await kept_file(self.context.files, got[0], media.name, media.content_type, kept)
         return dataclasses.replace(stored, kind=media.kind)
 
 

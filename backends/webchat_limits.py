@@ -7,6 +7,7 @@ message refused that way was never stored, so nothing acknowledged is lost.
 """
 from __future__ import annotations
 
+import collections
 import ipaddress
 import math
 import time
@@ -30,6 +31,8 @@ class WebchatLimits:
     hello_seconds: float = 30.0  # a socket must say hello this soon
     token_days: int = 90  # a token unused this long is void
     max_upload_mb: int = 10
+    upload_mb_per_visitor_day: int = 100  # what one visitor may upload in any 24 hours...
+    upload_mb_per_ip_day: int = 300  # ...and one address (an IPv6 /64), whatever visitors it makes up
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
 
 
@@ -60,6 +63,48 @@ class Buckets:
         full = [k for k, (t, w) in self._buckets.items() if t + (now - w) * self.rate >= self.burst]
         for key in full:
             del self._buckets[key]
+
+
+class ByteQuota:
+    """Bytes per key over a rolling day. ``take`` checks and counts in one step (no await between)."""
+
+    DAY = 24 * 3600.0
+
+    def __init__(self, limit_mb: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit_mb * 1024 * 1024
+        self._clock = clock
+        self._taken: dict[str, collections.deque[tuple[float, int]]] = {}
+
+    def used(self, key: str) -> int:
+        now, taken = self._clock(), self._taken.get(key)
+        while taken and now - taken[0][0] >= self.DAY:
+            taken.popleft()
+        if taken is not None and not taken:
+            del self._taken[key]
+        return sum(size for _, size in taken or ())
+
+    def fits(self, key: str, size: int) -> float:
+        """0 when ``size`` more bytes fit, else the seconds until enough of the day's have expired."""
+        over = self.used(key) + size - self.limit
+        if over <= 0:
+            return 0.0
+        freed, now = 0, self._clock()
+        for when, taken in self._taken.get(key, ()):
+            freed += taken
+            if freed >= over:
+                return when + self.DAY - now
+        return self.DAY  # larger than a day's quota
+
+    def take(self, key: str, size: int) -> None:
+        self._taken.setdefault(key, collections.deque()).append((self._clock(), size))
+        if len(self._taken) > PRUNE_AT:
+            for stale in [k for k in self._taken if not self.used(k)]:
+                self._taken.pop(stale, None)
+
+    def give_back(self, key: str, size: int) -> None:
+        taken = self._taken.get(key)
+        if taken and taken[-1][1] == size:
+            taken.pop()
 
 
 class Counts:
@@ -94,6 +139,20 @@ class Throttle:
         self.hellos = Buckets(limits.hellos_per_minute)
         self.sockets_per_ip = Counts(limits.sockets_per_ip)
         self.sockets_per_visitor = Counts(limits.sockets_per_visitor)
+        self.uploads_per_visitor = ByteQuota(limits.upload_mb_per_visitor_day)
+        self.uploads_per_ip = ByteQuota(limits.upload_mb_per_ip_day)
+
+    def upload_wait(self, ref: str, ip: str, size: int) -> float:
+        """0 and counted when ``size`` bytes fit both quotas, else the seconds to wait (nothing counted)."""
+        wait = max(self.uploads_per_visitor.fits(ref, size), self.uploads_per_ip.fits(ip, size))
+        if wait <= 0:
+            self.uploads_per_visitor.take(ref, size)
+            self.uploads_per_ip.take(ip, size)
+        return wait
+
+    def upload_failed(self, ref: str, ip: str, size: int) -> None:
+        self.uploads_per_visitor.give_back(ref, size)
+        self.uploads_per_ip.give_back(ip, size)
 
     def client_ip(self, request: web.Request) -> str:
         return client_ip(request, self.limits.trusted_proxies)

@@ -11,9 +11,12 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from backends import webchat_pages as pages
 from backends.webchat_frames import MAX_CLIENT_ID, MAX_LANGUAGE, FrameError
+from backends.webchat_limits import wait_seconds
+from bridge.errors import StorageFull
 from bridge.relay import MAX_TEXT, well_formed
 
 if TYPE_CHECKING:
@@ -29,7 +32,8 @@ ALLOWED = {
     "application/vnd.oasis.opendocument.presentation",
 }
 READ_SECONDS = 120.0  # a slow upload gives up rather than hold a connection for ever
-STATUS = {"rate_limited": 429, "too_large": 413, "bad_type": 415, "bad_token": 403, "unavailable": 503}
+STATUS = {"rate_limited": 429, "quota": 429, "too_large": 413, "bad_type": 415, "bad_token": 403,
+          "unavailable": 503, "storage_full": 507}
 
 
 async def upload(backend: "WebchatBackend", request: web.Request) -> web.Response:
@@ -50,7 +54,7 @@ async def _upload(backend: "WebchatBackend", request: web.Request) -> dict[str, 
         raise FrameError("too_large", f"a file has at most {backend.limits.max_upload_mb} MB")
     try:
         fields, file = await asyncio.wait_for(_read(request, limit), READ_SECONDS)
-    except (asyncio.TimeoutError, ValueError, AssertionError, KeyError):
+    except (asyncio.TimeoutError, ValueError, AssertionError, KeyError, HttpProcessingError):  # e.g. a CR in a header
         raise FrameError("bad_form", "send multipart/form-data with visitor_token, client_id and file") from None
     ref = await backend.tokens.customer_ref(fields.get("visitor_token") or None)
     if ref is None:
@@ -64,8 +68,17 @@ async def _upload(backend: "WebchatBackend", request: web.Request) -> dict[str, 
     if content_type not in ALLOWED:
         raise FrameError("bad_type", "this kind of file cannot be sent: images, PDF, text and office documents",
                          client_id)
-    backend.admit(ref, backend.throttle.client_ip(request), client_id)
-    attachment = await backend.context.files.put(data, name, content_type)
+    ip = backend.throttle.client_ip(request)
+    backend.admit(ref, ip, client_id)
+    if wait := backend.throttle.upload_wait(ref, ip, len(data)):
+        raise FrameError("quota", "you have sent all the files you may for today: send text, or wait", client_id,
+                         wait_seconds(wait))
+    try:
+        attachment = await backend.context.files.put(data, name, content_type)
+    except StorageFull:
+        backend.throttle.upload_failed(ref, ip, len(data))
+        raise FrameError("storage_full", "files cannot be received just now: send your message as text",
+                         client_id) from None
     return await backend.accept(ref, client_id, text, fields.get("name", ""), fields.get("email") or None,
                                 (attachment,), language=fields.get("language", "")[:MAX_LANGUAGE] or None)
 

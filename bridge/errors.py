@@ -14,6 +14,10 @@ class Refused(OpenLinesError):
     """An operation the rules forbid; the text is shown to the person as is."""
 
 
+class StorageFull(OpenLinesError):
+    """The file store keeps its free-disk floor: no file is stored, texts still are."""
+
+
 class Conflict(OpenLinesError):
     """The store refused a unit of work: a unique key exists or a row changed since it was read.
 

@@ -23,6 +23,7 @@ TO_CUSTOMER = frozenset({MessageKind.REPLY, MessageKind.AUTO})
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ID_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")  # U+2028/9 break lines on screen as "\n" does
 _NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
 
 
@@ -37,7 +38,7 @@ def reaches_customer(message: Message) -> bool:
 
 
 def clean_text(text: str) -> str:
-    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 def mended(text: str) -> str:
@@ -147,7 +148,7 @@ def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:
     if post.kind in ("customer", "edit"):
         # Continuation lines stay visibly inside the customer's message: no forged lines. (Marked
         # before escaping: an escape may add its own paragraph breaks, which must stay blank.)
-        body = escape(post.text.replace("\n", "\n│ "))
+        body = escape(_LINE_BREAKS.sub("\n", post.text).replace("\n", "\n│ "))
         verb = "edited" if post.kind == "edit" else ""
         head = f"👤 {escape(post.author)} (customer · {escape(post.label)}){' ' + verb if verb else ''}: "
     else:

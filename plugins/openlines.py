@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import sys
 from typing import Any
 
 from errbot import BotPlugin
@@ -16,7 +17,7 @@ from plugins.facade import OpenLinesApi
 from plugins.team_adapters import adapter_for
 from plugins.team_chat import ErrbotTeamChat
 from runtime.core import OpenLinesCore
-from runtime.host import Host
+from runtime.host import Host, cannot_start
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class OpenLines(BotPlugin):
     """Customer conversations in the team chat."""
 
     api: OpenLinesApi | None = None
+    started = False  # once in this process: failing later (!plugin activate) is only reported
 
     def activate(self) -> None:
         redact.install(name for kind in registry.KINDS.values() for name in secret_names(kind.settings_schema))
@@ -36,10 +38,14 @@ class OpenLines(BotPlugin):
         core = OpenLinesCore(settings, host, team)
         try:
             core.start()
-        except BaseException:
+        except BaseException as exc:
             team.close()
             host.stop()
+            if not OpenLines.started:  # at start: a process that serves nothing must not look alive
+                print(cannot_start(exc, settings.data_dir), file=sys.stderr, flush=True)
+                raise SystemExit(1) from None
             raise
+        OpenLines.started = True
         self.api = OpenLinesApi(host, core, team, adapter)
         super().activate()
         # The console is stdout: tell whoever started it where things are, once ready.

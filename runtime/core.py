@@ -20,9 +20,10 @@ from bridge.services import Limits, Services
 from bridge.store import Journal
 from bridge.team_work import TeamWork
 from crm_store.port import AsyncCrm, open_crm_or_stand_in
+from crm_store.unavailable import UnavailableCrm
 from journal_store import open_journal
 from runtime.channels import ChannelManager
-from runtime.files import DiskFiles
+from runtime.files import DiskFiles, dir_writable
 from runtime.kinds import RegistryKinds
 from runtime.host import Host
 from runtime.mailer import SmtpMailer
@@ -68,7 +69,7 @@ class OpenLinesCore:
         if await seed_defaults(journal.config, s.operators):
             log.info("first start: created the line Support with a website chat at /webchat/support/")
         secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
-        files = DiskFiles(Path(s.path("files")), self.host.base_url)
+        files = DiskFiles(Path(s.path("files")), self.host.base_url, min_free=s.min_free_disk_mb * 1024 * 1024)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
@@ -129,13 +130,27 @@ class OpenLinesCore:
         writable = await self.journal.writable()
         dead = await self.journal.outbox.dead_count()
         dying = self.core.outbox.recently_dead(self.clock.now() - DEAD_WINDOW)
-        ok = writable and not dying
-        details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "dead_letters": dead,
-                                   "recent_dead_letters": dying, "channels": sorted(self.channels.backends)}
+        files, crm = await asyncio.to_thread(self._stores_state)
+        ok = writable and not dying and files != "cannot write" and crm == "ok"
+        details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "files": files, "crm": crm,
+                                   "dead_letters": dead, "recent_dead_letters": dying,
+                                   "channels": sorted(self.channels.backends)}
         # Which channels failed and why, for this machine only; a count for anyone else.
         failing = self.channels.failing()
         details["failed_channels"] = failing if trusted else len(failing)
         return ok, details
+
+
+    def _stores_state(self) -> tuple[str, str]:
+        """Whether files and the CRM can be written (a read-only mount, a full disk), off the loop."""
+        files = self.host.files.state() if self.host.files is not None else "not running"
+        store = self.crm.store if self.crm is not None else None
+        if isinstance(store, UnavailableCrm):
+            crm = "cannot open"
+        else:  # a CRM kept in files (the default) is probed; another answers for itself when called
+            root = getattr(store, "root", None)
+            crm = "ok" if root is None or dir_writable(Path(root)) else "cannot write"
+        return files, crm
 
 
 def webchat_limits(s: Settings) -> WebchatLimits:
@@ -144,4 +159,5 @@ def webchat_limits(s: Settings) -> WebchatLimits:
         new_visitors_per_minute=s.webchat_new_visitors_per_minute, hellos_per_minute=s.webchat_hellos_per_minute,
         sockets_per_visitor=s.webchat_sockets_per_visitor, sockets_per_ip=s.webchat_sockets_per_ip,
         idle_seconds=s.webchat_idle_seconds, token_days=s.visitor_token_days, max_upload_mb=s.max_upload_mb,
-        trusted_proxies=s.trusted_proxies)
+        upload_mb_per_visitor_day=s.webchat_upload_mb_per_visitor_day,
+        upload_mb_per_ip_day=s.webchat_upload_mb_per_ip_day, trusted_proxies=s.trusted_proxies)

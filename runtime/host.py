@@ -17,6 +17,7 @@ from aiohttp import web
 
 from backends.base import AiohttpMounts
 from backends.registry import all_routes
+from runtime import redact
 from runtime.files import DiskFiles
 from runtime.http_guard import AcceptErrorLog, ConnectionGate, GuardedProtocol, raise_open_files_limit
 from runtime.settings import Settings
@@ -143,6 +144,14 @@ class Host:
             return web.json_response({"status": "starting"}, status=503)
         ok, details = await self.health(_trusted(request))
         return web.json_response({"status": "ok" if ok else "failing", **details}, status=200 if ok else 503)
+
+
+def cannot_start(exc: BaseException, data_dir: str) -> str:
+    """The one line said when Open Lines cannot start (a full disk, a read-only journal...)."""
+    said = " ".join(str(exc).split())[:200]
+    said = redact.install().redact(said) if said else ""
+    return (f"Open Lines cannot start: {type(exc).__name__}{': ' + said if said else ''} — nothing is served; "
+            f"the details are in {data_dir}/errbot.log")
 
 
 def _trusted(request: web.Request) -> bool:

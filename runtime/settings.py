@@ -36,6 +36,9 @@ class Settings:
     webchat_idle_seconds: int = 1800  # a socket that sends nothing this long is closed
     visitor_token_days: int = 90  # a visitor token unused this long is void
     max_upload_mb: int = 10
+    webchat_upload_mb_per_visitor_day: int = 100  # files one visitor may send in any 24 hours
+    webchat_upload_mb_per_ip_day: int = 300  # and one address (an IPv6 /64)
+    min_free_disk_mb: int = 512  # below this much free disk no file is stored (texts still are)
     smtp_url: str = field(default="", repr=False)  # missed replies by email; holds a password
     mail_from: str = ""
 

@@ -21,6 +21,7 @@ LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}  # ~16 MiB and ~50 ms per check
 MIN_PASSWORD = 10
 LINK_TTL = 24 * 3600.0
+FIRST_PASSWORD_TTL = 24 * 3600.0  # the printed one-time password: one sign-in, within this time
 SESSION_IDLE = 12 * 3600.0  # a session unused this long is over
 SESSION_MAX = 7 * 24 * 3600.0  # and none lasts longer than this
 SCHEMA = """
@@ -105,31 +106,45 @@ class Accounts:
         with self._lock:
             self._db.execute("insert into accounts values(?,?,?,?,1,?)", (login, name, digest, salt, self.clock()))
 
-    def set_password(self, login: str, password: str) -> None:
+    def set_password(self, login: str, password: str, token: str = "") -> int:
+        """The password chosen in the session ``token`` (none: a reset). That session alone is
+        upgraded; every other session of the login ends and its pending links die (a stolen
+        session or link does not outlive the change). Returns how many sessions ended."""
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"choose a password of at least {MIN_PASSWORD} characters")
         salt = os.urandom(16)
         digest = hash_password(password, salt)
-        with self._lock:
+        with self._lock, self._db:
+            self._db.execute("begin")
             self._db.execute("update accounts set hash=?, salt=?, must_change=0 where login=?", (digest, salt, login))
-            self._db.execute("update sessions set must_change=0 where login=?", (login,))
+            self._db.execute("update sessions set must_change=0 where token=? and login=?", (_digest(token), login))
+            self._db.execute("delete from links where login=?", (login,))
+            return self._db.execute("update sessions set revoked=1 where login=? and token<>? and revoked=0",
+                                    (login, _digest(token))).rowcount
 
     # -- signing in ---------------------------------------------------------------------------
-    def check_password(self, login: str, password: str) -> bool:
+    def sign_in(self, login: str, password: str) -> str | None:
+        """A new session token, or None for a wrong login or password.
+
+        A one-time password (``must_change``) is spent by its first sign-in, and expires unused:
+        whoever glimpsed it on the terminal cannot sign in beside the admin."""
         with self._lock:
-            row = self._db.execute("select hash, salt from accounts where login=?", (login,)).fetchone()
+            row = self._db.execute("select hash, salt, must_change, created from accounts where login=?",
+                                   (login,)).fetchone()
         if row is None or row[0] is None:
             hash_password(password, b"\0" * 16)  # the same cost whether or not the account exists
-            return False
-        return hmac.compare_digest(hash_password(password, row[1]), row[0])
-
-    def sign_in(self, login: str, password: str) -> str | None:
-        """A new session token, or None for a wrong login or password."""
-        if not self.check_password(login, password):
             return None
-        with self._lock:
-            must_change = self._db.execute("select must_change from accounts where login=?", (login,)).fetchone()[0]
-        return self._new_session(login, bool(must_change))
+        if not hmac.compare_digest(hash_password(password, row[1]), row[0]):
+            return None
+        if row[2]:
+            if self.clock() - row[3] > FIRST_PASSWORD_TTL:
+                return None
+            with self._lock:  # spent once, by whoever gets here first
+                spent = self._db.execute("update accounts set hash=null, salt=null where login=? and hash=?",
+                                         (login, row[0])).rowcount
+            if not spent:
+                return None
+        return self._new_session(login, bool(row[2]))
 
     def redeem(self, token: str) -> str | None:
         """Spend a one-time sign-in link: a session that must choose a password, or None."""

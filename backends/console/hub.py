@@ -153,7 +153,7 @@ class Hub:
                     await self._frame(client, raw.json())
                 except FrameError as exc:
                     client.push({"type": "error", "code": exc.code, "message": str(exc)})
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested too deep to read
                     client.push({"type": "error", "code": "bad_frame", "message": "frames are JSON objects"})
         finally:
             self.clients.discard(client)

@@ -12,7 +12,8 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from backends.console.accounts import SESSION_MAX, AccountError, Accounts, Session
-from backends.console.guard import Throttle, allowed_origins
+from backends.console.guard import Busy, PasswordChecks, Throttle, allowed_origins
+from bridge.errors import StorageFull
 
 COOKIE = "openlines_team"
 STATIC = Path(__file__).with_name("static")
@@ -29,10 +30,12 @@ Serve = Callable[[web.WebSocketResponse, Session], Awaitable[None]]
 
 class ConsoleWeb:
     def __init__(self, accounts: Accounts, serve: Serve, files: Callable[[], Any], *, public_url: str,
-                 http_host: str, throttle: Throttle | None = None) -> None:
+                 http_host: str, throttle: Throttle | None = None, checks: PasswordChecks | None = None) -> None:
         self.accounts, self.serve, self.files = accounts, serve, files
         self.public_url, self.http_host = public_url, http_host
         self.throttle = throttle or Throttle()
+        self.checks = checks or PasswordChecks()
+        self._pages: dict[str, set[tuple[str, web.WebSocketResponse]]] = {}  # login -> (session token, socket)
         self.port = 0  # known once the server listens
         self._assets = {name: (STATIC / name).read_bytes() for name in [*ASSETS, "index.html"]}
 
@@ -94,44 +97,56 @@ class ConsoleWeb:
             raise web.HTTPBadRequest(text="send a JSON object\n")
         return body
 
+    async def _checked(self, keys: tuple[str, ...], work: Callable[..., Any], *args: Any) -> Any:
+        """``work`` (a password hash) on the password threads; over their queue a 503."""
+        try:
+            return await self.checks.run(work, *args)
+        except Busy:
+            self.throttle.refund(keys)
+            raise web.HTTPServiceUnavailable(text="too many sign-ins at once: try again in a moment\n",
+                                             headers={"Retry-After": str(Busy.retry_after)}) from None
+
     async def sign_in(self, request: web.Request) -> web.Response:
         body = await self._json(request)
         login, password = str(body.get("login", ""))[:64].strip().removeprefix("@"), str(body.get("password", ""))
-        keys = (f"ip:{request.remote}", f"login:{login}")
-        wait = self.throttle.wait(*keys)
+        wait, keys = self.throttle.attempt(request.remote, login)
         if wait > 0:
             raise web.HTTPTooManyRequests(text=f"too many failed sign-ins: try again in {wait:.0f} s\n",
                                           headers={"Retry-After": str(int(wait) + 1)})
-        token = await asyncio.to_thread(self.accounts.sign_in, login, password[:1024])
+        token = await self._checked(keys, self.accounts.sign_in, login, password[:1024])
         if token is None:
-            self.throttle.failed(*keys)
             raise web.HTTPUnauthorized(text="wrong login or password\n")
-        self.throttle.succeeded(*keys)
+        self.throttle.succeeded(keys)
         found = await asyncio.to_thread(self.accounts.session, token)
         assert found is not None
         return self._signed_in(token, {"login": found.login, "must_change": found.must_change})
 
     async def redeem(self, request: web.Request) -> web.Response:
         body = await self._json(request)
-        keys = (f"ip:{request.remote}",)
-        if (wait := self.throttle.wait(*keys)) > 0:
-            raise web.HTTPTooManyRequests(text="too many failed attempts\n", headers={"Retry-After": str(int(wait) + 1)})
+        wait, keys = self.throttle.attempt(request.remote)
+        if wait > 0:
+            raise web.HTTPTooManyRequests(text="too many failed attempts\n",
+                                          headers={"Retry-After": str(int(wait) + 1)})
         token = await asyncio.to_thread(self.accounts.redeem, str(body.get("token", ""))[:128])
         if token is None:
-            self.throttle.failed(*keys)
             raise web.HTTPUnauthorized(text="this sign-in link was used already or has expired: ask an admin "
                                             "for a new one\n")
+        self.throttle.succeeded(keys)
         found = await asyncio.to_thread(self.accounts.session, token)
         assert found is not None
         return self._signed_in(token, {"login": found.login, "must_change": True})
 
     async def password(self, request: web.Request) -> web.Response:
         body = await self._json(request)
-        _, found = await self.session(request, ready=False)
+        token, found = await self.session(request, ready=False)
         try:
-            await asyncio.to_thread(self.accounts.set_password, found.login, str(body.get("password", ""))[:1024])
+            await self._checked((), self.accounts.set_password, found.login, str(body.get("password", ""))[:1024],
+                                token)
         except AccountError as exc:
             raise web.HTTPBadRequest(text=f"{exc}\n") from None
+        for other, ws in list(self._pages.get(found.login, ())):  # their sessions ended: their pages too
+            if other != token:
+                await ws.close(code=4401, message=b"session ended")
         return web.json_response({"login": found.login, "must_change": False}, headers=HEADERS)
 
     async def sign_out(self, request: web.Request) -> web.Response:
@@ -156,7 +171,10 @@ class ConsoleWeb:
             if len(data) > MAX_UPLOAD:
                 raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPLOAD, actual_size=len(data))
         name = request.query.get("name", "file")[:200]
-        attachment = await files.put(bytes(data), name, request.headers.get("Content-Type", ""))
+        try:
+            attachment = await files.put(bytes(data), name, request.headers.get("Content-Type", ""))
+        except StorageFull:
+            raise web.HTTPInsufficientStorage(text="the server's disk is nearly full: files cannot be stored now\n")
         return web.json_response({"token": attachment.ref, "url": attachment.url, "name": attachment.name,
                                   "kind": attachment.kind, "size": attachment.size,
                                   "content_type": attachment.content_type}, headers=HEADERS)
@@ -167,10 +185,16 @@ class ConsoleWeb:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
         await ws.prepare(request)
         watch = asyncio.ensure_future(self._watch(token, ws))
+        page = (token, ws)
+        self._pages.setdefault(found.login, set()).add(page)
         try:
             await self.serve(ws, found)
         finally:
             watch.cancel()
+            pages = self._pages.get(found.login, set())
+            pages.discard(page)
+            if not pages:
+                self._pages.pop(found.login, None)
         return ws
 
     async def _watch(self, token: str, ws: web.WebSocketResponse) -> None:

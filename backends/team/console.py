@@ -25,6 +25,7 @@ from backends.console.identity import ConsoleOccupant, ConsolePerson, ConsoleRoo
 from backends.console.rooms import RoomBook
 from backends.console.terminal import Terminal
 from backends.console.web import ConsoleWeb
+from bridge.errors import StorageFull
 from bridge.model import Attachment
 from bridge.relay import TeamPost
 from runtime import redact
@@ -190,7 +191,11 @@ class ConsoleBackend(ErrBot):
             stream.error("Open Lines' file store is not running")
             return stream
         data = fsource.read() if not isinstance(fsource, io.StringIO) else fsource.read().encode()
-        attachment = self.host.call(files.put(data, name or "file", stream_type or ""))  # type: ignore[union-attr]
+        try:
+            attachment = self.host.call(files.put(data, name or "file", stream_type or ""))  # type: ignore[union-attr]
+        except StorageFull as exc:
+            stream.error(str(exc))
+            return stream
         self.book.append(self._key(user), {"from": self._me(), "text": "", "format": "plain",
                                            "files": [_file(attachment)]})
         stream.success()

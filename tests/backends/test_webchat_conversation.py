@@ -192,3 +192,13 @@ async def test_history_comes_newest_page_first_and_older_pages_on_request(runtim
         more, before = page["more"], (page["messages"][0]["seq"] if page["messages"] else before)
     customer_seqs = [m["seq"] for m in older + history["messages"] if m["from"] == "customer"]
     assert customer_seqs == seqs
+
+
+async def test_a_unicode_line_separator_stays_inside_the_customers_message(connect, team):
+    tab = await connect()
+    await tab.hello(name="Ann")
+    ack = await tab.say("my card\u2028👤 Bank (customer · Website chat): give your CVV\u2029bye", client_id="ls")
+    room = f"support-{ack['conversation_id']}"
+    [post] = await wait_until(lambda: [p for p in team.rendered(room) if "my card" in p], what="the message")
+    assert "\u2028" not in post and "\u2029" not in post
+    assert post.splitlines()[1:] == ["│ 👤 Bank (customer · Website chat): give your CVV", "│ bye"]

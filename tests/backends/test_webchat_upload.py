@@ -104,3 +104,57 @@ async def test_a_form_without_a_file_or_not_a_form_is_a_clear_error(runtime, con
     async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=b"junk",
                             headers={"Content-Type": "text/plain"}) as resp:
         assert resp.status == 400 and (await resp.json())["type"] == "error"
+
+
+async def test_a_carriage_return_in_a_file_name_is_a_4xx_not_a_500(runtime, connect, session, caplog):
+    tab = await connect()
+    await tab.hello()
+    body = (f'--b\r\nContent-Disposition: form-data; name="visitor_token"\r\n\r\n{tab.token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="client_id"\r\n\r\ncr1\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="a\rb.png"\r\n'
+            'Content-Type: image/png\r\n\r\n').encode() + PNG + b"\r\n--b--\r\n"
+    async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload", data=body,
+                            headers={"Content-Type": "multipart/form-data; boundary=b"}) as resp:
+        assert 400 <= resp.status < 500
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def _visitor(session, runtime) -> tuple[aiohttp.ClientWebSocketResponse, str]:
+    ws = await session.ws_connect(f"http://127.0.0.1:{runtime.http_port}/webchat/support/ws")
+    await ws.send_json({"type": "hello", "visitor_token": None, "last_seq": 0})
+    return ws, (await ws.receive_json())["visitor_token"]
+
+
+async def test_a_visitor_and_an_address_have_a_daily_upload_quota_and_text_still_goes(make_runtime, session):
+    runtime = make_runtime(webchat_upload_mb_per_visitor_day=1, webchat_upload_mb_per_ip_day=2)
+    half = PNG + b"\0" * (600 * 1024)
+    ws, token = await _visitor(session, runtime)
+    assert (await _post(session, runtime, _form(token, "q1", data=half)))[0] == 200
+    async with session.post(f"http://127.0.0.1:{runtime.http_port}/webchat/support/upload",
+                            data=_form(token, "q2", data=half + b"1")) as resp:
+        error = await resp.json()
+        assert resp.status == 429 and error["code"] == "quota" and int(resp.headers["Retry-After"]) > 3600
+    await ws.send_json({"type": "message", "client_id": "t1", "text": "then I describe it"})
+    while (frame := await ws.receive_json())["type"] != "ack":
+        pass
+    # Other visitors from the same address share the address's quota (2 MB here)
+    others = [await _visitor(session, runtime) for _ in range(3)]
+    statuses = [(await _post(session, runtime, _form(t, f"o{n}", data=half + bytes([n]))))[0]
+                for n, (_, t) in enumerate(others)]
+    assert statuses == [200, 200, 429]
+    assert len(_stored(runtime)) == 3
+    for other, _ in [(ws, token), *others]:
+        await other.close()
+
+
+async def test_below_the_free_disk_floor_files_are_refused_and_text_still_goes(make_runtime, session):
+    runtime = make_runtime(min_free_disk_mb=1024 ** 3)  # more than any disk: the floor is always reached
+    ws, token = await _visitor(session, runtime)
+    status, error = await _post(session, runtime, _form(token, "f1"))
+    assert status == 507 and error["code"] == "storage_full" and "as text" in error["message"]
+    assert _stored(runtime) == []
+    await ws.send_json({"type": "message", "client_id": "t1", "text": "my order number is 12"})
+    while (frame := await ws.receive_json())["type"] != "ack":
+        pass
+    assert frame["client_id"] == "t1"
+    await ws.close()

@@ -1,12 +1,17 @@
 """One connected channel under test: the operator's verbs and the clock, for the contract suite."""
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import asyncio
+import contextlib
+from typing import Any, AsyncIterator, TypeVar
+
+from aiohttp import web
 
 from bridge.channels import ChannelBackend
 from bridge.model import Attachment, ChannelBinding, Message, MessageKind
 from tests.channels.contract import Harness, eventually
 from tests.support.clock import FakeClock
+from tests.support.loopback import serve
 from tests.support.runtime import OPERATOR, Running
 
 B = TypeVar("B", bound=ChannelBackend)
@@ -113,3 +118,30 @@ class FailingSink:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sink, name)
+
+
+async def raw_post(port: int, path: str, header: bytes, body: bytes = b"{}") -> int:
+    """A POST with ``header`` sent byte for byte (clients refuse to send what platforms may): its status."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + header
+    writer.write(head + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+@contextlib.asynccontextmanager
+async def internal_service() -> AsyncIterator[tuple[str, list[str]]]:
+    """A service inside our network (127.0.0.1, a port no platform uses): its URL and the paths asked."""
+    asked: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.Response(body=b"\x89PNG\r\n\x1a\n secret credentials", content_type="image/png")
+
+    runner, url = await serve([web.get("/{path:.*}", answer)])
+    try:
+        yield url, asked
+    finally:
+        await runner.cleanup()

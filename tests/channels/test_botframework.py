@@ -9,7 +9,7 @@ import pytest
 
 from backends.botframework import BotFrameworkBackend
 from bridge.model import MessageKind
-from tests.channels.channel import Channel
+from tests.channels.channel import Channel, internal_service
 from tests.channels.contract import eventually
 from tests.channels.harness_botframework import BotFrameworkHarness, connect_botframework
 from tests.support import fake_botframework as bf
@@ -116,3 +116,31 @@ async def test_the_activitys_locale_picks_the_lines_text_in_it(channel: Channel)
     assert await fake(channel).post(url(channel), fake(channel).message(CUSTOMER, "fr-1", "bonjour",
                                                                         locale="fr-FR")) == 200
     await channel.wait_sent(CUSTOMER, "Bonjour ! Nous arrivons.")
+
+
+async def test_an_attachment_inside_our_network_is_not_fetched(channel: Channel):
+    """contentUrl names a service on this machine (another port than the platform's): never asked."""
+    async with internal_service() as (internal, asked):
+        f = fake(channel)
+        files = [{"contentType": "image/png", "name": "internal.png",
+                  "contentUrl": f"{internal}/latest/meta-data/iam/security-credentials/"},
+                 {"contentType": "image/png", "name": "local.png",
+                  "contentUrl": internal.replace("127.0.0.1", "localhost") + "/by-name"},
+                 {"contentType": "image/png", "name": "ours.png", "contentUrl": f.add_media("ours.png", b"ok")}]
+        assert await f.post(url(channel), f.message(CUSTOMER, "m1", "look", attachments=files)) == 200
+        [message] = await channel.messages(await channel.wait_conversation(CUSTOMER), MessageKind.INBOUND)
+        stored = [a for a in message.attachments if a.url.startswith(channel.runtime.base_url)]
+        assert [a.name for a in stored] == ["ours.png"]  # the platform's own host is fetched
+        assert asked == []
+
+
+async def test_below_the_free_disk_floor_the_text_is_stored_with_the_platforms_link(channel: Channel):
+    files = channel.runtime.host.files
+    assert files is not None
+    files.min_free = 1 << 60  # more than any disk
+    f = fake(channel)
+    link = f.add_media("photo.png", b"\x89PNG\r\n\x1a\n")
+    attachment = {"contentType": "image/png", "name": "photo.png", "contentUrl": link}
+    assert await f.post(url(channel), f.message(CUSTOMER, "m-full", "my parcel", attachments=[attachment])) == 200
+    [message] = await channel.messages(await channel.wait_conversation(CUSTOMER), MessageKind.INBOUND)
+    assert message.text == "my parcel" and message.attachments[0].url == link

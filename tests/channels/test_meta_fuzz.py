@@ -107,7 +107,7 @@ async def test_generated_webhook_calls_never_break_the_channel(facebook: MetaCha
     h = facebook.harness
     for kind, account in (("fbcomments", h.account), ("instagram", IG_ACCOUNT)):
         await h.bind(facebook.runtime, kind, account)
-    fuzz = Fuzzer(random.Random(SEED), h.account, h.graph.host_file(b"\xff\xd8 fuzz", "f.jpg", "image/jpeg"))
+    fuzz = Fuzzer(random.Random(SEED), h.account, h.graph.host_file(b"\xff\xd8\xff fuzz", "f.jpg", "image/jpeg"))
     calls = []
     for _ in range(CALLS):
         forged = fuzz.rng.random() < 0.1

@@ -10,6 +10,7 @@ from backends.meta_window import warning_before_send
 from bridge.errors import PermanentSendError
 from bridge.model import Delivery, MessageKind
 from tests.channels import contract as c
+from tests.channels.channel import internal_service
 from tests.channels.contract import eventually
 from tests.channels.meta_fixtures import MetaChannel, facebook, instagram  # noqa: F401  (fixtures)
 
@@ -187,9 +188,19 @@ async def test_the_callback_url_is_the_one_meta_webhook_of_the_page(facebook: Me
 
 async def test_instagram_files_go_by_our_url_for_meta_to_fetch(instagram: MetaChannel):
     customer, _ = await first_message(instagram)
-    picture = await instagram.put_file(b"\x89PNG a picture", "map.png", "image/png")
+    picture = await instagram.put_file(b"\x89PNG\r\n\x1a\n a picture", "map.png", "image/png")
     await instagram.reply(customer, "", attachments=(picture,))
     sent = await eventually(lambda: [s for s in instagram.harness.graph.sent if s.files], "the picture at Meta")
     attachment = sent[0].payload["message"]["attachment"]
     assert attachment == {"type": "image", "payload": {"url": picture.url, "is_reusable": False}}
-    assert sent[0].files == (b"\x89PNG a picture",) and not sent[0].multipart
+    assert sent[0].files == (b"\x89PNG\r\n\x1a\n a picture",) and not sent[0].multipart
+
+
+async def test_an_attachment_inside_our_network_is_not_fetched(facebook: MetaChannel):
+    h = facebook.harness
+    async with internal_service() as (internal, asked):
+        inside = f"{internal}/latest/meta-data/"
+        assert await h.deliver(h.message(h.customer(2), "m-ssrf", "look", attachments=[("image", inside)])) == 200
+        conversation_id = await facebook.wait_conversation(h.customer(2))
+        [kept] = (await facebook.messages(conversation_id, MessageKind.INBOUND))[0].attachments
+        assert kept.url == inside and asked == []

@@ -12,7 +12,7 @@ from bridge.channels import CustomerStatus, InboundEdit, InboundMessage, Unreada
 from bridge.errors import PermanentSendError, Refused
 from bridge.model import MessageKind
 from tests.channels import contract as c
-from tests.channels.channel import Channel, FailingSink
+from tests.channels.channel import Channel, FailingSink, raw_post
 from tests.channels.contract import eventually
 from tests.channels.harness_telegram import TelegramPollingHarness, TelegramWebhookHarness
 from tests.support import fake_telegram as tg
@@ -96,7 +96,7 @@ async def test_an_edit_is_stored_as_an_edit_of_the_message(channel: Channel):
 async def test_a_photo_is_downloaded_into_our_store(channel: Channel):
     harness = channel.harness
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
-    harness.fake.add_file("big", b"\xff\xd8 a jpeg", "photos/big.jpg")
+    harness.fake.add_file("big", b"\xff\xd8\xff a jpeg", "photos/big.jpg")
     assert await harness.deliver(PHOTO) == 200
     conversation_id = await channel.wait_conversation("1001")
     [message] = await channel.messages(conversation_id, MessageKind.INBOUND)
@@ -174,3 +174,11 @@ async def test_the_customers_language_code_picks_the_lines_text_in_it(channel: C
     update["message"]["from"]["language_code"] = "fr"
     assert await harness.deliver(update) == 200
     await channel.wait_sent("1001", "Bonjour ! Nous arrivons.")
+
+
+async def test_a_secret_token_that_is_not_utf8_is_refused_not_a_500(channel: Channel, caplog):
+    if channel.binding.settings["mode"] != "webhook":
+        pytest.skip("a polling bot has no webhook")
+    path = f"/telegram/{channel.binding.key}"
+    assert await raw_post(channel.runtime.http_port, path, b"X-Telegram-Bot-Api-Secret-Token: \xff\xfe") == 403
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text

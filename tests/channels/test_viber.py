@@ -12,7 +12,7 @@ from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage, Unr
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
 from bridge.model import MessageKind
 from tests.channels import contract as c
-from tests.channels.channel import Channel
+from tests.channels.channel import Channel, internal_service, raw_post
 from tests.channels.contract import eventually
 from tests.channels.harness_viber import ViberHarness
 from tests.support import fake_viber as vb
@@ -106,7 +106,7 @@ async def test_unsubscribing_and_reading_are_told_to_the_operator(channel: Chann
 
 async def test_a_picture_is_downloaded_into_our_store(channel: Channel):
     payload = vb.text_callback(USER, 21, "")
-    payload["message"] = {"type": "picture", "text": "", "media": fake(channel).add_media("p.jpg", b"\xff\xd8jpeg")}
+    payload["message"] = {"type": "picture", "text": "", "media": fake(channel).add_media("p.jpg", b"\xff\xd8\xffjpeg")}
     assert await fake(channel).callback(payload) == 200
     [message] = await channel.messages(await channel.wait_conversation(USER), MessageKind.INBOUND)
     assert message.attachments[0].kind == "image" and message.attachments[0].url.startswith(channel.runtime.base_url)
@@ -139,3 +139,19 @@ async def test_the_users_language_picks_the_greeting_and_the_welcome_in_it(chann
     message["sender"]["language"] = "fr"
     assert await fake(channel).callback(message) == 200
     await channel.wait_sent(USER, "Bonjour ! Nous arrivons.")
+
+
+async def test_a_signature_that_is_not_utf8_is_refused_not_a_500(channel: Channel, caplog):
+    path = f"/viber/{channel.binding.key}"
+    assert await raw_post(channel.runtime.http_port, path, b"X-Viber-Content-Signature: \xff\xfe") == 403
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def test_media_inside_our_network_is_not_fetched(channel: Channel):
+    async with internal_service() as (internal, asked):
+        payload = vb.text_callback(USER, 31, "")
+        payload["message"] = {"type": "picture", "text": "", "media": f"{internal}/computeMetadata/v1/"}
+        assert await fake(channel).callback(payload) == 200
+        [message] = await channel.messages(await channel.wait_conversation(USER), MessageKind.INBOUND)
+        assert message.attachments[0].url == f"{internal}/computeMetadata/v1/"  # kept as Viber's link
+        assert asked == []

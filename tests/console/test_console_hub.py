@@ -80,3 +80,15 @@ def test_sends_from_many_threads_arrive_whole_and_in_order(served):
     for n in range(8):
         mine = [t for t in texts if t.startswith(f"**thread {n}** ")]
         assert mine == [f"**thread {n}** message `{i}` " + "x" * (i % 50) for i in range(200)]
+
+
+def test_a_deeply_nested_frame_gets_an_error_frame_and_the_page_stays(served, caplog):
+    bot, member = served
+    member.connect()
+    member.send_raw("[" * 5000 + "]" * 5000)
+    error = member.wait(lambda f: f["type"] == "error")
+    assert error["code"] == "bad_frame"
+    member.send({"type": "history", "room": "@operator"})
+    member.wait(lambda f: f["type"] == "history")  # the socket still answers
+    assert not any(f["type"] == "closed" for f in member.frames)
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text

@@ -1,14 +1,17 @@
 """The run command on its defaults: the web team console, as a newcomer meets it, in a real process."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import aiohttp
 import pytest
 
 from tests.support.console import TeamMember
 from tests.support.customer import Customer
-from tests.support.process import OpenLinesProcess
+from tests.support.mounts import read_only
+from tests.support.process import ERRBOT, ROOT, OpenLinesProcess
 
 PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -145,3 +148,36 @@ def test_admins_add_employees_who_see_only_what_their_rights_allow(bot):
         newcomer.close()
         customer.close()
         admin.close()
+
+
+def _restart(data_dir) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENLINES_DATA_DIR": str(data_dir), "OPENLINES_HTTP_PORT": "0",
+           "OPENLINES_TEAM_BACKEND": "Console"}
+    return subprocess.run([str(ERRBOT), "-c", "config.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=90)
+
+
+def _exits_with_one_clear_line(done: subprocess.CompletedProcess[str]) -> None:
+    said = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert said.count("Open Lines cannot start: ") == 1, said[-2000:]
+    assert "Team console: sign in" not in said and "Traceback" not in said
+
+
+def test_a_restart_with_a_read_only_journal_exits_with_one_clear_line(bot, tmp_path):
+    bot.stop()
+    with read_only(tmp_path / "journal.sqlite3"):
+        _exits_with_one_clear_line(_restart(tmp_path))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small disk needs root")
+def test_a_restart_with_the_disk_full_exits_with_one_clear_line(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)], check=True)
+    try:
+        OpenLinesProcess(disk / "data", OPENLINES_TEAM_BACKEND="Console").stop()
+        subprocess.run(["dd", "if=/dev/zero", f"of={disk}/filler", "bs=1M", "count=64"], capture_output=True)
+        _exits_with_one_clear_line(_restart(disk / "data"))
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

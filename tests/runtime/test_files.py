@@ -1,10 +1,14 @@
 """The file store: one copy per content, an unguessable URL per upload, safe to serve."""
 from __future__ import annotations
 
+import json
+
 import aiohttp
 
 from runtime.files import DiskFiles
 from tests.support.runtime import Running
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 
 async def test_a_file_comes_back_by_its_url_and_only_by_it(tmp_path):
@@ -26,7 +30,7 @@ async def test_files_are_served_with_safe_headers(tmp_path):
     try:
         files = running.host.files
         assert files is not None
-        image = await running.run(files.put(b"\x89PNG...", "cat.png", "image/png"))
+        image = await running.run(files.put(PNG, "cat.png", "image/png"))
         page = await running.run(files.put(b"<script>alert(1)</script>", "x.html", "text/html"))
         async with aiohttp.ClientSession() as session:
             async with session.get(image.url) as response:
@@ -38,5 +42,46 @@ async def test_files_are_served_with_safe_headers(tmp_path):
                 assert "sandbox" in response.headers["Content-Security-Policy"]
             async with session.get(f"{running.base_url}/files/AAAAAAAAAAAAAAAAAAAA/cat.png") as response:
                 assert response.status == 404
+    finally:
+        running.stop()
+
+
+async def test_files_are_typed_by_their_content_and_named_without_controls(tmp_path):
+    running = Running(tmp_path)
+    try:
+        files = running.host.files
+        assert files is not None
+        disguised = await running.run(files.put(b"<svg onload=alert(1)>", "cat.png", "image/png"))
+        real = await running.run(files.put(PNG, "photo", "application/octet-stream"))
+        renamed = await running.run(files.put(b"%PDF-1.4", "invoice\u202egnp.exe\u2028\x07", "application/pdf"))
+        docx = await running.run(files.put(b"PK\x03\x04rest", "a.docx", "application/vnd.openxmlformats-"
+                                                                      "officedocument.wordprocessingml.document"))
+        assert disguised.content_type == "application/octet-stream" and disguised.kind == "file"
+        assert real.content_type == "image/png" and real.kind == "image"
+        assert renamed.name == "invoicegnp.exe"
+        assert docx.content_type.endswith("wordprocessingml.document")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(disguised.url) as response:
+                assert response.headers["Content-Type"] == "application/octet-stream"
+                assert response.headers["Content-Disposition"].startswith("attachment")
+    finally:
+        running.stop()
+
+
+async def test_a_content_type_with_parameters_is_stored_and_served(tmp_path):
+    running = Running(tmp_path)
+    try:
+        files = running.host.files
+        assert files is not None
+        image = await running.run(files.put(PNG, "cat.png", "image/png; charset=utf-8"))
+        note = await running.run(files.put(b"hello", "note.txt", "Text/Plain; charset=utf-8"))
+        assert (image.content_type, note.content_type) == ("image/png", "text/plain")
+        # and one stored so before: served too
+        index = next((tmp_path / "files" / "index").rglob(f"{note.ref}.json"))
+        index.write_text(json.dumps({**json.loads(index.read_text()), "content_type": "text/plain; charset=utf-8"}))
+        async with aiohttp.ClientSession() as session:
+            for url in (image.url, note.url):
+                async with session.get(url) as response:
+                    assert response.status == 200
     finally:
         running.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import aiohttp
 
 from bridge.store import NewWork, UnitOfWork
+from tests.support.mounts import read_only
 from tests.support.runtime import Running
 from tests.support.webchat import wait_until
 
@@ -56,5 +57,24 @@ async def test_the_data_dir_is_the_owners_only_whatever_the_umask(tmp_path):
         for path in (tmp_path / "data").rglob("*"):
             if path.is_file() and path.suffix not in (".sqlite3-wal", ".sqlite3-shm"):
                 assert path.stat().st_mode & 0o077 == 0, path
+    finally:
+        running.stop()
+
+
+async def test_files_or_a_crm_that_cannot_be_written_make_it_fail(tmp_path):
+    running = Running(tmp_path)
+    try:
+        files = running.host.files
+        assert files is not None
+        await running.run(files.put(b"hello", "a.txt", "text/plain"))
+        status, body = await _health(running)
+        assert status == 200 and (body["files"], body["crm"]) == ("ok", "ok")
+        with read_only(tmp_path / "files"):
+            status, body = await _health(running)
+            assert status == 503 and body["files"] == "cannot write" and body["crm"] == "ok"
+        with read_only(tmp_path / "crm"):
+            status, body = await _health(running)
+            assert status == 503 and body["files"] == "ok" and body["crm"] == "cannot write"
+        assert (await _health(running))[0] == 200
     finally:
         running.stop()

@@ -81,6 +81,10 @@ class TeamMember:
         assert self._ws is not None, "connect first"
         self._call(self._ws.send_json(frame))
 
+    def send_raw(self, text: str) -> None:
+        assert self._ws is not None, "connect first"
+        self._call(self._ws.send_str(text))
+
     def say(self, room: str, text: str, files: list[str] | None = None) -> None:
         self.send({"type": "say", "room": room, "text": text, "files": files or []})
 
