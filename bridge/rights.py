@@ -44,6 +44,20 @@ class Rights:
         return Role.OPERATOR in roles and waiting and action in (Action.ANSWER, Action.WRITE, Action.VIEW,
                                                                  Action.ACT)
 
+    def sees_room(self, person: str, line: Line, conversation: Conversation) -> bool:
+        """Whether ``person`` is in the conversation's team room now: its operator, colleagues invited
+        with the history, whom it is offered to while it waits, and the line's supervisors and admins.
+        Narrower than VIEW: a room shows its whole history, so a colleague invited without it, or an
+        operator it is not offered to, reads it with !transcript (which filters) instead."""
+        roles = self.roles(person, line)
+        if Role.ADMIN in roles or Role.SUPERVISOR in roles:
+            return True
+        me = conversation.participant(person)
+        if conversation.owner == person or (me is not None and not me.since_seq):
+            return True
+        return conversation.is_open and conversation.owner is None and person in conversation.offered_to \
+            and Role.OPERATOR in roles
+
     def check(self, person: str, action: Action, line: Line, conversation: Conversation | None = None) -> None:
         if self.allows(person, action, line, conversation):
             return

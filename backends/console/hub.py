@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
-from backends.console.access import RoomAccess
+from backends.console.access import RoomAccess, RoomView
 from backends.console.rooms import RoomBook
 from bridge.errors import NotFound
 from bridge.model import Attachment
@@ -31,7 +31,7 @@ MAX_CLIENT_ID = 64
 QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
 TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
 GLANCE_DELAY = 0.3
-RECHECK = 0.5  # seconds before asking again what a new room is
+SWEEP = 2.0  # seconds between two checks of every open page's rooms against the rights
 
 
 class Console(Protocol):
@@ -57,6 +57,7 @@ class Client:
     rooms: set[str] = field(default_factory=set)
     queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
     typing_at: dict[str, float] = field(default_factory=dict)
+    told_closed: set[str] = field(default_factory=set)  # closed rooms this page was told to unlist
 
     def push(self, frame: dict[str, Any] | None) -> None:
         try:
@@ -72,6 +73,9 @@ class Hub:
         self.clients: set[Client] = set()
         self._glance: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
@@ -79,49 +83,105 @@ class Hub:
             self.loop.call_soon_threadsafe(self._on_event, event, data)
 
     def _on_event(self, event: str, data: dict[str, Any]) -> None:
-        if event == "message":
-            for client in list(self.clients):
-                if data["room"] in client.rooms:
-                    client.push({"type": "message", **data})
-                elif not data["room"].startswith("@"):  # a line room they belong in may be new
-                    self._spawn(self._room_changed(client, data["room"], False))
-            if not data["room"].startswith("@"):
-                self._glance_soon()
-        elif event == "room":
-            for client in list(self.clients):
-                self._spawn(self._room_changed(client, data["name"], bool(data.get("gone"))))
-            self._glance_soon()
-        elif event == "signal":
-            for client in self.clients:
-                if data["room"] in client.rooms:
-                    client.push({"type": data["kind"], "room": data["room"], "who": "customer", **data["data"]})
+        """Events are delivered in order, by one task: who gets each is asked of the rights first."""
+        self._events.put_nowait((event, data))
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = self.loop.create_task(self._deliver())
+        self._keep_sweeping()
+
+    def _keep_sweeping(self) -> None:
+        """Rights also end without a word in the room (a revoke, another process): look again now and then."""
+        if self._sweeper is None and self.clients:
+            self._sweeper = self.loop.call_later(SWEEP, self._sweep_due)
+
+    def _sweep_due(self) -> None:
+        self._sweeper = None
+        self._on_event("sweep", {})
 
     def _spawn(self, coro: Any) -> None:
         task = self.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _room_changed(self, client: Client, key: str, gone: bool, tries: int = 10) -> None:
-        """Show or hide ``key`` on the client's page: members see their rooms; a line's people join
-        its room on their own; anyone else may open a room they have rights on from the glance."""
-        room = None if gone else self.book.get(key)
-        member = room is not None and client.login in room.members
-        if room is not None and (member or key.startswith("#")) and \
-                await self.access.may_see(client.login, key, room.members):
-            kind = (await self.access.kind(key))[0]
-            if not member and kind == "line":
-                self.book.add(key, client.login)  # its room event shows the room
-            elif not member and kind == "room" and tries > 0:  # Open Lines records a room once it is open
-                self.loop.call_later(RECHECK, lambda: self._spawn(self._room_changed(client, key, False, tries - 1)))
-            elif member:
-                new = key not in client.rooms
-                client.rooms.add(key)
+    async def _deliver(self) -> None:
+        while not self._events.empty():
+            batch = [self._events.get_nowait() for _ in range(self._events.qsize())]
+            views: dict[str, RoomView] = {}  # read once per room for the batch: after all of it was published
+            for event, data in batch:
+                try:
+                    await self._handle(event, data, views)
+                except Exception:  # one event lost for the pages (they reload it); never the delivery task
+                    log.exception("console event %s not delivered", event)
+
+    async def _handle(self, event: str, data: dict[str, Any], views: dict[str, RoomView]) -> None:
+        if event == "sweep":
+            return await self._sweep()
+        key = data["name"] if event == "room" else data["room"]
+        if event == "room":
+            views.pop(key, None)  # its members may have changed
+            if data.get("gone"):
+                for client in list(self.clients):
+                    self._leave(client, key, gone=True)
+                return self._glance_soon()
+        if key not in views:
+            views[key] = await self._view(key)
+        view = views[key]
+        for client in list(self.clients):
+            if client.login not in view.allowed:
+                self._leave(client, key)
+            elif key not in client.rooms:
+                if view.lists(client.login) and event != "signal":
+                    await self._join(client, key)  # its history holds this message
+            elif event == "message":
+                client.push({"type": "message", **data})
+            elif event == "signal":
+                client.push({"type": data["kind"], "room": key, "who": "customer", **data["data"]})
+            elif event == "room":
                 client.push({"type": "room", **await self.summary(client.login, key)})
-                if new:  # what was said before they were in it
-                    client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
-        elif key in client.rooms and not member:
-            client.rooms.discard(key)
-            client.push({"type": "room_gone", "room": key})
+            if view.closed and key in client.rooms and key not in client.told_closed:
+                client.told_closed.add(key)  # still readable on this page, no longer listed
+                client.push({"type": "room_gone", "room": key, "closed": True})
+        if not key.startswith("@") and event != "signal":
+            self._glance_soon()
+
+    async def _view(self, key: str, logins: set[str] | None = None) -> RoomView:
+        room = self.book.get(key)
+        if room is None:
+            return RoomView(set())
+        return await self.access.view(key, logins if logins is not None else {c.login for c in self.clients},
+                                      room.members)
+
+    async def _join(self, client: Client, key: str) -> None:
+        """The room shows on the page, with what was said before they were in it."""
+        client.rooms.add(key)
+        client.told_closed.discard(key)
+        client.push({"type": "room", **await self.summary(client.login, key)})
+        client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
+
+    def _leave(self, client: Client, key: str, gone: bool = False) -> None:
+        """Their right ended (or the room is gone): nothing more of it reaches them, and the page drops it."""
+        if key not in client.rooms:
+            return
+        client.rooms.discard(key)
+        client.push({"type": "room_gone", "room": key})
+        if not gone and client.login in self.book.occupants(key):
+            self.book.remove(key, client.login)
+
+    async def _sweep(self) -> None:
+        """Every page's rooms against the rights of now: drop what they lost, add what they gained."""
+        logins = {c.login for c in self.clients}
+        listed = await self.access.listed(logins, {login: set(self.book.rooms_of(login)) for login in logins})
+        for key in {key for c in self.clients for key in c.rooms if not key.startswith("@")}:
+            view = await self._view(key, logins)
+            for client in list(self.clients):
+                if client.login not in view.allowed:
+                    self._leave(client, key)
+                elif view.closed and key in client.rooms and key not in client.told_closed:
+                    client.told_closed.add(key)
+                    client.push({"type": "room_gone", "room": key, "closed": True})
+        for client in list(self.clients):
+            for key in sorted(listed.get(client.login, set()) - client.rooms):
+                await self._join(client, key)
 
     def _glance_soon(self) -> None:
         if self._glance is None:
@@ -146,6 +206,7 @@ class Hub:
         try:
             await self._hello(client)
             self.clients.add(client)
+            self._keep_sweeping()
             async for raw in ws:
                 if raw.type is not WSMsgType.TEXT:
                     break
@@ -169,11 +230,15 @@ class Hub:
         await client.ws.close()
 
     async def _hello(self, client: Client) -> None:
-        for key in await self.access.line_rooms_of(client.login):
-            if client.login not in self.book.occupants(key):
-                self.book.add(key, client.login)
-        self.book.create(f"@{client.login}")
-        client.rooms = {f"@{client.login}", *self.book.rooms_of(client.login)}
+        direct = f"@{client.login}"
+        self.book.create(direct)
+        joined = set(self.book.rooms_of(client.login)) - {direct}
+        listed = (await self.access.listed([client.login], {client.login: joined}))[client.login]
+        for key in sorted(joined - listed):  # rooms that are not Open Lines' own: by membership
+            if (await self.access.kind(key))[0] == "room" and (await self._view(key, {client.login})).lists(
+                    client.login):
+                listed.add(key)
+        client.rooms = {direct, *listed}
         rooms = [await self.summary(client.login, key) for key in sorted(client.rooms)]
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
@@ -189,7 +254,7 @@ class Hub:
             raise FrameError("bad_field", "room: the room's name, e.g. #support-1")
         if kind == "open":
             return await self._open(client, room)
-        if room not in client.rooms:
+        if room not in client.rooms or not await self._may_see(client, room):
             raise FrameError("not_allowed", f"you are not in {room}")
         if kind == "say":
             return await self._say(client, room, frame)
@@ -205,15 +270,26 @@ class Hub:
         raise FrameError("unknown_type", "use say, open, history, read or typing")
 
     async def _open(self, client: Client, room: str) -> None:
-        state = self.book.get(room)
-        if state is None or not await self.access.may_see(client.login, room, state.members):
+        """Open a room they may see now (from the glance, or a closed conversation's room by its name)."""
+        if not await self._may_see(client, room):
+            client.push({"type": "room_gone", "room": room})  # a page that kept it from before drops it
             raise FrameError("not_allowed", f"you may not open {room}")
-        if client.login not in state.members and not room.startswith("@"):
-            self.book.add(room, client.login)  # the room event adds it to every page of theirs
+        view = await self._view(room, {client.login})
+        if not view.closed and client.login not in self.book.occupants(room) and not room.startswith("@"):
+            self.book.add(room, client.login)  # listed from now on, while their rights last
         client.rooms.add(room)
-        client.push({"type": "room", **await self.summary(client.login, room)})
+        if view.closed:
+            client.told_closed.add(room)  # readable here, not listed
+        client.push({"type": "room", **await self.summary(client.login, room), "closed": view.closed})
         messages = self.book.history(room)
         client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
+
+    async def _may_see(self, client: Client, room: str) -> bool:
+        """Asked of the rights at every read: a right may have ended since the room was listed."""
+        if (await self._view(room, {client.login})).allowed:
+            return True
+        self._leave(client, room)
+        return False
 
     async def _say(self, client: Client, room: str, frame: dict[str, Any]) -> None:
         client_id = frame.get("client_id")
@@ -297,6 +373,8 @@ class Hub:
             client.push(None)
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for client in list(self.clients):
             client.push(None)
             await client.ws.close()
