@@ -182,3 +182,44 @@ def test_a_removed_account_leaves_every_room_and_nothing_of_it_passes_to_a_new_a
     for secret in ("DM-SECRET", "Hello, about my order", "SECRET-AFTER-REMOVE", "LINE-ROOM-AFTER-REMOVE",
                    "SECRET-LATER"):
         assert _leaked(again, secret) == [], secret
+
+
+def test_a_closed_conversations_room_leaves_the_list_but_stays_readable(team):
+    admin = team.admin
+    customer = team.customer("Ann", "Hello, about my order")
+    _in(admin, "#support-1")
+    team.command("!answer 1", "You answer conversation 1")
+    admin.say("#support-1", "!close")
+    gone = admin.wait(lambda f: f["type"] == "room_gone" and f["room"] == "#support-1")
+    assert gone["closed"] is True  # the open page keeps showing it until they move on
+    admin.message("#support-1", "Conversation closed by @operator")
+
+    page = TeamMember(team.bot.port)
+    team.people.append(page)
+    assert page.sign_in("operator", "correct horse battery") == 200
+    hello = page.connect()
+    assert "#support-1" not in [r["room"] for r in hello["rooms"]]
+    page.send({"type": "open", "room": "#support-1"})  # by its name, e.g. /team/#room=%23support-1
+    opened = page.wait(lambda f: f["type"] == "room" and f["room"] == "#support-1")
+    assert opened["closed"] is True
+    page.message("#support-1", "Hello, about my order")
+    page.say("@operator", "!transcript 1")
+    page.message("@operator", "Hello, about my order")
+
+    customer.say("Me again, one more question")  # a new conversation, in a room of its own
+    page.wait(lambda f: f["type"] == "room" and f["room"] == "#support-2")
+    page.message("#support-2", "Me again, one more question")
+
+
+def test_invited_without_the_history_she_gets_what_follows_in_private_never_the_room(team):
+    team.command("!line set Support queue_mode strict", "queue_mode")  # offered to @operator alone
+    customer = team.customer("Ann", "EARLIER-SECRET said before she came")
+    team.admin.message("#support-1", "EARLIER-SECRET")
+    team.command("!answer 1", "You answer conversation 1")
+    team.command("!invite @kim 1 --no-history", "joins conversation 1")
+    customer.say("AFTER-INVITE where is it?")
+    team.kim.message("@kim", "AFTER-INVITE")  # in private, as the README says
+    start = team.kim.mark()
+    team.kim.send({"type": "open", "room": "#support-1"})
+    assert team.kim.wait(lambda f: f["type"] == "error", start=start)["code"] == "not_allowed"
+    assert _leaked(team.kim, "EARLIER-SECRET") == []
