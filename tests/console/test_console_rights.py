@@ -213,7 +213,9 @@ def test_a_closed_conversations_room_leaves_the_list_but_stays_readable(team):
 
 def test_invited_without_the_history_she_gets_what_follows_in_private_never_the_room(team):
     team.command("!line set Support queue_mode strict", "queue_mode")  # offered to @operator alone
-    customer = team.customer("Ann", "EARLIER-SECRET said before she came")
+    customer = team.customer("Ann", "Hello")  # the line's announcement shows this one to all its people
+    team.admin.message("#support-1", "Hello")
+    customer.say("EARLIER-SECRET said before she came")
     team.admin.message("#support-1", "EARLIER-SECRET")
     team.command("!answer 1", "You answer conversation 1")
     team.command("!invite @kim 1 --no-history", "joins conversation 1")
