@@ -3,7 +3,9 @@
 Frames, client → server: ``say`` {room, text, files?, client_id?}, ``open`` {room}, ``history`` {room, before},
 ``read`` {room, id, seq?}, ``typing`` {room, on}. Server → client: ``hello`` (with ``limits``), ``room``,
 ``room_gone``, ``message`` (``internal`` in a conversation's room), ``history``, ``glance``, ``typing``,
-``ack`` {room, client_id, id}, ``error`` (with the ``client_id`` of a refused ``say``).
+``ack`` {room, client_id, id}, ``error`` (with the ``client_id`` of a refused ``say``). ``room_gone`` {room}:
+no longer theirs (a right ended), drop it; {room, closed: true}: a closed conversation's, still readable but
+no longer listed. Who gets what is ``Membership``'s: the rights of the moment decide.
 
 A ``say`` with a ``client_id`` is kept once per login and id (in the console's store, so across restarts
 too): the page resends what it has no ``ack`` for, and a resend is only acknowledged again.
@@ -18,7 +20,8 @@ from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
-from backends.console.access import RoomAccess, RoomView
+from backends.console.access import RoomAccess
+from backends.console.membership import Membership
 from backends.console.rooms import RoomBook
 from bridge.errors import NotFound
 from bridge.model import Attachment
@@ -30,8 +33,6 @@ MAX_FILES = 10
 MAX_CLIENT_ID = 64
 QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
 TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
-GLANCE_DELAY = 0.3
-SWEEP = 2.0  # seconds between two checks of every open page's rooms against the rights
 
 
 class Console(Protocol):
@@ -71,133 +72,12 @@ class Hub:
     def __init__(self, book: RoomBook, access: RoomAccess, console: Console, loop: asyncio.AbstractEventLoop) -> None:
         self.book, self.access, self.console, self.loop = book, access, console, loop
         self.clients: set[Client] = set()
-        self._glance: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
-        self._deliverer: asyncio.Task[None] | None = None
-        self._sweeper: asyncio.TimerHandle | None = None
+        self.rooms = Membership(book, access, self.clients, loop)
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
         if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._on_event, event, data)
-
-    def _on_event(self, event: str, data: dict[str, Any]) -> None:
-        """Events are delivered in order, by one task: who gets each is asked of the rights first."""
-        self._events.put_nowait((event, data))
-        if self._deliverer is None or self._deliverer.done():
-            self._deliverer = self.loop.create_task(self._deliver())
-        self._keep_sweeping()
-
-    def _keep_sweeping(self) -> None:
-        """Rights also end without a word in the room (a revoke, another process): look again now and then."""
-        if self._sweeper is None and self.clients:
-            self._sweeper = self.loop.call_later(SWEEP, self._sweep_due)
-
-    def _sweep_due(self) -> None:
-        self._sweeper = None
-        self._on_event("sweep", {})
-
-    def _spawn(self, coro: Any) -> None:
-        task = self.loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _deliver(self) -> None:
-        while not self._events.empty():
-            batch = [self._events.get_nowait() for _ in range(self._events.qsize())]
-            views: dict[str, RoomView] = {}  # read once per room for the batch: after all of it was published
-            for event, data in batch:
-                try:
-                    await self._handle(event, data, views)
-                except Exception:  # one event lost for the pages (they reload it); never the delivery task
-                    log.exception("console event %s not delivered", event)
-
-    async def _handle(self, event: str, data: dict[str, Any], views: dict[str, RoomView]) -> None:
-        if event == "sweep":
-            return await self._sweep()
-        key = data["name"] if event == "room" else data["room"]
-        if event == "room":
-            views.pop(key, None)  # its members may have changed
-            if data.get("gone"):
-                for client in list(self.clients):
-                    self._leave(client, key, gone=True)
-                return self._glance_soon()
-        if key not in views:
-            views[key] = await self._view(key)
-        view = views[key]
-        for client in list(self.clients):
-            if client.login not in view.allowed:
-                self._leave(client, key)
-            elif key not in client.rooms:
-                if view.lists(client.login) and event != "signal":
-                    await self._join(client, key)  # its history holds this message
-            elif event == "message":
-                client.push({"type": "message", **data})
-            elif event == "signal":
-                client.push({"type": data["kind"], "room": key, "who": "customer", **data["data"]})
-            elif event == "room":
-                client.push({"type": "room", **await self.summary(client.login, key)})
-            if view.closed and key in client.rooms and key not in client.told_closed:
-                client.told_closed.add(key)  # still readable on this page, no longer listed
-                client.push({"type": "room_gone", "room": key, "closed": True})
-        if not key.startswith("@") and event != "signal":
-            self._glance_soon()
-
-    async def _view(self, key: str, logins: set[str] | None = None) -> RoomView:
-        room = self.book.get(key)
-        if room is None:
-            return RoomView(set())
-        return await self.access.view(key, logins if logins is not None else {c.login for c in self.clients},
-                                      room.members)
-
-    async def _join(self, client: Client, key: str) -> None:
-        """The room shows on the page, with what was said before they were in it."""
-        client.rooms.add(key)
-        client.told_closed.discard(key)
-        client.push({"type": "room", **await self.summary(client.login, key)})
-        client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
-
-    def _leave(self, client: Client, key: str, gone: bool = False) -> None:
-        """Their right ended (or the room is gone): nothing more of it reaches them, and the page drops it."""
-        if key not in client.rooms:
-            return
-        client.rooms.discard(key)
-        client.push({"type": "room_gone", "room": key})
-        if not gone and client.login in self.book.occupants(key):
-            self.book.remove(key, client.login)
-
-    async def _sweep(self) -> None:
-        """Every page's rooms against the rights of now: drop what they lost, add what they gained."""
-        logins = {c.login for c in self.clients}
-        listed = await self.access.listed(logins, {login: set(self.book.rooms_of(login)) for login in logins})
-        for key in {key for c in self.clients for key in c.rooms if not key.startswith("@")}:
-            view = await self._view(key, logins)
-            for client in list(self.clients):
-                if client.login not in view.allowed:
-                    self._leave(client, key)
-                elif view.closed and key in client.rooms and key not in client.told_closed:
-                    client.told_closed.add(key)
-                    client.push({"type": "room_gone", "room": key, "closed": True})
-        for client in list(self.clients):
-            for key in sorted(listed.get(client.login, set()) - client.rooms):
-                await self._join(client, key)
-
-    def _glance_soon(self) -> None:
-        if self._glance is None:
-            self._glance = self.loop.call_later(GLANCE_DELAY, lambda: self._spawn(self._send_glance()))
-
-    async def _send_glance(self) -> None:
-        self._glance = None
-        glances = await self.access.glance({c.login for c in self.clients})
-        for client in list(self.clients):
-            if client.login in glances:
-                client.push({"type": "glance", "conversations": glances[client.login]})
-
-    async def summary(self, login: str, key: str) -> dict[str, Any]:
-        kind, ref = await self.access.kind(key)
-        return {"room": key, "kind": kind, "topic": self.book.topic(key), "unread": self.book.unread(login, key),
-                "conversation": ref if kind == "conversation" else None}
+            self.loop.call_soon_threadsafe(self.rooms.on_event, event, data)
 
     # -- one page ---------------------------------------------------------------------------------
     async def serve(self, ws: web.WebSocketResponse, login: str, name: str) -> None:
@@ -206,7 +86,7 @@ class Hub:
         try:
             await self._hello(client)
             self.clients.add(client)
-            self._keep_sweeping()
+            self.rooms.keep_sweeping()
             async for raw in ws:
                 if raw.type is not WSMsgType.TEXT:
                     break
@@ -230,16 +110,9 @@ class Hub:
         await client.ws.close()
 
     async def _hello(self, client: Client) -> None:
-        direct = f"@{client.login}"
-        self.book.create(direct)
-        joined = set(self.book.rooms_of(client.login)) - {direct}
-        listed = (await self.access.listed([client.login], {client.login: joined}))[client.login]
-        for key in sorted(joined - listed):  # rooms that are not Open Lines' own: by membership
-            if (await self.access.kind(key))[0] == "room" and (await self._view(key, {client.login})).lists(
-                    client.login):
-                listed.add(key)
-        client.rooms = {direct, *listed}
-        rooms = [await self.summary(client.login, key) for key in sorted(client.rooms)]
+        self.book.create(f"@{client.login}")
+        client.rooms = await self.rooms.listing(client.login)
+        rooms = [await self.rooms.summary(client.login, key) for key in sorted(client.rooms)]
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
                      "rooms": rooms, "commands": self.console.command_list(client.login),
@@ -254,7 +127,7 @@ class Hub:
             raise FrameError("bad_field", "room: the room's name, e.g. #support-1")
         if kind == "open":
             return await self._open(client, room)
-        if room not in client.rooms or not await self._may_see(client, room):
+        if room not in client.rooms or not await self.rooms.may_see(client, room):
             raise FrameError("not_allowed", f"you are not in {room}")
         if kind == "say":
             return await self._say(client, room, frame)
@@ -271,25 +144,18 @@ class Hub:
 
     async def _open(self, client: Client, room: str) -> None:
         """Open a room they may see now (from the glance, or a closed conversation's room by its name)."""
-        if not await self._may_see(client, room):
+        if not await self.rooms.may_see(client, room):
             client.push({"type": "room_gone", "room": room})  # a page that kept it from before drops it
             raise FrameError("not_allowed", f"you may not open {room}")
-        view = await self._view(room, {client.login})
+        view = await self.rooms.view(room, {client.login})
         if not view.closed and client.login not in self.book.occupants(room) and not room.startswith("@"):
             self.book.add(room, client.login)  # listed from now on, while their rights last
         client.rooms.add(room)
         if view.closed:
             client.told_closed.add(room)  # readable here, not listed
-        client.push({"type": "room", **await self.summary(client.login, room), "closed": view.closed})
+        client.push({"type": "room", **await self.rooms.summary(client.login, room), "closed": view.closed})
         messages = self.book.history(room)
         client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
-
-    async def _may_see(self, client: Client, room: str) -> bool:
-        """Asked of the rights at every read: a right may have ended since the room was listed."""
-        if (await self._view(room, {client.login})).allowed:
-            return True
-        self._leave(client, room)
-        return False
 
     async def _say(self, client: Client, room: str, frame: dict[str, Any]) -> None:
         client_id = frame.get("client_id")
@@ -303,7 +169,8 @@ class Hub:
             client.push({"type": "error", "code": exc.code, "message": str(exc), "client_id": client_id})
             return
         if client_id is not None:  # after the message frame itself (published to the loop just now)
-            self.loop.call_soon(client.push, {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
+            self.loop.call_soon(self.rooms.push_in_turn, client,
+                                {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
 
     async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> dict[str, Any]:
         if client_id is not None and (kept := self.book.said(client.login, client_id)) is not None:
@@ -344,7 +211,7 @@ class Hub:
             self.book.mark_read(client.login, room, seen)
             for other in self.clients:
                 if other.login == client.login:
-                    other.push({"type": "room", **await self.summary(client.login, room)})
+                    other.push({"type": "room", **await self.rooms.summary(client.login, room)})
         if isinstance(seq, int):
             await self._operator_signal(client, room, "read", {"seq": seq})
 
@@ -373,8 +240,7 @@ class Hub:
             client.push(None)
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        self.rooms.close()
         for client in list(self.clients):
             client.push(None)
             await client.ws.close()
