@@ -96,6 +96,7 @@
       f.rooms.forEach((r) => state.rooms.set(r.room, r));
       setGlance(f.glance); drawRooms();
       const linked = new URLSearchParams(location.hash.slice(1)).get("room");  // /team/#room=%23support-1
+      if (linked) history.replaceState(null, "", location.pathname);  // once: not again at a reconnect
       const first = linked || (state.rooms.has(state.current) ? state.current
         : (f.rooms.find((r) => r.kind === "line") || f.rooms[0] || {}).room);
       if (first) openRoom(first);
