@@ -156,6 +156,18 @@ class LineAdmin:
         await self.save(changed, actor, "line revoke", f"{person} is no longer {role.value}")
         return changed
 
+    async def revoke_everywhere(self, actor: str, person: str) -> list[str]:
+        """Every role of ``person`` on every line taken back (their account is removed): no more offers,
+        announcements or supervision for that identity. Returns the roles ended, e.g. "operator of Support"."""
+        self.require_global_admin(actor, "remove someone from every line")
+        ended = []
+        for line in self._directory.live_lines():
+            for role in Role:
+                if line.has_role(person, role):
+                    await self.revoke(actor, line.name, person, role)
+                    ended.append(f"{role.value} of {line.name}")
+        return ended
+
     @one_at_a_time
     async def move(self, actor: str, name: str, person: str, position: int) -> Line:
         line = self.line_for(actor, name, Action.CONFIGURE)

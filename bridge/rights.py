@@ -44,6 +44,22 @@ class Rights:
         return Role.OPERATOR in roles and waiting and action in (Action.ANSWER, Action.WRITE, Action.VIEW,
                                                                  Action.ACT)
 
+    def room_people(self, line: Line, conversation: Conversation | None = None) -> frozenset[str]:
+        """Who is in a team room now: a line's room is its people's (and the bot admins'); a conversation's
+        room is its operator's, colleagues invited with the history, whom it is offered to while it waits,
+        and the line's supervisors and admins. Narrower than VIEW: a room shows its whole history, so a
+        colleague invited without it, or an operator it is not offered to, reads !transcript instead."""
+        overseers = {*self.global_admins, *line.admins, *line.supervisors}
+        if conversation is None:
+            return frozenset({*overseers, *line.operators})
+        c = conversation
+        offered = c.offered_to if c.is_open and c.owner is None else ()
+        return frozenset({*overseers, *(p.person for p in c.participants if not p.since_seq),
+                          *([c.owner] if c.owner else []), *(p for p in offered if p in line.operators)})
+
+    def sees_room(self, person: str, line: Line, conversation: Conversation) -> bool:
+        return person in self.room_people(line, conversation)
+
     def check(self, person: str, action: Action, line: Line, conversation: Conversation | None = None) -> None:
         if self.allows(person, action, line, conversation):
             return

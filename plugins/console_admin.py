@@ -7,6 +7,8 @@ from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
 from backends.console.accounts import AccountError, checked_login
+from bridge.errors import OpenLinesError
+from plugins.facade import running_api
 
 
 class ConsoleAdmin(BotPlugin):
@@ -19,16 +21,30 @@ class ConsoleAdmin(BotPlugin):
 
     @botcmd(admin_only=True)
     def console_add(self, msg: Message, args: str) -> str:
-        """Add an employee (or give them a new sign-in): !console add <login> [Full name]."""
-        given, _, name = args.strip().partition(" ")
+        """Add an employee (or give them a new sign-in): !console add <login> [Full name] [--again]."""
+        again = "--again" in args.split()
+        given, _, name = " ".join(word for word in args.split() if word != "--again").partition(" ")
         console = self._console()
         try:
             login = checked_login(given)
+            self._not_a_removed_login(console, login, again)
             token = console.accounts.invite(login, name.strip())
         except AccountError as exc:
             raise CommandError(f"{exc}. Usage: !console add <login> [Full name]") from None
         url = f"{console.host.base_url}/team/#welcome={token}" if console.host else f"/team/#welcome={token}"
         return f"@{login} can sign in once with this link (valid 24 hours), then chooses a password: {url}"
+
+    @staticmethod
+    def _not_a_removed_login(console: Any, login: str, again: bool) -> None:
+        """A removed login is not handed to somebody else by mistake: past conversations still name it,
+        and rights follow the name."""
+        if console.book.forgotten_at(login) is None:
+            return
+        if not again:
+            raise CommandError(f"@{login} belonged to an account that was removed; conversations still name "
+                               f"@{login}. Give someone new another login, or, for the same person coming back: "
+                               f"!console add {login} --again")
+        console.book.welcome_back(login)
 
     @botcmd(admin_only=True)
     def console_people(self, msg: Message, args: str) -> str:
@@ -47,8 +63,16 @@ class ConsoleAdmin(BotPlugin):
     def console_remove(self, msg: Message, args: str) -> str:
         """Remove someone's team console account: !console remove <login>."""
         login = args.strip().removeprefix("@")
-        console = self._console()
-        console.end_sessions(login)  # their open pages close too
-        if not console.accounts.remove(login):
+        if not self._console().remove_account(login):  # their open pages close too
             raise CommandError(f"There is no account @{login[:40]}.")
-        return f"@{login}'s account is removed and their sessions ended."
+        return f"@{login}'s account is removed, their sessions ended and their direct chat deleted. " + \
+            self._off_the_lines(msg, f"@{login}")
+
+    def _off_the_lines(self, msg: Message, person: str) -> str:
+        """Their roles end with the account: no offers, announcements or supervision for nobody."""
+        try:
+            api = running_api(self)
+            ended = api.call(api.services.admin.revoke_everywhere(api.adapter.person_id(msg.frm), person))
+        except (CommandError, OpenLinesError) as exc:
+            return f"Their line roles are unchanged ({exc}): take them back with !line revoke."
+        return f"No longer {', '.join(ended)}." if ended else "They had no role on any line."

@@ -14,6 +14,7 @@ from bridge.channel_settings import secret_names
 from bridge.errors import OpenLinesError
 from runtime import redact
 from plugins.facade import OpenLinesApi
+from plugins.room_members import RoomMembers
 from plugins.team_adapters import adapter_for
 from plugins.team_chat import ErrbotTeamChat
 from runtime.core import OpenLinesCore
@@ -47,12 +48,16 @@ class OpenLines(BotPlugin):
             raise
         OpenLines.started = True
         self.api = OpenLinesApi(host, core, team, adapter)
+        self._members = host.submit(RoomMembers(core, team).run()) if adapter.keeps_members else None
         super().activate()
         # The console is stdout: tell whoever started it where things are, once ready.
         print("Open Lines is ready — " + " · ".join(core.urls()), flush=True)
 
     def deactivate(self) -> None:
         api, self.api = self.api, None
+        members, self._members = getattr(self, "_members", None), None
+        if members is not None:
+            members.cancel()
         if api is not None:
             api.shutdown()
             api.core.stop()

@@ -133,6 +133,11 @@ class TeamAdapter:
     def how_to_write_in(self, key: str) -> str:
         return key
 
+    keeps_members = False  # the team chat's server decides who may enter a room, from a member list
+
+    def keep_members(self, key: str, people: frozenset[str]) -> None:
+        """Make ``people`` the room's members, and only them (where ``keeps_members``)."""
+
     def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
         """Typing and such: most team chats cannot show them, so nothing by default."""
 
@@ -272,6 +277,11 @@ class XmppAdapter(TeamAdapter):
 
     def how_to_write_in(self, key: str) -> str:
         return f"{key} (the bot has invited you to it)"
+
+    keeps_members = True  # rooms are members-only: the rights' people are its members
+
+    def keep_members(self, key: str, people: frozenset[str]) -> None:
+        self.bot.keep_members(key, people)
 
     def escape(self, text: str) -> str:
         return escape_plain(text)

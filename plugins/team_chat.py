@@ -60,6 +60,9 @@ class ErrbotTeamChat:
     async def invite(self, room_key: str, person: str) -> None:
         await self._in_thread(self.adapter.invite, room_key, person)
 
+    async def keep_members(self, room_key: str, people: frozenset[str]) -> None:
+        await self._in_thread(self.adapter.keep_members, room_key, people)
+
     async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
         await self._in_thread(self.adapter.signal, room_key, kind, data)
 

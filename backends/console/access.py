@@ -1,18 +1,33 @@
 """Who may see which console room, and what the team sees at a glance — asked of the running core.
 
 A direct chat is its owner's alone; a line's room belongs to the line's
-people; a conversation's room to whoever the core's rights let view the
-conversation; any other room to its members (and the bot's admins).
+people; a conversation's room to whoever the core's rights put in it now
+(``Rights.sees_room``); any other room to its members (and the bot's admins).
+Rights are read from the core at every call, never kept here: another process
+may change them (a transfer, a revoke) at any moment.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from bridge.errors import NotFound
-from bridge.model import ConversationStatus
+from bridge.model import Conversation, ConversationStatus
 from bridge.relay import customer_label
 from bridge.rights import Action
+
+PAGE = 500  # open conversations read at a time when listing rooms
+
+
+@dataclass(frozen=True)
+class RoomView:
+    allowed: set[str]  # logins who may see the room now
+    listed: set[str] | None = None  # of them, those whose page lists it unasked (None: all of them)
+    closed: bool = False  # a closed conversation's room: kept and readable, listed by nobody
+
+    def lists(self, login: str) -> bool:
+        return login in (self.allowed if self.listed is None else self.listed)
 
 
 class RoomAccess:
@@ -39,41 +54,77 @@ class RoomAccess:
         self._kinds[key] = found
         return found
 
-    async def may_see(self, login: str, key: str, members: set[str]) -> bool:
+    async def view(self, key: str, logins: Iterable[str], members: set[str]) -> RoomView:
+        """Of ``logins``, who may see room ``key`` now and whose page lists it unasked. ``members``
+        (the room's stored members: invited, or who opened it) grant nothing in Open Lines' rooms;
+        they only say which of their readers list a conversation's room. Until the core runs,
+        nobody's rights can be read: only admins see more than their direct chat."""
+        logins = set(logins)
         if key.startswith("@"):
-            return key == f"@{login}"
-        if login in members or self.is_admin(login):
-            return True
+            return RoomView({login for login in logins if key == f"@{login}"})
         kind, ref = await self.kind(key)
         core = self.host.core
-        if core is None or ref is None:
-            return False
-        person = f"@{login}"
+        if core is None or kind == "room" or ref is None:
+            allowed = {login for login in logins if self.is_admin(login) or (core is not None and login in members)}
+            return RoomView(allowed, allowed & members)
+        rights, directory = core.core.rights, core.core.directory
         if kind == "line":
-            return bool(core.core.rights.roles(person, core.core.directory.line_or_removed(ref)))
+            line = directory.line_or_removed(ref)
+            return RoomView({login for login in logins if rights.roles(f"@{login}", line)})
         try:
-            conversation = await core.journal.conversations.conversation(ref)
+            c = await core.journal.conversations.conversation(ref)
         except NotFound:
-            return False
-        line = core.core.directory.line_or_removed(conversation.line_id)
-        return bool(core.core.rights.allows(person, Action.VIEW, line, conversation))
+            return RoomView(set())
+        line = directory.line_or_removed(c.line_id)
+        allowed = {login for login in logins if rights.sees_room(f"@{login}", line, c)}
+        listed = {login for login in allowed if c.is_open and (_in_by_right(f"@{login}", c) or login in members)}
+        return RoomView(allowed, listed, closed=not c.is_open)
 
-    async def line_rooms_of(self, login: str) -> list[str]:
-        """The line rooms ``login`` belongs in (they join them on signing in)."""
+    async def may_see(self, login: str, key: str, members: set[str]) -> bool:
+        return login in (await self.view(key, [login], members)).allowed
+
+    async def listed(self, logins: Iterable[str], joined: dict[str, set[str]]) -> dict[str, set[str]]:
+        """For each login, the Open Lines rooms its page lists: the rooms of the lines they have a role
+        in, and the rooms of open conversations they are in — by right (operator, invited, offered) or,
+        for a supervisor, once they opened it (``joined``: the rooms each login opened or was invited to)."""
+        logins = list(logins)
         core = self.host.core
         if core is None:
-            return []
-        person, keys = f"@{login}", []
+            return {login: set() for login in logins}
+        rights, directory = core.core.rights, core.core.directory
+        rooms: dict[str, str] = {}
+        found: dict[str, set[str]] = {login: set() for login in logins}
         for entry in await core.journal.conversations.rooms():
-            if entry.line_id is not None and entry.conversation_id is None:
-                line = core.core.directory.line_or_removed(entry.line_id)
-                if core.core.rights.roles(person, line):
-                    keys.append(entry.key)
-        return keys
+            if entry.conversation_id is not None:
+                rooms[entry.conversation_id] = entry.key
+            elif entry.line_id is not None:
+                line = directory.line_or_removed(entry.line_id)
+                for login in logins:
+                    if rights.roles(f"@{login}", line):
+                        found[login].add(entry.key)
+        for c in await self._open_conversations(core):
+            key, line = rooms.get(c.id), directory.line_or_removed(c.line_id)
+            if key is None:
+                continue
+            for login in logins:
+                person = f"@{login}"
+                if rights.sees_room(person, line, c) and (_in_by_right(person, c) or key in joined.get(login, ())):
+                    found[login].add(key)
+        return found
+
+    async def _open_conversations(self, core: Any) -> list[Conversation]:
+        found: list[Conversation] = []
+        while True:
+            page = await core.journal.conversations.conversations(
+                open_only=True, limit=PAGE, after_id=found[-1].id if found else None)
+            found += page
+            if len(page) < PAGE:
+                return found
 
     async def glance(self, logins: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """For each login, the open conversations they may view: waiting first, then assigned,
-        oldest first. One read serves every login (the preview is the conversation's own)."""
+        oldest first. One read serves every login (the preview is the conversation's own); the room
+        is given only to those who are in it."""
         core = self.host.core
         logins = list(logins)
         if core is None:
@@ -90,6 +141,13 @@ class RoomAccess:
                 "room": core.team_work.room_of(c.id)}))
         glances = {}
         for login in logins:
-            rows = [row for c, line, row in shown if rights.allows(f"@{login}", Action.VIEW, line, c)]
+            person = f"@{login}"
+            rows = [{**row, "room": row["room"] if rights.sees_room(person, line, c) else None}
+                    for c, line, row in shown if rights.allows(person, Action.VIEW, line, c)]
             glances[login] = sorted(rows, key=lambda r: (not r["waiting"], -r["age"]))
         return glances
+
+
+def _in_by_right(person: str, c: Conversation) -> bool:
+    """In the room without having opened it: its operator, invited in, or offered it."""
+    return c.owner == person or c.participant(person) is not None or person in c.offered_to

@@ -3,7 +3,9 @@
 Frames, client → server: ``say`` {room, text, files?, client_id?}, ``open`` {room}, ``history`` {room, before},
 ``read`` {room, id, seq?}, ``typing`` {room, on}. Server → client: ``hello`` (with ``limits``), ``room``,
 ``room_gone``, ``message`` (``internal`` in a conversation's room), ``history``, ``glance``, ``typing``,
-``ack`` {room, client_id, id}, ``error`` (with the ``client_id`` of a refused ``say``).
+``ack`` {room, client_id, id}, ``error`` (with the ``client_id`` of a refused ``say``). ``room_gone`` {room}:
+no longer theirs (a right ended), drop it; {room, closed: true}: a closed conversation's, still readable but
+no longer listed. Who gets what is ``Membership``'s: the rights of the moment decide.
 
 A ``say`` with a ``client_id`` is kept once per login and id (in the console's store, so across restarts
 too): the page resends what it has no ``ack`` for, and a resend is only acknowledged again.
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 from aiohttp import WSMsgType, web
 
 from backends.console.access import RoomAccess
+from backends.console.membership import Membership
 from backends.console.rooms import RoomBook
 from bridge.errors import NotFound
 from bridge.model import Attachment
@@ -30,8 +33,6 @@ MAX_FILES = 10
 MAX_CLIENT_ID = 64
 QUEUE = 1000  # frames a page may lag behind before it is disconnected (it reloads and catches up)
 TYPING_EVERY = 2.0  # seconds between two "typing" signals sent on for one operator in one room
-GLANCE_DELAY = 0.3
-RECHECK = 0.5  # seconds before asking again what a new room is
 
 
 class Console(Protocol):
@@ -57,6 +58,7 @@ class Client:
     rooms: set[str] = field(default_factory=set)
     queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
     typing_at: dict[str, float] = field(default_factory=dict)
+    told_closed: set[str] = field(default_factory=set)  # closed rooms this page was told to unlist
 
     def push(self, frame: dict[str, Any] | None) -> None:
         try:
@@ -70,74 +72,12 @@ class Hub:
     def __init__(self, book: RoomBook, access: RoomAccess, console: Console, loop: asyncio.AbstractEventLoop) -> None:
         self.book, self.access, self.console, self.loop = book, access, console, loop
         self.clients: set[Client] = set()
-        self._glance: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.rooms = Membership(book, access, self.clients, loop)
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
         if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._on_event, event, data)
-
-    def _on_event(self, event: str, data: dict[str, Any]) -> None:
-        if event == "message":
-            for client in list(self.clients):
-                if data["room"] in client.rooms:
-                    client.push({"type": "message", **data})
-                elif not data["room"].startswith("@"):  # a line room they belong in may be new
-                    self._spawn(self._room_changed(client, data["room"], False))
-            if not data["room"].startswith("@"):
-                self._glance_soon()
-        elif event == "room":
-            for client in list(self.clients):
-                self._spawn(self._room_changed(client, data["name"], bool(data.get("gone"))))
-            self._glance_soon()
-        elif event == "signal":
-            for client in self.clients:
-                if data["room"] in client.rooms:
-                    client.push({"type": data["kind"], "room": data["room"], "who": "customer", **data["data"]})
-
-    def _spawn(self, coro: Any) -> None:
-        task = self.loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _room_changed(self, client: Client, key: str, gone: bool, tries: int = 10) -> None:
-        """Show or hide ``key`` on the client's page: members see their rooms; a line's people join
-        its room on their own; anyone else may open a room they have rights on from the glance."""
-        room = None if gone else self.book.get(key)
-        member = room is not None and client.login in room.members
-        if room is not None and (member or key.startswith("#")) and \
-                await self.access.may_see(client.login, key, room.members):
-            kind = (await self.access.kind(key))[0]
-            if not member and kind == "line":
-                self.book.add(key, client.login)  # its room event shows the room
-            elif not member and kind == "room" and tries > 0:  # Open Lines records a room once it is open
-                self.loop.call_later(RECHECK, lambda: self._spawn(self._room_changed(client, key, False, tries - 1)))
-            elif member:
-                new = key not in client.rooms
-                client.rooms.add(key)
-                client.push({"type": "room", **await self.summary(client.login, key)})
-                if new:  # what was said before they were in it
-                    client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
-        elif key in client.rooms and not member:
-            client.rooms.discard(key)
-            client.push({"type": "room_gone", "room": key})
-
-    def _glance_soon(self) -> None:
-        if self._glance is None:
-            self._glance = self.loop.call_later(GLANCE_DELAY, lambda: self._spawn(self._send_glance()))
-
-    async def _send_glance(self) -> None:
-        self._glance = None
-        glances = await self.access.glance({c.login for c in self.clients})
-        for client in list(self.clients):
-            if client.login in glances:
-                client.push({"type": "glance", "conversations": glances[client.login]})
-
-    async def summary(self, login: str, key: str) -> dict[str, Any]:
-        kind, ref = await self.access.kind(key)
-        return {"room": key, "kind": kind, "topic": self.book.topic(key), "unread": self.book.unread(login, key),
-                "conversation": ref if kind == "conversation" else None}
+            self.loop.call_soon_threadsafe(self.rooms.on_event, event, data)
 
     # -- one page ---------------------------------------------------------------------------------
     async def serve(self, ws: web.WebSocketResponse, login: str, name: str) -> None:
@@ -146,6 +86,7 @@ class Hub:
         try:
             await self._hello(client)
             self.clients.add(client)
+            self.rooms.keep_sweeping()
             async for raw in ws:
                 if raw.type is not WSMsgType.TEXT:
                     break
@@ -169,12 +110,9 @@ class Hub:
         await client.ws.close()
 
     async def _hello(self, client: Client) -> None:
-        for key in await self.access.line_rooms_of(client.login):
-            if client.login not in self.book.occupants(key):
-                self.book.add(key, client.login)
         self.book.create(f"@{client.login}")
-        client.rooms = {f"@{client.login}", *self.book.rooms_of(client.login)}
-        rooms = [await self.summary(client.login, key) for key in sorted(client.rooms)]
+        client.rooms = await self.rooms.listing(client.login)
+        rooms = [await self.rooms.summary(client.login, key) for key in sorted(client.rooms)]
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
                      "rooms": rooms, "commands": self.console.command_list(client.login),
@@ -189,7 +127,7 @@ class Hub:
             raise FrameError("bad_field", "room: the room's name, e.g. #support-1")
         if kind == "open":
             return await self._open(client, room)
-        if room not in client.rooms:
+        if room not in client.rooms or not await self.rooms.may_see(client, room):
             raise FrameError("not_allowed", f"you are not in {room}")
         if kind == "say":
             return await self._say(client, room, frame)
@@ -205,13 +143,17 @@ class Hub:
         raise FrameError("unknown_type", "use say, open, history, read or typing")
 
     async def _open(self, client: Client, room: str) -> None:
-        state = self.book.get(room)
-        if state is None or not await self.access.may_see(client.login, room, state.members):
+        """Open a room they may see now (from the glance, or a closed conversation's room by its name)."""
+        if not await self.rooms.may_see(client, room):
+            client.push({"type": "room_gone", "room": room})  # a page that kept it from before drops it
             raise FrameError("not_allowed", f"you may not open {room}")
-        if client.login not in state.members and not room.startswith("@"):
-            self.book.add(room, client.login)  # the room event adds it to every page of theirs
+        view = await self.rooms.view(room, {client.login})
+        if not view.closed and client.login not in self.book.occupants(room) and not room.startswith("@"):
+            self.book.add(room, client.login)  # listed from now on, while their rights last
         client.rooms.add(room)
-        client.push({"type": "room", **await self.summary(client.login, room)})
+        if view.closed:
+            client.told_closed.add(room)  # readable here, not listed
+        client.push({"type": "room", **await self.rooms.summary(client.login, room), "closed": view.closed})
         messages = self.book.history(room)
         client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
 
@@ -227,7 +169,8 @@ class Hub:
             client.push({"type": "error", "code": exc.code, "message": str(exc), "client_id": client_id})
             return
         if client_id is not None:  # after the message frame itself (published to the loop just now)
-            self.loop.call_soon(client.push, {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
+            self.loop.call_soon(self.rooms.push_in_turn, client,
+                                {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
 
     async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> dict[str, Any]:
         if client_id is not None and (kept := self.book.said(client.login, client_id)) is not None:
@@ -268,7 +211,7 @@ class Hub:
             self.book.mark_read(client.login, room, seen)
             for other in self.clients:
                 if other.login == client.login:
-                    other.push({"type": "room", **await self.summary(client.login, room)})
+                    other.push({"type": "room", **await self.rooms.summary(client.login, room)})
         if isinstance(seq, int):
             await self._operator_signal(client, room, "read", {"seq": seq})
 
@@ -297,6 +240,7 @@ class Hub:
             client.push(None)
 
     async def close(self) -> None:
+        self.rooms.close()
         for client in list(self.clients):
             client.push(None)
             await client.ws.close()

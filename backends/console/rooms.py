@@ -22,6 +22,7 @@ create table if not exists reads (login text not null, room text not null, seen 
     primary key (login, room));
 create table if not exists said (login text not null, client_id text not null, message integer not null,
     primary key (login, client_id));
+create table if not exists forgotten (login text primary key, at real not null);
 """
 PAGE = 100
 
@@ -125,6 +126,42 @@ class RoomBook:
                 return
             self._db.execute("delete from rooms where name=?", (name,))
         self.publish("room", {"name": name, "gone": True})
+
+    def forget(self, login: str) -> None:
+        """Everything the console kept of a removed account: its direct chat, where it was, what it read.
+        A new account of the same login starts from nothing."""
+        direct = f"@{login}"
+        with self._lock:
+            self._db.execute("begin immediate")
+            try:
+                self._db.execute("delete from messages where room=?", (direct,))
+                self._db.execute("delete from rooms where name=?", (direct,))
+                self._db.execute("delete from reads where login=?", (login,))
+                self._db.execute("delete from said where login=?", (login,))
+                self._db.execute("insert into forgotten values(?,?) on conflict(login) do update set at=excluded.at",
+                                 (login, self.clock()))
+                for room in [r for r in self._rooms.values() if login in r.members]:
+                    self._db.execute("update rooms set members=? where name=?",
+                                     (json.dumps(sorted(room.members - {login})), room.name))
+                self._db.execute("commit")
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+            self._rooms.pop(direct, None)
+            for room in self._rooms.values():
+                room.members.discard(login)
+        self.publish("room", {"name": direct, "gone": True})
+
+    def forgotten_at(self, login: str) -> float | None:
+        """When an account of this login was removed (its conversations still name it), or None."""
+        with self._lock:
+            row = self._db.execute("select at from forgotten where login=?", (login,)).fetchone()
+        return float(row[0]) if row else None
+
+    def welcome_back(self, login: str) -> None:
+        """The same person is given their login again."""
+        with self._lock:
+            self._db.execute("delete from forgotten where login=?", (login,))
 
     def rooms_of(self, login: str) -> list[str]:
         with self._lock:

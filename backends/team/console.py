@@ -143,6 +143,15 @@ class ConsoleBackend(ErrBot):
         """Whether ``login`` is one of the console's people (the bot is nobody's colleague)."""
         return login != BOT_LOGIN and self.accounts.exists(login)
 
+    def remove_account(self, login: str) -> bool:
+        """End their sessions, forget their direct chat and rooms, then the account: someone given the
+        same login later starts from nothing. False if there was no such account."""
+        self.end_sessions(login)
+        if not self.accounts.exists(login):
+            return False
+        self.book.forget(login)
+        return self.accounts.remove(login)
+
     def command_list(self, login: str) -> list[dict[str, str]]:
         """The commands ``login`` may use (Errbot's ACLs asked dry), for completion on their page."""
         prefix, asking = self.bot_config.BOT_PREFIX, Message("", frm=ConsolePerson(login), to=self.bot_identifier)

@@ -29,6 +29,7 @@ from typing import Any, Callable
 from errbot.backends import xmpp as stock
 from errbot.backends.base import Message
 from slixmpp import JID
+from slixmpp.jid import InvalidJID
 
 from plugins.team_adapters import plain_text
 
@@ -58,10 +59,12 @@ class OpenLinesRoom(stock.XMPPRoom):
             await self._configure(room)
 
     async def _configure(self, room: JID) -> None:
-        """Unlock a new room: persistent (it outlives its last occupant), real JIDs for moderators."""
+        """Unlock a new room: persistent (it outlives its last occupant), real JIDs for moderators, and
+        members-only: Open Lines keeps its member list to the rights (``keep_members``)."""
         form = await self.xep0045.get_room_config(room)
         fields = form.get_fields()
-        for name, value in (("muc#roomconfig_persistentroom", True), ("muc#roomconfig_whois", "moderators")):
+        for name, value in (("muc#roomconfig_persistentroom", True), ("muc#roomconfig_whois", "moderators"),
+                            ("muc#roomconfig_membersonly", True)):
             if name in fields:
                 form.set_values({name: value})
         await self.xep0045.set_room_config(room, form)
@@ -88,8 +91,14 @@ class OpenLinesRoom(stock.XMPPRoom):
         return [self._bot.occupant(room, nick) for nick in self.xep0045.get_roster(room)]
 
     def invite(self, *people: Any) -> None:
+        """A member first (the room is members-only), then invited."""
         for person in people:
-            self._bot.on_loop(self.xep0045.invite, JID(str(self)), JID(str(getattr(person, "person", person))))
+            self._bot.on_loop_wait(self._invite(JID(str(getattr(person, "person", person)))))
+
+    async def _invite(self, person: JID) -> None:
+        room = JID(str(self))
+        await self.xep0045.set_affiliation(room, "member", jid=person.bare)
+        self.xep0045.invite(room, person)
 
     def leave(self, reason: str | None = None) -> None:
         room = JID(str(self))
@@ -191,6 +200,20 @@ class OpenLinesXMPPBackend(stock.XMPPBackend):
             except Exception:
                 log.exception("a message could not be handled")
 
+    # -- rooms' members ------------------------------------------------------------------------
+    def keep_members(self, room: str, people: frozenset[str]) -> None:
+        self.on_loop_wait(self._keep_members(JID(room), people))
+
+    async def _keep_members(self, room: JID, people: frozenset[str]) -> None:
+        """The room's members become ``people``: who is no longer one is kicked by the server."""
+        xep0045 = self.conn.client.plugin["xep_0045"]
+        members = {JID(jid).bare for jid in await xep0045.get_affiliation_list(room, "member")}
+        wanted = {jid for jid in map(_bare, people) if jid} - {self.conn.client.boundjid.bare}
+        changes = [(jid, "member") for jid in sorted(wanted - members)] + \
+            [(jid, "none") for jid in sorted(members - wanted)]
+        for jid, affiliation in changes:  # one at a time: Prosody applies only the first item of a list
+            await xep0045.set_affiliation(room, affiliation, jid=jid)
+
     # -- identities ----------------------------------------------------------------------------
     def occupant(self, room: JID, nick: str) -> OpenLinesOccupant:
         xep0045 = self.conn.client.plugin["xep_0045"]
@@ -259,3 +282,11 @@ class OpenLinesXMPPBackend(stock.XMPPBackend):
 
     def change_presence(self, status: str = "online", message: str = "") -> None:
         self.on_loop(self.conn.client.send_presence, pshow=status, pstatus=message)
+
+
+def _bare(person: str) -> str | None:
+    """A person's bare JID; None for an id that is no JID (say, a console login left in a line)."""
+    try:
+        return JID(person).bare or None
+    except InvalidJID:
+        return None

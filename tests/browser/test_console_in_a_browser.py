@@ -147,3 +147,9 @@ async def test_a_customer_and_two_operators(bot, pages):
     await customer.screenshot(SHOTS / "widget.png")
     assert "DHL" not in await customer.js(CHAT)
     await _sees(ann, "Conversation closed by @operator")
+
+    # The closed conversation's room leaves the list once she moves on; its name still opens it.
+    await _open(ann, "#support")
+    await ann.wait_for("document.querySelector('#rooms li[data-room=\"#support-1\"]') === null")
+    await ann.goto(f"{url}/team/?again#room=%23support-1")  # a new page load, opened on that room
+    await _sees(ann, "Conversation closed by @operator")

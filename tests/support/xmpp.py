@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
 
@@ -51,6 +52,7 @@ class XmppPerson:
         self.nick = nick or user
         self.received: Inbox[tuple[str, str, str]] = Inbox(self.jid)  # (type, from, body)
         self.invited: Inbox[str] = Inbox(f"{self.jid}'s invitations")
+        self.put_out: Inbox[str] = Inbox(f"rooms {self.jid} was put out of")  # by the room, not by leaving
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -68,6 +70,7 @@ class XmppPerson:
         client.add_event_handler("session_start", lambda _: started.done() or started.set_result(True))
         client.add_event_handler("message", self._message)
         client.add_event_handler("groupchat_invite", self._invite)
+        client.add_event_handler("groupchat_presence", self._room_presence)
         client.connect(*SERVER)
         await asyncio.wait_for(started, 15)
         client.send_presence()
@@ -78,15 +81,50 @@ class XmppPerson:
         if msg["type"] in ("chat", "groupchat", "normal") and msg["body"] and not stale:  # not offline leftovers
             self.received.add((msg["type"], str(msg["from"]), msg["body"]))
 
+    def _room_presence(self, presence: Any) -> None:
+        codes = {int(code) for code in presence["muc"]["status_codes"]}
+        if presence["type"] == "unavailable" and {110, 321} <= codes:  # ours: no longer a member
+            self.put_out.add(str(presence["from"].bare))
+
     def _invite(self, msg: Any) -> None:
         self.invited.add(str(msg["from"].bare))
 
     # -- what a person does ----------------------------------------------------------------
     def join(self, room: str) -> None:
+        """Enter ``room``; PresenceError when the server refuses (Prosody's refusal of a members-only
+        room carries no MUC element, so slixmpp's join would only time out)."""
         async def go() -> None:
-            await self.client.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), self.nick, maxstanzas=50,
-                                                               timeout=15)
+            refused: asyncio.Future[Any] = self._loop.create_future()
+
+            def on_error(presence: Any) -> None:
+                if presence["from"].bare == room and not refused.done():
+                    refused.set_result(presence)
+
+            self.client.add_event_handler("presence_error", on_error)
+            joining = asyncio.ensure_future(self.client.plugin["xep_0045"].join_muc_wait(
+                slixmpp.JID(room), self.nick, maxstanzas=50, timeout=15))
+            try:
+                done, _ = await asyncio.wait([joining, refused], timeout=15, return_when=asyncio.FIRST_COMPLETED)
+                if refused in done:
+                    joining.cancel()
+                    raise slixmpp.exceptions.PresenceError(refused.result())
+                if not done:
+                    raise asyncio.TimeoutError(f"{self.jid} could not join {room}")
+                joining.result()
+            finally:
+                self.client.del_event_handler("presence_error", on_error)
         self._call(go())
+
+    def join_once_member(self, room: str, timeout: float = 20) -> None:
+        """Join as soon as the bot has made them a member (rooms are members-only; the bot follows the
+        rights within a second or so)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.join(room)
+            except slixmpp.exceptions.PresenceError as refused:
+                assert time.monotonic() < deadline, f"{self.jid} never became a member of {room}: {refused}"
+                time.sleep(0.3)
 
     def say(self, room: str, text: str) -> None:
         self._loop.call_soon_threadsafe(lambda: self.client.send_message(mto=slixmpp.JID(room), mbody=text,

@@ -95,16 +95,24 @@
       $("me").textContent = "@" + f.me.login + (f.me.admin ? " (admin)" : "");
       f.rooms.forEach((r) => state.rooms.set(r.room, r));
       setGlance(f.glance); drawRooms();
-      const first = state.rooms.has(state.current) ? state.current
-        : (f.rooms.find((r) => r.kind === "line") || f.rooms[0] || {}).room;
+      const linked = new URLSearchParams(location.hash.slice(1)).get("room");  // /team/#room=%23support-1
+      if (linked) history.replaceState(null, "", location.pathname);  // once: not again at a reconnect
+      const first = linked || (state.rooms.has(state.current) ? state.current
+        : (f.rooms.find((r) => r.kind === "line") || f.rooms[0] || {}).room);
       if (first) openRoom(first);
       flushOutbox();
     } else if (f.type === "ack") {
       outbox.remove(f.client_id); dropPendingRow(f.client_id);
     } else if (f.type === "room") {
+      f.closed = f.closed || (state.rooms.get(f.room) || {}).closed;
       state.rooms.set(f.room, f); drawRooms(); if (f.room === state.current) drawHead();
-    } else if (f.type === "room_gone") {
-      state.rooms.delete(f.room); drawRooms();
+    } else if (f.type === "room_gone") {  // closed: still readable, unlisted once left; else no longer theirs
+      if (f.closed && state.rooms.has(f.room)) state.rooms.get(f.room).closed = true;
+      else {
+        state.rooms.delete(f.room); state.messages.delete(f.room);
+        if (f.room === state.current) { state.current = null; drawHead(); drawMessages(); }
+      }
+      drawRooms();
     } else if (f.type === "message") {
       addMessage(f.room, f);
       if (f.room === state.current && document.visibilityState === "visible") markRead();
@@ -128,7 +136,7 @@
   function drawRooms() {
     const list = $("rooms"); list.textContent = "";
     const order = { direct: 0, line: 1, conversation: 2, room: 3 };
-    [...state.rooms.values()].sort((a, b) => order[a.kind] - order[b.kind] || a.room.localeCompare(b.room))
+    [...state.rooms.values()].filter((r) => !r.closed || r.room === state.current).sort((a, b) => order[a.kind] - order[b.kind] || a.room.localeCompare(b.room))
       .forEach((r) => {
         const li = el("li", r.room === state.current ? "current" : "");
         li.dataset.room = r.room;
