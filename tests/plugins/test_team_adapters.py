@@ -107,6 +107,7 @@ def test_a_person_is_known_only_where_the_backend_can_tell(backend):
         carol = XmppPerson("carol")
         try:
             assert adapter.knows(adapter.parse_person(backend.typed("carol"))) is None
+            adapter.invite(key, adapter.parse_person(backend.typed("carol")))  # rooms are members-only
             carol.join(key)
             deadline = time.monotonic() + 10
             while adapter.knows(adapter.parse_person(backend.typed("carol"))) is None:
