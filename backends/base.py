@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
-from backends.webchat_limits import WebchatLimits
+from backends.webchat.limits import WebchatLimits
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
 from bridge.errors import Refused, StorageFull
 from bridge.model import Attachment

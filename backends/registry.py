@@ -4,13 +4,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from backends.base import AiohttpMounts
-from backends.botframework import BotFrameworkBackend
-from backends.telegram import TelegramBackend
-from backends.viber import ViberBackend
-from backends.fbcomments import CommentsBackend
-from backends.instagram import InstagramBackend
-from backends.messenger import MessengerBackend
-from backends.webchat import WebchatBackend
+from backends.botframework.backend import BotFrameworkBackend
+from backends.telegram.backend import TelegramBackend
+from backends.viber.backend import ViberBackend
+from backends.meta.fbcomments import CommentsBackend
+from backends.meta.instagram import InstagramBackend
+from backends.meta.messenger import MessengerBackend
+from backends.webchat.backend import WebchatBackend
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink
 from bridge.errors import NotFound
 from bridge.model import ChannelBinding

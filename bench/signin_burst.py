@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from backends.console.accounts import Accounts  # noqa: E402
-from backends.console.web import ConsoleWeb  # noqa: E402
+from backends.team.console.accounts import Accounts  # noqa: E402
+from backends.team.console.web import ConsoleWeb  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from runtime.files import DiskFiles  # noqa: E402
 

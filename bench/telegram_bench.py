@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from backends.telegram import SECRET_HEADER  # noqa: E402
+from backends.telegram.backend import SECRET_HEADER  # noqa: E402
 from bench.stats import Figures  # noqa: E402
 from bench.telegram_bench_server import CHATS, TOKEN  # noqa: E402
 from tests.support import fake_telegram as tg  # noqa: E402

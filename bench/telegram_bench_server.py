@@ -43,7 +43,7 @@ from aiohttp import web  # noqa: E402
 
 from backends.base import AiohttpMounts, RuntimeContext  # noqa: E402
 from backends.pacing import Pacer  # noqa: E402
-from backends.telegram import TelegramBackend  # noqa: E402
+from backends.telegram.backend import TelegramBackend  # noqa: E402
 from bridge.channels import OutboundMessage, Receipt  # noqa: E402
 from bridge.model import ChannelBinding  # noqa: E402
 from bridge.relay import TeamPost  # noqa: E402

@@ -6,7 +6,7 @@ from typing import Any
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
-from backends.console.accounts import AccountError, checked_login
+from backends.team.console.accounts import AccountError, checked_login
 from bridge.errors import OpenLinesError
 from plugins.facade import running_api
 

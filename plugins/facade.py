@@ -14,11 +14,11 @@ import time
 import uuid
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
-from backends.meta_window import warning_before_send
+from backends.meta.window import warning_before_send
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Attachment, Conversation, Message
-from plugins.team_adapters import TeamAdapter
-from plugins.team_chat import ErrbotTeamChat
+from backends.team.adapters import TeamAdapter
+from backends.team.chat import ErrbotTeamChat
 from bridge.services import Services
 from runtime.core import OpenLinesCore
 from runtime.host import Host

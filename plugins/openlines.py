@@ -15,8 +15,8 @@ from bridge.errors import OpenLinesError
 from runtime import redact
 from plugins.facade import OpenLinesApi
 from plugins.room_members import RoomMembers
-from plugins.team_adapters import adapter_for
-from plugins.team_chat import ErrbotTeamChat
+from backends.team.adapters import adapter_for
+from backends.team.chat import ErrbotTeamChat
 from runtime.core import OpenLinesCore
 from runtime.host import Host, cannot_start
 from runtime.settings import Settings

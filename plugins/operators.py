@@ -4,7 +4,7 @@ from __future__ import annotations
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
-from backends.meta_window import VISIBILITIES, reply_options
+from backends.meta.window import VISIBILITIES, reply_options
 from bridge.errors import OpenLinesError
 from plugins.commands import CONVERSATION_ID, OpenLinesCommands, split_flag
 

@@ -26,7 +26,7 @@ PAGE = 500
 class RoomMembers:
     def __init__(self, core: Any, team: Any) -> None:
         self.core = core  # runtime.core.OpenLinesCore, running
-        self.team = team  # plugins.team_chat.ErrbotTeamChat
+        self.team = team  # backends.team.chat.ErrbotTeamChat
         self._set: dict[str, frozenset[str]] = {}  # room key -> the members last set on the server
 
     async def run(self) -> None:

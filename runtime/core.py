@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import RuntimeContext
-from backends.webchat_limits import WebchatLimits
+from backends.webchat.limits import WebchatLimits
 from bridge.actions import OperatorActions
 from bridge.core import Core
 from bridge.inbound import InboundService

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.meta_parse import COMMENTS, DELETED, INSTAGRAM, MESSENGER, PayloadError, parse
+from backends.meta.parse import COMMENTS, DELETED, INSTAGRAM, MESSENGER, PayloadError, parse
 from bridge.channels import DeliveryReceipt, InboundComment, InboundEdit, InboundMessage, Unreadable
 
 PAYLOADS = Path(__file__).with_name("meta_payloads")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from backends.meta_base import chunks
-from backends.meta_graph import DEFAULT_RETRY_AFTER, TOKEN_REFUSED, refusal, retry_after
-from backends.meta_window import (
+from backends.meta.base import chunks
+from backends.meta.graph import DEFAULT_RETRY_AFTER, TOKEN_REFUSED, refusal, retry_after
+from backends.meta.window import (
     ALREADY_PRIVATE,
     Window,
     private_reply_refusal,

@@ -173,7 +173,7 @@ async def test_two_tabs_of_one_visitor_see_the_same_conversation(connect, reply)
 
 
 async def test_history_comes_newest_page_first_and_older_pages_on_request(runtime, connect, monkeypatch):
-    from backends import webchat_socket
+    from backends.webchat import socket as webchat_socket
 
     monkeypatch.setattr(webchat_socket, "HISTORY_PAGE", 3)
     tab = await connect()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backends.webchat_tokens import ref_of
+from backends.webchat.tokens import ref_of
 from tests.support.runtime import OPERATOR
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from backends.webchat_frames import Forget, FrameError, Hello, HistoryPage, Rate, Read, Say, Typing, parse
+from backends.webchat.frames import Forget, FrameError, Hello, HistoryPage, Rate, Read, Say, Typing, parse
 
 
 def test_a_hello_with_everything():

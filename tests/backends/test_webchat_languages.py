@@ -7,7 +7,7 @@ import io
 
 import aiohttp
 
-from backends.webchat_tokens import ref_of, visitor_label
+from backends.webchat.tokens import ref_of, visitor_label
 from tests.support.runtime import OPERATOR
 
 BONJOUR = "Bonjour ! Un conseiller arrive."

@@ -6,7 +6,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
-from backends.webchat_tokens import DAY, ref_of
+from backends.webchat.tokens import DAY, ref_of
 from bridge.model import ChannelBinding
 
 PORT = "{port}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.webchat_tokens import DAY, VisitorTokens
+from backends.webchat.tokens import DAY, VisitorTokens
 
 
 class MemoryState:

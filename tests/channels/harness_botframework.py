@@ -1,7 +1,7 @@
 """Bot Framework under the channel contract, authentication on, against the fake connector and login."""
 from __future__ import annotations
 
-from backends.botframework import BotFrameworkBackend
+from backends.botframework.backend import BotFrameworkBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
 from tests.channels.channel import connect_binding

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiohttp
 
-from backends.telegram import SECRET_HEADER, TelegramBackend
+from backends.telegram.backend import SECRET_HEADER, TelegramBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
 from tests.channels.channel import connect_binding

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 
-from backends.viber import ViberBackend
+from backends.viber.backend import ViberBackend
 from bridge.model import ChannelBinding
 from tests.channels import contract as c
 from tests.channels.channel import connect_binding

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from backends.webchat_tokens import VisitorTokens
+from backends.webchat.tokens import VisitorTokens
 from bridge.model import ChannelBinding
 from runtime.secrets import signing_secret
 from tests.channels import contract as c

@@ -7,7 +7,7 @@ from typing import AsyncIterator
 import aiohttp
 import pytest
 
-from backends.botframework import BotFrameworkBackend
+from backends.botframework.backend import BotFrameworkBackend
 from bridge.model import MessageKind
 from tests.channels.channel import Channel, internal_service
 from tests.channels.contract import eventually

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from backends.meta_parse import DELETED
-from backends.meta_window import ALREADY_PRIVATE, reply_options, warning_before_send
+from backends.meta.parse import DELETED
+from backends.meta.window import ALREADY_PRIVATE, reply_options, warning_before_send
 from bridge.model import Delivery, MessageKind
 from tests.channels.contract import eventually
 from tests.channels.meta_fixtures import MetaChannel, comments  # noqa: F401  (fixture)

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from backends.meta_parse import parse
+from backends.meta.parse import parse
 from bridge import relay, rules
 from bridge.channels import InboundMessage
 from bridge.model import MessageKind

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from backends.meta_parse import DELETED
-from backends.meta_window import warning_before_send
+from backends.meta.parse import DELETED
+from backends.meta.window import warning_before_send
 from bridge.errors import PermanentSendError
 from bridge.model import Delivery, MessageKind
 from tests.channels import contract as c

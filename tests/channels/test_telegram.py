@@ -6,8 +6,8 @@ from typing import AsyncIterator
 import pytest
 
 from backends.pacing import _Bucket
-from backends.telegram import TelegramBackend
-from backends.telegram_parse import Parsed, parse_update
+from backends.telegram.backend import TelegramBackend
+from backends.telegram.parse import Parsed, parse_update
 from bridge.channels import CustomerStatus, InboundEdit, InboundMessage, Unreadable
 from bridge.errors import PermanentSendError, Refused
 from bridge.model import MessageKind

@@ -6,8 +6,8 @@ from typing import AsyncIterator
 
 import pytest
 
-from backends.viber import ViberBackend, _status_error
-from backends.viber_parse import Parsed, Started, parse_callback
+from backends.viber.backend import ViberBackend, _status_error
+from backends.viber.parse import Parsed, Started, parse_callback
 from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage, Unreadable
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
 from bridge.model import MessageKind

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.team_adapters import adapter_for
+from backends.team.adapters import adapter_for
 from runtime.files import DiskFiles
 from runtime.host import Host
 from tests.support.console import TeamMember

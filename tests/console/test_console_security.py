@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from backends.console.accounts import SESSION_IDLE, SESSION_MAX, AccountError, Accounts
-from backends.console.guard import FREE_FAILURES, Throttle, allowed_origins
-from backends.console.web import COOKIE, ConsoleWeb
+from backends.team.console.accounts import SESSION_IDLE, SESSION_MAX, AccountError, Accounts
+from backends.team.console.guard import FREE_FAILURES, Throttle, allowed_origins
+from backends.team.console.web import COOKIE, ConsoleWeb
 
 
 class Clock:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from backends.console.rooms import RoomBook
+from backends.team.console.rooms import RoomBook
 from tests.support.console import TeamMember
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess

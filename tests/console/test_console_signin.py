@@ -11,9 +11,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from backends.console.accounts import FIRST_PASSWORD_TTL, Accounts
-from backends.console.guard import Busy, PasswordChecks, Throttle, address_key
-from backends.console.web import ConsoleWeb
+from backends.team.console.accounts import FIRST_PASSWORD_TTL, Accounts
+from backends.team.console.guard import Busy, PasswordChecks, Throttle, address_key
+from backends.team.console.web import ConsoleWeb
 
 PASSWORD = "ann's long password"
 

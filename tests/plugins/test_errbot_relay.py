@@ -124,7 +124,7 @@ def test_reply_command_for_team_chats_without_rooms(openlines, customer):
 
 
 def _customer_ref(openlines, customer) -> str:
-    from backends.webchat_tokens import ref_of
+    from backends.webchat.tokens import ref_of
 
     return ref_of(customer.token)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from backends.webchat_tokens import ref_of, visitor_label
+from backends.webchat.tokens import ref_of, visitor_label
 
 BONJOUR = "Bonjour ! Un conseiller vous répond dans un instant."
 

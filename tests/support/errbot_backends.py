@@ -91,12 +91,12 @@ def test_backend(data_dir: Path) -> BackendUnderTest:
 
 def console_backend(data_dir: Path) -> BackendUnderTest:
     """Open Lines' web console, built as Errbot builds it; what it "outputs" is what its pages get."""
-    console = _load_backend("console")
+    console = _load_backend("console", "console")
     cfg = _config(data_dir, ("@operator",))
     cfg.OPENLINES = {"data_dir": str(data_dir), "http_port": 0}  # type: ignore[attr-defined]
     bot = console.ConsoleBackend(cfg)
     bot.attach_plugin_manager(_NoPlugins())
-    from backends.console.identity import ConsoleOccupant, ConsolePerson
+    from backends.team.console.identity import ConsoleOccupant, ConsolePerson
 
     def published(action: Callable[[], None]) -> str:
         frames: list[dict[str, Any]] = []
@@ -108,14 +108,14 @@ def console_backend(data_dir: Path) -> BackendUnderTest:
                             lambda n: f"@{n}", published)
 
 
-def _load_backend(module: str) -> Any:
+def _load_backend(folder: str, module: str) -> Any:
     """A backend of backends/team, loaded the way Errbot loads it (by file, under errbot.backends)."""
     import importlib.util
     import sys
 
     name = f"errbot.backends.{module}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, TEAM_BACKENDS / f"{module}.py")
+        spec = importlib.util.spec_from_file_location(name, TEAM_BACKENDS / folder / f"{module}.py")
         assert spec is not None and spec.loader is not None
         loaded = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(loaded)
@@ -131,7 +131,7 @@ def xmpp_backend(data_dir: Path) -> BackendUnderTest:
     from tests.support.xmpp import MUC, SERVER, ensure_prosody
 
     ensure_prosody()
-    xmpp = _load_backend("xmpp_openlines")
+    xmpp = _load_backend("xmpp", "xmpp_openlines")
     room_format = f"{{name}}-{secrets.token_hex(3)}@{MUC}"  # rooms persist on the server: fresh ones each time
     cfg = _config(data_dir, ("alice@localhost",))
     cfg.BOT_IDENTITY = {"username": "openlines@localhost", "password": "openlines-secret",  # type: ignore[attr-defined]

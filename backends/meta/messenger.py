@@ -1,9 +1,9 @@
 """Facebook Messenger: a page's direct messages (kind ``facebook``), over the one Meta webhook."""
 from __future__ import annotations
 
-from backends.meta_base import meta_schema
-from backends.meta_graph import node
-from backends.meta_messaging import PROFILE_TIMEOUT, MessagingBackend
+from backends.meta.base import meta_schema
+from backends.meta.graph import node
+from backends.meta.messaging import PROFILE_TIMEOUT, MessagingBackend
 
 
 class MessengerBackend(MessagingBackend):

@@ -20,7 +20,7 @@ from aiohttp import web
 from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
                            refused_kind, webhook_routes)
 from backends.pacing import Pacer
-from backends.telegram_parse import ALLOWED_UPDATES, parse_update, update_id
+from backends.telegram.parse import ALLOWED_UPDATES, parse_update, update_id
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,
@@ -41,8 +41,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from telegram import Bot  # noqa: E402  (after the switch above)
 from telegram.error import InvalidToken, TelegramError  # noqa: E402
 
-from backends.telegram_request import AiohttpRequest  # noqa: E402
-from backends.telegram_send import BLOCKED, TelegramSender, mapped  # noqa: E402
+from backends.telegram.request import AiohttpRequest  # noqa: E402
+from backends.telegram.send import BLOCKED, TelegramSender, mapped  # noqa: E402
 
 log = logging.getLogger(__name__)
 KIND = "telegram"

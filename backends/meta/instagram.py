@@ -7,9 +7,9 @@ Facebook page, graph.facebook.com) or the account's own (Instagram Login,
 """
 from __future__ import annotations
 
-from backends.meta_base import meta_schema
-from backends.meta_graph import node
-from backends.meta_messaging import PROFILE_TIMEOUT, MessagingBackend
+from backends.meta.base import meta_schema
+from backends.meta.graph import node
+from backends.meta.messaging import PROFILE_TIMEOUT, MessagingBackend
 from bridge.errors import PermanentSendError
 
 

@@ -15,11 +15,11 @@ from typing import Any, Mapping
 
 from aiohttp import web
 
-from backends import webchat_routes
+from backends.webchat import routes as webchat_routes
 from backends.base import AiohttpMounts
-from backends.webchat_frames import FrameError, message_frame
-from backends.webchat_limits import Throttle, WebchatLimits, wait_seconds
-from backends.webchat_tokens import VisitorTokens, visitor_label
+from backends.webchat.frames import FrameError, message_frame
+from backends.webchat.limits import Throttle, WebchatLimits, wait_seconds
+from backends.webchat.tokens import VisitorTokens, visitor_label
 from bridge.channel_settings import SettingSpec, origins
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage,
                              SendResult, Signal)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-STATIC = Path(__file__).with_name("webchat_static")
+STATIC = Path(__file__).with_name("static")
 CONFIG_MARK = "/*OPENLINES_CONFIG*/{}"
 TYPES = {".html": "text/html", ".css": "text/css", ".js": "application/javascript", ".ico": "image/x-icon"}
 DEFAULT_PORTS = {"http": 80, "https": 443}

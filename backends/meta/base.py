@@ -7,10 +7,10 @@ import time
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
 
-from backends import meta_webhook
+from backends.meta import webhook as meta_webhook
 from backends.base import CustomerStates, kept_file, raw_text
-from backends.meta_graph import DEFAULT_API, Graph
-from backends.meta_parse import Item
+from backends.meta.graph import DEFAULT_API, Graph
+from backends.meta.parse import Item
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError

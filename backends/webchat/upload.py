@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from backends import webchat_pages as pages
-from backends.webchat_frames import MAX_CLIENT_ID, MAX_LANGUAGE, FrameError
-from backends.webchat_limits import wait_seconds
+from backends.webchat import pages
+from backends.webchat.frames import MAX_CLIENT_ID, MAX_LANGUAGE, FrameError
+from backends.webchat.limits import wait_seconds
 from bridge.errors import StorageFull
 from bridge.relay import MAX_TEXT, well_formed
 
 if TYPE_CHECKING:
-    from backends.webchat import WebchatBackend
+    from backends.webchat.backend import WebchatBackend
 
 ALLOWED = {
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",

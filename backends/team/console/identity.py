@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from errbot.backends.base import Person, Room, RoomOccupant
 
 if TYPE_CHECKING:
-    from backends.console.rooms import RoomBook
+    from backends.team.console.rooms import RoomBook
 
 
 class ConsolePerson(Person):

@@ -11,8 +11,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from backends.console.accounts import SESSION_MAX, AccountError, Accounts, Session
-from backends.console.guard import Busy, PasswordChecks, Throttle, allowed_origins
+from backends.team.console.accounts import SESSION_MAX, AccountError, Accounts, Session
+from backends.team.console.guard import Busy, PasswordChecks, Throttle, allowed_origins
 from bridge.errors import StorageFull
 
 COOKIE = "openlines_team"

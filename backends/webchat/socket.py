@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from backends import webchat_pages as pages
-from backends.webchat_frames import (MAX_FRAME, FrameError, Forget, Frame, Hello, HistoryPage, Rate, Read, Say,
+from backends.webchat import pages
+from backends.webchat.frames import (MAX_FRAME, FrameError, Forget, Frame, Hello, HistoryPage, Rate, Read, Say,
                                      Typing, message_frame, parse)
-from backends.webchat_limits import wait_seconds
+from backends.webchat.limits import wait_seconds
 from bridge.errors import NotFound, Refused
 from bridge.model import MessageKind
 
 if TYPE_CHECKING:
-    from backends.webchat import WebchatBackend
+    from backends.webchat.backend import WebchatBackend
 
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 100

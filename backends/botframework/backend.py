@@ -24,8 +24,8 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from backends.base import (AiohttpMounts, CustomerStates, kept_file, raw_text, reachable_url, refused_kind,
                            webhook_routes)
-from backends.botframework_auth import AppTokens, HandedCredentialFactory, warm_signing_keys
-from backends.botframework_parse import FileRef, data_url_bytes, parse_activity, shape_problem
+from backends.botframework.auth import AppTokens, HandedCredentialFactory, warm_signing_keys
+from backends.botframework.parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from backends.platform_files import FileFetcher
 from bridge.channel_settings import SettingSpec
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult,

@@ -11,8 +11,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 
 from backends.base import kept_file
 from backends.platform_files import FileFetcher
-from backends.telegram_parse import FileRef, Parsed
-from backends.telegram_request import AiohttpRequest
+from backends.telegram.parse import FileRef, Parsed
+from backends.telegram.request import AiohttpRequest
 from bridge.channels import FileStore, InboundEvent, InboundMessage, OutboundMessage
 from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 from bridge.model import Attachment

@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, cast
 
 from aiohttp import web
 
-from backends import webchat_pages as pages
+from backends.webchat import pages
 from backends.base import AiohttpMounts
-from backends.webchat_socket import serve_socket
-from backends.webchat_upload import upload
+from backends.webchat.socket import serve_socket
+from backends.webchat.upload import upload
 
 if TYPE_CHECKING:
-    from backends.webchat import WebchatBackend
+    from backends.webchat.backend import WebchatBackend
 
 KIND = "webchat"
 # The chat page's own files (page.html loads its scripts in this order), served as they are.

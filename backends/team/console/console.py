@@ -18,13 +18,13 @@ from errbot.backends.base import Message, Person, Room, RoomOccupant, Stream
 from errbot.core import ErrBot
 from errbot.logs import console_hdlr
 
-from backends.console.access import RoomAccess
-from backends.console.accounts import Accounts, checked_login
-from backends.console.hub import Hub
-from backends.console.identity import ConsoleOccupant, ConsolePerson, ConsoleRoom
-from backends.console.rooms import RoomBook
-from backends.console.terminal import Terminal
-from backends.console.web import ConsoleWeb
+from backends.team.console.access import RoomAccess
+from backends.team.console.accounts import Accounts, checked_login
+from backends.team.console.hub import Hub
+from backends.team.console.identity import ConsoleOccupant, ConsolePerson, ConsoleRoom
+from backends.team.console.rooms import RoomBook
+from backends.team.console.terminal import Terminal
+from backends.team.console.web import ConsoleWeb
 from bridge.errors import StorageFull
 from bridge.model import Attachment
 from bridge.relay import TeamPost

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from bridge.errors import SendError
 from bridge.outbox import PartialDone
 from bridge.relay import TeamPost, render_team_post
-from plugins.team_adapters import TeamAdapter
+from backends.team.adapters import TeamAdapter
 
 log = logging.getLogger(__name__)
 THREADS = 4

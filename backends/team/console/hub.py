@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
-from backends.console.access import RoomAccess
-from backends.console.membership import Membership
-from backends.console.rooms import RoomBook
+from backends.team.console.access import RoomAccess
+from backends.team.console.membership import Membership
+from backends.team.console.rooms import RoomBook
 from bridge.errors import NotFound
 from bridge.model import Attachment
 from bridge.relay import TeamText, classify_team_text

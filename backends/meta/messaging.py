@@ -10,9 +10,9 @@ import logging
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from backends.meta_base import MetaBackend, Part, chunks
-from backends.meta_parse import Item
-from backends.meta_window import reply_window
+from backends.meta.base import MetaBackend, Part, chunks
+from backends.meta.parse import Item
+from backends.meta.window import reply_window
 from bridge.channels import InboundMessage, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError, SendError
 from bridge.model import Attachment

@@ -16,10 +16,10 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from backends.meta_base import MetaBackend, Part, chunks, meta_schema
-from backends.meta_graph import node
-from backends.meta_parse import Item
-from backends.meta_window import last_comment, private_reply_refusal, visibility_of
+from backends.meta.base import MetaBackend, Part, chunks, meta_schema
+from backends.meta.graph import node
+from backends.meta.parse import Item
+from backends.meta.window import last_comment, private_reply_refusal, visibility_of
 from bridge import relay
 from bridge.channels import ChannelContext, InboundComment, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError, SendError

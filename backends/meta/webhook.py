@@ -25,7 +25,7 @@ from typing import Any, Protocol, cast
 from aiohttp import web
 
 from backends.base import kept_or_retry, refused_kind, stored_or_retry
-from backends.meta_parse import Item, PayloadError, parse, unreadable
+from backends.meta.parse import Item, PayloadError, parse, unreadable
 from bridge.channels import CustomerStatus, DeliveryReceipt, Unreadable
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ _CHALLENGE = re.compile(r"^[\w.-]{1,200}$", re.ASCII)
 
 
 class Receiver(Protocol):
-    """What the webhook needs of a Meta backend (``backends.meta_base.MetaBackend``)."""
+    """What the webhook needs of a Meta backend (``backends.meta.base.MetaBackend``)."""
 
     def signed(self, body: bytes, signature: str) -> bool: ...
 

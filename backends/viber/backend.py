@@ -24,7 +24,7 @@ from viberbot.api.messages.message import Message as ViberMessage
 from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_file, kept_or_retry, raw_text, reachable_url,
                            refused_kind, stored_or_retry, webhook_routes)
 from backends.platform_files import FileFetcher
-from backends.viber_parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
+from backends.viber.parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
 from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,

@@ -13,11 +13,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from backends.console.access import RoomAccess, RoomView
-from backends.console.rooms import RoomBook
+from backends.team.console.access import RoomAccess, RoomView
+from backends.team.console.rooms import RoomBook
 
 if TYPE_CHECKING:
-    from backends.console.hub import Client
+    from backends.team.console.hub import Client
 
 log = logging.getLogger(__name__)
 GLANCE_DELAY = 0.3

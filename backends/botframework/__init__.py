@@ -1,0 +1,1 @@
+"""Bot Framework (Teams, Skype, Slack via Azure…): activities in, Connector API out."""

@@ -1,0 +1,1 @@
+"""Viber: the REST bot API over a signed webhook (viberbot for message types)."""
