@@ -24,6 +24,7 @@ DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")
 
 from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
 from runtime.logfile import LogFile  # noqa: E402
+from runtime.logjson import formatter  # noqa: E402
 
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
@@ -37,7 +38,7 @@ AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 BOT_LOG_FILE = None
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
 _LOG = LogFile(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024, backupCount=4, encoding="utf-8")
-_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)-25s %(message)s"))
+_LOG.setFormatter(formatter(_env("OPENLINES_LOG_FORMAT", "text")))  # json: one JSON object per line
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
 
@@ -97,6 +98,8 @@ OPENLINES = {
         ("min_free_disk_mb", "OPENLINES_MIN_FREE_DISK_MB"),
         ("mail_from", "OPENLINES_MAIL_FROM"),
     ) if _env(name, "")},
+    # Guards /metrics and /readyz's details from other machines (docs/operations.md); never printed.
+    "metrics_token": os.environ.pop("OPENLINES_METRICS_TOKEN", "").strip(),
     # Missed replies by email; the URL may hold a password: never printed.
     "smtp_url": os.environ.pop("OPENLINES_SMTP_URL", "").strip(),
 }

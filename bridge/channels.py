@@ -8,6 +8,7 @@ customer come back through ``send``, which returns the platform's id.
 from __future__ import annotations
 
 import abc
+import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Protocol, Sequence, Union
 
@@ -16,6 +17,8 @@ from bridge.model import Attachment, ChannelBinding, Message
 from bridge.store import StateStore
 
 CustomerState = StateStore  # what a channel keeps per customer: the journal's state store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,13 @@ class ChannelBackend(abc.ABC):
 
     def troubled(self, problem: str | None, retry_seconds: float = 0.0) -> None:
         """Say the channel does not work (``problem``, an admin's words) and when it retries, or works again."""
-        self.trouble = f"{problem}; retrying every {retry_seconds:.0f} s" if problem else None
+        before, self.trouble = self.trouble, f"{problem}; retrying every {retry_seconds:.0f} s" if problem else None
+        if (before is None) != (self.trouble is None):  # once each way, never per retry
+            ids = {"line": self.binding.line_id, "channel": self.binding.kind}
+            if self.trouble:
+                log.warning("channel %s is failing: %s", self.binding.id, self.trouble, extra=ids)
+            else:
+                log.info("channel %s works again", self.binding.id, extra=ids)
 
     async def start(self) -> None:
         """Connect to the platform (mount webhooks, start polling...)."""

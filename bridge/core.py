@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable
 from bridge.channels import ChannelBackend, Signal
 from bridge.directory import Directory
 from bridge.errors import Conflict, NotFound, Refused
+from bridge.metrics import FIRST_ANSWER_SECONDS, Metrics, NoMetrics
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import Outbox
 from bridge.ports import Clock
@@ -116,6 +117,7 @@ class Core:
     team_signal: Callable[[str, str, dict[str, object]], Awaitable[None]] = field(default=_no_signal)
     person_name: Callable[[str], str] = lambda person: person.removeprefix("@")  # the team chat's, once wired
     recent: Recent = field(default_factory=Recent)
+    metrics: Metrics = field(default_factory=NoMetrics)  # the process's exporter, once wired
 
     async def view(self, conversation_id: str) -> Conversation:
         """The conversation to show or address (maybe a moment old); raises NotFound."""
@@ -180,12 +182,21 @@ class Core:
                 continue
             known = None
             try:
-                return await self.commit(unit)
+                committed = await self.commit(unit)
             except Conflict as exc:
                 if exc.what != "version":
                     raise
                 log.debug("conversation %s changed meanwhile; deciding again", conversation_id)
+                continue
+            self._answered(conversation, committed.conversation)
+            return committed
         raise Refused(f"conversation {conversation_id} is changing too fast; try again")
+
+    def _answered(self, before: Conversation, after: Conversation | None) -> None:
+        """Time to first answer, observed once: when a decision gave the conversation its first answer."""
+        if before.first_answer_at is None and after is not None and after.first_answer_at is not None:
+            self.metrics.observe(FIRST_ANSWER_SECONDS, max(0.0, after.first_answer_at - after.created_at),
+                                 (after.line_id,))
 
     def notice(self, text: str, conversation_id: str | None = None) -> UnitOfWork:
         """A note for the team only, kept in the conversation's history."""

@@ -8,6 +8,7 @@ from bridge import relay
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.core import Core
 from bridge.errors import NotFound, SendError
+from bridge.metrics import SEND_FAILURES, SEND_RETRIES, SENT, channel_kind, failure_reason
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import MessageUpdate, NewWork, UnitOfWork, WorkItem
@@ -28,7 +29,28 @@ class CustomerWork:
         return {"customer.send": WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
 
     async def send(self, items: list[WorkItem]) -> UnitOfWork:
-        message = await self.core.message_of(items[0])
+        try:
+            return await self._send(items[0])
+        except SendError as exc:
+            self._count_failure(items[0], exc)
+            raise
+
+    def _count_failure(self, item: WorkItem, error: SendError) -> None:
+        """A retry, or the last try (the outbox gives up on the same terms)."""
+        channel = self._channel_of(item)
+        if error.retryable and item.attempts + 1 < self.max_attempts:
+            self.core.metrics.count(SEND_RETRIES, (channel,))
+        else:
+            reason = failure_reason(error.retryable, error.retry_after, error.reason)
+            self.core.metrics.count(SEND_FAILURES, (channel, reason))
+
+    def _channel_of(self, item: WorkItem) -> str:
+        """The channel kind from the conversation in hand (sending it read it), else "unknown"."""
+        known = self.core.recent.get(item.conversation_id) if item.conversation_id else None
+        return channel_kind(known.binding_id) if known is not None else "unknown"
+
+    async def _send(self, item: WorkItem) -> UnitOfWork:
+        message = await self.core.message_of(item)
         if not relay.reaches_customer(message):  # the one gate for everything sent to customers
             log.error("message %d (%s) is not for the customer; not sent", message.seq, message.kind.value)
             return UnitOfWork()
@@ -49,6 +71,7 @@ class CustomerWork:
         except Exception as exc:  # the reason names the error type only: texts may hold secrets
             log.warning("channel %s raised %s", conversation.binding_id, type(exc).__name__)
             raise SendError(f"unexpected {type(exc).__name__} in the channel") from None
+        self.core.metrics.count(SENT, (conversation.line_id, channel_kind(conversation.binding_id)))
         owed = self.afterwards(conversation, message, result) if self.afterwards else []
         return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
 

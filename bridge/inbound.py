@@ -20,6 +20,7 @@ from bridge.inbound_events import PlatformEvents
 from bridge.inbound_kept import KeptEvents
 from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
 from bridge.languages import customer_language
+from bridge.metrics import RECEIVED
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
 from bridge.queue import Presence
 from bridge.ratings import Ratings, customer_slot, rating_of
@@ -41,7 +42,7 @@ class InboundService:
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         checked_ids(event)
         if isinstance(event, InboundMessage):
-            return await self._message(binding, event)
+            return self._counted(binding, await self._message(binding, event))
         if isinstance(event, InboundEdit):
             edited = await self.events.edit(binding, event)
             if edited is None:  # an edit of something we never got: keep it as a message
@@ -53,6 +54,11 @@ class InboundService:
         elif isinstance(event, DeliveryReceipt):
             await self.events.receipt(binding, event)
         return None
+
+    def _counted(self, binding: ChannelBinding, receipt: Receipt) -> Receipt:
+        if not receipt.duplicate:
+            self.core.metrics.count(RECEIVED, (binding.line_id, binding.kind))
+        return receipt
 
     async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
         await self.kept.keep(binding, kind, reason, raw)

@@ -81,6 +81,14 @@ class Outbox:
     def recently_dead(self, since: float) -> int:
         return sum(1 for t in self._deaths if t >= since)
 
+    def backlog(self) -> dict[str, int]:
+        """Work this process holds and has not finished, by lane kind ("team", "customer", "line", "dm"...)."""
+        counts: dict[str, int] = {}
+        for name, lane in list(self._lanes.items()):
+            kind = name.partition(":")[0]
+            counts[kind] = counts.get(kind, 0) + len(lane.items)
+        return counts
+
     def lease_until(self) -> float:
         return self._clock.now() + self._lease
 
@@ -237,13 +245,14 @@ class Outbox:
             return
         not_before = self._clock.now() + self._retry.delay(attempts, error.retry_after)
         log.info("work %s #%d failed (attempt %d), again in %.0f s: %s", head.kind, head.id, attempts,
-                 not_before - self._clock.now(), error.reason)
+                 not_before - self._clock.now(), error.reason, extra={"conversation": head.conversation_id})
         await self._store.reschedule(head.id, not_before, attempts, error.reason)
         lane.items[0] = replace(head, attempts=attempts, not_before=not_before)
         self._wake.set()
 
     async def _give_up(self, lane: _Lane, item: WorkItem, kind: WorkKind | None, reason: str) -> None:
-        log.warning("work %s #%d given up after %d attempts: %s", item.kind, item.id, item.attempts, reason)
+        log.warning("work %s #%d given up after %d attempts: %s", item.kind, item.id, item.attempts, reason,
+                    extra={"conversation": item.conversation_id})
         await self._store.bury(item.id, item.attempts, reason)
         lane.items.popleft()
         self._held.discard(item.id)

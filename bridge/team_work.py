@@ -8,7 +8,8 @@ import logging
 from bridge import relay
 from bridge.core import Core, line_note, mirrors
 from bridge.errors import NotFound
-from bridge.model import Conversation
+from bridge.metrics import RELAY_SECONDS
+from bridge.model import Conversation, MessageKind
 from bridge.outbox import WorkKind
 from bridge.ports import TeamChat
 from bridge.store import NewWork, RoomEntry, UnitOfWork, WorkItem
@@ -108,6 +109,10 @@ class TeamWork:
             unit = await self.open_room([WorkItem(0, "team.room", "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
         await self.team.post(key, posts)
+        now = self.core.clock.now()
+        for message in found.values():  # accepted from the customer -> shown to the team
+            if message.kind is MessageKind.INBOUND:
+                self.core.metrics.observe(RELAY_SECONDS, max(0.0, now - message.ts))
         for item in items:  # colleagues who see only what follows get it in private
             author = str(item.payload.get("author", ""))
             unit.work += mirrors(conversation, seq=int(item.payload["seq"]), author=author)

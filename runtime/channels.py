@@ -40,7 +40,8 @@ class ChannelManager:
             backend = create_backend(binding, self.sink, self.context)
             await backend.start()
         except Exception as exc:
-            log.error("channel %s did not start: %s", binding.id, type(exc).__name__)
+            log.error("channel %s did not start: %s", binding.id, type(exc).__name__,
+                      extra={"line": binding.line_id, "channel": binding.kind})
             self.failed[binding.id] = type(exc).__name__
             return
         noted = self.checked.pop(binding.id, None)

@@ -27,6 +27,8 @@ from runtime.files import DiskFiles, dir_writable
 from runtime.kinds import RegistryKinds
 from runtime.host import Host
 from runtime.mailer import SmtpMailer
+from runtime.metrics import Gauges
+from runtime.ops import ConversationCounts, gauges
 from runtime.secrets import FernetSealer, signing_secret
 from runtime.seed import seed_defaults
 from runtime.settings import Settings
@@ -43,6 +45,7 @@ class OpenLinesCore:
         self.clock = clock or SystemClock()
         self.journal: Journal | None = None
         self.crm: AsyncCrm | None = None
+        self._counts = ConversationCounts()
 
     # -- from other threads ---------------------------------------------------------------
     def start(self, timeout: float = 60) -> None:
@@ -79,6 +82,7 @@ class OpenLinesCore:
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
             kinds=RegistryKinds(self.channels), admins=frozenset(s.admins), owner=s.node,
             limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer)
+        self.services.core.metrics = self.host.metrics
         self.channels.sink = self.services.inbound
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
@@ -140,6 +144,10 @@ class OpenLinesCore:
         details["failed_channels"] = failing if trusted else len(failing)
         return ok, details
 
+
+    async def gauges(self) -> Gauges:
+        """What /metrics reads when scraped."""
+        return await gauges(self, self._counts)
 
     def _stores_state(self) -> tuple[str, str]:
         """Whether files and the CRM can be written (a read-only mount, a full disk), off the loop."""

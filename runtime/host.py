@@ -19,7 +19,9 @@ from backends.base import AiohttpMounts
 from backends.registry import all_routes
 from runtime import redact
 from runtime.files import DiskFiles
+from runtime import ops
 from runtime.http_guard import AcceptErrorLog, ConnectionGate, GuardedProtocol, raise_open_files_limit
+from runtime.metrics import ProcessMetrics
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Host:
         self.health: Health | None = None  # the core's, once it runs
         self.files: DiskFiles | None = None  # the core's file store, once it runs
         self.core: Any = None  # the running OpenLinesCore (runtime.core), for pages served beside it
+        self.metrics = ProcessMetrics()  # this process's, served at /metrics
         self.entrances: list[str] = []  # "what: URL" lines printed once ready (a team console adds its own)
         self._extra = list(extra_routes or [])
         self._runner: web.AppRunner | None = None
@@ -106,6 +109,7 @@ class Host:
         app = web.Application(client_max_size=1024 ** 2)
         app.add_routes(all_routes(self.mounts))
         app.add_routes([web.get("/healthz", self._health), web.get("/files/{token}/{name}", self._file)])
+        app.add_routes(ops.routes(self))
         for make in self._extra:
             app.add_routes(make(self))
         # aiohttp's keep-alive timer also runs until a request's headers are complete:

@@ -41,6 +41,7 @@ class Settings:
     min_free_disk_mb: int = 512  # below this much free disk no file is stored (texts still are)
     smtp_url: str = field(default="", repr=False)  # missed replies by email; holds a password
     mail_from: str = ""
+    metrics_token: str = field(default="", repr=False)  # OPENLINES_METRICS_TOKEN: /metrics and /readyz details
 
     @classmethod
     def from_config(cls, bot_config: Any) -> "Settings":

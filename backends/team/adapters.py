@@ -67,6 +67,12 @@ class TeamAdapter:
         self._rooms: dict[str, Any] = {}  # room key -> joined room object
 
     # -- identities ---------------------------------------------------------------------
+    def connected(self) -> bool:
+        """Whether the team chat's server connection is up (XMPP's client says; an in-process chat always is)."""
+        client = getattr(getattr(self.bot, "conn", None), "client", None)
+        is_connected = getattr(client, "is_connected", None)
+        return bool(is_connected()) if callable(is_connected) else True
+
     def person_id(self, identifier: Any) -> str:
         """The employee behind a message's sender, as this backend spells people."""
         person = getattr(identifier, "person", identifier)

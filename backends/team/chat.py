@@ -66,6 +66,9 @@ class ErrbotTeamChat:
     async def signal(self, room_key: str, kind: str, data: Mapping[str, Any]) -> None:
         await self._in_thread(self.adapter.signal, room_key, kind, data)
 
+    def connected(self) -> bool:
+        return self.adapter.connected()
+
     def display_name(self, person: str) -> str:
         try:
             return self.adapter.display_name(self.adapter.bot.build_identifier(person))
