@@ -52,6 +52,7 @@ class Gauges:
     conversations_open: dict[str, int]  # line id -> open conversations
     queue_waiting: dict[str, int]  # line id -> conversations waiting for an operator
     webchat_sockets: int
+    channels: dict[str, int]  # state (running, failing, stopped) -> channels in it
 
 
 class ProcessMetrics(Collector):
@@ -129,5 +130,10 @@ def _gauges(g: Gauges) -> Iterator[Metric]:
         for line, count in sorted(values.items()):
             gauge.add_metric((line,), count)
         yield gauge
+    states = GaugeMetricFamily("openlines_channels", "Channels by state: running, failing (see /readyz), stopped",
+                               labels=("state",))
+    for state, count in sorted(g.channels.items()):
+        states.add_metric((state,), count)
+    yield states
     yield GaugeMetricFamily("openlines_webchat_sockets", "Website chat sockets open in this process",
                             value=g.webchat_sockets)

@@ -122,5 +122,8 @@ async def gauges(core: "OpenLinesCore", counts: ConversationCounts) -> Gauges:
     open_, waiting = await counts.get(core)
     sockets = sum(len(tabs) for backend in core.channels.backends.values() if backend.binding.kind == "webchat"
                   for tabs in getattr(backend, "tabs", {}).values())
+    states = dict.fromkeys(("running", "failing", "stopped"), 0)
+    for state, _ in channel_states(core).values():
+        states[state] += 1
     return Gauges(backlog=core.core.outbox.backlog(), dead_letters=await core.journal.outbox.dead_count(),
-                  conversations_open=open_, queue_waiting=waiting, webchat_sockets=sockets)
+                  conversations_open=open_, queue_waiting=waiting, webchat_sockets=sockets, channels=states)

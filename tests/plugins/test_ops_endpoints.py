@@ -72,7 +72,7 @@ def test_metrics_move_when_a_customer_writes_and_an_operator_replies(openlines: 
     # Bounded labels: line ids, channel kinds, lane kinds, buckets — never a conversation, customer or text.
     for (name, labels) in after:
         for label, shown in labels:
-            assert label in {"line", "channel", "lane_kind", "reason", "le"}, (name, label)
+            assert label in {"line", "channel", "lane_kind", "reason", "state", "le"}, (name, label)
             assert shown not in {"1", welcome["conversation_id"], "Ada"}, (name, label, shown)
             assert "parcel" not in shown and (customer.token or "-") not in shown
 
@@ -93,9 +93,15 @@ def test_readyz_says_a_failing_channel_with_its_reason_then_its_recovery(openlin
     assert failing["state"] == "failing" and "refused the credentials" in failing["reason"]
     assert TOKEN not in json.dumps(body)
 
+    _, samples = scrape(openlines.port)
+    assert value(samples, "openlines_channels", state="failing") == 1
+    assert value(samples, "openlines_channels", state="running") == 1
+
     refusing.fake.token = TOKEN  # the platform takes the token now
     deadline = time.monotonic() + 30
     while (answer := ready(openlines.port))[0] != 200:
         assert time.monotonic() < deadline, f"never ready again: {answer}"
         time.sleep(0.5)
     assert answer[1]["channels"]["telegram:123456789"] == {"state": "running"}
+    _, samples = scrape(openlines.port)
+    assert value(samples, "openlines_channels", state="failing") == 0
