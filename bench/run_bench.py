@@ -7,7 +7,11 @@ journal every 25 ms: that is its resolution), the product's CPU per message from
 first frame until the team room has every message), the ratio to the floor, and RSS. It checks
 every ack and every post in the team room and says LOST or DOUBLED loudly (exit status 1).
 
-    .venv/bin/python bench/run_bench.py [--backend Console|Text|both] [--messages 200] [--quick]
+    .venv/bin/python bench/run_bench.py [--backend Console|Text|both] [--messages 200] [--quick] [--metrics]
+
+``--metrics`` runs each scenario twice on the same product, without and then with Prometheus
+scraping /metrics once a second, and prints the throughput ratio (the target: >= 95 %), and what
+the counting itself costs per message (it is always on) next to the product's CPU per message.
 """
 from __future__ import annotations
 
@@ -115,11 +119,27 @@ class Product:
         return self.out.read().decode("utf-8", "replace")
 
 
+async def scrape(port: int, stop: asyncio.Event, seen: list[int]) -> None:
+    """Prometheus, once a second, until stopped: each scrape's size kept (a failed one says so)."""
+    import aiohttp
+    async with aiohttp.ClientSession() as session:
+        while not stop.is_set():
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+                if answer.status != 200:
+                    raise SystemExit(f"/metrics answered {answer.status}")
+                seen.append(len(await answer.read()))
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+
+
 async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: int, messages: int,
-                   pipelined: bool) -> Result:
+                   pipelined: bool, scraped: list[int] | None = None) -> Result:
     cpu0 = cpu_seconds(product.proc.pid)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch.watch(stop))
+    scraper = asyncio.create_task(scrape(product.port, stop, scraped)) if scraped is not None else None
     load = await drive(product.port, run, visitors, messages, pipelined)
     texts = [marker(run, v, n) for v in range(visitors) for n in range(messages)]
     deadline = time.monotonic() + 60
@@ -127,6 +147,8 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
         await asyncio.sleep(0.05)
     stop.set()
     await watcher
+    if scraper is not None:
+        await scraper
     cpu = cpu_seconds(product.proc.pid) - cpu0
     arrivals = [watch.arrived[t] - load.sent[t] for t in texts if t in watch.arrived and t in load.sent]
     late = [watch.arrived[t] for t in texts if t in watch.arrived]
@@ -152,7 +174,39 @@ def row(name: str, r: Result, floor: float) -> str:
             f"sent {r.sent} acked {r.acked} in room {r.arrived} late>1s {r.after_last_ack_1s}")
 
 
-async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int) -> int:
+async def scrape_cpu_ms(product: Product, times: int = 100) -> float:
+    """The product's CPU per scrape (ms), scraped back to back: robust where throughput is noisy."""
+    seen: list[int] = []
+    cpu0 = cpu_seconds(product.proc.pid)
+    import aiohttp
+    async with aiohttp.ClientSession() as session:
+        for _ in range(times):
+            async with session.get(f"http://127.0.0.1:{product.port}/metrics") as answer:
+                seen.append(len(await answer.read()))
+    return (cpu_seconds(product.proc.pid) - cpu0) / times * 1e3
+
+
+def lost(result: Result) -> int:
+    if result.acked != result.sent or result.doubled_acks or result.errors:
+        print(f"  LOST ACKS or ERRORS: {result.errors} doubled acks {result.doubled_acks}", flush=True)
+        return 1
+    return 0
+
+
+def counting_us() -> float:
+    """What the metrics port costs per relayed message: received, sent and the relay time (µs)."""
+    from runtime.metrics import ProcessMetrics
+    m, n = ProcessMetrics(), 200_000
+    start = time.perf_counter()
+    for _ in range(n):
+        m.count("openlines_messages_received_total", ("support", "webchat"))
+        m.count("openlines_messages_sent_total", ("support", "webchat"))
+        m.observe("openlines_relay_seconds", 0.04)
+    return (time.perf_counter() - start) / n * 1e6
+
+
+async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int,
+                metrics: bool = False) -> int:
     product = Product(backend)
     await wait_http(product.port, "/webchat/support/")
     print(f"{backend}: ready in {time.monotonic() - product.started:.2f} s, idle RSS {rss_mb(product.proc.pid):.0f} MB",
@@ -165,9 +219,22 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
         result = await scenario(product, watch, f"{backend[0]}{i}", visitors, count, pipelined)
         print(row(backend, result, floor), flush=True)
         texts += result.texts
-        if result.acked != result.sent or result.doubled_acks or result.errors:
-            failures += 1
-            print(f"  LOST ACKS or ERRORS: {result.errors} doubled acks {result.doubled_acks}", flush=True)
+        failures += lost(result)
+        if metrics:
+            scraped: list[int] = []
+            with_scrape = await scenario(product, watch, f"{backend[0]}{i}m", visitors, count, pipelined, scraped)
+            print(row("+scrape", with_scrape, floor), flush=True)
+            texts += with_scrape.texts
+            counting = counting_us()
+            print(f"  /metrics scraped {len(scraped)} times ({max(scraped, default=0):,} bytes): throughput "
+                  f"{with_scrape.rate / result.rate:.1%} of the same scenario unscraped; counting costs "
+                  f"{counting:.2f} µs/msg = {counting / result.cpu_us:.2%} of the product's CPU per message",
+                  flush=True)
+            failures += lost(with_scrape)
+    if metrics:
+        per_scrape = await scrape_cpu_ms(product)
+        print(f"  one scrape costs {per_scrape:.2f} ms of the product's CPU: scraped each second, "
+              f"{per_scrape / 10:.2f} % of one core (the most it can take from a CPU-bound relay)", flush=True)
     output = product.stop()
     posts = count_posts(backend, product.data, output, texts)
     print(f"{backend}: team room holds {posts.once} of {len(texts)} once, {posts.doubled} DOUBLED, "
@@ -180,6 +247,7 @@ async def main() -> int:
     parser.add_argument("--backend", default="both", choices=["Console", "Text", "both"])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="16 and 64 visitors closed-loop only")
+    parser.add_argument("--metrics", action="store_true", help="each scenario again with /metrics scraped each second")
     args = parser.parse_args()
     scenarios = [(16, False), (64, False)] if args.quick else SCENARIOS
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {args.messages} messages per visitor",
@@ -192,7 +260,7 @@ async def main() -> int:
         floor_port = int(port_file.read_text())
         failures = 0
         for backend in (["Console", "Text"] if args.backend == "both" else [args.backend]):
-            failures += await bench(backend, args.messages, scenarios, floor_port)
+            failures += await bench(backend, args.messages, scenarios, floor_port, args.metrics)
     finally:
         floor.terminate()
     return 1 if failures else 0

@@ -46,8 +46,10 @@ def failure_reason(retryable: bool, retry_after: float | None, reason: str) -> s
         return "rate_limited"
     if not retryable:
         return "refused"
-    if reason.startswith("no answer within"):
-        return "timeout"
     if reason == "the channel is not running":
         return "not_running"
+    if "in time" in reason or reason.startswith("no answer within"):
+        return "timeout"
+    if "could not be reached" in reason or "unavailable" in reason:
+        return "unreachable"
     return "error"
