@@ -213,6 +213,7 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
           flush=True)
     watch = ArrivalWatch(product.data / "journal.sqlite3")
     failures, texts = 0, list[str]()
+    costs: list[tuple[float, float, float]] = []  # with --metrics: (msg/s, CPU µs/msg, counting µs/msg)
     for i, (visitors, pipelined) in enumerate(scenarios):
         count = messages if visitors < 256 else max(20, messages // 4)
         floor = await floor_rate(floor_port, visitors, count, pipelined)
@@ -227,14 +228,20 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
             texts += with_scrape.texts
             counting = counting_us()
             print(f"  /metrics scraped {len(scraped)} times ({max(scraped, default=0):,} bytes): throughput "
-                  f"{with_scrape.rate / result.rate:.1%} of the same scenario unscraped; counting costs "
+                  f"{with_scrape.rate / result.rate:.1%}, CPU per message {with_scrape.cpu_us / result.cpu_us:.1%} "
+                  f"of the same scenario unscraped (both noisy on a busy machine); counting costs "
                   f"{counting:.2f} µs/msg = {counting / result.cpu_us:.2%} of the product's CPU per message",
                   flush=True)
+            costs.append((result.rate, result.cpu_us, counting))
             failures += lost(with_scrape)
     if metrics:
         per_scrape = await scrape_cpu_ms(product)
-        print(f"  one scrape costs {per_scrape:.2f} ms of the product's CPU: scraped each second, "
-              f"{per_scrape / 10:.2f} % of one core (the most it can take from a CPU-bound relay)", flush=True)
+        print(f"  one scrape costs {per_scrape:.2f} ms of the product's CPU ({per_scrape / 10:.2f} % of a core "
+              f"scraped each second)", flush=True)
+        for rate, cpu_us, counting in costs:  # share of the relay's own CPU: what a CPU-bound relay would lose
+            share = counting / cpu_us + per_scrape * 1e3 / (rate * cpu_us)
+            print(f"  at {rate:,.0f} msg/s: metrics (counting + a scrape each second) cost {share:.2%} "
+                  f"of the relay's CPU (target <= 5 %)", flush=True)
     output = product.stop()
     posts = count_posts(backend, product.data, output, texts)
     print(f"{backend}: team room holds {posts.once} of {len(texts)} once, {posts.doubled} DOUBLED, "

@@ -57,7 +57,7 @@ async def readiness(core: "OpenLinesCore", trusted: bool) -> tuple[bool, dict[st
     team = bool(connected()) if callable(connected) else True
     writable = await core.journal.writable()
     channels = channel_states(core)
-    ok = team and writable and all(state == "running" for state, _ in channels.values())
+    ok = team and writable and not any(state == "failing" for state, _ in channels.values())
     details: dict[str, Any] = {
         "team_chat": "connected" if team else "not connected", "store": "writable" if writable else "cannot write",
         "backlog": core.core.outbox.backlog(), "dead_letters": await core.journal.outbox.dead_count()}

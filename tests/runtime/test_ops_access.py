@@ -1,6 +1,8 @@
 """Who reads /metrics and /readyz's details: this machine, or the bearer of OPENLINES_METRICS_TOKEN."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import aiohttp
 
 from tests.support.runtime import Running
@@ -80,5 +82,20 @@ async def test_a_store_that_cannot_write_is_not_ready(tmp_path):
         running.core.journal._writer.close()  # type: ignore[union-attr]  # the writer thread is gone
         status, _, text = await _get(running, "/readyz")
         assert status == 503 and '"store": "cannot write"' in text
+    finally:
+        running.stop()
+
+
+async def test_a_disabled_channel_is_stopped_not_failing(tmp_path):
+    running = Running(tmp_path)
+    try:
+        directory = running.core.services.directory
+        (binding,) = directory.bindings.values()
+        await running.run(directory.put_binding(replace(binding, enabled=False)))
+        status, _, text = await _get(running, "/readyz")
+        assert status == 200 and '"webchat:support": {"state": "stopped"}' in text, text
+        _, _, metrics = await _get(running, "/metrics")
+        assert 'openlines_channels{state="stopped"} 1.0' in metrics
+        assert 'openlines_channels{state="running"} 0.0' in metrics
     finally:
         running.stop()
