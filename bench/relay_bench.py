@@ -95,7 +95,7 @@ class Bench:
         self.bot.outgoing_message_queue.put = lambda item, *a, **k: None
 
     def idle(self) -> None:
-        self.api.host.call(self.api.core.services.outbox.idle(), 60)
+        self.api._host.call(self.api._runtime.services.outbox.idle(), 60)
 
     def stop(self) -> None:
         self.testbot.stop()
@@ -103,7 +103,7 @@ class Bench:
 
 async def inbound(bench: Bench) -> tuple[Figures, list]:
     """Customers write; each message must appear in its conversation's room."""
-    port = bench.api.host.http_port
+    port = bench.api._host.http_port
     session = aiohttp.ClientSession()
     sockets = []
     for n in range(bench.customers):

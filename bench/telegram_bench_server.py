@@ -176,12 +176,12 @@ class Runtime(Role):
 
     async def out(self, chat: str, text: str) -> None:
         """The operator's reply, handed to the runtime's loop from this thread as the Errbot plugin does."""
-        await self.running.run(self.running.core.actions.reply(self.conversations[chat], OPERATOR, text))
+        await self.running.run(self.running.app.actions.reply(self.conversations[chat], OPERATOR, text))
 
     async def begin(self, phase: str) -> None:
         self.team.arrived = self.arrived = {}
         for chat in map(str, range(1, CHATS + 1)):  # opened by earlier phases; looked up outside any timing
-            found = await self.running.run(self.running.core.inbound.current_conversation(self.binding, chat))
+            found = await self.running.run(self.running.app.inbound.current_conversation(self.binding, chat))
             if found:
                 self.conversations[chat] = found
         if phase == self.profile:

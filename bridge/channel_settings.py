@@ -1,4 +1,4 @@
-"""Per-kind channel settings, declared at the top of each backend module.
+"""Per-kind channel settings, declared at the top of each backend module, and its reply choices.
 
 A setting is public (shown by ``!line show``, exported) or a secret (kept
 apart, encrypted at rest, never shown). ``split_settings`` checks what an
@@ -88,3 +88,14 @@ def api_root(example: str) -> Callable[[str], str]:
             raise ValueError(f"give the API root as a URL, like {example}")
         return value
     return parse
+
+
+@dataclass(frozen=True)
+class ReplyChoices:
+    """The words an operator may put before a reply on a channel (``!reply private …``)."""
+
+    options: Mapping[str, Mapping[str, str]]  # each word's ``OutboundMessage.options``
+    where: str  # whose conversations take them, for a refusal elsewhere: "Facebook comment conversations"
+
+    def refusal(self) -> str:
+        return f"{' and '.join(self.options)} answers are for {self.where}"

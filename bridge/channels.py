@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Protocol, Sequence, Union
 
-from bridge.channel_settings import SettingSpec
+from bridge.channel_settings import ReplyChoices, SettingSpec
 from bridge.model import Attachment, ChannelBinding, Message
 from bridge.store import StateStore
 
@@ -244,6 +244,8 @@ class ChannelBackend(abc.ABC):
     # A channel that shows rating buttons itself (on a "rating_request" signal); the others
     # get a text asking for 1 or 0.
     rates_with_buttons: ClassVar[bool] = False
+    # The words an operator may put before a reply on this channel (``!reply private …``); None: none.
+    reply_choices: ClassVar[ReplyChoices | None] = None
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
@@ -285,6 +287,11 @@ class ChannelBackend(abc.ABC):
 
     def chat_url(self) -> str | None:
         """Where a customer comes back to the conversation (a link in a missed-reply email)."""
+        return None
+
+    async def preflight(self, message: OutboundMessage) -> str | None:
+        """Why the platform will refuse ``message`` now (a closed reply window...), asked before it is
+        stored so the operator is told at once; None when nothing stands in the way or only a send can tell."""
         return None
 
     @abc.abstractmethod

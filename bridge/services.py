@@ -16,12 +16,15 @@ from bridge.mail_work import Mailer, MailWork
 from bridge.moves import Moves
 from bridge.outbox import Outbox
 from bridge.queue_work import QueueWork
+from bridge.quick import QuickAnswers
+from bridge.reports import Reports
 from bridge.ports import Clock, Crm, TeamChat
 from bridge.retry import RetryPolicy
 from bridge.rights import Rights
 from bridge.store import Journal, UnitOfWork, WorkItem
 from bridge.team_work import TeamWork
 from bridge.timers import Timers
+from bridge.transcripts import Transcripts
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Services:
     channel_admin: ChannelAdmin
     queue: QueueWork
     moves: Moves
+    quick: QuickAnswers
+    reports: Reports
+    transcripts: Transcripts
 
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
@@ -55,7 +61,8 @@ class Services:
         actions = OperatorActions(core)
         admin = LineAdmin(core, max_lines=limits.max_lines)
         services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team),
-                       admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions))
+                       admin, ChannelAdmin(admin, kinds), QueueWork(core), Moves(core, actions),
+                       QuickAnswers(admin), Reports(admin), Transcripts(core, crm))
         core.team_signal = services.team_work.signal
         core.person_name = team.display_name
         mail = MailWork(core, mailer) if mailer is not None else None  # missed replies by email

@@ -32,12 +32,12 @@ class OpenLinesCommands:
         return self._run(lambda api: api.call(action(api, person)))
 
     def _person(self, msg: Message) -> str:
-        return self._api().adapter.person_id(msg.frm)
+        return self._api().person_id(msg.frm)
 
     def _named(self, text: str) -> str:
         """Someone named in a command (@bob), as this team chat spells people."""
         try:
-            return self._api().adapter.parse_person(text)
+            return self._api().parse_person(text)
         except Exception:
             raise CommandError(f"“{text[:40]}” is not someone this team chat knows; e.g. @bob") from None
 
@@ -45,10 +45,10 @@ class OpenLinesCommands:
         """Someone a command hands work to, and a caveat for the answer: refused when this team chat
         knows they do not exist (a typo would own a conversation or hold a queue's offers)."""
         person = self._named(text)
-        known = self._api().adapter.knows(person)
+        known = self._api().knows(person)
         if known is False:
             raise CommandError(f"{person[:40]} is not someone this team chat knows; check the spelling"
-                               f"{self._api().adapter.adding_people}.")
+                               f"{self._api().adding_people}.")
         caveat = "" if known else f" (this team chat cannot tell whether {person} exists: check the spelling)"
         return person, caveat
 

@@ -72,7 +72,7 @@ class ConsoleAdmin(BotPlugin):
         """Their roles end with the account: no offers, announcements or supervision for nobody."""
         try:
             api = running_api(self)
-            ended = api.call(api.services.admin.revoke_everywhere(api.adapter.person_id(msg.frm), person))
+            ended = api.call(api.lines.revoke_everywhere(api.person_id(msg.frm), person))
         except (CommandError, OpenLinesError) as exc:
             return f"Their line roles are unchanged ({exc}): take them back with !line revoke."
         return f"No longer {', '.join(ended)}." if ended else "They had no role on any line."

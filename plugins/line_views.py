@@ -8,14 +8,14 @@ from plugins.facade import OpenLinesApi
 
 
 async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
-    admin = api.services.admin
+    admin = api.lines
     line = admin.line_for(actor, name, Action.VIEW)
     state = "enabled" if line.enabled else "disabled (customers get its offline_text)"
     out = [f"Line {line.name} (id {line.id}) — {state}", "Settings:"]
     out += [f"  {key} = {_value(line.settings.shown(key))}" for key in line.settings.keys()]
-    views = api.services.channel_admin.views(line)  # each builds its callback URL: once
+    views = api.channels.views(line)  # each builds its callback URL: once
     out.append("Channels:" if views else "Channels: none yet — !line connect")
-    kept = await api.services.inbound.kept.counts([view.binding.id for view in views])
+    kept = await api.kept_counts([view.binding.id for view in views])
     for view in views:
         url = f" · callback URL: {view.callback_url}" if view.callback_url else ""
         out.append(f"  {view.binding.kind} ({view.binding.key}): {view.state} · {view.settings_shown()}{url}")
@@ -28,7 +28,7 @@ async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
 
 
 def queue_lines(api: OpenLinesApi, actor: str, name: str) -> str:
-    line = api.services.admin.line_for(actor, name, Action.VIEW)
+    line = api.lines.line_for(actor, name, Action.VIEW)
     if not line.operators:
         return f"Line {line.name} has no operators yet: !line grant {line.name} @user operator"
     return f"Queue of {line.name} ({line.settings.queue_mode}):\n" + "\n".join(
@@ -36,10 +36,10 @@ def queue_lines(api: OpenLinesApi, actor: str, name: str) -> str:
 
 
 async def audit_lines(api: OpenLinesApi, actor: str, name: str | None, limit: int) -> str:
-    entries = await api.services.admin.audit_log(actor, name, limit)
+    entries = await api.lines.audit_log(actor, name, limit)
     if not entries:
         return "Nothing in the audit log yet."
-    names = {line.id: line.name for line in api.services.directory.lines.values()}
+    names = {line.id: line.name for line in api.directory.lines.values()}
     return "\n".join(f"{_when(e['ts'])} {e['actor']} · {names.get(e['line_id'], e['line_id'] or '—')} · "
                      f"{e['action']}: {e['detail']}" for e in entries)
 

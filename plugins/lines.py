@@ -32,14 +32,14 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_create(self, msg: Message, args: str) -> str:
         """Create a line: !line create NAME (e.g. !line create Sales)."""
         (name,) = arguments(args, 1, "!line create NAME", rest=True)
-        line = self._call_as(msg, lambda api, who: api.services.admin.create(who, name))
+        line = self._call_as(msg, lambda api, who: api.lines.create(who, name))
         return (f"Line {line.name} created (rooms: {line.id}, {line.id}-<conversation>). Next: "
                 f"!line connect {line.name} webchat widget={line.id} · !line grant {line.name} @user operator")
 
     @botcmd
     def line_list(self, msg: Message, args: str) -> str:
         """The lines you have a role on: !line list."""
-        lines = self._call_as(msg, lambda api, who: on_loop(api.services.admin.visible_lines, who))
+        lines = self._call_as(msg, lambda api, who: on_loop(api.lines.visible_lines, who))
         if not lines:
             return "No lines yet: !line create NAME"
         return "\n".join(f"• {line.name}{'' if line.enabled else ' (disabled)'} — "
@@ -61,7 +61,7 @@ class Lines(OpenLinesCommands, BotPlugin):
         except ValueError:  # NAME text.fr alone clears that language's version
             name, key = arguments(args, 2, usage)
             value = "" if "." in key else _missing(usage)
-        line, before, after = self._call_as(msg, lambda api, who: api.services.admin.set(who, name, key, value))
+        line, before, after = self._call_as(msg, lambda api, who: api.lines.set(who, name, key, value))
         key = setting_key(key)
         if "." in key and not after:
             return f"{line.name}: {key} is cleared (was “{before}”); those customers get {key.split('.')[0]}."
@@ -71,14 +71,14 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_enable(self, msg: Message, args: str) -> str:
         """Open a line again: !line enable NAME."""
         (name,) = arguments(args, 1, "!line enable NAME", rest=True)
-        line = self._call_as(msg, lambda api, who: api.services.admin.enable(who, name, True))
+        line = self._call_as(msg, lambda api, who: api.lines.enable(who, name, True))
         return f"Line {line.name} is enabled: new conversations are announced and answered."
 
     @botcmd
     def line_disable(self, msg: Message, args: str) -> str:
         """Disable a line: customers' messages are still kept and answered with its offline_text: !line disable NAME."""
         (name,) = arguments(args, 1, "!line disable NAME", rest=True)
-        line = self._call_as(msg, lambda api, who: api.services.admin.enable(who, name, False))
+        line = self._call_as(msg, lambda api, who: api.lines.enable(who, name, False))
         return f"Line {line.name} is disabled: customers get its offline_text; their messages are kept."
 
     @botcmd
@@ -89,7 +89,7 @@ class Lines(OpenLinesCommands, BotPlugin):
         if not confirmed:
             raise CommandError(f"Deleting stops the line's channels. Confirm with: {usage}")
         (name,) = arguments(rest, 1, usage, rest=True)
-        line = self._call_as(msg, lambda api, who: api.services.admin.delete(who, name))
+        line = self._call_as(msg, lambda api, who: api.lines.delete(who, name))
         return f"Line {line.name} is deleted; its history and CRM records are kept."
 
     @botcmd
@@ -102,7 +102,7 @@ class Lines(OpenLinesCommands, BotPlugin):
         except ValueError:
             name, kind, pairs = arguments(args, 3, usage, rest=True)
         given = _pairs(pairs, usage)
-        view, problem = self._call_as(msg, lambda api, who: api.services.channel_admin.connect(
+        view, problem = self._call_as(msg, lambda api, who: api.channels.connect(
             who, name, kind, given, private=msg.is_direct))
         url = f" Paste this callback URL in the platform's settings: {view.callback_url}" if view.callback_url else ""
         if view.state.startswith("saved, not running"):  # the platform is away or refused: said once, plainly
@@ -114,7 +114,7 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_disconnect(self, msg: Message, args: str) -> str:
         """Disconnect a channel: !line disconnect NAME KIND (e.g. !line disconnect Sales webchat)."""
         name, kind = arguments(args, 2, "!line disconnect NAME KIND")
-        binding = self._call_as(msg, lambda api, who: api.services.channel_admin.disconnect(who, name, kind))
+        binding = self._call_as(msg, lambda api, who: api.channels.disconnect(who, name, kind))
         return f"{binding.label or binding.kind} disconnected; its conversations' history is kept."
 
     @botcmd
@@ -135,7 +135,7 @@ class Lines(OpenLinesCommands, BotPlugin):
         revoking one from someone gone is always possible)."""
         name, person, role = arguments(args, 3, f"!line {verb} NAME @user admin|supervisor|operator")
         who, caveat = self._colleague(person) if verb == "grant" else (self._named(person), "")
-        change = getattr(self._api().services.admin, verb)
+        change = getattr(self._api().lines, verb)
         line = self._call_as(msg, lambda api, me: change(me, name, who, role_of(role)))
         return line, who, role.lower(), caveat
 
@@ -148,7 +148,7 @@ class Lines(OpenLinesCommands, BotPlugin):
             name, who, position = " ".join(words[:-3]), self._named(words[-2]), words[-1]
             if not position.isdigit():
                 raise CommandError(usage_error(usage))
-            self._call_as(msg, lambda api, me: api.services.admin.move(me, name, who, int(position)))
+            self._call_as(msg, lambda api, me: api.lines.move(me, name, who, int(position)))
         else:
             name = " ".join(words)
         return self._call_as(msg, lambda api, who: on_loop(queue_lines, api, who, name))
@@ -157,7 +157,7 @@ class Lines(OpenLinesCommands, BotPlugin):
     def line_export(self, msg: Message, args: str) -> str:
         """A line's configuration as JSON, without secrets: !line export NAME (give it to !line import)."""
         (name,) = arguments(args, 1, "!line export NAME", rest=True)
-        doc = self._call_as(msg, lambda api, who: on_loop(export_line, api.services.admin, api.services.channel_admin,
+        doc = self._call_as(msg, lambda api, who: on_loop(export_line, api.lines, api.channels,
                                                   who, name))
         return "```\n" + json.dumps(doc, indent=2, ensure_ascii=False) + "\n```"
 
@@ -175,13 +175,13 @@ class Lines(OpenLinesCommands, BotPlugin):
 
     def _all_known(self, doc: dict[str, Any]) -> None:
         """A line file gives roles too: never to someone this team chat knows does not exist."""
-        adapter = self._api().adapter
+        api = self._api()
         named = {str(p) for key in PEOPLE.values() if isinstance(doc.get(key), list) for p in doc[key]}
-        unknown = sorted(p for p in named if adapter.knows(p) is False)
+        unknown = sorted(p for p in named if api.knows(p) is False)
         if unknown:
             raise CommandError(f"Not imported: {', '.join(unknown[:5])[:200]} "
                                f"{'is' if len(unknown) == 1 else 'are'} not known to this team chat"
-                               f"{adapter.adding_people}.")
+                               f"{api.adding_people}.")
 
     @botcmd
     def audit(self, msg: Message, args: str) -> str:
@@ -200,7 +200,7 @@ class Lines(OpenLinesCommands, BotPlugin):
 
 
 async def _import(api: OpenLinesApi, who: str, doc: dict[str, Any]) -> list[str]:
-    return await import_line(api.services.admin, api.services.channel_admin, who, doc)
+    return await import_line(api.lines, api.channels, who, doc)
 
 
 def _missing(usage: str) -> NoReturn:

@@ -17,7 +17,7 @@ from plugins.facade import OpenLinesApi
 from plugins.room_members import RoomMembers
 from backends.team.adapters import adapter_for
 from backends.team.chat import ErrbotTeamChat
-from runtime.core import OpenLinesCore
+from runtime.app import Runtime
 from runtime.host import Host, cannot_start
 from runtime.settings import Settings
 
@@ -36,9 +36,9 @@ class OpenLines(BotPlugin):
         adapter = adapter_for(self._bot, settings.room_format)
         team = ErrbotTeamChat(adapter)
         host = Host.shared(settings)
-        core = OpenLinesCore(settings, host, team)
+        runtime = Runtime(settings, host, team)
         try:
-            core.start()
+            runtime.start()
         except BaseException as exc:
             team.close()
             host.stop()
@@ -47,11 +47,13 @@ class OpenLines(BotPlugin):
                 raise SystemExit(1) from None
             raise
         OpenLines.started = True
-        self.api = OpenLinesApi(host, core, team, adapter)
-        self._members = host.submit(RoomMembers(core, team).run()) if adapter.keeps_members else None
+        self.api = OpenLinesApi(host, runtime, team, adapter)
+        queries = host.queries
+        assert queries is not None  # set once Open Lines runs
+        self._members = host.submit(RoomMembers(queries, team).run()) if adapter.keeps_members else None
         super().activate()
         # The console is stdout: tell whoever started it where things are, once ready.
-        print("Open Lines is ready — " + " · ".join(core.urls()), flush=True)
+        print("Open Lines is ready — " + " · ".join(runtime.urls()), flush=True)
 
     def deactivate(self) -> None:
         api, self.api = self.api, None
@@ -60,9 +62,6 @@ class OpenLines(BotPlugin):
             members.cancel()
         if api is not None:
             api.shutdown()
-            api.core.stop()
-            api.team.close()
-            api.host.stop()
         super().deactivate()
 
     def callback_message(self, msg: Message) -> None:
@@ -86,4 +85,4 @@ class OpenLines(BotPlugin):
         reason = str(exc) if isinstance(exc, OpenLinesError) else "an internal error (see the bot's log)"
         if not isinstance(exc, OpenLinesError):
             log.error("a room message could not be handled: %s", type(exc).__name__)
-        api.team.say_later(room, f"⚠️ Not sent to the customer: {reason}.")
+        api.say_later(room, f"⚠️ Not sent to the customer: {reason}.")

@@ -8,7 +8,6 @@ from errbot.backends.base import Message
 
 from bridge import relay
 from bridge.model import Line
-from bridge.quick import QuickAnswers as QuickService
 from plugins.commands import OpenLinesCommands
 from plugins.facade import OpenLinesApi
 from plugins.options import arguments
@@ -29,10 +28,10 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
                                "!quick remove NAME")
         cid = self._conversation_id(msg, words[1] if len(words) == 2 else "", SEND_USAGE)
         person, name = self._person(msg), words[0]
-        shown_as = self._api().adapter.display_name(msg.frm)
+        shown_as = self._api().display_name(msg.frm)
 
         def send(api: OpenLinesApi) -> Any:  # through !reply's own path: its rights, its idempotent send
-            text = api.call(QuickService(api.services.admin).text_for(cid, person, name))
+            text = api.call(api.quick.text_for(cid, person, name))
             return api.reply(cid, person, text, shown_as)
 
         sent = self._run(send)
@@ -89,7 +88,7 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
         person, room = self._person(msg), self._in_conversation_room(msg)
 
         async def keep(api: OpenLinesApi) -> Line:
-            service = QuickService(api.services.admin)
+            service = api.quick
             line = await service.line_to_keep(person, named, room)
             changed: Line = await change(service, person, line.name)  # the person as known here, off the loop
             return changed
@@ -98,12 +97,11 @@ class QuickAnswers(OpenLinesCommands, BotPlugin):
 
 
 async def _names_a_line(api: OpenLinesApi, word: str) -> bool:
-    return QuickService(api.services.admin).names_a_line(word)
+    return api.quick.names_a_line(word)
 
 
 async def _lines(api: OpenLinesApi, person: str, name: str | None, room_of: str | None) -> list[Line]:
     """The lines named, or in a conversation's room its line, or all of ``person``'s (on the loop)."""
     if name is None and room_of is not None:
-        c = await api.services.core.journal.conversations.conversation(room_of)
-        name = api.services.directory.line_or_removed(c.line_id).id
-    return QuickService(api.services.admin).lines(person, name)
+        name = (await api.line_of(room_of)).id
+    return api.quick.lines(person, name)

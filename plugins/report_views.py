@@ -16,7 +16,7 @@ from bridge import relay
 from bridge.model import ChannelBinding, Conversation, Delivery, Message
 from bridge.reports import Only, Reports, StatsReport, line_zone
 from bridge.stats import Figures, span
-from bridge.transcripts import CustomerRecord, TranscriptPage, Transcripts
+from bridge.transcripts import CustomerRecord, TranscriptPage
 from plugins.facade import OpenLinesApi
 
 Escape = Callable[[str], str]
@@ -26,16 +26,16 @@ WHAT = {Only.ALL: "open conversations", Only.WAITING: "waiting conversations", O
 
 
 async def conversations_text(api: OpenLinesApi, person: str, line_name: str | None, only: Only) -> str:
-    reports = Reports(api.services.admin)
+    reports = api.reports
     found = await reports.open_conversations(person, line_name, only)
-    return conversation_rows(reports, found, api.services.core.clock.now(), api.adapter.escape, WHAT[only])
+    return conversation_rows(reports, found, api.now(), api.escape, WHAT[only])
 
 
 async def transcript_text(api: OpenLinesApi, conversation_id: str, person: str, number: int) -> list[str]:
     """The page's lines (one per message)."""
-    page = await Transcripts(api.services.core).page(conversation_id, person, number)
+    page = await api.transcripts.page(conversation_id, person, number)
     c = page.conversation
-    return transcript(page, api.services.directory.binding_or_removed(c.binding_id, c.line_id), api.adapter.escape)
+    return transcript(page, api.directory.binding_or_removed(c.binding_id, c.line_id), api.escape)
 
 
 def in_parts(lines: list[str], limit: int) -> list[str]:
@@ -53,9 +53,9 @@ def in_parts(lines: list[str], limit: int) -> list[str]:
 
 
 async def crm_text(api: OpenLinesApi, conversation_id: str, person: str) -> str:
-    record = await Transcripts(api.services.core, api.core.crm).record(conversation_id, person)
-    label = Reports(api.services.admin).channel_label(record.conversation)
-    return crm_record(record, label, api.adapter.escape)
+    record = await api.transcripts.record(conversation_id, person)
+    label = api.reports.channel_label(record.conversation)
+    return crm_record(record, label, api.escape)
 
 
 def conversation_rows(reports: Reports, found: list[Conversation], now: float, escape: Escape, what: str) -> str:

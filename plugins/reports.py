@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
-from bridge.reports import Only, Reports as ReportService
+from bridge.reports import Only
 from bridge.stats import to_csv
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi
@@ -68,7 +68,7 @@ class Reports(OpenLinesCommands, BotPlugin):
         no_options(rest.split(), usage)
         person = self._person(msg)
         found = self._run(lambda api: api.call(
-            ReportService(api.services.admin).statistics(person, rest or None, days), STATS_TIMEOUT))
+            api.reports.statistics(person, rest or None, days), STATS_TIMEOUT))
         if not as_csv:
             return stats_text(found)
         name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d.csv"
@@ -79,7 +79,7 @@ class Reports(OpenLinesCommands, BotPlugin):
 
     def _send_file(self, api: OpenLinesApi, msg: Message, name: str, data: bytes) -> bool:
         """As a file where the team chat takes files; False where it does not (the console shows no file)."""
-        if api.adapter.console or not callable(getattr(self._bot, "send_stream_request", None)):
+        if api.console or not callable(getattr(self._bot, "send_stream_request", None)):
             return False
         send: Callable[..., Any] = self.send_stream_request
         send(msg.frm, io.BytesIO(data), name=name, size=len(data), stream_type="text/csv")

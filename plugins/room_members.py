@@ -17,6 +17,7 @@ from typing import Any
 from bridge.errors import NotFound
 from bridge.model import Conversation
 from bridge.store import RoomEntry
+from bridge.team_queries import TeamQueries
 
 log = logging.getLogger(__name__)
 EVERY = 1.0
@@ -24,8 +25,8 @@ PAGE = 500
 
 
 class RoomMembers:
-    def __init__(self, core: Any, team: Any) -> None:
-        self.core = core  # runtime.core.OpenLinesCore, running
+    def __init__(self, queries: TeamQueries, team: Any) -> None:
+        self.queries = queries
         self.team = team  # backends.team.chat.ErrbotTeamChat
         self._set: dict[str, frozenset[str]] = {}  # room key -> the members last set on the server
 
@@ -40,9 +41,8 @@ class RoomMembers:
             await asyncio.sleep(EVERY)
 
     async def sync(self) -> None:
-        journal = self.core.journal
         open_now = {c.id: c for c in await self._open_conversations()}
-        for entry in await journal.conversations.rooms():
+        for entry in await self.queries.rooms():
             people, settled = await self._people(entry, open_now)
             if people is not None and self._set.get(entry.key) != people:
                 await self.team.keep_members(entry.key, people)
@@ -55,26 +55,25 @@ class RoomMembers:
                       open_now: dict[str, Conversation]) -> tuple[frozenset[str] | None, bool]:
         """Who the rights put in the room, and whether it is settled for good (its conversation closed);
         None for a room nothing can have changed in since it was last seen closed."""
-        core = self.core.core
+        rights, directory = self.queries.rights, self.queries.directory
         if entry.conversation_id is None:
-            line = core.directory.line_or_removed(entry.line_id) if entry.line_id else None
-            return (core.rights.room_people(line) if line else None), False
+            line = directory.line_or_removed(entry.line_id) if entry.line_id else None
+            return (rights.room_people(line) if line else None), False
         c = open_now.get(entry.conversation_id)
         if c is not None:
-            return core.rights.room_people(core.directory.line_or_removed(c.line_id), c), False
+            return rights.room_people(directory.line_or_removed(c.line_id), c), False
         if entry.key not in self._set:
             return None, True
         try:  # closed since it was last seen: once more, then settled
-            c = await self.core.journal.conversations.conversation(entry.conversation_id)
+            c = await self.queries.conversation(entry.conversation_id)
         except NotFound:
             return None, True
-        return core.rights.room_people(core.directory.line_or_removed(c.line_id), c), True
+        return rights.room_people(directory.line_or_removed(c.line_id), c), True
 
     async def _open_conversations(self) -> list[Conversation]:
         found: list[Conversation] = []
         while True:
-            page = await self.core.journal.conversations.conversations(
-                open_only=True, limit=PAGE, after_id=found[-1].id if found else None)
+            page = await self.queries.open_conversations(PAGE, after_id=found[-1].id if found else None)
             found += page
             if len(page) < PAGE:
                 return found

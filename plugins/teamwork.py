@@ -19,12 +19,12 @@ class Teamwork(OpenLinesCommands, BotPlugin):
         given = words.pop() if len(words) > 1 and CONVERSATION_ID.match(words[-1]) else ""
         if words[:1] == ["line"] and len(words) > 1:
             name = " ".join(words[1:])
-            done = self._act(msg, given, usage, lambda api, cid, me: api.services.moves.transfer_to_line(cid, me, name))
+            done = self._act(msg, given, usage, lambda api, cid, me: api.moves.transfer_to_line(cid, me, name))
             return f"Conversation {done.id} is on line {name} now, waiting for one of its operators."
         if len(words) != 1:
             raise CommandError(f"Usage: {usage}")
         person, caveat = self._colleague(words[0])
-        done = self._act(msg, given, usage, lambda api, cid, me: api.services.moves.transfer_to_person(cid, me, person))
+        done = self._act(msg, given, usage, lambda api, cid, me: api.moves.transfer_to_person(cid, me, person))
         return f"Conversation {done.id} is {person}'s now{caveat}."
 
     @botcmd
@@ -38,7 +38,7 @@ class Teamwork(OpenLinesCommands, BotPlugin):
         person, caveat = self._colleague(words[0])
         given = words[1] if len(words) == 2 else ""
         done = self._act(msg, given, usage,
-                         lambda api, cid, me: api.services.moves.invite(cid, me, person, not no_history))
+                         lambda api, cid, me: api.moves.invite(cid, me, person, not no_history))
         how = "what follows, in private" if no_history else "the room and its history"
         return f"{person} joins conversation {done.id} ({how}); they may write to the customer too{caveat}."
 
@@ -46,21 +46,21 @@ class Teamwork(OpenLinesCommands, BotPlugin):
     def pin(self, msg: Message, args: str) -> str:
         """Keep a conversation from being auto-closed (up to the line's pin_max_minutes): !pin [ID]."""
         done = self._act(msg, args.strip(), "!pin [ID] (e.g. !pin 17)",
-                         lambda api, cid, me: api.services.moves.pin(cid, me, True))
+                         lambda api, cid, me: api.moves.pin(cid, me, True))
         return f"Conversation {done.id} is pinned."
 
     @botcmd
     def unpin(self, msg: Message, args: str) -> str:
         """Let a pinned conversation be auto-closed again: !unpin [ID]."""
         done = self._act(msg, args.strip(), "!unpin [ID] (e.g. !unpin 17)",
-                         lambda api, cid, me: api.services.moves.pin(cid, me, False))
+                         lambda api, cid, me: api.moves.pin(cid, me, False))
         return f"Conversation {done.id} is unpinned."
 
     @botcmd
     def spam(self, msg: Message, args: str) -> str:
         """Close as spam, before or after answering; nothing is sent to the customer: !spam [ID]."""
         done = self._act(msg, args.strip(), "!spam [ID] (e.g. !spam 17)",
-                         lambda api, cid, me: api.services.moves.spam(cid, me))
+                         lambda api, cid, me: api.moves.spam(cid, me))
         return f"Conversation {done.id} is closed as spam; that customer's next messages are kept, unannounced."
 
     @botcmd
@@ -72,5 +72,5 @@ class Teamwork(OpenLinesCommands, BotPlugin):
             raise CommandError(f"Usage: {usage}")
         stars, comment = int(words[1]), words[2] if len(words) == 3 else ""
         done = self._act(msg, words[0], usage,
-                         lambda api, cid, me: api.services.actions.ratings.supervise(cid, me, stars, comment))
+                         lambda api, cid, me: api.actions.ratings.supervise(cid, me, stars, comment))
         return f"Conversation {done.id} rated {stars}/5."

@@ -11,18 +11,22 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, TypeVar
 
 from aiohttp import web
 
 from backends.base import AiohttpMounts
 from backends.registry import all_routes
+from bridge.team_queries import TeamQueries
 from runtime import redact
 from runtime.files import DiskFiles
 from runtime import ops
 from runtime.http_guard import AcceptErrorLog, ConnectionGate, GuardedProtocol, raise_open_files_limit
 from runtime.metrics import ProcessMetrics
 from runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from runtime.app import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,7 +45,8 @@ class Host:
         self.http_port: int | None = None
         self.health: Health | None = None  # the core's, once it runs
         self.files: DiskFiles | None = None  # the core's file store, once it runs
-        self.core: Any = None  # the running OpenLinesCore (runtime.core), for pages served beside it
+        self.queries: TeamQueries | None = None  # the running Open Lines, for pages served beside it
+        self.runtime: "Runtime | None" = None  # the same, for this process's own pages (/readyz, /metrics)
         self.metrics = ProcessMetrics()  # this process's, served at /metrics
         self.entrances: list[str] = []  # "what: URL" lines printed once ready (a team console adds its own)
         self._extra = list(extra_routes or [])

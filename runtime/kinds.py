@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from backends import registry
-from bridge.channel_settings import SettingSpec
+from bridge.channel_settings import ReplyChoices, SettingSpec
+from bridge.channels import ChannelBackend, OutboundMessage
 from bridge.errors import SendError, channel_problem
 from bridge.model import ChannelBinding
 from runtime import redact
@@ -58,3 +59,30 @@ class RegistryKinds:
         if backend is None:
             return "stopped"
         return f"saved, not running: {backend.trouble}" if backend.trouble else "running"
+
+    # -- what an operator's reply may say, and whether the platform will take it -------------------
+    def reply_words(self) -> frozenset[str]:
+        """Every word some kind takes before a reply (``!reply private …``)."""
+        return frozenset(word for kind in registry.KINDS.values() if kind.reply_choices
+                         for word in kind.reply_choices.options)
+
+    def reply_choices(self, kind: str) -> ReplyChoices | None:
+        backend = registry.KINDS.get(kind)
+        return backend.reply_choices if backend else None
+
+    def refusal_of(self, word: str) -> str:
+        """Why ``word`` is no choice here: which conversations take it."""
+        said = [kind.reply_choices.refusal() for kind in registry.KINDS.values()
+                if kind.reply_choices and word in kind.reply_choices.options]
+        return "; ".join(said) or f"“{word}” is no reply choice"
+
+    async def preflight(self, binding: ChannelBinding, message: OutboundMessage) -> str | None:
+        """The channel's own pre-send check; a binding not running now (stopped, removed) is asked
+        through a backend built for the question: its rules read the customer's kept state only."""
+        backend: ChannelBackend | None = self._channels.get(binding.id)
+        if backend is None:
+            kind = registry.KINDS.get(binding.kind)
+            if kind is None or kind.preflight is ChannelBackend.preflight:  # nothing to ask
+                return None
+            backend = registry.create_backend(binding, self._channels.sink, self._channels.context)  # type: ignore[arg-type]
+        return await backend.preflight(message)

@@ -45,7 +45,7 @@ HISTOGRAMS = {f.name: f for f in (
 
 @dataclass
 class Gauges:
-    """What is read when scraped (runtime.core.OpenLinesCore.gauges)."""
+    """What is read when scraped (runtime.app.Runtime.gauges)."""
 
     backlog: dict[str, int]  # lane kind -> items
     dead_letters: int

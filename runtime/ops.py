@@ -16,7 +16,7 @@ from bridge.model import ConversationStatus
 from runtime.metrics import Gauges
 
 if TYPE_CHECKING:
-    from runtime.core import OpenLinesCore
+    from runtime.app import Runtime
     from runtime.host import Host
 
 COUNT_EVERY = 5.0  # seconds: open conversations are counted from the journal at most this often
@@ -25,18 +25,18 @@ PAGE = 500
 
 def routes(host: "Host") -> list[web.RouteDef]:
     async def readyz(request: web.Request) -> web.Response:
-        core = host.core
-        if core is None:
+        runtime = host.runtime
+        if runtime is None:
             return web.json_response({"status": "starting"}, status=503)
-        ok, details = await readiness(core, trusted(request, host.settings.metrics_token))
+        ok, details = await readiness(runtime, trusted(request, host.settings.metrics_token))
         return web.json_response({"status": "ready" if ok else "not ready", **details}, status=200 if ok else 503)
 
     async def metrics(request: web.Request) -> web.Response:
         if not trusted(request, host.settings.metrics_token):
             raise web.HTTPUnauthorized(text="a bearer token (OPENLINES_METRICS_TOKEN) is needed from here\n",
                                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-        core = host.core
-        body = host.metrics.render(await core.gauges() if core is not None else None)
+        runtime = host.runtime
+        body = host.metrics.render(await runtime.gauges() if runtime is not None else None)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
     return [web.get("/readyz", readyz), web.get("/metrics", metrics)]
@@ -50,17 +50,17 @@ def trusted(request: web.Request, token: str) -> bool:
     return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
-async def readiness(core: "OpenLinesCore", trusted: bool) -> tuple[bool, dict[str, Any]]:
+async def readiness(runtime: "Runtime", trusted: bool) -> tuple[bool, dict[str, Any]]:
     """Required: the team chat connected, the journal writable, every enabled channel running."""
-    assert core.journal is not None
-    connected = getattr(core.team, "connected", None)
+    assert runtime.journal is not None
+    connected = getattr(runtime.team, "connected", None)
     team = bool(connected()) if callable(connected) else True
-    writable = await core.journal.writable()
-    channels = channel_states(core)
+    writable = await runtime.journal.writable()
+    channels = channel_states(runtime)
     ok = team and writable and not any(state == "failing" for state, _ in channels.values())
     details: dict[str, Any] = {
         "team_chat": "connected" if team else "not connected", "store": "writable" if writable else "cannot write",
-        "backlog": core.core.outbox.backlog(), "dead_letters": await core.journal.outbox.dead_count()}
+        "backlog": runtime.services.outbox.backlog(), "dead_letters": await runtime.journal.outbox.dead_count()}
     if trusted:
         details["channels"] = {binding_id: {"state": state, **({"reason": why} if why else {})}
                                for binding_id, (state, why) in channels.items()}
@@ -70,16 +70,16 @@ async def readiness(core: "OpenLinesCore", trusted: bool) -> tuple[bool, dict[st
     return ok, details
 
 
-def channel_states(core: "OpenLinesCore") -> dict[str, tuple[str, str]]:
+def channel_states(runtime: "Runtime") -> dict[str, tuple[str, str]]:
     """Each binding: running, failing (and why: the same words `!line show` uses) or stopped (disabled)."""
-    failing = core.channels.failing()
+    failing = runtime.channels.failing()
     states: dict[str, tuple[str, str]] = {}
-    for binding in core.services.directory.bindings.values():
+    for binding in runtime.services.directory.bindings.values():
         if not binding.enabled:
             states[binding.id] = ("stopped", "")
         elif binding.id in failing:
             states[binding.id] = ("failing", failing[binding.id])
-        elif binding.id in core.channels.backends:
+        elif binding.id in runtime.channels.backends:
             states[binding.id] = ("running", "")
         else:
             states[binding.id] = ("failing", "not started")
@@ -94,20 +94,20 @@ class ConversationCounts:
         self._at = -COUNT_EVERY
         self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
-    async def get(self, core: "OpenLinesCore") -> tuple[dict[str, int], dict[str, int]]:
+    async def get(self, runtime: "Runtime") -> tuple[dict[str, int], dict[str, int]]:
         if time.monotonic() - self._at >= COUNT_EVERY:
-            self._counts = await self._read(core)
+            self._counts = await self._read(runtime)
             self._at = time.monotonic()
         return self._counts
 
     @staticmethod
-    async def _read(core: "OpenLinesCore") -> tuple[dict[str, int], dict[str, int]]:
-        assert core.journal is not None
-        lines = {line.id for line in core.services.directory.live_lines()}
+    async def _read(runtime: "Runtime") -> tuple[dict[str, int], dict[str, int]]:
+        assert runtime.journal is not None
+        lines = {line.id for line in runtime.services.directory.live_lines()}
         open_, waiting = dict.fromkeys(lines, 0), dict.fromkeys(lines, 0)
         after: str | None = None
         while True:
-            page = await core.journal.conversations.conversations(open_only=True, limit=PAGE, after_id=after)
+            page = await runtime.journal.conversations.conversations(open_only=True, limit=PAGE, after_id=after)
             for c in page:
                 if c.line_id in lines:  # a removed line's leftovers would be a label nobody knows
                     open_[c.line_id] += 1
@@ -117,13 +117,13 @@ class ConversationCounts:
             after = page[-1].id
 
 
-async def gauges(core: "OpenLinesCore", counts: ConversationCounts) -> Gauges:
-    assert core.journal is not None
-    open_, waiting = await counts.get(core)
-    sockets = sum(len(tabs) for backend in core.channels.backends.values() if backend.binding.kind == "webchat"
+async def gauges(runtime: "Runtime", counts: ConversationCounts) -> Gauges:
+    assert runtime.journal is not None
+    open_, waiting = await counts.get(runtime)
+    sockets = sum(len(tabs) for backend in runtime.channels.backends.values() if backend.binding.kind == "webchat"
                   for tabs in getattr(backend, "tabs", {}).values())
     states = dict.fromkeys(("running", "failing", "stopped"), 0)
-    for state, _ in channel_states(core).values():
+    for state, _ in channel_states(runtime).values():
         states[state] += 1
-    return Gauges(backlog=core.core.outbox.backlog(), dead_letters=await core.journal.outbox.dead_count(),
+    return Gauges(backlog=runtime.services.outbox.backlog(), dead_letters=await runtime.journal.outbox.dead_count(),
                   conversations_open=open_, queue_waiting=waiting, webchat_sockets=sockets, channels=states)

@@ -4,7 +4,7 @@ A comment's author is the customer (the core links them to the CRM as for
 any channel); replies in the thread join its conversation. The operator
 answers publicly (a reply in the thread) or privately (Meta's private reply:
 one Messenger message per comment, within 7 days), chosen per message by
-``OutboundMessage.options["visibility"]`` — see ``meta_window.reply_options``.
+``OutboundMessage.options["visibility"]`` — see ``meta.window.reply_options``.
 
 Per customer the state keeps, for each thread, their latest comment and when
 (the comment a private reply answers) and the comments already answered
@@ -19,8 +19,9 @@ from typing import Any
 from backends.meta.base import MetaBackend, Part, chunks, meta_schema
 from backends.meta.graph import node
 from backends.meta.parse import Item
-from backends.meta.window import last_comment, private_reply_refusal, visibility_of
+from backends.meta.window import VISIBILITIES, last_comment, private_reply_refusal, reply_options, visibility_of
 from bridge import relay
+from bridge.channel_settings import ReplyChoices
 from bridge.channels import ChannelContext, InboundComment, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError, SendError
 from bridge.model import Attachment, ChannelBinding
@@ -38,6 +39,8 @@ class CommentsBackend(MetaBackend):
     label = "Facebook comments"
     settings_schema = meta_schema("page_id", "the Facebook page's id (its About section, or Meta Business Suite)")
     key_setting = "page_id"
+    reply_choices = ReplyChoices({visibility: reply_options(visibility) for visibility in VISIBILITIES},
+                                 "Facebook comment conversations")
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
@@ -80,6 +83,14 @@ class CommentsBackend(MetaBackend):
         return context
 
     # -- outbound ---------------------------------------------------------------------------------
+    async def preflight(self, message: OutboundMessage) -> str | None:
+        """Only a private reply can be known refused: once per comment, within 7 days."""
+        if visibility_of(message.options) != "private" or not message.thread:
+            return None
+        state = await self.state(message.customer_ref)
+        comment, at = last_comment(state, message.thread)
+        return private_reply_refusal(comment, at, state.get("private", ()), self.now())
+
     async def send(self, message: OutboundMessage) -> SendResult:
         if not message.thread:
             raise PermanentSendError("this conversation is not a comment thread")

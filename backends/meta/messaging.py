@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from backends.meta.base import MetaBackend, Part, chunks
 from backends.meta.parse import Item
-from backends.meta.window import reply_window
+from backends.meta.window import reply_window, window_refusal
 from bridge.channels import InboundMessage, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError, SendError
 from bridge.model import Attachment
@@ -65,6 +65,10 @@ class MessagingBackend(MetaBackend):
             return ""
 
     # -- outbound ---------------------------------------------------------------------------------
+    async def preflight(self, message: OutboundMessage) -> str | None:
+        state = await self.state(message.customer_ref)
+        return window_refusal(_seconds(state.get("last_inbound")), self.now())
+
     async def send(self, message: OutboundMessage) -> SendResult:
         state = await self.state(message.customer_ref)
         window = reply_window(_seconds(state.get("last_inbound")), self.now())

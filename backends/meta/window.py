@@ -4,14 +4,13 @@ Messenger and Instagram: a reply within 24 hours of the customer's last
 message is a ``RESPONSE``; up to 7 days it needs the ``HUMAN_AGENT`` tag;
 past that Meta refuses it. A page comment may be answered privately once,
 within 7 days. The backends refuse what Meta would refuse before calling
-it; a command calls ``warning_before_send`` to tell the operator first.
+it, and answer ``preflight`` with the same rules to tell the operator first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
-from bridge.channels import CustomerState
 from bridge.errors import PermanentSendError, Refused
 
 HOUR = 3600.0
@@ -71,24 +70,6 @@ def reply_options(visibility: str) -> dict[str, str]:
     if visibility not in VISIBILITIES:
         raise Refused("say !reply public <text> (a comment reply) or !reply private <text> (a Messenger message)")
     return {"visibility": visibility}
-
-
-async def warning_before_send(state: CustomerState, kind: str, binding_id: str, customer_ref: str,
-                              thread: str | None, options: Mapping[str, Any], now: float) -> str | None:
-    """What to tell the operator before sending on a Meta channel: the platform will refuse it.
-
-    ``state`` is the channels' per-customer store (``Journal.state``); ``now`` wall-clock seconds.
-    None for every other kind, and when nothing stands in the way.
-    """
-    if kind not in ("facebook", "instagram", "fbcomments"):
-        return None
-    saved = await state.get(binding_id, customer_ref)
-    if kind != "fbcomments":
-        return window_refusal(_float(saved.get("last_inbound")), now)
-    if visibility_of(options) != "private" or not thread:
-        return None
-    comment, at = last_comment(saved, thread)
-    return private_reply_refusal(comment, at, saved.get("private", ()), now)
 
 
 def last_comment(saved: Mapping[str, Any], thread: str) -> tuple[str, float | None]:

@@ -72,6 +72,6 @@ def reply(runtime: Running) -> Callable[..., Any]:
     """``await reply(conversation_id, text)``: the operator answers through the real core."""
 
     async def send(conversation_id: str, text: str, operator: str = OPERATOR) -> Any:
-        return await runtime.run(runtime.core.actions.reply(conversation_id, operator, text))
+        return await runtime.run(runtime.app.actions.reply(conversation_id, operator, text))
 
     return send

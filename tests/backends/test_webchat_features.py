@@ -8,17 +8,17 @@ from tests.support.runtime import OPERATOR
 
 
 async def _conversation(runtime, cid: str):
-    return await runtime.run(runtime.core.journal.conversations.conversation(cid))
+    return await runtime.run(runtime.app.journal.conversations.conversation(cid))
 
 
 async def _set_line(runtime, **settings) -> None:
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     line = directory.line("support")
     directory.put_line(replace(line, settings=replace(line.settings, **settings)))
 
 
 async def _grant(runtime, *operators: str) -> None:
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     line = directory.line("support")
     directory.put_line(replace(line, operators=(*line.operators, *operators)))
 
@@ -28,9 +28,9 @@ async def test_an_operator_typing_reaches_the_customer_and_the_customer_typing_r
     await tab.hello()
     ack = await tab.say("hello?")
     conversation = await _conversation(runtime, ack["conversation_id"])
-    await runtime.run(runtime.core.core.signal(conversation, "typing", on=True, author="Alice"))
+    await runtime.run(runtime.app.services.core.signal(conversation, "typing", on=True, author="Alice"))
     assert await tab.expect("typing") == {"type": "typing", "from": "agent", "on": True, "author": "Alice"}
-    await runtime.run(runtime.core.core.signal(conversation, "typing", on=False))
+    await runtime.run(runtime.app.services.core.signal(conversation, "typing", on=False))
     assert (await tab.expect("typing"))["on"] is False
     await tab.send(type="typing", on=True)
     runtime.team.wait_for(lambda team: ("support-1", "typing", {"on": True}) in team.signals)
@@ -45,7 +45,7 @@ async def test_a_reply_counts_as_read_and_the_customers_reads_are_kept(runtime, 
     assert ack["seq"] <= read["seq"] < answer.seq
     await tab.send(type="read", seq=answer.seq)
     await tab.close()  # a tab's last read is written when it leaves at the latest
-    state = runtime.core.journal.state
+    state = runtime.app.journal.state
     await _until(lambda: runtime.run(state.get("webchat:support", ref_of(tab.token))),
                  lambda s: s.get("read_seq") == answer.seq)
 
@@ -56,14 +56,14 @@ async def test_operator_names_joined_and_closed_events_then_a_rating(runtime, co
     await tab.hello()
     ack = await tab.say("I need help")
     cid = ack["conversation_id"]
-    await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
+    await runtime.run(runtime.app.actions.answer(cid, OPERATOR))
     # Events name the operator as the team chat names them (the recording team chat: "Alice").
     assert await tab.expect("event") == {"type": "event", "event": "joined", "author": "Alice"}
-    await runtime.run(runtime.core.actions.reply(cid, OPERATOR, "Here to help", name="Alice Martin"))
+    await runtime.run(runtime.app.actions.reply(cid, OPERATOR, "Here to help", name="Alice Martin"))
     assert (await tab.expect("message", text="Here to help"))["author"] == "Alice Martin"
     await tab.send(type="rate", conversation_id=cid, value="good")
     assert (await tab.expect("error"))["code"] == "refused"  # still open: not asked yet
-    await runtime.run(runtime.core.actions.close(cid, OPERATOR))
+    await runtime.run(runtime.app.actions.close(cid, OPERATOR))
     assert await tab.expect("event") == {"type": "event", "event": "closed", "author": "Alice"}
     assert await tab.expect("rating_request") == {"type": "rating_request", "conversation_id": cid}
     await tab.send(type="rate", conversation_id=cid, value="good")
@@ -83,9 +83,9 @@ async def test_names_off_signs_replies_with_the_lines_name(runtime, connect):
     tab = await connect()
     await tab.hello()
     ack = await tab.say("who is there?")
-    await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Us", name="Alice Martin"))
+    await runtime.run(runtime.app.actions.reply(ack["conversation_id"], OPERATOR, "Us", name="Alice Martin"))
     assert (await tab.expect("message", text="Us"))["author"] == "Support"
-    await runtime.run(runtime.core.actions.close(ack["conversation_id"], OPERATOR))
+    await runtime.run(runtime.app.actions.close(ack["conversation_id"], OPERATOR))
     assert (await tab.expect("event", event="closed"))["author"] == ""  # nobody named: the page says it unnamed
 
 
@@ -94,14 +94,14 @@ async def test_events_name_who_joined_or_has_it_now_never_who_acted(runtime, con
     tab = await connect()
     await tab.hello()
     cid = (await tab.say("hello"))["conversation_id"]
-    await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
+    await runtime.run(runtime.app.actions.answer(cid, OPERATOR))
     assert (await tab.expect("event", event="joined"))["author"] == "Alice"
-    await runtime.run(runtime.core.services.moves.invite(cid, OPERATOR, "bob", True))
+    await runtime.run(runtime.app.services.moves.invite(cid, OPERATOR, "bob", True))
     assert (await tab.expect("event", event="joined"))["author"] == "Bob"  # the invited colleague
-    await runtime.run(runtime.core.services.moves.transfer_to_person(cid, OPERATOR, "carol"))
+    await runtime.run(runtime.app.services.moves.transfer_to_person(cid, OPERATOR, "carol"))
     assert (await tab.expect("event", event="transferred"))["author"] == "Carol"  # who has it now
-    await runtime.run(runtime.core.services.admin.create(OPERATOR, "Sales"))
-    await runtime.run(runtime.core.services.moves.transfer_to_line(cid, "carol", "Sales"))
+    await runtime.run(runtime.app.services.admin.create(OPERATOR, "Sales"))
+    await runtime.run(runtime.app.services.moves.transfer_to_line(cid, "carol", "Sales"))
     assert (await tab.expect("event", event="transferred"))["author"] == ""  # nobody has it yet
 
 
@@ -109,7 +109,7 @@ async def test_a_message_after_the_close_starts_the_next_conversation(runtime, c
     tab = await connect()
     await tab.hello()
     first = await tab.say("first")
-    await runtime.run(runtime.core.actions.close(first["conversation_id"], OPERATOR, silent=True))
+    await runtime.run(runtime.app.actions.close(first["conversation_id"], OPERATOR, silent=True))
     await tab.expect("event", event="closed")
     second = await tab.say("again")
     assert second["conversation_id"] != first["conversation_id"]
@@ -123,7 +123,7 @@ async def test_the_welcome_tells_the_lines_state_and_what_to_ask_first(runtime, 
     tab = await connect()
     welcome, _ = await tab.hello()
     assert welcome["line"]["prechat"] == "name_email" and welcome["line"]["open"] is True
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     directory.put_line(replace(directory.line("support"), enabled=False))
     welcome, _ = await (await connect()).hello(tab.token)
     assert welcome["line"]["open"] is False

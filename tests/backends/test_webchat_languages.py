@@ -14,13 +14,13 @@ BONJOUR = "Bonjour ! Un conseiller arrive."
 
 
 async def _french(runtime) -> None:
-    admin = runtime.core.services.admin
+    admin = runtime.app.services.admin
     await runtime.run(admin.set(OPERATOR, "Support", "welcome_text.fr", BONJOUR))
     await runtime.run(admin.set(OPERATOR, "Support", "closing_text.fr", "Merci, à bientôt."))
 
 
 async def _conversation(runtime, cid: str):
-    return await runtime.run(runtime.core.journal.conversations.conversation(cid))
+    return await runtime.run(runtime.app.journal.conversations.conversation(cid))
 
 
 async def test_the_pages_language_picks_the_welcome_and_the_closing_text(runtime, connect):
@@ -31,9 +31,9 @@ async def test_the_pages_language_picks_the_welcome_and_the_closing_text(runtime
     ack = await french.say("Ma commande n'est pas arrivée")
     assert (await french.expect("message", **{"from": "agent"}))["text"] == BONJOUR
     await english.say("My order has not arrived")
-    assert (await english.expect("message", **{"from": "agent"}))["text"] == runtime.core.services.directory \
+    assert (await english.expect("message", **{"from": "agent"}))["text"] == runtime.app.services.directory \
         .line("support").settings.welcome_text
-    await runtime.run(runtime.core.actions.close(ack["conversation_id"], OPERATOR))
+    await runtime.run(runtime.app.actions.close(ack["conversation_id"], OPERATOR))
     assert (await french.expect("message", text="Merci, à bientôt."))["from"] == "agent"
 
 
@@ -74,7 +74,7 @@ async def test_visitors_without_a_name_are_told_apart_across_conversations_and_r
     assert (await _conversation(first, ack_one["conversation_id"])).customer_name == label_one
     assert (await _conversation(first, ack_two["conversation_id"])).customer_name == label_two
     first.team.wait_for(lambda team: any(label_one in t for t in team.texts("support")))
-    await first.run(first.core.actions.close(ack_one["conversation_id"], OPERATOR))
+    await first.run(first.app.actions.close(ack_one["conversation_id"], OPERATOR))
     await one.close()
     await asyncio.to_thread(first.stop)
 

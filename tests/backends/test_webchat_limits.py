@@ -58,7 +58,7 @@ async def test_new_conversations_per_address_are_limited(make_runtime, open_tab)
         tabs.append(tab)
     await tabs[0].say("one conversation")
     await tabs[1].say("two conversations")
-    await runtime.run(runtime.core.actions.close(tabs[0].conversation_id, "alice", silent=True))
+    await runtime.run(runtime.app.actions.close(tabs[0].conversation_id, "alice", silent=True))
     await tabs[0].send(type="message", client_id="third", text="a third conversation")
     assert (await tabs[0].expect("error", client_id="third"))["code"] == "rate_limited"
     await tabs[1].say("an open conversation goes on")

@@ -38,7 +38,7 @@ async def test_sixteen_visitors_sending_twenty_messages_each(connect, team, runt
 
     await wait_until(lambda: expected <= set(relayed()), timeout=30, what="all 320 customer messages")
     # Then let the dispatcher drain, so a late second copy would be seen too.
-    await runtime.run(runtime.core.services.outbox.idle())
+    await runtime.run(runtime.app.services.outbox.idle())
     counts = relayed()
     assert {text: n for text, n in counts.items() if n != 1} == {}
     assert set(counts) == expected

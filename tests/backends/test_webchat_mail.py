@@ -40,7 +40,7 @@ def mailing(make_runtime, smtp):
     inbox, port = smtp
     runtime = make_runtime(smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Support <support@shop.example>",
                            public_url="https://chat.shop.example")
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     line = directory.line("support")
     directory.put_line(replace(line, settings=replace(line.settings, offline_email_seconds=1)))
     return runtime, inbox
@@ -66,14 +66,14 @@ async def test_a_burst_of_replies_to_an_absent_customer_is_one_email(mailing, co
     assert welcome["line"]["email_replies"] is True
     ack = await tab.say("Can you call me back?")
     await tab.close()
-    backend = runtime.core.channels.get("webchat:support")
+    backend = runtime.app.channels.get("webchat:support")
     await _until(lambda: not backend.tabs)
     for text in ("Sure.", "Tomorrow at **10**?", "Or Friday."):
-        await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, text))
-    await runtime.run(runtime.core.core.outbox.idle())
+        await runtime.run(runtime.app.actions.reply(ack["conversation_id"], OPERATOR, text))
+    await runtime.run(runtime.app.services.core.outbox.idle())
     assert _timers(runtime) == 1  # one timer, moved by each reply
     await _until(lambda: inbox.mails)
-    await runtime.run(runtime.core.core.outbox.idle())
+    await runtime.run(runtime.app.services.core.outbox.idle())
     assert len(inbox.mails) == 1 and _timers(runtime) == 0
     mail = inbox.mails[0]
     body = mail.get_payload(decode=True).decode()
@@ -87,25 +87,25 @@ async def test_no_email_while_a_tab_is_open(mailing, connect):
     tab = await connect(port=runtime.http_port)
     await tab.hello(name="Ann", email="ann@example.com")
     ack = await tab.say("I am here")
-    reply = await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Hello Ann"))
+    reply = await runtime.run(runtime.app.actions.reply(ack["conversation_id"], OPERATOR, "Hello Ann"))
     await tab.expect("message", seq=reply.seq)
-    await runtime.run(runtime.core.core.outbox.idle())
+    await runtime.run(runtime.app.services.core.outbox.idle())
     assert _timers(runtime) == 0 and inbox.mails == []
 
 
 async def test_replies_read_before_the_quiet_period_ends_are_not_mailed(mailing, connect):
     runtime, inbox = mailing
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     line = directory.line("support")
     directory.put_line(replace(line, settings=replace(line.settings, offline_email_seconds=3)))
     tab = await connect(port=runtime.http_port)
     await tab.hello(name="Ann", email="ann@example.com")
     ack = await tab.say("Back soon")
     await tab.close()
-    backend = runtime.core.channels.get("webchat:support")
+    backend = runtime.app.channels.get("webchat:support")
     await _until(lambda: not backend.tabs)
-    reply = await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Noted"))
-    await runtime.run(runtime.core.core.outbox.idle())
+    reply = await runtime.run(runtime.app.actions.reply(ack["conversation_id"], OPERATOR, "Noted"))
+    await runtime.run(runtime.app.services.core.outbox.idle())
     assert _timers(runtime) == 1
     back = await connect(port=runtime.http_port)
     await back.hello(tab.token, last_seq=ack["seq"])
@@ -121,9 +121,9 @@ async def test_a_visitor_who_gave_only_an_email_is_not_greeted_with_their_label(
     await tab.hello(email="nameless@example.com")  # the away form asks only for an email
     ack = await tab.say("Please write back")
     await tab.close()
-    backend = runtime.core.channels.get("webchat:support")
+    backend = runtime.app.channels.get("webchat:support")
     await _until(lambda: not backend.tabs)
-    await runtime.run(runtime.core.actions.reply(ack["conversation_id"], OPERATOR, "Done."))
+    await runtime.run(runtime.app.actions.reply(ack["conversation_id"], OPERATOR, "Done."))
     await _until(lambda: inbox.mails)
     body = inbox.mails[0].get_payload(decode=True).decode()
     assert body.startswith("Hello,") and "Visitor" not in body

@@ -78,7 +78,7 @@ async def test_a_404_does_not_echo_what_was_asked(session, base_url):
 
 
 async def test_a_token_is_a_new_visitor_at_another_widget(runtime, connect):
-    await runtime.run(runtime.core.services.directory.put_binding(ChannelBinding(
+    await runtime.run(runtime.app.services.directory.put_binding(ChannelBinding(
         line_id="support", kind="webchat", key="sales", label="Website chat", settings={"widget": "sales"})))
     tab = await connect()
     await tab.hello()
@@ -93,7 +93,7 @@ async def test_a_token_unused_for_months_opens_nothing(runtime, connect):
     tab = await connect()
     await tab.hello()
     await tab.say("private")
-    state = runtime.core.journal.state
+    state = runtime.app.journal.state
     ref = ref_of(tab.token)
     old = await runtime.run(state.get("webchat:support", ref))
     await runtime.run(state.put("webchat:support", ref, {**old, "seen": old["seen"] - 91 * DAY}))
@@ -115,6 +115,6 @@ async def test_forget_this_chat_revokes_the_token(connect):
 
 
 async def _set_widget(runtime, **settings) -> None:
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     binding = directory.binding("webchat:support")
     await runtime.run(directory.put_binding(replace(binding, settings={**binding.settings, **settings})))

@@ -40,13 +40,13 @@ async def type_and_send(browser: Browser, text: str, frame: str | None = None) -
 
 
 async def set_line(runtime: Running, **settings) -> None:
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     line = directory.line("support")
     directory.put_line(replace(line, settings=replace(line.settings, **settings)))
 
 
 async def set_widget(runtime: Running, **settings) -> None:
-    directory = runtime.core.services.directory
+    directory = runtime.app.services.directory
     binding = directory.binding("webchat:support")
     await runtime.run(directory.put_binding(replace(binding, settings={**binding.settings, **settings})))
 
@@ -70,13 +70,13 @@ async def start_chat(runtime: Running, browser: Browser, text: str = "Hello, I h
 
 async def test_typing_names_markdown_and_read_receipts(runtime, browser):
     cid = await start_chat(runtime, browser)
-    await runtime.run(runtime.core.actions.answer(cid, OPERATOR))
+    await runtime.run(runtime.app.actions.answer(cid, OPERATOR))
     await browser.wait_for(f"{TEXTS}.includes('Alice joined the conversation')")
-    conversation = await runtime.run(runtime.core.journal.conversations.conversation(cid))
-    await runtime.run(runtime.core.core.signal(conversation, "typing", on=True, author="Alice Martin"))
+    conversation = await runtime.run(runtime.app.journal.conversations.conversation(cid))
+    await runtime.run(runtime.app.services.core.signal(conversation, "typing", on=True, author="Alice Martin"))
     await browser.wait_for("!document.getElementById('ol-typing').hidden && "
                            "document.getElementById('ol-typing').innerText.includes('Alice Martin is typing')")
-    await runtime.run(runtime.core.actions.reply(
+    await runtime.run(runtime.app.actions.reply(
         cid, OPERATOR, "Sure! Your order is **on its way**:\n- tracking: `FR123`\n- details: [your order](https://shop.example/o/1)\n<img src=x onerror=alert(1)>",
         name="Alice Martin"))
     await browser.wait_for("document.querySelector('.ol-agent strong') !== null")
@@ -103,9 +103,9 @@ async def test_a_file_is_sent_and_shown_on_both_sides(runtime, browser, tmp_path
     await browser.set_files("#ol-file", order)
     await browser.wait_for("document.querySelector('.ol-me .ol-file') !== null && !document.querySelector('.ol-pending')")
     assert await browser.js(_CONTRAST.replace("SELECTOR", ".ol-me .ol-file")) >= 4.5
-    store = runtime.core.host.files
+    store = runtime.app.host.files
     attachment = await runtime.run(store.put(b"%PDF-1.4 invoice", "invoice.pdf", "application/pdf"))
-    await runtime.run(runtime.core.actions.reply("1", OPERATOR, "Here is your invoice", attachments=(attachment,)))
+    await runtime.run(runtime.app.actions.reply("1", OPERATOR, "Here is your invoice", attachments=(attachment,)))
     await browser.wait_for("[...document.querySelectorAll('.ol-agent .ol-file')]"
                            ".some(a => a.textContent.includes('invoice.pdf'))")
     await browser.screenshot(SHOTS / "chat-files.png")
@@ -114,15 +114,15 @@ async def test_a_file_is_sent_and_shown_on_both_sides(runtime, browser, tmp_path
 async def test_the_end_screen_and_a_rating(runtime, browser):
     await set_line(runtime, ratings="on")
     cid = await start_chat(runtime, browser)
-    await runtime.run(runtime.core.actions.reply(cid, OPERATOR, "Glad I could help!"))
-    await runtime.run(runtime.core.actions.close(cid, OPERATOR))
+    await runtime.run(runtime.app.actions.reply(cid, OPERATOR, "Glad I could help!"))
+    await runtime.run(runtime.app.actions.close(cid, OPERATOR))
     await browser.wait_for("!document.getElementById('ol-end').hidden && !document.getElementById('ol-rating').hidden")
     assert "Conversation ended" in await browser.js("document.querySelector('.ol-divider').textContent")
     await browser.screenshot(SHOTS / "chat-end-rating.png")
     assert await axe_violations(browser) == []
     await browser.js("document.getElementById('ol-rate-good').click()")
     await browser.wait_for("document.getElementById('ol-end-text').textContent.includes('Thank you')")
-    conversation = await runtime.run(runtime.core.journal.conversations.conversation(cid))
+    conversation = await runtime.run(runtime.app.journal.conversations.conversation(cid))
     assert conversation.customer_rating == "good"
     await browser.js("document.getElementById('ol-new').click()")
     await type_and_send(browser, "One more thing")
@@ -140,7 +140,7 @@ async def test_french_strings_under_a_french_browser(runtime, tmp_path):
     try:
         await french.command("Emulation.setLocaleOverride", locale="fr-FR")
         await set_line(runtime, prechat="name")
-        await runtime.run(runtime.core.services.admin.set(OPERATOR, "Support", "welcome_text.fr",
+        await runtime.run(runtime.app.services.admin.set(OPERATOR, "Support", "welcome_text.fr",
                                                           "Bonjour ! Un conseiller vous répond dans un instant."))
         await french.goto(chat_url(runtime))
         await french.wait_for(ONLINE)
@@ -157,7 +157,7 @@ async def test_french_strings_under_a_french_browser(runtime, tmp_path):
         await type_and_send(french, "Bonjour !")
         # The line's own texts in the page's language too: the page says it in its hello.
         await french.wait_for(f"{TEXTS}.includes('Un conseiller vous répond dans un instant')")
-        conversation = await runtime.run(runtime.core.journal.conversations.conversation("1"))
+        conversation = await runtime.run(runtime.app.journal.conversations.conversation("1"))
         assert (conversation.customer_name, conversation.customer_language) == ("Camille", "fr-FR")
     finally:
         await french.close()
@@ -175,7 +175,7 @@ async def test_the_unread_badge_and_preview_survive_a_navigation(runtime, browse
         await type_and_send(browser, "Is my parcel late?", frame="/webchat/support/")
         await browser.wait_for(f"{TEXTS}.includes('an operator will answer you shortly')", frame="/webchat/support/")
         await browser.js("window.OpenLinesWidget.close()")
-        await runtime.run(runtime.core.actions.reply("1", OPERATOR, "It left our warehouse this morning."))
+        await runtime.run(runtime.app.actions.reply("1", OPERATOR, "It left our warehouse this morning."))
         badge = "document.querySelector('.openlines-host').shadowRoot"
         await browser.wait_for(f"{badge}.querySelector('.openlines-root').classList.contains('openlines-unread')")
         await browser.goto(f"{origin}/other-page")  # a navigation: the badge and the preview are still there

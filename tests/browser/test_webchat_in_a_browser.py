@@ -25,7 +25,7 @@ async def test_a_visitor_chats_with_an_operator_and_a_reload_resumes(runtime, br
 
     await browser.wait_for(f"{TEXTS}.includes('an operator will answer you shortly')")
     assert "Hello from Chromium" in runtime.team.customer_texts()
-    await runtime.run(runtime.core.actions.reply("1", "alice", "Hi! How can I help?"))
+    await runtime.run(runtime.app.actions.reply("1", "alice", "Hi! How can I help?"))
     await browser.wait_for(f"{TEXTS}.includes('Hi! How can I help?')")
 
     await browser.goto(url)  # a reload: the same visitor, the same conversation

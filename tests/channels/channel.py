@@ -24,21 +24,21 @@ class Channel:
         self.runtime, self.harness, self.binding, self.clock = runtime, harness, binding, clock
 
     async def conversation_id(self, customer: str) -> str | None:
-        return await self.runtime.run(self.runtime.core.inbound.current_conversation(self.binding, customer))
+        return await self.runtime.run(self.runtime.app.inbound.current_conversation(self.binding, customer))
 
     async def wait_conversation(self, customer: str) -> str:
         found: str = await eventually(lambda: self.conversation_id(customer), f"a conversation for {customer}")
         return found
 
     async def messages(self, conversation_id: str, kind: MessageKind | None = None) -> list[Message]:
-        journal = self.runtime.core.journal
+        journal = self.runtime.app.journal
         assert journal is not None
         found = await self.runtime.run(journal.conversations.messages(conversation_id, limit=1000))
         return [m for m in found if kind is None or m.kind is kind]
 
     async def reply(self, customer: str, text: str, attachments: tuple[Attachment, ...] = ()) -> Message:
         conversation_id = await self.wait_conversation(customer)
-        return await self.runtime.run(self.runtime.core.actions.reply(conversation_id, OPERATOR, text,
+        return await self.runtime.run(self.runtime.app.actions.reply(conversation_id, OPERATOR, text,
                                                                       attachments=attachments))
 
     async def put_file(self, data: bytes, name: str, content_type: str) -> Attachment:
@@ -49,10 +49,10 @@ class Channel:
     async def advance(self, seconds: float) -> None:
         """Move the clock and let every lane run what came due."""
         async def move() -> None:
-            await self.runtime.core.services.outbox.idle()  # what runs now fails or succeeds first
+            await self.runtime.app.services.outbox.idle()  # what runs now fails or succeeds first
             self.clock.advance(seconds)
-            await self.runtime.core.services.outbox.run_due()
-            await self.runtime.core.services.outbox.idle()
+            await self.runtime.app.services.outbox.run_due()
+            await self.runtime.app.services.outbox.idle()
         await self.runtime.run(move())
 
     async def settle(self) -> None:
@@ -60,7 +60,7 @@ class Channel:
 
     async def kept(self) -> dict[str, int]:
         """The unreadable events this channel kept, counted per kind."""
-        journal = self.runtime.core.journal
+        journal = self.runtime.app.journal
         assert journal is not None
         counts = await self.runtime.run(journal.conversations.kept_counts([self.binding.id]))
         return {kind: n for (_, kind), n in counts.items()}
@@ -88,12 +88,12 @@ async def connect_binding(runtime: Running, kind: type[B], settings: dict[str, A
     """Save a binding of ``kind`` on the line "support" and start it live, as `!line connect` would."""
     binding = ChannelBinding("support", kind.kind, kind.binding_key(settings, secrets), label=label,
                              settings=settings, secrets=secrets)
-    journal = runtime.core.journal
+    journal = runtime.app.journal
     assert journal is not None
     await runtime.run(journal.config.save_binding(binding))
-    await runtime.run(runtime.core.services.directory.put_binding(binding))
-    backend = runtime.core.channels.get(binding.id)
-    assert isinstance(backend, kind), runtime.core.channels.failed
+    await runtime.run(runtime.app.services.directory.put_binding(binding))
+    backend = runtime.app.channels.get(binding.id)
+    assert isinstance(backend, kind), runtime.app.channels.failed
     return backend
 
 

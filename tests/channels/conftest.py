@@ -76,5 +76,5 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
 @pytest.fixture
 async def channel(runtime: Running, harness: Harness, clock: FakeClock) -> Channel:
     binding = await harness.connect(runtime)
-    assert runtime.core.channels.get(binding.id) is not None, runtime.core.channels.failed
+    assert runtime.app.channels.get(binding.id) is not None, runtime.app.channels.failed
     return Channel(runtime, harness, binding, clock)

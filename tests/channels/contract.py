@@ -54,7 +54,7 @@ class Harness(Protocol):
 
     async def connect(self, runtime: Running) -> ChannelBinding:
         """Start the fake platform, connect a binding to the line "support" pointing at it, and
-        return once the runtime's backend for it runs (``runtime.core.channels.get(id)``)."""
+        return once the runtime's backend for it runs (``runtime.app.channels.get(id)``)."""
 
     async def close(self) -> None:
         """Stop the fake platform (the runtime is stopped by the suite)."""

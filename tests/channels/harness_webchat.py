@@ -35,10 +35,10 @@ class WebchatHarness:
         # The seeded line already has its website chat: /webchat/support/.
         self._session = aiohttp.ClientSession()
         self._url = f"{runtime.base_url}/webchat/support/ws"
-        binding = runtime.core.services.directory.binding("webchat:support")
+        binding = runtime.app.services.directory.binding("webchat:support")
         # Tokens as the server would issue them (signed for the widget): the customers are known up front.
         tokens = VisitorTokens(signing_secret(runtime.settings.path("secret.key")), binding.key, binding.id,
-                               runtime.core.journal.state, days=30)  # type: ignore[union-attr]
+                               runtime.app.journal.state, days=30)  # type: ignore[union-attr]
         self._tokens, self._refs = map(list, zip(*(tokens.issue() for _ in range(4))))
         return binding
 

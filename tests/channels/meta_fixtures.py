@@ -9,6 +9,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
+from bridge.channels import OutboundMessage
 from bridge.model import Conversation, Message
 from tests.channels.channel import Channel
 from tests.channels.contract import eventually
@@ -22,17 +23,17 @@ class MetaChannel(Channel):
 
     @property
     def backend(self) -> Any:
-        return self.runtime.core.channels.get(self.binding.id)
+        return self.runtime.app.channels.get(self.binding.id)
 
     async def state(self, customer: str) -> dict[str, Any]:
-        return await self.runtime.run(self.runtime.core.journal.state.get(self.binding.id, customer))  # type: ignore
+        return await self.runtime.run(self.runtime.app.journal.state.get(self.binding.id, customer))  # type: ignore
 
     async def set_state(self, customer: str, **values: Any) -> None:
         state = {**await self.state(customer), **values}
-        await self.runtime.run(self.runtime.core.journal.state.put(self.binding.id, customer, state))  # type: ignore
+        await self.runtime.run(self.runtime.app.journal.state.put(self.binding.id, customer, state))  # type: ignore
 
     async def conversations(self) -> list[Conversation]:
-        journal = self.runtime.core.journal
+        journal = self.runtime.app.journal
         assert journal is not None
         return [c for c in await self.runtime.run(journal.conversations.conversations(open_only=False))
                 if c.binding_id == self.binding.id]
@@ -44,8 +45,14 @@ class MetaChannel(Channel):
         return conversation
 
     async def reply_in(self, conversation_id: str, text: str, **options: Any) -> Message:
-        return await self.runtime.run(self.runtime.core.actions.reply(conversation_id, "alice", text,
+        return await self.runtime.run(self.runtime.app.actions.reply(conversation_id, "alice", text,
                                                                       options=options))
+
+    async def preflight(self, customer: str, text: str, thread: str | None = None, **options: Any) -> str | None:
+        """What the channel says, before a message is stored, of sending it now (``ChannelBackend.preflight``)."""
+        message = OutboundMessage(seq=0, conversation_id="", customer_ref=customer, author="", text=text,
+                                  ts=self.clock.now(), thread=thread, options=options)
+        return await self.runtime.run(self.backend.preflight(message))  # type: ignore[no-any-return]
 
     async def wait_room(self, conversation_id: str, words: str) -> list[str]:
         room = self.room(conversation_id)
@@ -58,7 +65,7 @@ async def _connected(tmp_path: Path, harness: MetaHarness) -> AsyncIterator[Meta
     runtime = Running(tmp_path / "data", clock=clock)
     try:
         binding = await harness.connect(runtime)
-        assert runtime.core.channels.get(binding.id) is not None, runtime.core.channels.failed
+        assert runtime.app.channels.get(binding.id) is not None, runtime.app.channels.failed
         yield MetaChannel(runtime, harness, binding, clock)
     finally:
         runtime.stop()

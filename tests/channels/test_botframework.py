@@ -69,7 +69,7 @@ async def test_an_edit_is_stored_as_an_edit(channel: Channel):
 
 async def test_a_message_keeps_what_else_is_kept_for_the_customer(channel: Channel):
     f = fake(channel)
-    state = channel.runtime.core.journal.state
+    state = channel.runtime.app.journal.state
     await channel.runtime.run(state.put(channel.binding.id, CUSTOMER, {"status": "blocked", "mailed_seq": 3}))
     assert await f.post(url(channel), f.message(CUSTOMER, "a1", "hello")) == 200
     kept = await channel.runtime.run(state.get(channel.binding.id, CUSTOMER))
@@ -80,7 +80,7 @@ async def test_a_reply_after_a_restart_goes_through_the_stored_reference(channel
     f = fake(channel)
     assert await f.post(url(channel), f.message(CUSTOMER, "a1", "hello")) == 200
     await channel.wait_conversation(CUSTOMER)
-    await channel.wait_sent(CUSTOMER, channel.runtime.core.services.directory.line("support").settings.welcome_text)
+    await channel.wait_sent(CUSTOMER, channel.runtime.app.services.directory.line("support").settings.welcome_text)
     channel.runtime.stop()
     again = Running(tmp_path / "data", clock=channel.clock)
     try:
@@ -111,7 +111,7 @@ def test_the_binding_key_is_the_app_id():
 
 
 async def test_the_activitys_locale_picks_the_lines_text_in_it(channel: Channel):
-    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    admin, line = channel.runtime.app.services.admin, channel.binding.line_id
     await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
     assert await fake(channel).post(url(channel), fake(channel).message(CUSTOMER, "fr-1", "bonjour",
                                                                         locale="fr-FR")) == 200

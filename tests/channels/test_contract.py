@@ -17,7 +17,7 @@ async def started(channel: Channel, customer: str) -> str:
     """The customer writes first and gets the line's welcome: the conversation exists, sends work."""
     assert await channel.harness.say(customer, "Hello there", "m-first") in OK
     conversation_id = await channel.wait_conversation(customer)
-    welcome = channel.runtime.core.services.directory.line("support").settings.welcome_text
+    welcome = channel.runtime.app.services.directory.line("support").settings.welcome_text
     await channel.wait_sent(customer, welcome)
     return conversation_id
 

@@ -33,7 +33,7 @@ async def reaches_the_team(channel: Channel, customer: str, words: str, thread: 
     if thread is None:
         conversation_id = await channel.wait_conversation(customer)
     else:
-        journal = channel.runtime.core.journal
+        journal = channel.runtime.app.journal
         assert journal is not None
 
         async def of_thread() -> str | None:

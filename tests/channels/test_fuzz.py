@@ -132,7 +132,7 @@ def poster(harness: c.Harness, session: aiohttp.ClientSession) -> Post:
 
 
 async def whole_conversations_only(runtime: Running) -> int:
-    journal = runtime.core.journal
+    journal = runtime.app.journal
     assert journal is not None
     conversations = await runtime.run(journal.conversations.conversations(open_only=False))
     for conversation in conversations:
@@ -245,7 +245,7 @@ class OddChannel:
 
     async def tally(self) -> tuple[int, int]:
         """(inbound messages stored, unreadable events kept) on this channel so far."""
-        journal = self.channel.runtime.core.journal
+        journal = self.channel.runtime.app.journal
         assert journal is not None
         inbound = 0
         for conversation in await self.channel.runtime.run(journal.conversations.conversations(open_only=False)):

@@ -22,7 +22,7 @@ async def harness() -> AsyncIterator[ViberHarness]:
 
 async def test_an_unreadable_event_the_journal_cannot_keep_is_answered_503_and_kept_when_sent_again(channel: Channel):
     assert isinstance(channel.harness, ViberHarness)
-    backend = channel.runtime.core.channels.get(channel.binding.id)
+    backend = channel.runtime.app.channels.get(channel.binding.id)
     assert backend is not None
     backend.sink = FailingSink(backend.sink, error=ConnectionError("the journal is away"))
     odd = {"event": "something_new", "timestamp": 1, "user_id": "u1", "message_token": 5}
@@ -51,18 +51,18 @@ async def test_once_per_kind_holds_across_restarts_and_processes(tmp_path: Path)
     binding = ChannelBinding("support", "viber", "k1", label="Viber")
     first = Running(tmp_path / "data")
     try:
-        first.call(first.core.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 1})))
+        first.call(first.app.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 1})))
         first.team.wait_for(lambda team: any("could not read was kept: odd callback" in t
                                              for t in team.texts("support", ("notice",))))
     finally:
         first.stop()
     second = Running(tmp_path / "data")
     try:
-        second.call(second.core.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 2})))
-        second.call(second.core.inbound.keep(binding, "other callback", "unknown", json.dumps({"n": 3})))
+        second.call(second.app.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 2})))
+        second.call(second.app.inbound.keep(binding, "other callback", "unknown", json.dumps({"n": 3})))
         second.team.wait_for(lambda team: any("kept: other callback" in t for t in team.texts("support")))
         assert not any("kept: odd callback" in t for t in second.team.texts("support"))
-        counts = second.call(second.core.journal.conversations.kept_counts([binding.id]))  # type: ignore[union-attr]
+        counts = second.call(second.app.journal.conversations.kept_counts([binding.id]))  # type: ignore[union-attr]
         assert counts == {(binding.id, "odd callback"): 2, (binding.id, "other callback"): 1}
     finally:
         second.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from backends.meta.parse import DELETED
-from backends.meta.window import ALREADY_PRIVATE, reply_options, warning_before_send
+from backends.meta.window import ALREADY_PRIVATE, reply_options
 from bridge.model import Delivery, MessageKind
 from tests.channels.contract import eventually
 from tests.channels.meta_fixtures import MetaChannel, comments  # noqa: F401  (fixture)
@@ -35,7 +35,7 @@ async def test_a_new_comment_opens_a_conversation_with_the_post_and_a_crm_lead(c
     posted = await comments.wait_room(conversation_id, "Do you ship to Lisbon?")
     assert "🧵 on: “Summer sale: everything 20% off" in posted[0] and PERMALINK in posted[0]
     await comments.wait_room(conversation_id, "a lead was created in the CRM")
-    crm = comments.runtime.core.crm
+    crm = comments.runtime.app.crm
     assert crm is not None
     contact = crm.store.find_contact("fbcomments", CARLA)
     assert contact is not None and contact.name == "Carla Commenter" and crm.store.leads_of(contact.id)
@@ -93,9 +93,7 @@ async def test_a_second_private_reply_to_the_same_comment_is_refused_before_meta
     await comments.reply_in(conversation_id, "First private word.", visibility="private")
     await eventually(lambda: sent_to_meta(comments, "messages"), "the first private reply")
     await comments.settle()  # its send finished: the backend has noted it
-    state = comments.runtime.core.journal.state  # type: ignore[union-attr]
-    warning = await comments.runtime.run(warning_before_send(
-        state, "fbcomments", comments.binding.id, CARLA, "555_1001", {"visibility": "private"}, time.time()))
+    warning = await comments.preflight(CARLA, "Second private word.", "555_1001", visibility="private")
     assert warning == ALREADY_PRIVATE
     second = await comments.reply_in(conversation_id, "Second private word.", visibility="private")
     notice = await comments.wait_room(conversation_id, "Not delivered")
@@ -141,12 +139,12 @@ async def test_edits_and_removals_of_comments_reach_the_room(comments: MetaChann
 async def test_a_picture_goes_up_with_the_public_answer_and_other_files_are_refused(comments: MetaChannel):
     conversation_id = await opened(comments)
     picture = await comments.put_file(b"\x89PNG\r\n\x1a\n map", "map.png", "image/png")
-    await comments.runtime.run(comments.runtime.core.actions.reply(conversation_id, "alice", "Our shop:",
+    await comments.runtime.run(comments.runtime.app.actions.reply(conversation_id, "alice", "Our shop:",
                                                                    attachments=(picture,)))
     calls = await eventually(lambda: [c for c in sent_to_meta(comments, "comments") if c.files], "the picture")
     assert calls[0].path == "555_1001/comments" and calls[0].files == (b"\x89PNG\r\n\x1a\n map",)
     pdf = await comments.put_file(b"%PDF", "terms.pdf", "application/pdf")
-    await comments.runtime.run(comments.runtime.core.actions.reply(conversation_id, "alice", "Terms:",
+    await comments.runtime.run(comments.runtime.app.actions.reply(conversation_id, "alice", "Terms:",
                                                                    attachments=(pdf,)))
     notice = await comments.wait_room(conversation_id, "Not delivered")
     assert "pictures only" in notice[0]

@@ -146,7 +146,7 @@ def _stored_if_taken(body: bytes, account: str) -> set[tuple[str, str, str]]:
 
 
 async def _nothing_half_stored(channel: MetaChannel, expected: set[tuple[str, str, str]]) -> None:
-    journal = channel.runtime.core.journal
+    journal = channel.runtime.app.journal
     assert journal is not None
     for binding_id, customer, external_id in sorted(expected):
         key = rules.dedupe_key(binding_id, customer, external_id)

@@ -6,7 +6,6 @@ import time
 import pytest
 
 from backends.meta.parse import DELETED
-from backends.meta.window import warning_before_send
 from bridge.errors import PermanentSendError
 from bridge.model import Delivery, MessageKind
 from tests.channels import contract as c
@@ -114,9 +113,7 @@ async def test_after_a_day_an_operators_reply_carries_the_human_agent_tag(instag
 
 async def test_past_seven_days_the_operator_is_warned_and_nothing_reaches_meta(facebook: MetaChannel):
     customer, conversation_id = await first_message(facebook, at=time.time() - 8 * DAY)
-    state = facebook.runtime.core.journal.state  # type: ignore[union-attr]
-    warning = await facebook.runtime.run(warning_before_send(state, "facebook", facebook.binding.id, customer,
-                                                             None, {}, time.time()))
+    warning = await facebook.preflight(customer, "Hello again!")
     assert warning and "older than 7 days" in warning
     attempts = facebook.harness.attempts()
     reply = await facebook.reply(customer, "Hello again!")
@@ -137,7 +134,7 @@ async def test_past_seven_days_the_operator_is_warned_and_nothing_reaches_meta(f
 
 async def test_a_long_reply_goes_in_parts_and_a_retry_resumes_after_the_last_part_sent(facebook: MetaChannel):
     customer, conversation_id = await first_message(facebook)
-    welcome = facebook.runtime.core.services.directory.line("support").settings.welcome_text
+    welcome = facebook.runtime.app.services.directory.line("support").settings.welcome_text
     await facebook.wait_sent(customer, welcome)
     graph = facebook.harness.graph
     text = " ".join(f"w{i:04d}" for i in range(600))  # 3,599 characters: two Messenger messages

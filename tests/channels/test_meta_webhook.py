@@ -118,8 +118,8 @@ async def test_messages_and_comments_of_one_page_share_the_callback_url(facebook
         "api_url": h.graph.api})
     binding = ChannelBinding("support", "fbcomments", h.account, label="Facebook comments", settings=settings,
                              secrets=secrets)
-    await facebook.runtime.run(facebook.runtime.core.services.directory.put_binding(binding))
-    backend = facebook.runtime.core.channels.get(binding.id)
+    await facebook.runtime.run(facebook.runtime.app.services.directory.put_binding(binding))
+    backend = facebook.runtime.app.channels.get(binding.id)
     assert backend is not None and backend.callback_url() == facebook.backend.callback_url()
     h.graph.objects[extra.post_id] = {"message": "New arrivals"}
     changes = [extra.comment("7100000000001", "555_1001", "Nice! Price?")]
@@ -127,7 +127,7 @@ async def test_messages_and_comments_of_one_page_share_the_callback_url(facebook
     assert await h.post(body) == 200
     direct = await facebook.wait_conversation(CUSTOMER)
     assert [m.text for m in await facebook.messages(direct, MessageKind.INBOUND)] == ["A direct message"]
-    journal = facebook.runtime.core.journal
+    journal = facebook.runtime.app.journal
     assert journal is not None
     found = await facebook.runtime.run(journal.conversations.conversations(open_only=False))
     assert sorted((c.binding_id, c.thread or "") for c in found) == [
@@ -141,7 +141,7 @@ async def test_an_entry_signed_by_another_apps_secret_is_skipped(facebook: MetaC
         "page_id": "104000000000002", "page_token": "another-token", "app_secret": "another-app-secret",
         "verify_token": "another", "api_url": h.graph.api})
     other = ChannelBinding("support", "facebook", "104000000000002", settings=settings, secrets=secrets)
-    await facebook.runtime.run(facebook.runtime.core.services.directory.put_binding(other))
+    await facebook.runtime.run(facebook.runtime.app.services.directory.put_binding(other))
     body = h.envelope([h.message(CUSTOMER, "m-b", "for page B")], account="104000000000002")
     mixed = json.loads(h.envelope([h.message(CUSTOMER, "m-a", "for page A")]))
     mixed["entry"] += json.loads(body)["entry"]
@@ -149,7 +149,7 @@ async def test_an_entry_signed_by_another_apps_secret_is_skipped(facebook: MetaC
     conversation_id = await facebook.wait_conversation(CUSTOMER)
     await facebook.settle()
     assert [m.text for m in await facebook.messages(conversation_id, MessageKind.INBOUND)] == ["for page A"]
-    journal = facebook.runtime.core.journal
+    journal = facebook.runtime.app.journal
     assert journal is not None
     found = await facebook.runtime.run(journal.conversations.conversations(open_only=False))
     assert [c.binding_id for c in found] == [facebook.binding.id]  # nothing for page B

@@ -21,7 +21,7 @@ async def _samples(channel: Channel) -> dict[tuple[str, tuple[tuple[str, str], .
 
 
 async def _kind(channel: Channel, conversation_id: str) -> str:
-    conversation = await channel.runtime.run(channel.runtime.core.core.view(conversation_id))
+    conversation = await channel.runtime.run(channel.runtime.app.services.core.view(conversation_id))
     return conversation.binding_id.partition(":")[0]
 
 

@@ -118,7 +118,7 @@ async def test_blocking_the_bot_is_told_to_the_operator(channel: Channel):
 
 
 async def test_check_says_whether_telegram_takes_the_token(channel: Channel):
-    backend = channel.runtime.core.channels.get(channel.binding.id)
+    backend = channel.runtime.app.channels.get(channel.binding.id)
     assert isinstance(backend, TelegramBackend)
     await channel.runtime.run(backend.check())
     assert isinstance(channel.harness, (TelegramPollingHarness, TelegramWebhookHarness))
@@ -129,7 +129,7 @@ async def test_check_says_whether_telegram_takes_the_token(channel: Channel):
 
 
 async def test_only_a_webhook_bot_has_a_callback_url(channel: Channel):
-    backend = channel.runtime.core.channels.get(channel.binding.id)
+    backend = channel.runtime.app.channels.get(channel.binding.id)
     assert backend is not None
     if channel.binding.settings["mode"] == "webhook":
         assert backend.callback_url() == f"{channel.runtime.base_url}/telegram/123456"
@@ -142,7 +142,7 @@ async def test_an_operator_typing_shows_in_the_customers_chat(channel: Channel):
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
     await harness.say("1001", "hello", "m-1")
     conversation_id = await channel.wait_conversation("1001")
-    core = channel.runtime.core.core
+    core = channel.runtime.app.services.core
     conversation = await channel.runtime.run(core.journal.conversations.conversation(conversation_id))
     await channel.runtime.run(core.signal(conversation, "typing", on=True))
     await eventually(lambda: harness.fake.chat_actions == [("1001", "typing")], "the chat action")
@@ -151,7 +151,7 @@ async def test_an_operator_typing_shows_in_the_customers_chat(channel: Channel):
 async def test_an_update_that_was_not_stored_comes_again_and_is_stored_once(channel: Channel):
     harness = channel.harness
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
-    backend = channel.runtime.core.channels.get(channel.binding.id)
+    backend = channel.runtime.app.channels.get(channel.binding.id)
     assert isinstance(backend, TelegramBackend)
     backend.sink = FailingSink(backend.sink, error=ConnectionError("the journal is away"))
     update = tg.text_update(7, 1001, 7, "not lost")
@@ -168,7 +168,7 @@ async def test_an_update_that_was_not_stored_comes_again_and_is_stored_once(chan
 async def test_the_customers_language_code_picks_the_lines_text_in_it(channel: Channel):
     harness = channel.harness
     assert isinstance(harness, (TelegramPollingHarness, TelegramWebhookHarness))
-    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    admin, line = channel.runtime.app.services.admin, channel.binding.line_id
     await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
     update = tg.text_update(70, 1001, 70, "bonjour")
     update["message"]["from"]["language_code"] = "fr"

@@ -89,7 +89,7 @@ async def test_opening_the_chat_gets_the_lines_welcome_in_the_answer(channel: Ch
                                            "type": "open", "user": {"id": USER, "name": "Ann"}, "subscribed": False})
     assert status == 200
     answer = json.loads(fake(channel).last_answer)
-    welcome = channel.runtime.core.services.directory.line("support").settings.welcome_text
+    welcome = channel.runtime.app.services.directory.line("support").settings.welcome_text
     assert answer["type"] == "text" and answer["text"] == welcome and answer["sender"]["name"] == "Support"
     assert await channel.conversation_id(USER) is None  # opening is not writing
 
@@ -118,7 +118,7 @@ async def test_an_unsigned_or_unreadable_callback(channel: Channel):
 
 
 async def test_check_and_callback_url(channel: Channel):
-    backend = channel.runtime.core.channels.get(channel.binding.id)
+    backend = channel.runtime.app.channels.get(channel.binding.id)
     assert isinstance(backend, ViberBackend)
     await channel.runtime.run(backend.check())
     assert backend.callback_url() == f"{channel.runtime.base_url}/viber/{channel.binding.key}"
@@ -129,7 +129,7 @@ async def test_check_and_callback_url(channel: Channel):
 
 
 async def test_the_users_language_picks_the_greeting_and_the_welcome_in_it(channel: Channel):
-    admin, line = channel.runtime.core.services.admin, channel.binding.line_id
+    admin, line = channel.runtime.app.services.admin, channel.binding.line_id
     await channel.runtime.run(admin.set(OPERATOR, line, "welcome_text.fr", "Bonjour ! Nous arrivons."))
     status = await fake(channel).callback({"event": "conversation_started", "timestamp": 1, "message_token": 78,
                                            "type": "open", "subscribed": False,

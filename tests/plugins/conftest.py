@@ -77,11 +77,11 @@ class OpenLinesBot:
 
     @property
     def port(self) -> int:
-        return self.api.host.http_port
+        return self.api._host.http_port
 
     @property
     def crm(self):
-        return self.api.core.crm.store
+        return self.api._runtime.crm.store
 
     def command(self, text: str, as_user: str = "alice") -> str:
         """A command in a direct message; returns the bot's answer to that user."""

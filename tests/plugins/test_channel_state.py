@@ -87,10 +87,10 @@ def test_refused_credentials_are_named_as_such_not_as_an_absent_platform(openlin
 
 def test_line_show_counts_the_events_its_channels_kept_unread(openlines: OpenLinesBot):
     api = openlines.api
-    (binding,) = [b for b in api.services.directory.bindings.values() if b.kind == "webchat"]
+    (binding,) = [b for b in api.directory.bindings.values() if b.kind == "webchat"]
     for n in range(3):
-        api.call(api.services.inbound.keep(binding, "odd event", "Open Lines does not know it", f'{{"n": {n}}}'))
-    line = api.services.directory.line(binding.line_id)
+        api.call(api._services.inbound.keep(binding, "odd event", "Open Lines does not know it", f'{{"n": {n}}}'))
+    line = api.directory.line(binding.line_id)
     show = openlines.command(f"!line show {line.name}")
     assert "events it could not read, kept: odd event ×3" in show
     openlines.team.in_room(f"#{line.id}", "could not read was kept: odd event")

@@ -93,7 +93,7 @@ def test_a_wrong_use_gets_one_line_naming_the_fix(lines, command, fix):
 
 
 def test_the_line_quota_is_told(openlines):
-    openlines.api.services.admin.max_lines = 1  # as OPENLINES_MAX_LINES=1 would set it
+    openlines.api.lines.max_lines = 1  # as OPENLINES_MAX_LINES=1 would set it
     assert "at most 1 line(s) (OPENLINES_MAX_LINES)" in openlines.command("!line create Second")
 
 

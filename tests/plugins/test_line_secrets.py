@@ -66,7 +66,7 @@ def test_a_token_is_found_nowhere_in_clear(vault, tmp_path, caplog):
 
     again = OpenLinesBot(tmp_path)  # a restart: the sealed token opens with the key in the data dir
     try:
-        [binding] = [b for b in again.api.services.directory.bindings.values() if b.kind == "vault"]
+        [binding] = [b for b in again.api.directory.bindings.values() if b.kind == "vault"]
         assert binding.secrets == {"token": TOKEN}
         assert "vault (v1): running" in again.command("!line show Vaulted")
     finally:

@@ -89,7 +89,7 @@ def test_public_and_private_answers_to_a_comment(openlines: OpenLinesBot, graph:
     assert "Sent to the customer" in openlines.command("!reply private 1 I sent you the size chart too.")
     wait(lambda: graph.sends_to("messages"), "the private reply at Meta")
     assert graph.sends_to("messages")[0].recipient == {"comment_id": "555_1001"}
-    state = openlines.api.core.journal.state
+    state = openlines.api._runtime.journal.state
     wait(lambda: openlines.api.call(state.get(f"fbcomments:{harness.account}", "7100000000001")).get("private"),
          "the private reply noted once Meta took it")
     public = wait(lambda: [c for c in graph.sends_to("comments") if "20 euros" in c.text], "the public reply")

@@ -20,7 +20,7 @@ async def test_healthy_and_then_a_journal_that_cannot_write(tmp_path):
     try:
         status, body = await _health(running)
         assert status == 200 and body["status"] == "ok" and body["journal"] == "ok"
-        running.core.journal._writer.close()  # type: ignore[union-attr]  # the writer thread is gone
+        running.app.journal._writer.close()  # type: ignore[union-attr]  # the writer thread is gone
         status, body = await _health(running)
         assert status == 503 and body["status"] == "failing" and body["journal"] == "cannot write"
     finally:
@@ -30,8 +30,8 @@ async def test_healthy_and_then_a_journal_that_cannot_write(tmp_path):
 async def test_work_given_up_makes_it_fail_and_details_stay_on_this_machine(tmp_path):
     running = Running(tmp_path)
     try:
-        await running.run(running.core.core.commit(UnitOfWork(work=[NewWork("no.such.work", lane="x")])))
-        await wait_until(lambda: running.core.core.outbox.recently_dead(0) > 0, what="the dead letter")
+        await running.run(running.app.services.core.commit(UnitOfWork(work=[NewWork("no.such.work", lane="x")])))
+        await wait_until(lambda: running.app.services.core.outbox.recently_dead(0) > 0, what="the dead letter")
         status, body = await _health(running)
         assert status == 503 and body["recent_dead_letters"] == 1 and body["dead_letters"] == 1
         assert body["failed_channels"] == {}

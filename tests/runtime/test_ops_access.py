@@ -79,7 +79,7 @@ async def test_a_team_chat_that_lost_its_server_is_not_ready(tmp_path):
 async def test_a_store_that_cannot_write_is_not_ready(tmp_path):
     running = Running(tmp_path)
     try:
-        running.core.journal._writer.close()  # type: ignore[union-attr]  # the writer thread is gone
+        running.app.journal._writer.close()  # type: ignore[union-attr]  # the writer thread is gone
         status, _, text = await _get(running, "/readyz")
         assert status == 503 and '"store": "cannot write"' in text
     finally:
@@ -89,7 +89,7 @@ async def test_a_store_that_cannot_write_is_not_ready(tmp_path):
 async def test_a_disabled_channel_is_stopped_not_failing(tmp_path):
     running = Running(tmp_path)
     try:
-        directory = running.core.services.directory
+        directory = running.app.services.directory
         (binding,) = directory.bindings.values()
         await running.run(directory.put_binding(replace(binding, enabled=False)))
         status, _, text = await _get(running, "/readyz")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Coroutine, TypeVar
 
 from bridge.ports import Clock
-from runtime.core import OpenLinesCore
+from runtime.app import Runtime
 from runtime.host import Host
 from runtime.settings import Settings
 from tests.support.team import RecordingTeamChat
@@ -29,9 +29,9 @@ class Running:
         self.team = team or RecordingTeamChat()
         self.host = Host(self.settings)
         self.host.start()
-        self.core = OpenLinesCore(self.settings, self.host, self.team, clock)
+        self.app = Runtime(self.settings, self.host, self.team, clock)
         try:
-            self.core.start()
+            self.app.start()
         except BaseException:
             self.host.stop()
             raise
@@ -53,5 +53,5 @@ class Running:
         return await asyncio.wrap_future(self.host.submit(coro))
 
     def stop(self) -> None:
-        self.core.stop()
+        self.app.stop()
         self.host.stop()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 from bridge.errors import NotFound
-from bridge.model import Conversation, ConversationStatus
+from bridge.model import Conversation, ConversationStatus, Line
 from bridge.relay import customer_label
 from bridge.rights import Action
+from bridge.team_queries import TeamQueries
 
 PAGE = 500  # open conversations read at a time when listing rooms
 
@@ -30,9 +31,17 @@ class RoomView:
         return login in (self.allowed if self.listed is None else self.listed)
 
 
+class QueriedHost(Protocol):
+    """The process host (``runtime.host.Host``) as the console sees it."""
+
+    @property
+    def queries(self) -> TeamQueries | None:
+        """Set while Open Lines runs."""
+
+
 class RoomAccess:
-    def __init__(self, host: Any, admins: frozenset[str]) -> None:
-        self.host = host  # runtime.host.Host: its ``core`` is set while Open Lines runs
+    def __init__(self, host: QueriedHost, admins: frozenset[str]) -> None:
+        self.host = host
         self.admins = admins
         self._kinds: dict[str, tuple[str, str | None]] = {}  # a room's kind never changes once known
 
@@ -45,8 +54,8 @@ class RoomAccess:
             return "direct", None
         if key in self._kinds:
             return self._kinds[key]
-        core = self.host.core
-        entry = await core.journal.conversations.room(key) if core is not None else None
+        queries = self.host.queries
+        entry = await queries.room(key) if queries is not None else None
         if entry is None:  # not (yet) one of Open Lines' rooms: ask again next time
             return "room", None
         found = ("conversation", entry.conversation_id) if entry.conversation_id is not None \
@@ -63,16 +72,16 @@ class RoomAccess:
         if key.startswith("@"):
             return RoomView({login for login in logins if key == f"@{login}"})
         kind, ref = await self.kind(key)
-        core = self.host.core
-        if core is None or kind == "room" or ref is None:
-            allowed = {login for login in logins if self.is_admin(login) or (core is not None and login in members)}
+        queries = self.host.queries
+        if queries is None or kind == "room" or ref is None:
+            allowed = {login for login in logins if self.is_admin(login) or (queries is not None and login in members)}
             return RoomView(allowed, allowed & members)
-        rights, directory = core.core.rights, core.core.directory
+        rights, directory = queries.rights, queries.directory
         if kind == "line":
             line = directory.line_or_removed(ref)
             return RoomView({login for login in logins if rights.roles(f"@{login}", line)})
         try:
-            c = await core.journal.conversations.conversation(ref)
+            c = await queries.conversation(ref)
         except NotFound:
             return RoomView(set())
         line = directory.line_or_removed(c.line_id)
@@ -88,13 +97,13 @@ class RoomAccess:
         in, and the rooms of open conversations they are in — by right (operator, invited, offered) or,
         for a supervisor, once they opened it (``joined``: the rooms each login opened or was invited to)."""
         logins = list(logins)
-        core = self.host.core
-        if core is None:
+        queries = self.host.queries
+        if queries is None:
             return {login: set() for login in logins}
-        rights, directory = core.core.rights, core.core.directory
+        rights, directory = queries.rights, queries.directory
         rooms: dict[str, str] = {}
         found: dict[str, set[str]] = {login: set() for login in logins}
-        for entry in await core.journal.conversations.rooms():
+        for entry in await queries.rooms():
             if entry.conversation_id is not None:
                 rooms[entry.conversation_id] = entry.key
             elif entry.line_id is not None:
@@ -102,7 +111,7 @@ class RoomAccess:
                 for login in logins:
                     if rights.roles(f"@{login}", line):
                         found[login].add(entry.key)
-        for c in await self._open_conversations(core):
+        for c in await self._open_conversations(queries):
             key, line = rooms.get(c.id), directory.line_or_removed(c.line_id)
             if key is None:
                 continue
@@ -112,11 +121,10 @@ class RoomAccess:
                     found[login].add(key)
         return found
 
-    async def _open_conversations(self, core: Any) -> list[Conversation]:
+    async def _open_conversations(self, queries: TeamQueries) -> list[Conversation]:
         found: list[Conversation] = []
         while True:
-            page = await core.journal.conversations.conversations(
-                open_only=True, limit=PAGE, after_id=found[-1].id if found else None)
+            page = await queries.open_conversations(PAGE, after_id=found[-1].id if found else None)
             found += page
             if len(page) < PAGE:
                 return found
@@ -125,20 +133,20 @@ class RoomAccess:
         """For each login, the open conversations they may view: waiting first, then assigned,
         oldest first. One read serves every login (the preview is the conversation's own); the room
         is given only to those who are in it."""
-        core = self.host.core
+        queries = self.host.queries
         logins = list(logins)
-        if core is None:
+        if queries is None:
             return {login: [] for login in logins}
-        now, rights, directory = time.time(), core.core.rights, core.core.directory
-        shown = []
-        for c in await core.journal.conversations.conversations(open_only=True, limit=200):
+        now, rights, directory = time.time(), queries.rights, queries.directory
+        shown: list[tuple[Conversation, Line, dict[str, Any]]] = []
+        for c in await queries.open_conversations(200):
             line = directory.line_or_removed(c.line_id)
             binding = directory.binding_or_removed(c.binding_id, c.line_id)
             shown.append((c, line, {
                 "id": c.id, "name": c.customer_name, "channel": customer_label(binding), "line": line.name,
                 "preview": c.preview, "age": max(0, now - c.created_at), "owner": c.owner,
                 "waiting": c.status is ConversationStatus.QUEUED and c.owner is None,
-                "room": core.team_work.room_of(c.id)}))
+                "room": queries.room_of(c.id)}))
         glances = {}
         for login in logins:
             person = f"@{login}"

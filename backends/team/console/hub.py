@@ -188,11 +188,11 @@ class Hub:
         """In a conversation's room, whether a plain message stays among the team (``~``, or the
         conversation's whisper mode) — as Open Lines will decide it; None elsewhere and for commands."""
         kind, conversation_id = await self.access.kind(room)
-        core = self.access.host.core
-        if kind != "conversation" or conversation_id is None or core is None:
+        queries = self.access.host.queries
+        if kind != "conversation" or conversation_id is None or queries is None:
             return None
         try:
-            whisper_mode = (await core.journal.conversations.conversation(conversation_id)).whisper_mode
+            whisper_mode = (await queries.conversation(conversation_id)).whisper_mode
         except NotFound:
             return None
         said = classify_team_text(text, ("!",), whisper_mode)
@@ -225,11 +225,11 @@ class Hub:
     async def _operator_signal(self, client: Client, room: str, kind: str, data: dict[str, object]) -> None:
         """Tell the customer (typing, read): a courtesy that never fails the page."""
         room_kind, conversation_id = await self.access.kind(room)
-        core = self.access.host.core
-        if room_kind != "conversation" or conversation_id is None or core is None:
+        queries = self.access.host.queries
+        if room_kind != "conversation" or conversation_id is None or queries is None:
             return
         try:
-            await core.actions.operator_signal(conversation_id, f"@{client.login}", kind, data)
+            await queries.operator_signal(conversation_id, f"@{client.login}", kind, data)
         except Exception as exc:
             log.debug("operator signal %s not passed on: %s", kind, type(exc).__name__)
 

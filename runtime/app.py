@@ -1,23 +1,27 @@
-"""The core wired up and running on the host's loop: stores, services, outbox, channels.
+"""The runtime: the core wired up and running on the host's loop (stores, services, outbox, channels).
 
 It knows nothing of Errbot: the plugin hands it a TeamChat and calls in
-through the host; that keeps it testable and reusable.
+through the host; that keeps it testable and reusable. "The core" is
+``bridge.core.Core`` alone; this is what runs it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from backends.base import RuntimeContext
 from backends.webchat.limits import WebchatLimits
 from bridge.actions import OperatorActions
-from bridge.core import Core
+from bridge.channels import OutboundMessage
+from bridge.errors import Refused
 from bridge.inbound import InboundService
+from bridge.model import Conversation
 from bridge.ports import Clock, SystemClock, TeamChat
 from bridge.services import Limits, Services
 from bridge.store import Journal
+from bridge.team_queries import CoreTeamQueries
 from bridge.team_work import TeamWork
 from crm_store.port import AsyncCrm, open_crm_or_stand_in
 from crm_store.unavailable import UnavailableCrm
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 DEAD_WINDOW = 15 * 60.0  # work given up this recently makes the health check fail
 
 
-class OpenLinesCore:
+class Runtime:
     def __init__(self, settings: Settings, host: Host, team: TeamChat, clock: Clock | None = None) -> None:
         self.settings = settings
         self.host = host
@@ -77,10 +81,11 @@ class OpenLinesCore:
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
             base_url=self.host.base_url, webchat=webchat_limits(s)))
+        self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
         self.services = await Services.build(
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
-            kinds=RegistryKinds(self.channels), admins=frozenset(s.admins), owner=s.node,
+            kinds=self.kinds, admins=frozenset(s.admins), owner=s.node,
             limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer)
         self.services.core.metrics = self.host.metrics
         self.channels.sink = self.services.inbound
@@ -89,7 +94,8 @@ class OpenLinesCore:
             await self.channels.start(binding)
         await self.services.start()
         self.host.health = self.health
-        self.host.core = self
+        self.host.queries = CoreTeamQueries(self.services.core, self.services.team_work, self.services.actions)
+        self.host.runtime = self
 
     def urls(self) -> list[str]:
         """Where people reach what this process serves, for the first lines a user reads."""
@@ -97,10 +103,6 @@ class OpenLinesCore:
         chats = [f"website chat: {base}/webchat/{b.key}/" for b in self.services.directory.bindings.values()
                  if b.kind == "webchat" and b.id in self.channels.backends]
         return [*self.host.entrances, *chats]
-
-    @property
-    def core(self) -> Core:
-        return self.services.core
 
     @property
     def inbound(self) -> InboundService:
@@ -114,9 +116,32 @@ class OpenLinesCore:
     def team_work(self) -> TeamWork:
         return self.services.team_work
 
+    async def conversation(self, conversation_id: str) -> Conversation:
+        """The conversation as stored now; raises NotFound."""
+        assert self.journal is not None
+        return await self.journal.conversations.conversation(conversation_id)
+
+    async def before_reply(self, conversation_id: str, text: str, choice: str = "") -> Mapping[str, str]:
+        """The options ``choice`` (``!reply private …``) sets on this conversation's channel, once its
+        channel says it will take the reply: Refused, before anything is stored, when it has no such
+        choice or its platform will refuse the message now."""
+        c = await self.services.core.view(conversation_id)  # its channel and customer never change
+        binding = self.services.directory.binding_or_removed(c.binding_id, c.line_id)
+        choices = self.kinds.reply_choices(binding.kind)
+        if choice and (choices is None or choice not in choices.options):
+            raise Refused(f"not sent: {self.kinds.refusal_of(choice)}")
+        options = choices.options.get(choice, {}) if choices else {}
+        draft = OutboundMessage(seq=0, conversation_id=c.id, customer_ref=c.customer_ref, author="", text=text,
+                                ts=self.clock.now(), thread=c.thread, options=options)
+        refusal = await self.kinds.preflight(binding, draft)
+        if refusal:
+            raise Refused(f"not sent: {refusal}")
+        return options
+
     async def _stop(self) -> None:
         self.host.health = None
-        self.host.core = None
+        self.host.queries = None
+        self.host.runtime = None
         self.host.files = None
         if hasattr(self, "channels"):
             await self.channels.stop_all()
@@ -133,7 +158,7 @@ class OpenLinesCore:
         assert self.journal is not None
         writable = await self.journal.writable()
         dead = await self.journal.outbox.dead_count()
-        dying = self.core.outbox.recently_dead(self.clock.now() - DEAD_WINDOW)
+        dying = self.services.outbox.recently_dead(self.clock.now() - DEAD_WINDOW)
         files, crm = await asyncio.to_thread(self._stores_state)
         ok = writable and not dying and files != "cannot write" and crm == "ok"
         details: dict[str, Any] = {"journal": "ok" if writable else "cannot write", "files": files, "crm": crm,
