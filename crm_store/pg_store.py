@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -171,6 +172,31 @@ class PgCrm(CrmStore):
                                   (contact_id, external_key)).fetchone()
                 return _activity(row)
         return activity
+
+    def import_contacts(self, batch: Iterable[tuple[Contact, list[Lead], list[Activity]]]) -> None:
+        """Write whole contacts with their records and ids as given, in one transaction.
+
+        For moving in and bulk loading: idempotent (a record already there by
+        id, or an identity already owned, is left as it is).
+        """
+        contacts, identities, leads, activities = [], [], [], []
+        for contact, its_leads, its_activities in batch:
+            contacts.append((contact.id, _text(contact.name), _opt(contact.email), contact.created_at,
+                             json.dumps(list(contact.tags))))
+            identities += [(_text(ch), _text(ident), contact.id) for ch, ident in contact.identities]
+            leads += [(x.id, x.contact_id, _text(x.title), _text(x.source), _text(x.status), x.created_at)
+                      for x in its_leads]
+            activities += [(a.id, a.contact_id, _text(a.kind), _text(a.subject), encode_body(a.body),
+                            _opt(a.external_key), a.created_at) for a in its_activities]
+        with self._pool.transaction() as cur:
+            cur.executemany("INSERT INTO crm_contacts (id, name, email, created_at, tags) "
+                            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", contacts)
+            cur.executemany("INSERT INTO crm_identities (channel, identity, contact_id) VALUES (%s, %s, %s) "
+                            "ON CONFLICT DO NOTHING", identities)
+            cur.executemany("INSERT INTO crm_leads (id, contact_id, title, source, status, created_at) "
+                            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", leads)
+            cur.executemany("INSERT INTO crm_activities (id, contact_id, kind, subject, body, external_key, "
+                            "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", activities)
 
     def close(self) -> None:
         self._pool.close()

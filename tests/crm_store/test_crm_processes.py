@@ -42,3 +42,20 @@ def test_two_processes_linking_the_same_customers_make_one_contact_each_and_lose
         store.close()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM crm_contacts").fetchone() == (COUNT,)  # no orphan
+
+
+def test_bulk_import_is_idempotent_and_keeps_ids_tags_and_bodies(pg_database: str) -> None:
+    from crm_store.base import Activity, Contact, Lead
+    from crm_store.pg_store import PgCrm
+
+    store = PgCrm(crm_emptied(pg_database))
+    try:
+        contact = Contact("c1", "Ann", "ann@x.io", (("webchat", "v1"), ("telegram", "42")), 10.0, ("vip",))
+        lead = Lead("l1", "c1", "Website chat: Ann", "Website chat", "won", 11.0)
+        chat = Activity("a1", "c1", "transcript", "Chat", "hi \udc80", "conversation:1", 12.0)
+        for _ in range(2):
+            store.import_contacts([(contact, [lead], [chat])])
+        assert store.find_contact("telegram", "42") == contact
+        assert store.leads_of("c1") == [lead] and store.activities_of("c1") == [chat]
+    finally:
+        store.close()
