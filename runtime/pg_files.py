@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from bridge.model import Attachment
 from crm_store.pg import Pool, migrate
 from runtime.files import _TOKEN, DiskFiles, _safe_name, typed
 
+log = logging.getLogger(__name__)
 SCHEMA = {1: """
 CREATE TABLE file_blobs (sha256 TEXT PRIMARY KEY, data BYTEA NOT NULL);
 CREATE TABLE file_uploads (token TEXT PRIMARY KEY, sha256 TEXT NOT NULL REFERENCES file_blobs(sha256),
@@ -54,16 +56,20 @@ class PgFiles(DiskFiles):
                 cur.execute("INSERT INTO file_uploads (token, sha256, name, content_type, size) "
                             "VALUES (%(token)s, %(sha256)s, %(name)s, %(content_type)s, %(size)s)",
                             {"token": token, **index})
-        except psycopg.Error as exc:
+        except (psycopg.Error, RuntimeError) as exc:  # RuntimeError: the server does not answer
             raise StorageFull(f"the database does not take files now ({type(exc).__name__})") from None
         return self._attachment(token, index)
 
     def _get(self, token: str) -> tuple[bytes, Attachment] | None:
         if not _TOKEN.match(token):
             return None
-        with self._pool.transaction() as cur:
-            row = cur.execute("SELECT u.sha256, u.name, u.content_type, u.size, b.data FROM file_uploads u "
-                              "JOIN file_blobs b ON b.sha256 = u.sha256 WHERE u.token = %s", (token,)).fetchone()
+        try:
+            with self._pool.transaction() as cur:
+                row = cur.execute("SELECT u.sha256, u.name, u.content_type, u.size, b.data FROM file_uploads u "
+                                  "JOIN file_blobs b ON b.sha256 = u.sha256 WHERE u.token = %s", (token,)).fetchone()
+        except (psycopg.Error, RuntimeError) as exc:  # a 404 now, served again once the database answers
+            log.warning("a file could not be read from the database: %s", type(exc).__name__)
+            return None
         if row is None:
             return None
         index: dict[str, Any] = {"sha256": row[0], "name": row[1], "content_type": row[2], "size": row[3]}

@@ -145,3 +145,19 @@ async def test_a_file_over_the_upload_limit_is_refused_by_the_database_store(pg_
         assert (await files.get(kept.url))[0] == b"x" * 1024
     finally:
         files.close()
+
+
+async def test_a_lost_database_connection_refuses_one_file_cleanly_and_the_next_one_is_kept(pg_database):
+    files = PgFiles(pg_database, "http://chat.example", max_bytes=1024 * 1024)
+    try:
+        kept = await files.put(PNG, "cat.png", "image/png")
+        with psycopg.connect(pg_database, autocommit=True) as admin:  # the server drops the store's sessions
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        with pytest.raises(StorageFull):
+            await files.put(b"%PDF-1.4 lost", "a.pdf", "application/pdf")
+        again = await files.put(b"%PDF-1.4 kept", "b.pdf", "application/pdf")
+        assert (await files.get(again.url))[0] == b"%PDF-1.4 kept"
+        assert (await files.get(kept.url))[0] == PNG
+    finally:
+        files.close()

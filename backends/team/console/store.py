@@ -52,8 +52,11 @@ class PgStore:
     """A psycopg connection in sqlite3's shape, whose tables are the ``console`` schema's."""
 
     def __init__(self, url: str) -> None:
-        self._pool = Pool(url, 1)
-        migrate(self._pool, "console", PG_SCHEMA)
+        schema = Pool(url, 1)
+        try:
+            migrate(schema, "console", PG_SCHEMA)
+        finally:
+            schema.close()
         self._url = url
         self._conn = self._connect()
 
@@ -61,7 +64,7 @@ class PgStore:
         return psycopg.connect(self._url, autocommit=True, options=f"-c search_path={SCHEMA}")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> "_Cursor":
-        if self._conn.broken and self._conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN:
+        if self._conn.broken:
             self._conn = self._connect()  # the server restarted: a new session
         sql = "BEGIN" if sql.lower() == "begin immediate" else sql.replace("?", "%s")
         cursor = self._conn.cursor()
@@ -83,7 +86,6 @@ class PgStore:
 
     def close(self) -> None:
         self._conn.close()
-        self._pool.close()
 
 
 class _Cursor:
