@@ -223,10 +223,12 @@ def _activity(row: Any) -> Activity:
 
 
 def _text(value: str) -> str:
-    """PostgreSQL text holds no NUL and no lone surrogate: such a value is refused, never stored changed."""
-    if "\0" in value:
-        raise ValueError("text with a NUL character")
-    return value
+    """PostgreSQL text holds no NUL and no lone surrogate, which a platform may still send in a name:
+    those characters become U+FFFD (keys too, alike on every write and read), never a failed link."""
+    if value.isascii() and "\0" not in value:
+        return value
+    value = value.replace("\0", "\ufffd")
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _opt(value: str | None) -> str | None:
