@@ -1,4 +1,4 @@
-"""CRM storage behind the core's Crm port: TinyDB (a file per contact) or memory stores,
+"""CRM storage behind the core's Crm port: TinyDB (a file per contact), PostgreSQL (crm_store.pg_store) or memory,
 and their async adapter."""
 from crm_store.base import Activity, Contact, CrmStore, Lead, lead_title
 from crm_store.factory import open_crm

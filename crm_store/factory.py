@@ -7,6 +7,7 @@ from pathlib import Path
 from crm_store.base import CrmStore
 from crm_store.legacy import migrate_legacy
 from crm_store.memory import MemoryCrm
+from crm_store.pg import is_postgres
 from crm_store.tinydb_store import TinyDbCrm
 
 MEMORY_URL = "memory:"
@@ -21,6 +22,7 @@ def open_crm(url_or_path: str) -> CrmStore:
     - ``"memory:"``: a MemoryCrm (nothing kept).
     - ``"tinydb:///abs/dir"`` or a directory path: a TinyDbCrm rooted at that
       directory (created if missing).
+    - ``"postgresql://…"``: a PgCrm in that database (tables created at start).
 
     Path convention: the runtime calls ``open_crm(os.path.join(data_dir, "crm"))``,
     so the store lives in ``<data_dir>/crm/`` and the legacy single-file CRM
@@ -40,6 +42,9 @@ def open_crm(url_or_path: str) -> CrmStore:
     """
     if url_or_path == MEMORY_URL:
         return MemoryCrm()
+    if is_postgres(url_or_path):
+        from crm_store.pg_store import PgCrm  # psycopg is only needed by those who use it
+        return PgCrm(url_or_path)
     root, legacy = _locate(url_or_path)
     store = TinyDbCrm(root)
     migrate_legacy(store, legacy)

@@ -27,7 +27,7 @@ from crm_store.port import AsyncCrm, open_crm_or_stand_in
 from crm_store.unavailable import UnavailableCrm
 from journal_store import open_journal
 from runtime.channels import ChannelManager
-from runtime.files import DiskFiles, dir_writable
+from runtime.files import dir_writable, open_files
 from runtime.kinds import RegistryKinds
 from runtime.host import Host
 from runtime.mailer import SmtpMailer
@@ -76,7 +76,7 @@ class Runtime:
         if await seed_defaults(journal.config, s.operators):
             log.info("first start: created the line Support with a website chat at /webchat/support/")
         secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
-        files = DiskFiles(Path(s.path("files")), self.host.base_url, min_free=s.min_free_disk_mb * 1024 * 1024)
+        files = await asyncio.to_thread(open_files, s, self.host.base_url)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
@@ -142,7 +142,9 @@ class Runtime:
         self.host.health = None
         self.host.queries = None
         self.host.runtime = None
-        self.host.files = None
+        files, self.host.files = self.host.files, None
+        if files is not None:
+            await asyncio.to_thread(files.close)
         if hasattr(self, "channels"):
             await self.channels.stop_all()
         if hasattr(self, "services"):

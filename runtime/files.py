@@ -24,7 +24,9 @@ from aiohttp import web
 
 from bridge.errors import StorageFull
 from bridge.model import Attachment
+from crm_store.pg import is_postgres
 from crm_store.storage import ensure_dir, write_atomic
+from runtime.settings import Settings
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp")  # shown in place; all else downloads
@@ -87,6 +89,9 @@ class DiskFiles:
             return "cannot write"
         return "ok" if shutil.disk_usage(self.root).free >= self.min_free else "disk nearly full"
 
+    def close(self) -> None:
+        """Nothing held open: each call opens its own files."""
+
     def _index(self, token: str) -> Path:
         return self.root / "index" / token[:2] / f"{token}.json"
 
@@ -101,6 +106,14 @@ class DiskFiles:
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name)}",
             "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400",
             "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+def open_files(settings: Settings, base_url: str) -> DiskFiles:
+    """The install's file store: in PostgreSQL with ``OPENLINES_DATABASE_URL``, else in the data dir."""
+    if is_postgres(settings.database_url):
+        from runtime.pg_files import PgFiles  # psycopg is only needed by those who use it
+        return PgFiles(settings.database_url, base_url, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    return DiskFiles(Path(settings.path("files")), base_url, min_free=settings.min_free_disk_mb * 1024 * 1024)
 
 
 def typed(data: bytes, declared: str) -> str:

@@ -26,6 +26,21 @@ def bot(tmp_path):
     process.stop()
 
 
+@pytest.fixture(params=("data dir", "postgresql"))
+def bot_on(request, tmp_path):
+    """The console on either store: with OPENLINES_DATABASE_URL its accounts, rooms, files and the CRM
+    live in PostgreSQL (the journal is kept in the data dir here: its own suite covers it there)."""
+    env = {"OPENLINES_TEAM_BACKEND": "Console"}
+    if request.param == "postgresql":
+        env |= {"OPENLINES_DATABASE_URL": request.getfixturevalue("pg_database"),
+                "OPENLINES_JOURNAL_URL": f"sqlite://{tmp_path / 'journal.sqlite3'}"}
+    process = OpenLinesProcess(tmp_path, **env)
+    yield process
+    process.stop()
+    if request.param == "postgresql":
+        assert {p.name for p in tmp_path.iterdir()}.isdisjoint({"console.sqlite3", "files", "crm"})
+
+
 def _admin(bot: OpenLinesProcess, password: str = "correct horse battery") -> TeamMember:
     first = bot.wait_for(PASSWORD).group(1)
     admin = TeamMember(bot.port)
@@ -60,7 +75,8 @@ def test_the_first_start_prints_a_one_time_password_that_no_log_holds(bot, tmp_p
     assert (tmp_path / "console.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
-def test_an_operator_answers_a_customer_from_the_console(bot):
+def test_an_operator_answers_a_customer_from_the_console(bot_on):
+    bot = bot_on
     admin = _admin(bot)
     customer = Customer(bot.port)
     try:

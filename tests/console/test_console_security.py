@@ -28,8 +28,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def accounts(tmp_path: Path, clock: Clock) -> Accounts:
-    store = Accounts(str(tmp_path / "console.sqlite3"), clock=clock)
+def accounts(console_db: str, clock: Clock) -> Accounts:
+    store = Accounts(console_db, clock=clock)
     yield store
     store.close()
 

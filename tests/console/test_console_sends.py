@@ -106,8 +106,8 @@ def test_a_resent_client_id_is_kept_once_even_across_a_kill(bot, tmp_path):
         restarted.stop()
 
 
-def test_the_store_keeps_a_client_id_once_per_login_across_a_reopen(tmp_path):
-    path, published = str(tmp_path / "console.sqlite3"), []
+def test_the_store_keeps_a_client_id_once_per_login_across_a_reopen(console_db):
+    path, published = console_db, []
     book = RoomBook(path, lambda event, data: published.append(data) if event == "message" else None)
     frame = {"from": {"login": "ann", "name": "Ann", "bot": False}, "text": "On its way.", "format": "plain"}
     first, new = book.append_once("#support-1", frame, ("ann", "tab-1:1"))

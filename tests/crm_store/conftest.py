@@ -1,5 +1,8 @@
 """Fixtures for the crm_store tests: a store of each kind, and a record of file accesses.
 
+Every test taking ``store`` or ``make_store`` is the CRM contract: it runs on
+memory, TinyDB and PostgreSQL (a fresh database per module, emptied per test).
+
 pytest.ini puts the repo root on sys.path.
 """
 from __future__ import annotations
@@ -8,19 +11,33 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from tests.crm_store.crm_support import FileEvents
 
-from crm_store import CrmStore, MemoryCrm, TinyDbCrm
+from crm_store import CrmStore, MemoryCrm, TinyDbCrm, open_crm
+from tests.support.postgres import pg_database  # noqa: F401  (a fixture)
+
+STORES = ("memory", "tinydb", "postgresql")
 
 
-@pytest.fixture(params=["memory", "tinydb"])
+def crm_emptied(url: str) -> str:
+    """The database without the CRM's rows (the schema stays): each test starts empty."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('crm_contacts')").fetchone() != (None,):
+            conn.execute("TRUNCATE crm_activities, crm_leads, crm_identities, crm_contacts")
+    return url
+
+
+@pytest.fixture(params=STORES)
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], CrmStore]]:
-    """A factory, so a test can open the same TinyDB directory twice; all stores closed after."""
+    """A factory, so a test can open the same store twice; all stores closed after."""
     opened: list[CrmStore] = []
+    url = crm_emptied(request.getfixturevalue("pg_database")) if request.param == "postgresql" else ""
 
     def make() -> CrmStore:
-        store: CrmStore = MemoryCrm() if request.param == "memory" else TinyDbCrm(tmp_path / "crm")
+        store: CrmStore = (MemoryCrm() if request.param == "memory" else open_crm(url) if url
+                           else TinyDbCrm(tmp_path / "crm"))
         opened.append(store)
         return store
 

@@ -57,3 +57,13 @@ def test_create_contact_refuses_a_taken_identity(store: CrmStore) -> None:
     store.create_contact("Alice", None, "webchat", "visitor-1")
     with pytest.raises(ValueError):
         store.create_contact("Other", None, "webchat", "visitor-1")
+
+
+def test_a_hostile_name_and_identity_still_link_once(store: CrmStore) -> None:
+    """A NUL or a lone surrogate (which a platform's JSON can carry) never stops a customer's link."""
+    profile = CustomerProfile("telegram", "id\x00\udc80", name="Ev\x00e \udc80")
+    first = store.link_customer(profile, "Telegram")
+    again = store.link_customer(profile, "Telegram")
+    assert first.is_new and (again.contact_id, again.is_new) == (first.contact_id, False)
+    contact = store.find_contact("telegram", "id\x00\udc80")
+    assert contact is not None and contact.id == first.contact_id and contact.name.startswith("Ev")

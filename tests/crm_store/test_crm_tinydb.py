@@ -131,6 +131,6 @@ def test_open_crm_paths_and_urls_land_on_one_store(tmp_path: Path, form: str) ->
 
 def test_open_crm_refuses_unknown_urls(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        open_crm("postgres://db/crm")
+        open_crm("mysql://db/crm")
     with pytest.raises(ValueError):
         open_crm("tinydb://relative/dir")

@@ -1,4 +1,5 @@
-"""Employees' console accounts, one-time sign-in links and sessions, in one small SQLite file.
+"""Employees' console accounts, one-time sign-in links and sessions, in one small SQLite file
+(or PostgreSQL: ``backends.team.console.store``).
 
 Passwords are hashed with scrypt; links and session tokens are stored only as
 SHA-256 hashes, so a copy of the file signs nobody in. Every call is short
@@ -11,11 +12,13 @@ import hmac
 import os
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+from backends.team.console.store import open_store
+from crm_store.pg import is_postgres
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}  # ~16 MiB and ~50 ms per check
@@ -57,11 +60,11 @@ class Accounts:
         self.path = path
         self.clock = clock
         self._lock = threading.Lock()
-        fresh = not os.path.exists(path)
-        if fresh:  # created 0600 whatever the umask: it holds password hashes
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(path, 0o600)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if not is_postgres(path):
+            if not os.path.exists(path):  # created 0600 whatever the umask: it holds password hashes
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.chmod(path, 0o600)
+        self._db = open_store(path)
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -95,7 +98,7 @@ class Accounts:
         token = secrets.token_urlsafe(24)
         with self._lock:
             self._db.execute("insert into accounts(login, name, created) values(?,?,?) on conflict(login) do "
-                             "update set name=coalesce(nullif(excluded.name, ''), name)",
+                             "update set name=coalesce(nullif(excluded.name, ''), accounts.name)",
                              (login, name or login, self.clock()))
             self._db.execute("insert into links values(?,?,?)", (_digest(token), login, self.clock() + LINK_TTL))
         return token

@@ -26,6 +26,7 @@ from backends.team.console.rooms import RoomBook
 from backends.team.console.terminal import Terminal
 from backends.team.console.web import ConsoleWeb
 from bridge.errors import StorageFull
+from crm_store.pg import is_postgres
 from bridge.model import Attachment
 from bridge.relay import TeamPost
 from runtime import redact
@@ -42,7 +43,9 @@ class ConsoleBackend(ErrBot):
         super().__init__(config)
         self.settings = Settings.from_config(config)
         self.bot_identifier = ConsolePerson(BOT_LOGIN, getattr(config, "CHATROOM_FN", "Open Lines"))
-        path = self.settings.path("console.sqlite3")
+        # With OPENLINES_DATABASE_URL accounts, sessions and rooms live in PostgreSQL too.
+        path = self.settings.database_url if is_postgres(self.settings.database_url) else \
+            self.settings.path("console.sqlite3")
         self.accounts = Accounts(path)
         self.book = RoomBook(path)
         self.admins = frozenset(self.settings.admins)

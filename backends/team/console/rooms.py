@@ -1,4 +1,5 @@
-"""The console's rooms, their members and their messages, kept in the console's SQLite file.
+"""The console's rooms, their members and their messages, kept in the console's SQLite file
+(or PostgreSQL: ``backends.team.console.store``).
 
 Thread-safe: Errbot sends from its command threads, the core from its pool,
 the page from the event loop. Every change is written, then handed to
@@ -7,11 +8,12 @@ the page from the event loop. Every change is written, then handed to
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from backends.team.console.store import dialect, open_store
 
 SCHEMA = """
 create table if not exists rooms (name text primary key, topic text not null default '',
@@ -45,8 +47,11 @@ Publish = Callable[[str, dict[str, Any]], None]  # (event, data): "room" {name} 
 class RoomBook:
     def __init__(self, path: str, publish: Publish | None = None, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_store(path)
         self._db.executescript("pragma journal_mode=wal; pragma synchronous=normal;" + SCHEMA)
+        # Who wrote a message, for the unread count: read out of its JSON frame, each dialect its way.
+        self._author = ("body::jsonb #>> '{from,login}'" if dialect(self._db) == "postgresql"
+                        else "json_extract(body, '$.from.login')")
         self.publish: Publish = publish or (lambda event, data: None)
         self.clock = clock
         self._rooms = {name: RoomState(name, topic, set(json.loads(members)))
@@ -188,8 +193,8 @@ class RoomBook:
             frame = {**frame, "room": name, "ts": self.clock()}
             self._db.execute("begin")
             try:
-                cursor = self._db.execute("insert into messages(room, body) values(?, ?)", (name, json.dumps(frame)))
-                frame["id"] = cursor.lastrowid
+                frame["id"] = self._db.execute("insert into messages(room, body) values(?, ?) returning id",
+                                               (name, json.dumps(frame))).fetchone()[0]
                 if said_by is not None:
                     self._db.execute("insert into said values(?,?,?)", (*said_by, frame["id"]))
                 self._db.execute("commit")
@@ -216,7 +221,8 @@ class RoomBook:
     def mark_read(self, login: str, name: str, seen: int) -> None:
         with self._lock:
             self._db.execute("insert into reads values(?,?,?) on conflict(login, room) do update "
-                             "set seen=max(seen, excluded.seen)", (login, name, seen))
+                             "set seen=case when excluded.seen > reads.seen then excluded.seen else reads.seen end",
+                             (login, name, seen))
 
     def unread(self, login: str, name: str) -> int:
         """Messages in the room after what ``login`` last read, not counting their own (at most 99+)."""
@@ -225,4 +231,4 @@ class RoomBook:
             seen = row[0] if row else 0
             return int(self._db.execute(
                 "select count(*) from (select 1 from messages where room=? and id>? "
-                "and json_extract(body, '$.from.login') is not ? limit 100)", (name, seen, login)).fetchone()[0])
+                f"and {self._author} is distinct from ? limit 100) mine", (name, seen, login)).fetchone()[0])
