@@ -73,6 +73,7 @@ OPENLINES = {
     "room_format": _env("OPENLINES_ROOM_FORMAT", "#{name}"),
     "public_url": _env("OPENLINES_PUBLIC_URL", ""),
     "journal_url": _env("OPENLINES_JOURNAL_URL", ""),
+    "database_url": _env("OPENLINES_DATABASE_URL", ""),
     "crm_url": _env("OPENLINES_CRM_URL", ""),
     "node": _env("OPENLINES_NODE", "main"),
     "max_lines": _count("OPENLINES_MAX_LINES"),

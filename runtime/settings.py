@@ -13,6 +13,7 @@ class Settings:
     http_port: int = 8080  # 0 picks a free port (tests)
     room_format: str = "#{name}"  # how a room name becomes a team-chat room identifier
     journal_url: str = ""  # default: sqlite in the data dir
+    database_url: str = field(default="", repr=False)  # postgresql://…: the journal there; may hold a password
     journal_sync: str = "FULL"  # SQLite synchronous mode: FULL survives power loss
     crm_url: str = ""  # default: TinyDB in the data dir
     operators: tuple[str, ...] = ()  # operators of the default line (the bot admins)
@@ -71,7 +72,7 @@ class Settings:
 
     @property
     def journal(self) -> str:
-        return self.journal_url or f"sqlite://{self.path('journal.sqlite3')}"
+        return self.journal_url or self.database_url or f"sqlite://{self.path('journal.sqlite3')}"
 
     @property
     def crm(self) -> str:
