@@ -109,6 +109,7 @@ class WorkItem:
     attempts: int = 0
     recovered: bool = False  # a handler began it before a restart: it may have been done already
     begun: bool = False  # the store already records it as begun
+    held: bool = True  # this process holds it (another process may hold its lane: then it waits for that one)
     # The message it is about, as this process just stored it (never stored itself): spares a read.
     message: Message | None = field(default=None, compare=False, repr=False)
 

@@ -13,6 +13,7 @@ from typing import Any, cast
 from journal_store.pg_connect import PgConnection, connect, migrate
 from journal_store.pg_outbox import PgOutbox
 from journal_store.pg_schema import STEPS, VERSION
+from journal_store.pg_units import apply_unit_pg
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_journal import SqliteConversations
 from journal_store.sqlite_worker import SqliteWorker
@@ -38,7 +39,7 @@ class PgJournal:
         self.url = url
         self._writer = PgWorker(url, connect=cast(Any, _connect_writer), write=True, name="openlines-pg-w")
         self._reader = PgWorker(url, connect=cast(Any, connect), write=False, name="openlines-pg-r")
-        self.conversations = SqliteConversations(self._writer, self._reader)
+        self.conversations = SqliteConversations(self._writer, self._reader, apply_unit_pg)
         self.outbox = PgOutbox(self._writer.run, self._reader.run)
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run, lock=" FOR UPDATE")
