@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psycopg
+import psycopg.errors
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -87,6 +88,10 @@ class PgConnection:
         self.raw.close()
 
 
+class Retryable(sqlite3.OperationalError):
+    """A deadlock between two transactions: the statement may run again."""
+
+
 class _translated:
     def __enter__(self) -> None:
         return None
@@ -94,6 +99,8 @@ class _translated:
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         if isinstance(exc, psycopg.IntegrityError):
             raise sqlite3.IntegrityError(type(exc).__name__) from None  # the text may quote customer data
+        if isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)):
+            raise Retryable(f"PostgreSQL: {type(exc).__name__}") from exc
         if isinstance(exc, psycopg.Error):
             raise sqlite3.OperationalError(f"PostgreSQL: {type(exc).__name__}") from exc
 

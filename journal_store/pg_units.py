@@ -10,10 +10,13 @@ from dataclasses import replace
 from typing import Any
 
 from bridge.store import Committed, UnitOfWork
-from journal_store.sqlite_units import apply_unit
+from journal_store.sqlite_units import _int, apply_unit
 
 
 def apply_unit_pg(unit: UnitOfWork, conn: Any) -> Committed:
+    if unit.open_as is not None:
+        # Wait for a close being committed elsewhere: the check that follows then reads it.
+        conn.execute("SELECT 1 FROM conversations WHERE id = ? FOR SHARE", (_int(unit.open_as[0]),))
     committed = apply_unit(unit, conn)
     if unit.lease is None or not any(w.held for w in committed.work):
         return committed

@@ -25,6 +25,8 @@ class SlowMailer:
 
 async def _missed_reply(app):
     c = await app.conversation((await app.say("anyone there?")).conversation_id)
+    await app.settle()  # the room is opened: nothing else changes the conversation now
+    c = await app.conversation(c.id)
     done = await app.journal.conversations.commit(UnitOfWork(
         conversation=replace(c, customer_email="alice@example.com"),
         messages=[NewMessage(MessageKind.REPLY, "bob", "We will call you back", app.clock.now())]))
