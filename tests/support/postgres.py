@@ -24,6 +24,11 @@ def _database_url(name: str) -> str:
     return f"{root}/{name}"
 
 
+def _admin_url() -> str:
+    """Where CREATE DATABASE runs: the database the URL names (CI's fresh one), else ``postgres``."""
+    return SERVER if SERVER.rstrip("/").count("/") > 2 else _database_url("postgres")
+
+
 def _unavailable(why: str) -> None:
     message = f"PostgreSQL does not answer at {SERVER} ({why}): set OPENLINES_TEST_POSTGRES or start it"
     if os.environ.get("CI") == "true":
@@ -36,15 +41,19 @@ def pg_database() -> Iterator[str]:
     """The URL of a new, empty database, for this module's tests."""
     name = f"openlines_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(_database_url("postgres"), autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(_admin_url(), autocommit=True, connect_timeout=3)
     except psycopg.Error as exc:
-        _unavailable(type(exc).__name__)
+        why = type(exc).__name__
+    else:
+        why = ""
+    if why:
+        _unavailable(why)
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield _database_url(name)
     finally:
-        with psycopg.connect(_database_url("postgres"), autocommit=True) as admin:
+        with psycopg.connect(_admin_url(), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
