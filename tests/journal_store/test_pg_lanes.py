@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
 
 from bridge.store import NewWork, UnitOfWork
@@ -97,3 +98,23 @@ async def test_work_born_held_elsewhere_in_a_held_lane_waits_for_the_lanes_holde
     assert await b.outbox.lease_due("b", NOW + 2, NOW + 62, 100) == []
     assert [w.id for w in await a.outbox.lease_due("a", NOW + 2, NOW + 62, 100)] == [mine.work[0].id]
     assert first
+
+
+async def test_processes_starting_at_once_on_a_new_database_create_the_tables_once(pg_database):
+    fresh = f"{pg_database}_new"
+    name = fresh.rsplit("/", 1)[1]
+    with psycopg.connect(pg_database, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        opened = await asyncio.gather(*(asyncio.to_thread(open_journal, fresh) for _ in range(4)))
+        for journal in opened:
+            assert await journal.writable()
+            await asyncio.to_thread(journal.close)
+        with psycopg.connect(fresh) as db:
+            assert db.execute("SELECT name, version FROM schema_versions").fetchall() == [("journal", 1)]
+        again = await asyncio.to_thread(open_journal, fresh)  # a restart: nothing to do, nothing lost
+        assert await again.config.lines() == []
+        await asyncio.to_thread(again.close)
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
