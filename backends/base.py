@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 import json
 import logging
-import zlib
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -117,28 +115,23 @@ async def kept_file(files: FileStore, data: bytes, name: str, content_type: str,
 
 
 class CustomerStates:
-    """One binding's per-customer state. A change reads, changes and writes one customer's record,
-    one change at a time per customer, keeping every key it does not touch (the core keeps its
-    own there too), and writes nothing when nothing changed."""
-
-    STRIPES = 64  # changes are serialised through a fixed set of locks, by customer
+    """One binding's per-customer state. A change reads, changes and writes one customer's record
+    in one transaction of the store (whichever process makes it), keeping every key it does not
+    touch (the core keeps its own there too), and writes nothing when nothing changed."""
 
     def __init__(self, store: CustomerState, binding_id: str) -> None:
         self._store = store
         self._binding_id = binding_id
-        self._locks = [asyncio.Lock() for _ in range(self.STRIPES)]
 
     async def get(self, customer_ref: str) -> dict[str, Any]:
         return dict(await self._store.get(self._binding_id, customer_ref))
 
     async def change(self, customer_ref: str, change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
-        async with self._locks[zlib.crc32(customer_ref.encode()) % self.STRIPES]:
-            state = await self.get(customer_ref)
-            before = copy.deepcopy(state)  # changes may reach into nested values
-            change(state)
-            if state != before:
-                await self._store.put(self._binding_id, customer_ref, state)
+        def changed(state: dict[str, Any]) -> dict[str, Any]:
+            change(state)  # the store hands a copy: changes may reach into nested values
             return state
+
+        return await self._store.update(self._binding_id, customer_ref, changed)
 
 
 async def stored_or_retry(what: str, store: Awaitable[object], keep: Callable[[str], Awaitable[object]]) -> None:

@@ -1,8 +1,8 @@
 """Owed work toward the CRM: link each customer to a record, attach each transcript."""
 from __future__ import annotations
 
-import asyncio
 import logging
+from typing import Any
 from dataclasses import replace
 
 from bridge import relay
@@ -25,7 +25,6 @@ class CrmWork:
         self.core = core
         self.crm = crm
         self.session_quota = session_quota
-        self._quota_lock = asyncio.Lock()
 
     def kinds(self) -> dict[str, WorkKind]:
         return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
@@ -66,18 +65,23 @@ class CrmWork:
         and the line room hears it once."""
         if self.session_quota is None:
             return True
-        state = self.core.journal.state
-        async with self._quota_lock:
-            counted = await state.get(*QUOTA_KEY)
-            if counted.get("count", 0) < self.session_quota:
-                await state.put(*QUOTA_KEY, {**counted, "count": counted.get("count", 0) + 1})
-                return True
-            if not counted.get("told"):
-                await state.put(*QUOTA_KEY, {**counted, "told": True})
-                text = (f"⚠️ The CRM session quota ({self.session_quota}, OPENLINES_CRM_SESSION_QUOTA) is reached: "
-                        "new conversations keep working but are no longer recorded in the CRM.")
-                await self.core.commit(UnitOfWork(work=[line_note(conversation.line_id, text, conversation.id)]))
-            return False
+        quota, seen = self.session_quota, dict[str, dict[str, Any]]()
+
+        def count(counted: dict[str, Any]) -> dict[str, Any]:  # in one transaction: processes share the count
+            seen["before"] = counted
+            if counted.get("count", 0) < quota:
+                return {**counted, "count": counted.get("count", 0) + 1}
+            return {**counted, "told": True}
+
+        await self.core.journal.state.update(*QUOTA_KEY, count)
+        counted = seen["before"]
+        if counted.get("count", 0) < quota:
+            return True
+        if not counted.get("told"):
+            text = (f"⚠️ The CRM session quota ({self.session_quota}, OPENLINES_CRM_SESSION_QUOTA) is reached: "
+                    "new conversations keep working but are no longer recorded in the CRM.")
+            await self.core.commit(UnitOfWork(work=[line_note(conversation.line_id, text, conversation.id)]))
+        return False
 
     async def _link(self, conversation: Conversation) -> tuple[str, str]:
         line = self.core.directory.line_or_removed(conversation.line_id)

@@ -43,8 +43,7 @@ class PlatformEvents:
         return Receipt(stored.seq, stored.conversation_id, duplicate, stored.ts, stored.author)
 
     async def status(self, binding: ChannelBinding, status: CustomerStatus) -> None:
-        state = await self.core.journal.state.get(binding.id, status.customer_ref)
-        await self.core.journal.state.put(binding.id, status.customer_ref, {**state, "status": status.status})
+        await self.core.journal.state.update(binding.id, status.customer_ref, lambda s: {**s, "status": status.status})
         text = STATUS_TEXT.get(status.status, "✅ The customer can be reached again on this channel.")
         await self._notify(binding, status.customer_ref, text,
                            rules.dedupe_key(binding.id, status.customer_ref, f"status:{status.event_id}"))

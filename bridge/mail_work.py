@@ -63,7 +63,10 @@ class MailWork:
         subject, body = self._digest(c, replies)
         await self.mailer.send(c.customer_email, subject, body)
         # After the send: a crash in between mails the same digest again, never loses it.
-        await self.core.journal.state.put(c.binding_id, c.customer_ref, {**state, "mailed_seq": replies[-1].seq})
+        # One transaction: a change made during the send (a read mark, a revoked token) stays.
+        mailed = replies[-1].seq
+        await self.core.journal.state.update(c.binding_id, c.customer_ref, lambda now: {
+            **now, "mailed_seq": max(mailed, int(now.get("mailed_seq", 0) or 0))})
         log.info("mailed %d missed replies of conversation %s", len(replies), c.id)
         return UnitOfWork()
 

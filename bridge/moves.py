@@ -108,9 +108,8 @@ class Moves:
         minutes = self._line(closed).settings.spam_minutes
         if minutes:
             slot = customer_slot(closed.binding_id)
-            state = await self.core.journal.state.get(slot, closed.customer_ref)
             until = self.core.clock.now() + minutes * 60
-            await self.core.journal.state.put(slot, closed.customer_ref, {**state, "spam_until": until})
+            await self.core.journal.state.update(slot, closed.customer_ref, lambda s: {**s, "spam_until": until})
         return closed
 
     async def _decide(self, conversation_id: str, change: object, event: str | None = None,

@@ -128,7 +128,7 @@ class Outbox:
                 if item.not_before < self._next_wake:
                     self._wake.set()
                 continue
-            if item.id in self._held:
+            if item.id in self._held or not item.held:
                 continue
             self._held.add(item.id)
             self._lanes.setdefault(item.lane, _Lane()).items.append(item)

@@ -67,11 +67,11 @@ class Presence:
         return await self._state.get(PRESENCE, person)
 
     async def set_away(self, person: str, away: bool) -> None:
-        await self._state.put(PRESENCE, person, {**await self.of(person), "away": away})
+        await self._state.update(PRESENCE, person, lambda s: {**s, "away": away})
 
     async def offered_now(self, people: tuple[str, ...], now: float) -> None:
         for person in people:
-            await self._state.put(PRESENCE, person, {**await self.of(person), "last_offered": now})
+            await self._state.update(PRESENCE, person, lambda s: {**s, "last_offered": now})
 
     async def availability(self, line: Line, conversations: list[Conversation]) -> Availability:
         away, last = set(), {}

@@ -47,9 +47,9 @@ class Ratings:
         if not line.settings.yes.ratings or c.spam:
             return
         slot = customer_slot(c.binding_id)
-        state = await self.core.journal.state.get(slot, c.customer_ref)
         until = self.core.clock.now() + RATING_DAYS * 86400
-        await self.core.journal.state.put(slot, c.customer_ref, {**state, "rating_for": c.id, "rating_until": until})
+        await self.core.journal.state.update(slot, c.customer_ref,
+                                             lambda s: {**s, "rating_for": c.id, "rating_until": until})
         await self.core.signal(c, "rating_request", conversation_id=c.id)
 
     async def pending(self, binding_id: str, customer_ref: str) -> str | None:
@@ -79,9 +79,8 @@ class Ratings:
 
         committed = await self.core.decide(conversation_id, change)
         slot = customer_slot(binding_id)
-        state = await self.core.journal.state.get(slot, customer_ref)
-        await self.core.journal.state.put(slot, customer_ref, {k: v for k, v in state.items()
-                                                               if k not in ("rating_for", "rating_until")})
+        await self.core.journal.state.update(slot, customer_ref, lambda s: {
+            k: v for k, v in s.items() if k not in ("rating_for", "rating_until")})
         assert committed.conversation is not None
         return committed.conversation
 

@@ -10,7 +10,7 @@ PostgreSQL store is the same few statements.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from bridge.model import Attachment, ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
 
@@ -109,6 +109,7 @@ class WorkItem:
     attempts: int = 0
     recovered: bool = False  # a handler began it before a restart: it may have been done already
     begun: bool = False  # the store already records it as begun
+    held: bool = True  # this process holds it (another process may hold its lane: then it waits for that one)
     # The message it is about, as this process just stored it (never stored itself): spares a read.
     message: Message | None = field(default=None, compare=False, repr=False)
 
@@ -208,6 +209,12 @@ class StateStore(Protocol):
     async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]: ...
 
     async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None: ...
+
+    async def update(self, binding_id: str, customer_ref: str,
+                     change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Apply ``change`` (a quick, pure function: old record -> new record) in one transaction, so a
+        change made meanwhile elsewhere is never overwritten; the record as stored is returned.
+        Every read-then-write of a record goes through here, never ``get`` then ``put``."""
 
 
 class Journal(Protocol):

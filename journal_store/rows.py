@@ -76,12 +76,12 @@ def message_from(row: Row) -> Message:
         delivery=Delivery(row["delivery"]), error=row["error"], meta=doc.get("meta", {}))
 
 
-def work_from(row: Row, *, recovered: bool = False, begun: bool | None = None) -> WorkItem:
+def work_from(row: Row, *, recovered: bool = False, begun: bool | None = None, held: bool = True) -> WorkItem:
     cid = row["conversation_id"]
     return WorkItem(id=row["id"], kind=row["kind"], lane=row["lane"],
                     conversation_id=None if cid is None else str(cid), payload=json.loads(row["payload"]),
                     not_before=row["not_before"], attempts=row["attempts"], recovered=recovered,
-                    begun=bool(row["held"]) if begun is None else begun)
+                    begun=bool(row["held"]) if begun is None else begun, held=held)
 
 
 def line_doc(line: Line) -> str:

@@ -1,8 +1,10 @@
 """Lines, channel bindings (secrets sealed), per-customer channel state, the audit log."""
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 from bridge.model import ChannelBinding, Line
@@ -62,8 +64,11 @@ class SqliteConfig:
 
 
 class SqliteState:
-    def __init__(self, write: Run, read: Run) -> None:
-        self._write, self._read = write, read
+    """``lock`` is what a read-for-update adds to its SELECT (`` FOR UPDATE`` on PostgreSQL; SQLite's one
+    writer already serialises every change)."""
+
+    def __init__(self, write: Run, read: Run, lock: str = "") -> None:
+        self._write, self._read, self._lock = write, read, lock
 
     async def get(self, binding_id: str, customer_ref: str) -> dict[str, Any]:
         row = await self._read(lambda c: c.execute(
@@ -77,3 +82,29 @@ class SqliteState:
             "INSERT INTO customer_state (binding_id, customer_ref, doc) VALUES (?, ?, ?)"
             " ON CONFLICT (binding_id, customer_ref) DO UPDATE SET doc = excluded.doc",
             (binding_id, customer_ref, doc)))
+
+    async def update(self, binding_id: str, customer_ref: str,
+                     change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        after: dict[str, Any] = await self._write(partial(_update, self._lock, binding_id, customer_ref, change))
+        return after
+
+
+def _update(lock: str, binding_id: str, customer_ref: str, change: Callable[[dict[str, Any]], dict[str, Any]],
+            conn: Any) -> dict[str, Any]:
+    key = (binding_id, customer_ref)
+    while True:
+        row = conn.execute("SELECT doc FROM customer_state WHERE binding_id = ? AND customer_ref = ?" + lock,
+                           key).fetchone()
+        before = json.loads(row["doc"]) if row else {}
+        after = change(copy.deepcopy(before))
+        if after == before:
+            return after
+        doc = json.dumps(after)
+        if row is not None:
+            conn.execute("UPDATE customer_state SET doc = ? WHERE binding_id = ? AND customer_ref = ?", (doc, *key))
+            return after
+        inserted = conn.execute("INSERT INTO customer_state (binding_id, customer_ref, doc) VALUES (?, ?, ?)"
+                                " ON CONFLICT (binding_id, customer_ref) DO NOTHING", (*key, doc))
+        if inserted.rowcount == 1:
+            return after
+        # Another process created the record meanwhile (PostgreSQL): apply the change to theirs.

@@ -6,7 +6,7 @@ import sqlite3
 import time
 from functools import partial
 from urllib.parse import quote
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from bridge.model import Conversation, Message, MessageKind
 from bridge.store import Committed, RoomEntry, UnitOfWork
@@ -19,11 +19,12 @@ from journal_store.sqlite_worker import SqliteWorker
 
 
 class SqliteConversations:
-    def __init__(self, writer: SqliteWorker, reader: SqliteWorker) -> None:
-        self._write, self._read = writer.run, reader.run
+    def __init__(self, writer: SqliteWorker, reader: SqliteWorker,
+                 apply: Callable[[UnitOfWork, Any], Committed] = apply_unit) -> None:
+        self._write, self._read, self._apply = writer.run, reader.run, apply
 
     async def commit(self, unit: UnitOfWork) -> Committed:
-        committed: Committed = await self._write(partial(apply_unit, unit))
+        committed: Committed = await self._write(partial(self._apply, unit))
         return committed
 
     async def conversation(self, conversation_id: str) -> Conversation:

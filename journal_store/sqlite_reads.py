@@ -71,19 +71,19 @@ def conversations(line_ids: Sequence[str] | None, open_only: bool, since: float 
                   conn: sqlite3.Connection) -> list[Conversation]:
     clauses: list[str] = ["1 = 1"]
     args: list[object] = []
-    # Paging on (after_id): walk the ids from there; the unary + keeps the line index out of the plan, or
-    # SQLite would read and sort every row of the window again for each page.
-    plus = "+" if after_id is not None else ""
+    # Paging on (after_id): walk the ids from there; an expression on the column keeps the line index out
+    # of the plan, or SQLite would read and sort every row of the window again for each page.
+    line, created = ("(line_id || '')", "created_at + 0") if after_id is not None else ("line_id", "created_at")
     if after_id is not None:
         clauses.append("id > ?")
         args.append(_id(after_id))
     if open_only:
         clauses.append("open_key IS NOT NULL")
     if line_ids is not None:
-        clauses.append(f"{plus}line_id IN ({', '.join('?' * len(line_ids))})")
+        clauses.append(f"{line} IN ({', '.join('?' * len(line_ids))})")
         args += list(line_ids)
     if since is not None:
-        clauses.append(f"{plus}created_at >= ?")
+        clauses.append(f"{created} >= ?")
         args.append(since)
     if customer is not None:
         clauses.append("binding_id = ? AND customer_ref = ?")

@@ -125,7 +125,7 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages
         " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
         (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, int(begun and owner is not None),
          unique, created)).fetchall()[0]
-    return work_from(row, begun=begun and owner is not None)
+    return work_from(row, begun=begun and owner is not None, held=owner is not None)
 
 
 def _int(conversation_id: str | None) -> int | None:

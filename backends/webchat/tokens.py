@@ -39,7 +39,8 @@ class VisitorTokens:
         return f"{nonce}.{self._sign(nonce, self._widget)}", _ref(nonce)
 
     async def register(self, ref: str) -> None:
-        await self._state.put(self._binding_id, ref, {"seen": self._clock()})
+        seen = self._clock()
+        await self._state.update(self._binding_id, ref, lambda state: {**state, "seen": seen})
 
     async def customer_ref(self, token: str | None,
                            known_here: Callable[[str], Awaitable[bool]] | None = None) -> str | None:
@@ -64,8 +65,8 @@ class VisitorTokens:
         seen = float(state.get("seen") or 0)
         if seen and now - seen > self._lifetime:
             return None
-        if now - seen > TOUCH_EVERY:
-            await self._state.put(self._binding_id, ref, {**state, "seen": now})
+        if now - seen > TOUCH_EVERY:  # a revocation made since the read above stays
+            await self._state.update(self._binding_id, ref, lambda state: {**state, "seen": now})
         return ref
 
     def current(self, token: str | None) -> bool:

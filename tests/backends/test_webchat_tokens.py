@@ -16,6 +16,10 @@ class MemoryState:
     async def put(self, binding_id: str, customer_ref: str, data: dict[str, Any]) -> None:
         self.data[(binding_id, customer_ref)] = dict(data)
 
+    async def update(self, binding_id: str, customer_ref: str, change: Any) -> dict[str, Any]:
+        self.data[(binding_id, customer_ref)] = after = change(dict(self.data.get((binding_id, customer_ref), {})))
+        return dict(after)
+
 
 class Clock:
     def __init__(self) -> None:

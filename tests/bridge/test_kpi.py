@@ -117,7 +117,7 @@ async def test_a_pending_check_survives_a_restart(make_app, tmp_path):
     await first.settle()
     await first.shutdown()
 
-    again = await make_app(path=tmp_path / "journal.sqlite3", team=first.team, clock=first.clock)
+    again = await make_app(path=first.path, team=first.team, clock=first.clock)
     await again.advance(60)
     assert _alerts(again, cid)["dm:sue"] == 1
 

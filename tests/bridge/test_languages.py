@@ -38,7 +38,7 @@ async def test_closing_waiting_and_offline_texts_follow_the_language_after_a_res
     cid = (await first.say("bonjour", language="fr-FR")).conversation_id
     await first.settle()
     await first.shutdown()
-    app = await make_app(path=tmp_path / "journal.sqlite3", clock=first.clock, store=first.store)
+    app = await make_app(path=first.path, clock=first.clock, store=first.store)
     assert (await app.conversation(cid)).customer_language == "fr-FR"
     await app.actions.close(cid, ADMIN)
     await app.settle()
@@ -87,7 +87,7 @@ async def test_per_language_texts_are_checked_cleared_audited_and_kept(make_app,
     assert [e["detail"] for e in entries][-3:] == [
         "welcome_text.fr:  → Bonjour", "closing_text.pt-BR:  → Tchau", "closing_text.pt-BR: Tchau → "]
     await app.shutdown()
-    again = await make_app(path=tmp_path / "journal.sqlite3")
+    again = await make_app(path=app.path)
     assert again.line.settings.localized == (("welcome_text.fr", "Bonjour"),)
 
 

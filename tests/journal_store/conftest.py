@@ -9,25 +9,35 @@ import pytest
 
 from bridge.store import Journal
 from journal_store import Sealer, open_journal
+from tests.support.postgres import emptied, pg_database  # noqa: F401  (a fixture)
 
 Opener = Callable[[], Awaitable[Journal]]
 
 
-def _sqlite(path: Path, synchronous: str) -> Callable[[], Awaitable[Journal]]:
+def _opener(url: str, synchronous: str = "FULL") -> Callable[[], Awaitable[Journal]]:
     async def open_() -> Journal:
-        return await asyncio.to_thread(open_journal, f"sqlite://{path}", synchronous=synchronous, sealer=Sealer())
+        return await asyncio.to_thread(open_journal, url, synchronous=synchronous, sealer=Sealer())
     return open_
 
 
-# A PostgreSQL store adds itself here (with its own URL) and must pass every test.
-STORES = {"sqlite": "FULL", "sqlite-normal-sync": "NORMAL"}
+# Every store passes every test of the contract.
+STORES = ("sqlite", "sqlite-normal-sync", "postgresql")
 
 
-@pytest.fixture(params=sorted(STORES))
-async def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+@pytest.fixture(params=STORES)
+def journal_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's journal lives: a new SQLite file, or the module's PostgreSQL database emptied."""
+    if request.param == "postgresql":
+        return emptied(request.getfixturevalue("pg_database"))
+    return f"sqlite://{tmp_path / 'journal.sqlite3'}"
+
+
+@pytest.fixture
+async def reopen(request: pytest.FixtureRequest, journal_url: str) -> AsyncIterator[Opener]:
     """``await reopen()`` opens the journal (again: a restart); every journal opened is closed after."""
     opened: list[Journal] = []
-    open_ = _sqlite(tmp_path / "journal.sqlite3", STORES[request.param])
+    sync = "NORMAL" if request.node.callspec.params.get("journal_url") == "sqlite-normal-sync" else "FULL"
+    open_ = _opener(journal_url, sync)
 
     async def reopen_() -> Journal:
         journal = await open_()

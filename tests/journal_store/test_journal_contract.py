@@ -206,6 +206,20 @@ async def test_lines_bindings_and_state_survive_a_restart(reopen):
     assert await again.config.bindings() == []
 
 
+async def test_changes_of_one_record_made_at_once_all_stay(journal):
+    await journal.state.put("webchat:site", "v-1", {"seen": NOW})
+    await asyncio.gather(*(journal.state.update("webchat:site", "v-1", lambda s: {**s, "n": s.get("n", 0) + 1})
+                           for _ in range(20)),
+                         journal.state.update("webchat:site", "v-1", lambda s: {**s, "revoked": True}))
+    assert await journal.state.get("webchat:site", "v-1") == {"seen": NOW, "n": 20, "revoked": True}
+
+
+async def test_an_update_returns_the_record_and_one_changing_nothing_stores_nothing(journal):
+    assert await journal.state.update("b", "new", lambda s: s) == {}
+    assert await journal.state.update("b", "u", lambda s: {**s, "read_seq": 7}) == {"read_seq": 7}
+    assert await journal.state.get("b", "new") == {} and await journal.state.get("b", "u") == {"read_seq": 7}
+
+
 async def test_a_journal_reports_whether_it_can_write(journal):
     assert await journal.writable()
 

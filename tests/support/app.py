@@ -20,7 +20,7 @@ from bridge.retry import RetryPolicy
 from bridge.services import Limits, Services
 from crm_store import MemoryCrm
 from crm_store.port import AsyncCrm
-from journal_store import SqliteJournal, open_journal
+from journal_store import PgJournal, SqliteJournal, open_journal
 from tests.support.clock import FakeClock
 from tests.support.team import RecordingTeamChat
 
@@ -102,8 +102,8 @@ class FakeKinds:
 
 @dataclass
 class App:
-    path: Path
-    journal: SqliteJournal
+    path: Path | str  # a SQLite file, or a PostgreSQL URL
+    journal: SqliteJournal | PgJournal
     clock: FakeClock
     team: RecordingTeamChat
     store: MemoryCrm
@@ -156,10 +156,10 @@ class App:
         await asyncio.to_thread(self.journal.close)
 
 
-async def make_app(path: Path, *, start: bool = True, store: MemoryCrm | None = None,
+async def make_app(path: Path | str, *, start: bool = True, store: MemoryCrm | None = None,
                    team: RecordingTeamChat | None = None, clock: FakeClock | None = None,
                    retry: RetryPolicy | None = None, line: Line = LINE, admins: frozenset[str] = frozenset({ADMIN}),
-                   limits: Limits = Limits()) -> App:
+                   limits: Limits = Limits(), mailer: Any = None) -> App:
     journal = await asyncio.to_thread(open_journal, str(path))
     if not await journal.config.lines():
         await journal.config.save_line(line)
@@ -168,7 +168,7 @@ async def make_app(path: Path, *, start: bool = True, store: MemoryCrm | None = 
     channels: dict[str, ChannelBackend] = {}
     services = await Services.build(journal=journal, team=team, crm=AsyncCrm(store), clock=clock,
                                     channels=channels.get, kinds=FakeKinds(channels), admins=admins, owner="test",
-                                    limits=limits, retry=retry)
+                                    limits=limits, retry=retry, mailer=mailer)
     channel = FakeChannel(BINDING, services.inbound)
     channels[BINDING.id] = channel
     app = App(path, journal, clock, team, store, services, channel)

@@ -1,0 +1,68 @@
+"""The outbox on PostgreSQL: lanes are leased whole, so several processes share one journal.
+
+A process takes a lane (a room's posts, a conversation's sends) with ``SELECT …
+FOR UPDATE SKIP LOCKED`` and holds it until ``until``: the lane's items run in
+order, in that process only. A process that dies lets its lanes expire; the
+next sweep elsewhere takes them over, with the items it had begun marked held.
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Sequence
+
+from bridge.store import WorkItem
+from journal_store.rows import work_from
+from journal_store.sqlite_outbox import DUE, SqliteOutbox
+
+
+def _lease_due(owner: str, now: float, until: float, limit: int, conn: Any) -> list[WorkItem]:
+    candidates = sorted(r["lane"] for r in conn.execute(
+        f"SELECT DISTINCT lane FROM work WHERE {DUE} LIMIT ?", (now, now, limit)).fetchall())
+    if not candidates:
+        return []
+    # Sorted inserts: two processes adding the same new lanes wait in one order, never in a cycle.
+    conn.executemany("INSERT INTO lanes (lane, owner, until) VALUES (?, '', 0) ON CONFLICT (lane) DO NOTHING",
+                     [(lane,) for lane in candidates])
+    marks = ", ".join("?" * len(candidates))
+    lanes = [r["lane"] for r in conn.execute(
+        f"SELECT lane FROM lanes WHERE lane IN ({marks}) AND (owner = ? OR until < ?)"
+        " ORDER BY lane FOR UPDATE SKIP LOCKED", (*candidates, owner, now)).fetchall()]
+    if not lanes:
+        return []
+    marks = ", ".join("?" * len(lanes))
+    conn.execute(f"UPDATE lanes SET owner = ?, until = ? WHERE lane IN ({marks})", (owner, until, *lanes))
+    rows = conn.execute(f"SELECT * FROM work WHERE {DUE} AND lane IN ({marks}) ORDER BY id LIMIT ?",
+                        (now, now, *lanes, limit)).fetchall()
+    conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                     [(owner, until, r["id"]) for r in rows])
+    return [work_from(r, recovered=bool(r["held"])) for r in rows]
+
+
+class PgOutbox(SqliteOutbox):
+    """The SQLite outbox's statements, plus the lane leases (PostgreSQL only: SKIP LOCKED)."""
+
+    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
+        found = await self._read(lambda c: c.execute(f"SELECT 1 FROM work WHERE {DUE} LIMIT 1",
+                                                     (now, now)).fetchone())
+        if found is None:
+            return []
+        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit))
+        return items
+
+    async def renew(self, owner: str, ids: Sequence[int], until: float) -> None:
+        await super().renew(owner, ids, until)
+        if ids:
+            await self._write(lambda c: c.executemany(
+                "UPDATE lanes SET until = GREATEST(until, ?) WHERE owner = ?"
+                " AND lane = (SELECT lane FROM work WHERE id = ?)", [(until, owner, i) for i in ids]))
+
+    async def reschedule(self, item_id: int, not_before: float, attempts: int, error: str) -> None:
+        await super().reschedule(item_id, not_before, attempts, error)
+        # The lane stays held over the wait, as the item does: nobody else jumps ahead of it.
+        await self._write(lambda c: c.execute(
+            "UPDATE lanes SET until = GREATEST(until, ?) WHERE lane = (SELECT lane FROM work WHERE id = ?)",
+            (not_before + 300.0, item_id)))
+
+    async def release(self, owner: str) -> None:
+        await super().release(owner)
+        await self._write(lambda c: c.execute("UPDATE lanes SET owner = '', until = 0 WHERE owner = ?", (owner,)))

@@ -1,0 +1,38 @@
+"""A unit of work on PostgreSQL: SQLite's statements, then the lanes of the work born held.
+
+Work born held runs at once in the process that committed it, so that process
+must hold the item's whole lane: when another process holds it, the item is
+left for that process (in order behind its lane), not run here.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bridge.store import Committed, UnitOfWork
+from journal_store.sqlite_units import _int, apply_unit
+
+
+def apply_unit_pg(unit: UnitOfWork, conn: Any) -> Committed:
+    if unit.open_as is not None:
+        # Wait for a close being committed elsewhere: the check that follows then reads it.
+        conn.execute("SELECT 1 FROM conversations WHERE id = ? FOR SHARE", (_int(unit.open_as[0]),))
+    committed = apply_unit(unit, conn)
+    if unit.lease is None or not any(w.held for w in committed.work):
+        return committed
+    owner, now, until = unit.lease
+    work = []
+    for item in committed.work:
+        if item.held and not _claim(conn, item.lane, owner, now, until):
+            conn.execute("UPDATE work SET lease_owner = NULL, lease_until = NULL, held = 0 WHERE id = ?", (item.id,))
+            item = replace(item, held=False, begun=False)
+        work.append(item)
+    return replace(committed, work=work)
+
+
+def _claim(conn: Any, lane: str, owner: str, now: float, until: float) -> bool:
+    return conn.execute(
+        "INSERT INTO lanes (lane, owner, until) VALUES (?, ?, ?) ON CONFLICT (lane) DO UPDATE"
+        " SET owner = excluded.owner, until = GREATEST(lanes.until, excluded.until)"
+        " WHERE lanes.owner = excluded.owner OR lanes.until < ? RETURNING lane",
+        (lane, owner, until, now)).fetchone() is not None
