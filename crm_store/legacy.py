@@ -20,8 +20,9 @@ from typing import Any
 
 from crm_store import records
 from crm_store.layout import Layout
-from crm_store.storage import Tables, read_bytes, write_atomic
+from crm_store.storage import Tables
 from crm_store.tinydb_store import TinyDbCrm
+from durable.files import read_bytes, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ See ``crm_store.layout`` for the directory layout. TinyDB rewrites a whole
 file per change, so each file is kept small and private to one contact: the
 cost of any call depends on that contact alone, never on how many contacts
 there are. Opening reads nothing; every file is replaced atomically
-(``crm_store.storage``), so a crash leaves each file old or new, never torn.
+(``durable.files``), so a crash leaves each file old or new, never torn.
 
 Write order makes multi-file changes safe too: a contact's file is written
 before the identity file that points to it, and a transcript before the
@@ -27,15 +27,8 @@ from crm_store import records
 from crm_store.base import Activity, Contact, CrmStore, Lead, lead_title, with_tag
 from crm_store.layout import Layout, is_safe_id
 from crm_store.records import Doc
-from crm_store.storage import (
-    CorruptFile,
-    encode_json,
-    ensure_dir,
-    open_db,
-    read_bytes,
-    read_json,
-    write_atomic,
-)
+from crm_store.storage import open_db
+from durable.files import CorruptFile, encode_json, ensure_dir, read_bytes, read_json, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from aiohttp import web
 from bridge.errors import StorageFull
 from bridge.model import Attachment
 from crm_store.pg import is_postgres
-from crm_store.storage import ensure_dir, write_atomic
+from durable.files import ensure_dir, write_atomic
 from runtime.settings import Settings
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from crm_store.storage import write_atomic
+from durable.files import write_atomic
 from journal_store import Sealer
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import crm_store.tinydb_store
 from bridge.ports import CustomerProfile
 from crm_store import TinyDbCrm
 from crm_store.layout import Layout
-from crm_store.storage import write_atomic
+from durable.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("crash_writer.py")
