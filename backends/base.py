@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-import aiohttp
 from aiohttp import web
 
 from backends.webchat.limits import WebchatLimits

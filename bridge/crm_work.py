@@ -91,7 +91,8 @@ class CrmWork:
         link = await self.crm.link_customer(profile, source=f"{line.name} · {relay.customer_label(binding)}",
                                             create=line.settings.crm_create)
         # Its own commit: a finished item must never carry a change that can conflict.
-        await self.core.decide(conversation.id, lambda c: UnitOfWork(conversation=replace(c, contact_id=link.contact_id)))
+        await self.core.decide(
+            conversation.id, lambda c: UnitOfWork(conversation=replace(c, contact_id=link.contact_id)))
         if link.is_new:
             made = "a lead was created" if link.lead_id else "a contact was created"
             return link.contact_id, f"New customer: {made} in the CRM (contact {link.contact_id})."

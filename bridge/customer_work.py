@@ -7,7 +7,7 @@ from typing import Callable
 from bridge import relay
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.core import Core
-from bridge.errors import NotFound, SendError
+from bridge.errors import SendError
 from bridge.metrics import SEND_FAILURES, SEND_RETRIES, SENT, channel_kind, failure_reason
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind

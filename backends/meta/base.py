@@ -151,7 +151,7 @@ class MetaBackend(ChannelBackend):
             sent = await parts[index]()
             first = first or sent
 
-            def record(state: dict[str, Any], done: int = index + 1) -> None:
+            def record(state: dict[str, Any], done: int = index + 1, first: Any = first) -> None:
                 state["sending"] = {"seq": message.seq, "done": done, "first": first}
             await self.change_state(message.customer_ref, record)
         await self.change_state(message.customer_ref, _forget_progress)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
 from backends.base import CustomerStates
 from bridge.channels import CustomerState

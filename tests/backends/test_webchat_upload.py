@@ -135,7 +135,7 @@ async def test_a_visitor_and_an_address_have_a_daily_upload_quota_and_text_still
         error = await resp.json()
         assert resp.status == 429 and error["code"] == "quota" and int(resp.headers["Retry-After"]) > 3600
     await ws.send_json({"type": "message", "client_id": "t1", "text": "then I describe it"})
-    while (frame := await ws.receive_json())["type"] != "ack":
+    while (await ws.receive_json())["type"] != "ack":
         pass
     # Other visitors from the same address share the address's quota (2 MB here)
     others = [await _visitor(session, runtime) for _ in range(3)]

@@ -174,7 +174,8 @@ class ConsoleWeb:
         try:
             attachment = await files.put(bytes(data), name, request.headers.get("Content-Type", ""))
         except StorageFull:
-            raise web.HTTPInsufficientStorage(text="the server's disk is nearly full: files cannot be stored now\n")
+            raise web.HTTPInsufficientStorage(
+                text="the server's disk is nearly full: files cannot be stored now\n") from None
         return web.json_response({"token": attachment.ref, "url": attachment.url, "name": attachment.name,
                                   "kind": attachment.kind, "size": attachment.size,
                                   "content_type": attachment.content_type}, headers=HEADERS)
