@@ -57,6 +57,9 @@ HIDE_RESTRICTED_ACCESS = False
 # XMPP (OPENLINES_TEAM_BACKEND=OpenLinesXMPP): plain login on a loopback server without TLS only if asked.
 XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
 XMPP_KEEPALIVE_INTERVAL = 30
+# IRC: seconds between two lines the bot sends (Errbot's default 1 keeps public networks' flood limits;
+# 0 on a server of your own without them).
+IRC_CHANNEL_RATE = IRC_PRIVATE_RATE = float(_env("OPENLINES_IRC_RATE", "1"))
 
 def _count(name: str) -> int | None:
     """A limit from the environment: unset or empty means none."""
