@@ -3,6 +3,7 @@ tests. The IRC tests run with OPENLINES_IRC_TESTS=1, as .ci/run sets it."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 from tests.support.inbox import Inbox
 
 SERVER = ("127.0.0.1", 16667)
+FORMATTING = re.compile(r"\x03(\d{1,2}(,\d{1,2})?)?|[\x02\x0f\x16\x1d\x1f]")  # colours, bold…: not text
 SETUP = Path(__file__).resolve().parents[2] / ".ci" / "ngircd"
 ENABLED = os.environ.get("OPENLINES_IRC_TESTS") == "1"
 
@@ -80,7 +82,7 @@ class IrcPerson:
         elif words[0] == "311":  # WHOIS: nick user host * :realname
             self.received.add(("*whois*", "", f"{words[2]}!{words[3]}@{words[4]}"))
         elif words[0] == "PRIVMSG":
-            self.received.add((source, words[1], trailing))
+            self.received.add((source, words[1], FORMATTING.sub("", trailing)))  # as a client shows it
         elif words[0] == "INVITE":
             self.invited.add(trailing or words[2])
         elif words[0] == "JOIN" and source == self.nick:
@@ -88,6 +90,8 @@ class IrcPerson:
 
     # -- what a person does ----------------------------------------------------------------
     def join(self, channel: str) -> None:
+        if any(c.lower() == channel.lower() for c in self.joined.items):
+            return
         mark = len(self.joined)
         self._send(f"JOIN {channel}")
         self.joined.wait(lambda c: c.lower() == channel.lower(), 15, mark)
