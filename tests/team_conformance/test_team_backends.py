@@ -48,7 +48,9 @@ def test_an_operators_day(side: Side) -> None:
             assert "Where is my parcel?" in alice.heard(room, "👤 Lee (customer · Website chat)")
         # reply: a plain message in the room reaches the customer exactly as written
         alice.say(room, "It left the warehouse this morning — 2 boxes, #A-17.")
-        assert customer.next_message()["text"] == "It left the warehouse this morning — 2 boxes, #A-17."
+        reply = customer.next_message()
+        assert reply["text"] == "It left the warehouse this morning — 2 boxes, #A-17."
+        assert reply["author"] and "@" not in reply["author"]  # a name: never a JID, never an IRC host
         # whisper: stays among operators, kept in the history as internal
         alice.say(room, "~ checking with the depot")
         # stranger ignored: whoever has no rights on the line reaches no customer, however they try
