@@ -113,9 +113,9 @@ class ConsoleBackend(ErrBot):
                 client_id: str | None = None, internal: bool | None = None,
                 from_terminal: bool = False) -> dict[str, Any]:
         """An employee wrote in ``room`` (from the loop, or typed on the terminal): show it to the room,
-        then hand it to Errbot —
-        once per ``client_id`` (a page resends what it never heard back about). ``internal``: whether a
-        conversation room's message stays among the team, for the page's label. Returns the message."""
+        then hand it to Errbot — once per ``client_id`` (a page resends what it never heard back about).
+        ``internal``: whether a conversation room's message stays among the team, for the page's label.
+        Returns the message."""
         # Errbot gets the line as typed; the room and its history get it masked.
         frame: dict[str, Any] = {"from": {"login": login, "name": name, "bot": False}, "text": redact.mask(text),
                                  "format": "plain", "files": [_file(a) for a in attachments]}
