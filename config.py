@@ -62,6 +62,10 @@ XMPP_KEEPALIVE_INTERVAL = 30
 # IRC: seconds between two lines the bot sends (Errbot's default 1 keeps public networks' flood limits;
 # 0 on a server of your own without them).
 IRC_CHANNEL_RATE = IRC_PRIVATE_RATE = float(_env("OPENLINES_IRC_RATE", "1"))
+if BACKEND == "IRC":
+    from runtime import irc_poll  # noqa: E402
+
+    irc_poll.install()  # many customers' sockets: the IRC one may be above descriptor 1023
 
 def _count(name: str) -> int | None:
     """A limit from the environment: unset or empty means none."""

@@ -161,3 +161,40 @@ def test_posts_from_many_rooms_at_once_each_come_out_once_intact(backend):
     seen = re.findall(r"load r(\d+) m(\d+) " + filler + r" \*\*end\*\*", out)
     expected = {(str(r), str(i)) for r in range(rooms) for i in range(each)}
     assert len(seen) == len(expected) and set(seen) == expected
+
+
+def test_irc_keeps_serving_when_its_socket_is_above_descriptor_1023(tmp_path):
+    """A process serving many customers holds over a thousand sockets: the irc library's select() could
+    not watch a reconnection's descriptor above 1023 and its loop died."""
+    import os
+    import resource
+
+    backend = BACKENDS["IRC"](tmp_path)  # with runtime.irc_poll installed, as config.py installs it
+    adapter = adapter_for(backend.bot, backend.room_format)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 2048), hard), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        conn = backend.bot.conn
+
+        def reconnect_high() -> None:  # on the reactor's thread; the freed low descriptor stays taken
+            conn.connection.disconnect("again")
+            held.append(os.open(os.devnull, os.O_RDONLY))
+            conn._connect()
+        conn.reactor.scheduler.execute_after(0, reconnect_high)
+        deadline = time.monotonic() + 10
+        while not (conn.connection.is_connected() and conn.connection.socket.fileno() > 1023):
+            assert time.monotonic() < deadline, "the IRC backend did not reconnect"
+            time.sleep(0.05)
+        time.sleep(0.5)  # registered
+        key = adapter.open_room("high-fd", "topic")
+        assert backend.bot.query_room(key).joined  # the server's confirmation was read
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        backend.close()
+
+
+if "IRC" not in BACKENDS:  # needs ngIRCd (OPENLINES_IRC_TESTS=1): not collected without it
+    del test_irc_keeps_serving_when_its_socket_is_above_descriptor_1023

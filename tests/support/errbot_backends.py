@@ -192,9 +192,11 @@ def irc_backend(data_dir: Path) -> BackendUnderTest:
 
     from errbot.backends.irc import IRCBackend, IRCPerson, IRCRoomOccupant
 
+    from runtime import irc_poll
     from tests.support.irc import SERVER, ensure_ngircd
 
     ensure_ngircd()
+    irc_poll.install()  # as config.py does: by now this test process may hold over 1,023 descriptors
     nick = f"ol{secrets.token_hex(3)}"  # one nick per bot: tests may overlap on the shared server
     room_format = f"#{{name}}-{secrets.token_hex(3)}"  # channels of a test of its own
     cfg = _config(data_dir, ("alice!~alice@127.0.0.1",))

@@ -74,6 +74,8 @@ class IrcPerson:
         prefix, _, rest = line.partition(" ") if line.startswith(":") else ("", "", line)
         head, _, trailing = rest.partition(" :")
         words = head.split()
+        if not words:
+            return
         source = prefix[1:].split("!", 1)[0]
         if words[0] == "PING":
             self._send(f"PONG :{trailing}")
