@@ -129,7 +129,7 @@ class XmppMember:
         while not self.person.room_ready(room):  # the bot opens and configures it
             assert time.monotonic() < deadline, f"{room} never appeared"
             time.sleep(0.2)
-        self.person.join(room)
+        self.person.join_once_member(room)  # members-only: the bot makes the line's people members
 
     def say(self, room: str, text: str) -> None:
         self.person.say(room, text)
@@ -142,7 +142,9 @@ class XmppMember:
 
 
 class XmppSide:
-    name, keeps_history, strangers_enter_rooms = "XMPP", True, True
+    """Rooms are members-only: the server itself keeps strangers out (tests/xmpp checks it)."""
+
+    name, keeps_history, strangers_enter_rooms = "XMPP", True, False
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         ensure_prosody()
