@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.console.rooms import RoomBook
+from backends.team.console.rooms import RoomBook
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 

@@ -138,7 +138,7 @@ def test_posts_from_many_rooms_at_once_each_come_out_once_intact(backend):
     import asyncio
     import re
 
-    from plugins.team_chat import ErrbotTeamChat
+    from backends.team.chat import ErrbotTeamChat
 
     adapter = adapter_for(backend.bot, backend.room_format)
     team = ErrbotTeamChat(adapter)
