@@ -25,6 +25,7 @@ DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")
 from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
 from runtime.logfile import LogFile  # noqa: E402
 from runtime.logjson import formatter  # noqa: E402
+from runtime import terminal_log  # noqa: E402
 
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
@@ -41,6 +42,7 @@ _LOG = LogFile(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024, 
 _LOG.setFormatter(formatter(_env("OPENLINES_LOG_FORMAT", "text")))  # json: one JSON object per line
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
+terminal_log.route(_LOG)  # the terminal: Open Lines' own lines, warnings and errors; Errbot's INFO: the file
 
 ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
 BOT_ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
@@ -57,6 +59,13 @@ HIDE_RESTRICTED_ACCESS = False
 # XMPP (OPENLINES_TEAM_BACKEND=OpenLinesXMPP): plain login on a loopback server without TLS only if asked.
 XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
 XMPP_KEEPALIVE_INTERVAL = 30
+# IRC: seconds between two lines the bot sends (Errbot's default 1 keeps public networks' flood limits;
+# 0 on a server of your own without them).
+IRC_CHANNEL_RATE = IRC_PRIVATE_RATE = float(_env("OPENLINES_IRC_RATE", "1"))
+if BACKEND == "IRC":
+    from runtime import irc_poll  # noqa: E402
+
+    irc_poll.install()  # many customers' sockets: the IRC one may be above descriptor 1023
 
 def _count(name: str) -> int | None:
     """A limit from the environment: unset or empty means none."""

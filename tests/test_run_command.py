@@ -1,6 +1,9 @@
 """The run command itself: a real `errbot -c config.py` process, killed and restarted."""
 from __future__ import annotations
 
+import re
+
+from tests.support.console import TeamMember
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
@@ -57,7 +60,8 @@ def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_p
         customer.connect("Lee")
         customer.say("Where is my parcel?")
         assert "operator will answer" in customer.next_message()["text"]
-        bot.wait_for("[#support-1] 👤 Lee (customer · Website chat): Where is my parcel?")
+        bot.type("!conversations")
+        bot.wait_for("1 · Support · Lee (Website chat)")
 
         bot.type("!console add bob Bob Builder")  # the console plays only its own people
         bot.wait_for("@bob can sign in once")
@@ -70,7 +74,37 @@ def test_the_default_web_console_also_takes_commands_typed_on_the_terminal(tmp_p
         bot.wait_for("You are now an admin: @operator.")
         bot.type("!close")
         assert "conversation is now closed" in customer.next_message()["text"]
-        bot.wait_for("Transcript attached")
+        bot.wait_for("[#support-1] Conversation 1 is closed")  # the answer to what the terminal typed
+        assert "👤 Lee" not in bot.output  # the room's traffic is the web console's
+    finally:
+        customer.close()
+        bot.kill()
+
+
+def test_the_terminal_shows_open_lines_own_lines_and_errbots_info_goes_to_the_log(tmp_path):
+    """Errbot's INFO (38 lines at start, ~37 ACL lines per console sign-in) buried the ready line and the
+    one-time password, and every room's traffic, customers' words included, went to stdout."""
+    bot = OpenLinesProcess(tmp_path, OPENLINES_TEAM_BACKEND="Console", OPENLINES_LOG_LEVEL="INFO")
+    customer, member = Customer(bot.port), TeamMember(bot.port)
+    try:
+        password = bot.wait_for(re.compile(r"one-time password (\S+) ")).group(1)
+        customer.connect("Lee")
+        customer.say("my card ends in 4242")
+        assert "operator will answer" in customer.next_message()["text"]
+        assert member.sign_in("operator", password) == 200 and member.choose_password("a long password 1") == 200
+        assert member.connect()["commands"]  # the commands it may complete: an ACL check per command
+        bot.type("!line list")
+        bot.wait_for("Support")
+        member.close()
+        bot.stop()
+        lines = [line for line in bot.output.splitlines() if line.strip()]
+        assert lines[0].startswith("Open Lines is ready — team console: http://127.0.0.1:")
+        assert lines[1].startswith("Team console: sign in at http://127.0.0.1:")
+        assert all(line.startswith("[@operator] ") for line in lines[2:]), lines  # answers to what was typed
+        assert "4242" not in bot.output
+        log = (tmp_path / "errbot.log").read_text()
+        assert "Activate plugin: OpenLines" in log  # Errbot's INFO is in the file…
+        assert "Matching ACL" not in log  # …but its ACL check of every command is DEBUG
     finally:
         customer.close()
         bot.kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any, Mapping
 
 from bridge.relay import TeamPost
@@ -60,6 +61,10 @@ class TeamAdapter:
 
     console = False  # one person at a terminal: rooms are entered, posts are tagged
     adding_people = ""  # how someone unknown becomes known, for a refusal
+    # Whether the backend may be posted to from several threads at once. Errbot's stock backends
+    # render through one shared Markdown converter, which garbles and doubles posts across threads:
+    # only a backend with no shared renderer and its own locking says True.
+    thread_safe = False
 
     def __init__(self, bot: Any, room_format: str) -> None:
         self.bot = bot
@@ -212,6 +217,7 @@ class ConsoleAdapter(TeamAdapter):
     text (no markup to escape) and posts with their structure."""
 
     adding_people = " (admins add people with !console add LOGIN)"
+    thread_safe = True  # renders nothing; its room book and terminal take their own locks
 
     def knows(self, person: str) -> bool:
         """The console has accounts: anyone else is a typo (or someone to add with !console add)."""
@@ -241,6 +247,8 @@ class XmppAdapter(TeamAdapter):
     """XMPP (the ``OpenLinesXMPP`` backend): people are bare JIDs — a room message's sender is
     ``room/nick``, whose real JID the bot sees as the room's owner; rooms are room JIDs. Bodies are
     plain text: replies and posts go through ``plain_text``, customer text through ``escape_plain``."""
+
+    thread_safe = True  # renders under a lock and hands every send to the XMPP loop
 
     def person_id(self, identifier: Any) -> str:
         real = getattr(identifier, "real_person", None)
@@ -296,8 +304,46 @@ class XmppAdapter(TeamAdapter):
         self.bot.send_plain(self.target(key), plain_text(text))
 
 
+class IrcAdapter(TeamAdapter):
+    """Errbot's IRC backend: a person is their full ``nick!user@host`` (Errbot's ``aclattr``, which its
+    ACLs match too), never the bare nick, which anyone may take; rooms are channels."""
+
+    adding_people = " (on IRC a person is their full nick!user@host, as /whois shows it)"
+
+    JOIN_WAIT = 10.0  # seconds for the server to confirm a join (a topic needs it)
+
+    def person_id(self, identifier: Any) -> str:
+        return str(getattr(identifier, "aclattr", identifier))
+
+    def parse_person(self, text: str) -> str:
+        text = text.strip()
+        if "!" not in text or "@" not in text:  # a bare nick names nobody for sure: it matches no identity
+            return text
+        return self.person_id(self.bot.build_identifier(text))
+
+    def knows(self, person: str) -> bool | None:
+        """A bare nick is nobody (a typo for a full mask); of a full mask, the server will not say."""
+        return None if "!" in person and "@" in person else False
+
+    def open_room(self, name: str, topic: str) -> str:
+        room = self.bot.query_room(self.room_identifier(name))
+        if not room.joined:  # never room.create() / room.exists: on IRC both only warn, then join
+            room.join()
+            deadline = time.monotonic() + self.JOIN_WAIT
+            while not room.joined and time.monotonic() < deadline:
+                time.sleep(0.02)
+        self._set_topic(room, topic)
+        key = self.room_key(room)
+        self._rooms[key] = room
+        return key
+
+    def invite(self, key: str, person: str) -> None:
+        # IRC invites a nick: the one of the mask this person is known by
+        self.room(key).invite(self.bot.build_identifier(person).nick)
+
+
 ADAPTERS: dict[str, type[TeamAdapter]] = {"test": TestAdapter, "text": TextAdapter, "console": ConsoleAdapter,
-                                          "xmpp": XmppAdapter}
+                                          "xmpp": XmppAdapter, "irc": IrcAdapter}
 
 
 def adapter_for(bot: Any, room_format: str) -> TeamAdapter:

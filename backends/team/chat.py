@@ -1,8 +1,9 @@
 """The TeamChat port over Errbot: calls run off the loop, each with a time limit.
 
-Errbot's calls block (network, rendering). They run on a small pool of
-threads: a room whose calls hang takes one thread and delays only itself,
-because the outbox runs one lane per room.
+Errbot's calls block (network, rendering). They run off the loop: on a small
+pool of threads where the backend is thread-safe (a room whose calls hang takes
+one thread and delays only itself, because the outbox runs one lane per room),
+else on one thread, so the backend is never called from two at once.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class ErrbotTeamChat:
     def __init__(self, adapter: TeamAdapter, *, timeout: float = CALL_TIMEOUT) -> None:
         self.adapter = adapter
         self._timeout = timeout
-        self._executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="openlines-team")
+        threads = THREADS if adapter.thread_safe else 1
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="openlines-team")
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

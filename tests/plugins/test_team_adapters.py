@@ -37,6 +37,14 @@ def test_a_sender_is_the_same_person_in_a_room_in_private_and_when_typed(backend
     assert adapter.person_id(backend.person("bob")) != adapter.person_id(backend.person("carol"))
 
 
+def test_a_persons_identity_is_written_as_admins_and_grants_write_it(backend):
+    """OPENLINES_ADMINS and !line grant hold identities as typed; on IRC the full nick!user@host."""
+    adapter = adapter_for(backend.bot, backend.room_format)
+    room = backend.bot.query_room(backend.room("support-1"))
+    assert adapter.person_id(backend.person("bob")) == backend.typed("bob")
+    assert adapter.person_id(backend.message_in(room, "bob", "hi").frm) == backend.typed("bob")
+
+
 def test_identities_are_compared_exactly(backend):
     adapter = adapter_for(backend.bot, backend.room_format)
     plain = adapter.parse_person(backend.typed("operator"))
@@ -122,3 +130,71 @@ def test_a_plain_text_team_chat_gets_hostile_texts_back_as_written():
     for text in [*HOSTILE, "a\\*b", "ends with \\", "```json", "**x**"]:
         reply = f"**Conversation 1** · {escape_plain(text)}\n```\n{{}}\n```\n**done**"
         assert plain_text(reply) == f"Conversation 1 · {text}\n{{}}\ndone"
+
+
+def test_posts_from_many_rooms_at_once_each_come_out_once_intact(backend):
+    """The team side posts for many rooms at once; Errbot's stock backends render through one shared
+    Markdown converter, which garbled and doubled posts when called from several threads."""
+    import asyncio
+    import re
+
+    from backends.team.chat import ErrbotTeamChat
+
+    adapter = adapter_for(backend.bot, backend.room_format)
+    team = ErrbotTeamChat(adapter)
+    rooms, each = 64, 40
+    filler = " ".join(f"word{n}" for n in range(40))  # longer renders overlap more (IRC splits at 510)
+
+    async def post_all() -> None:
+        keys = [await team.open_room(f"load-{r}", "topic") for r in range(rooms)]
+
+        async def lane(r: int) -> None:  # one lane per room, in batches, as the outbox runs them
+            for batch in range(0, each, 10):
+                await team.post(keys[r], [TeamPost("customer", f"load r{r} m{i} {filler} **end**", "Lee",
+                                                   "Website chat") for i in range(batch, batch + 10)])
+        await asyncio.gather(*(lane(r) for r in range(rooms)))
+
+    try:
+        out = backend.output_of(lambda: asyncio.run(post_all()))
+    finally:
+        team.close()
+    seen = re.findall(r"load r(\d+) m(\d+) " + filler + r" \*\*end\*\*", out)
+    expected = {(str(r), str(i)) for r in range(rooms) for i in range(each)}
+    assert len(seen) == len(expected) and set(seen) == expected
+
+
+def test_irc_keeps_serving_when_its_socket_is_above_descriptor_1023(tmp_path):
+    """A process serving many customers holds over a thousand sockets: the irc library's select() could
+    not watch a reconnection's descriptor above 1023 and its loop died."""
+    import os
+    import resource
+
+    backend = BACKENDS["IRC"](tmp_path)  # with runtime.irc_poll installed, as config.py installs it
+    adapter = adapter_for(backend.bot, backend.room_format)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 2048), hard), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        conn = backend.bot.conn
+
+        def reconnect_high() -> None:  # on the reactor's thread; the freed low descriptor stays taken
+            conn.connection.disconnect("again")
+            held.append(os.open(os.devnull, os.O_RDONLY))
+            conn._connect()
+        conn.reactor.scheduler.execute_after(0, reconnect_high)
+        deadline = time.monotonic() + 10
+        while not (conn.connection.is_connected() and conn.connection.socket.fileno() > 1023):
+            assert time.monotonic() < deadline, "the IRC backend did not reconnect"
+            time.sleep(0.05)
+        time.sleep(0.5)  # registered
+        key = adapter.open_room("high-fd", "topic")
+        assert backend.bot.query_room(key).joined  # the server's confirmation was read
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        backend.close()
+
+
+if "IRC" not in BACKENDS:  # needs ngIRCd (OPENLINES_IRC_TESTS=1): not collected without it
+    del test_irc_keeps_serving_when_its_socket_is_above_descriptor_1023

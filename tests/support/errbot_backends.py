@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import types
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -184,7 +185,61 @@ def xmpp_backend(data_dir: Path) -> BackendUnderTest:
                             lambda n: f"{n}@localhost", sent, room_format, close)
 
 
+def irc_backend(data_dir: Path) -> BackendUnderTest:
+    """Errbot's IRC backend connected to the test ngIRCd (.ci/ngircd), serving in a thread."""
+    import secrets
+    import threading
+
+    from errbot.backends.irc import IRCBackend, IRCPerson, IRCRoomOccupant
+
+    from runtime import irc_poll
+    from tests.support.irc import SERVER, ensure_ngircd
+
+    ensure_ngircd()
+    irc_poll.install()  # as config.py does: by now this test process may hold over 1,023 descriptors
+    nick = f"ol{secrets.token_hex(3)}"  # one nick per bot: tests may overlap on the shared server
+    room_format = f"#{{name}}-{secrets.token_hex(3)}"  # channels of a test of its own
+    cfg = _config(data_dir, ("alice!~alice@127.0.0.1",))
+    cfg.BOT_IDENTITY = {"nickname": nick, "server": SERVER[0], "port": SERVER[1]}  # type: ignore[attr-defined]
+    cfg.IRC_CHANNEL_RATE = cfg.IRC_PRIVATE_RATE = 0  # type: ignore[attr-defined]
+    ready = threading.Event()
+    bot = IRCBackend(cfg)
+    bot.attach_plugin_manager(_NoPlugins())
+    bot.connect_callback = ready.set  # no plugins to start: connected is all we wait for
+    bot.disconnect_callback = lambda: None
+    bot.shutdown = lambda: None
+    bot.conn.recon.run = lambda _bot: None  # closed for good: no reconnecting
+    threading.Thread(target=bot.serve_forever, daemon=True).start()
+    assert ready.wait(20), "the IRC backend did not connect"
+
+    def sent(action: Callable[[], None]) -> str:
+        out: list[str] = []
+        real = bot.conn.send_public_message, bot.conn.send_private_message
+        bot.conn.send_public_message = bot.conn.send_private_message = lambda to, line: out.append(line)
+        try:
+            action()
+        finally:
+            bot.conn.send_public_message, bot.conn.send_private_message = real
+        return "\n".join(out)
+
+    def close() -> None:
+        # On the reactor's own thread: closing the socket under its select() raises there
+        bot.conn.reactor.scheduler.execute_after(0, lambda: bot.conn.connection.disconnect("done"))
+        deadline = time.monotonic() + 10
+        while bot.conn.connection.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _KEPT.append(bot)  # its reactor thread idles on as a daemon
+
+    def mask(n: str) -> str:
+        return f"{n}!~{n}@127.0.0.1"
+
+    return BackendUnderTest("IRC", bot, lambda n: IRCPerson(mask(n)), lambda n, r: IRCRoomOccupant(mask(n), r),
+                            mask, sent, room_format, close)
+
+
 test_backend.__test__ = False  # type: ignore[attr-defined]
 BACKENDS = {"Text": text_backend, "Test": test_backend, "Console": console_backend}
 if os.environ.get("OPENLINES_XMPP_TESTS") == "1":  # against the test Prosody (.ci/prosody), as in CI
     BACKENDS["XMPP"] = xmpp_backend
+if os.environ.get("OPENLINES_IRC_TESTS") == "1":  # against the test ngIRCd (.ci/ngircd), as in CI
+    BACKENDS["IRC"] = irc_backend

@@ -16,7 +16,6 @@ from typing import Any, BinaryIO
 
 from errbot.backends.base import Message, Person, Room, RoomOccupant, Stream
 from errbot.core import ErrBot
-from errbot.logs import console_hdlr
 
 from backends.team.console.access import RoomAccess
 from backends.team.console.accounts import Accounts, checked_login
@@ -57,8 +56,6 @@ class ConsoleBackend(ErrBot):
 
     # -- serving ---------------------------------------------------------------------------
     def serve_forever(self) -> None:
-        if getattr(self.bot_config, "BOT_LOG_FILE", None):  # the terminal is for people: the log has a file
-            logging.getLogger().removeHandler(console_hdlr)
         first_password = self._first_admin()
         self.host = Host.shared(self.settings, extra_routes=[self._routes])
         url = f"{self.host.base_url}/team/"
@@ -113,11 +110,13 @@ class ConsoleBackend(ErrBot):
 
     # -- what the pages send ---------------------------------------------------------------------
     def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...],
-                client_id: str | None = None, internal: bool | None = None) -> dict[str, Any]:
-        """An employee wrote in ``room`` (from the loop): show it to the room, then hand it to Errbot —
-        once per ``client_id`` (a page resends what it never heard back about). ``internal``: whether a
-        conversation room's message stays among the team, for the page's label. Returns the message."""
-        # Errbot gets the line as typed; the room, its history and the terminal get it masked.
+                client_id: str | None = None, internal: bool | None = None,
+                from_terminal: bool = False) -> dict[str, Any]:
+        """An employee wrote in ``room`` (from the loop, or typed on the terminal): show it to the room,
+        then hand it to Errbot — once per ``client_id`` (a page resends what it never heard back about).
+        ``internal``: whether a conversation room's message stays among the team, for the page's label.
+        Returns the message."""
+        # Errbot gets the line as typed; the room and its history get it masked.
         frame: dict[str, Any] = {"from": {"login": login, "name": name, "bot": False}, "text": redact.mask(text),
                                  "format": "plain", "files": [_file(a) for a in attachments]}
         if internal is not None:
@@ -125,13 +124,13 @@ class ConsoleBackend(ErrBot):
         kept, new = self.book.append_once(room, frame, (login, client_id) if client_id else None)
         if not new:
             return kept
-        self.terminal.show(room, text, who=f"@{login}")
         if room.startswith("@"):
             msg = Message(text, frm=ConsolePerson(login, name), to=self.bot_identifier)
         else:
             msg = Message(text, frm=ConsoleOccupant(login, ConsoleRoom(room, self.book), name),
                           to=ConsoleRoom(room, self.book))
         msg.extras["attachments"] = attachments
+        msg.extras["terminal"] = from_terminal  # the bot's replies to it are shown on the terminal too
         self._inbox.put(msg)
         return kept
 
@@ -166,12 +165,12 @@ class ConsoleBackend(ErrBot):
         super().send_message(msg)
         self.book.append(self._key(msg.to), {"from": self._me(), "text": redact.mask(msg.body), "format": "markdown"},
                          live={"text": redact.mask(msg.body, links=False)})
-        self.terminal.show(self._key(msg.to), msg.body)
+        if msg.extras.get("terminal"):  # the rooms' traffic is the pages', never stdout: only answers to the terminal
+            self.terminal.show(self._key(msg.to), msg.body)
 
     def send_plain(self, key: str, text: str) -> None:
         """Text that is shown exactly as it is (Open Lines' posts)."""
         self.book.append(key, {"from": self._me(), "text": text, "format": "plain"})
-        self.terminal.show(key, text)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         """An Open Lines post with its structure, so the page can mark who is who."""
@@ -179,7 +178,6 @@ class ConsoleBackend(ErrBot):
             "kind": post.kind, "author": post.author, "label": post.label, "text": post.text,
             "internal": post.internal, "repeated": post.repeated, "seq": post.seq,
             "files": [_file(a) for a in post.attachments]}})
-        self.terminal.show(key, text)
 
     def signal(self, key: str, kind: str, data: dict[str, Any]) -> None:
         if self.hub is not None:
@@ -227,6 +225,7 @@ class ConsoleBackend(ErrBot):
                     threaded: bool = False) -> Message:
         response = self.build_message(text or "")
         response.frm = self.bot_identifier
+        response.extras["terminal"] = msg.extras.get("terminal", False)
         if private or not isinstance(msg.frm, RoomOccupant):
             response.to = ConsolePerson(msg.frm.login) if isinstance(msg.frm, ConsolePerson) else msg.frm
         else:

@@ -3,8 +3,9 @@ console had it — useful to try things alone and to drive the product from a sc
 
 What is typed goes to Errbot as the current identity (the first admin to begin with), in the
 current room (the direct chat with the bot to begin with). ``!asuser @bob`` / ``!asadmin`` switch
-who is typing, ``!inroom #room`` / ``!inperson`` where. Everything the bot says, and what people
-write on their pages, is printed with its room: ``[#support-1] …``.
+who is typing, ``!inroom #room`` / ``!inperson`` where. Only the bot's answers to what is typed here
+are printed, with their room (``[#support-1] …``): the rooms' traffic, customers' words included, is
+the web console's, never stdout (which may well end up in a service's log).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from runtime import redact
 
 
 class Console(Protocol):
-    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...]) -> object: ...
+    def receive(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...],
+                from_terminal: bool = False) -> object: ...
 
     def has_account(self, login: str) -> bool: ...
 
@@ -61,7 +63,7 @@ class Terminal:
             self.room = None
             self.show(None, "Now in one-on-one with the bot.")
         elif line.strip():
-            self._console.receive(self.login, self.login, self.room or f"@{self.login}", line, ())
+            self._console.receive(self.login, self.login, self.room or f"@{self.login}", line, (), from_terminal=True)
 
     def _play(self, login: str) -> None:
         """Type as ``login`` from now on, if the console has them: a typo plays nobody."""

@@ -273,8 +273,8 @@ class OpenLinesXMPPBackend(stock.XMPPBackend):
         self._send(msg.to, body, not msg.is_direct)
 
     def send_plain(self, to: Any, text: str) -> None:
-        """Text sent as it is (Open Lines' posts, already made plain by the adapter)."""
-        self._send(to, text, True)
+        """Text sent as it is (Open Lines' posts, already made plain by the adapter), to a room or a person."""
+        self._send(to, text, isinstance(to, stock.XMPPRoom))  # a groupchat message to a person is dropped
 
     def _send(self, to: Any, body: str, group: bool) -> None:
         self.on_loop(self.conn.client.send_message, mto=JID(str(to)), mbody=body,
