@@ -98,30 +98,39 @@ class OperatorActions:
         return stored
 
     async def room_message(self, conversation_id: str, person: str, text: str, *, name: str = "",
-                           prefixes: tuple[str, ...] = ("!",),
-                           attachments: tuple[Attachment, ...] = ()) -> Message | None:
+                           prefixes: tuple[str, ...] = ("!",), attachments: tuple[Attachment, ...] = (),
+                           key: str | None = None) -> Message | None:
         """A plain message in a conversation's room: to the customer, or a whisper (``~``, or whisper mode);
-        files the operator attached go with it (alone too)."""
+        files the operator attached go with it (alone too). ``key``: the team chat's id of the message, so
+        one handed over again (after a restart) is stored and sent once."""
         conversation = await self.core.journal.conversations.conversation(conversation_id)
         kind = relay.classify_team_text(text, prefixes, conversation.whisper_mode)
         if kind is relay.TeamText.WHISPER:
-            return await self.whisper(conversation_id, person, text)
+            return await self.whisper(conversation_id, person, text, key=key)
         if kind is relay.TeamText.REPLY or (attachments and kind is relay.TeamText.IGNORED):
-            return await self.reply(conversation_id, person, text.strip(), name=name, attachments=attachments)
+            return await self.reply(conversation_id, person, text.strip(), name=name, key=key,
+                                    attachments=attachments)
         return None
 
-    async def whisper(self, conversation_id: str, person: str, text: str) -> Message:
-        """Operators among themselves: kept in the history, never sent to the customer."""
+    async def whisper(self, conversation_id: str, person: str, text: str, *, key: str | None = None) -> Message:
+        """Operators among themselves: kept in the history, never sent to the customer; once per ``key``."""
         text = _checked(text.strip().removeprefix(relay.WHISPER_PREFIX).strip(), ())
+        dedupe = f"whisper|{person}|{key}" if key else None
 
         def change(c: Conversation) -> UnitOfWork:
             self.check(person, Action.WRITE, c)
             rules.require_open(c)
-            note = NewMessage(MessageKind.WHISPER, person, text, self.core.clock.now(), conversation_id=c.id)
+            note = NewMessage(MessageKind.WHISPER, person, text, self.core.clock.now(), conversation_id=c.id,
+                              dedupe_key=dedupe)
             # The room shows it already (the operator wrote it there); private copies for the others.
             return UnitOfWork(messages=[note], work=mirrors(c, 0, author=person))
 
-        committed = await self.core.decide(conversation_id, change)
+        try:
+            committed = await self.core.decide(conversation_id, change)
+        except Conflict as exc:
+            if exc.what != "dedupe" or dedupe is None:
+                raise
+            return await self._sent_before(conversation_id, dedupe)
         return committed.messages[0]
 
     async def close(self, conversation_id: str, person: str, *, silent: bool = False) -> Conversation:

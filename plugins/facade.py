@@ -171,7 +171,7 @@ class OpenLinesApi:
         files = tuple(a for a in msg.extras.get("attachments", ()) if isinstance(a, Attachment))  # team uploads
         return self._host.submit(self._in_turn(conversation_id, self.actions.room_message(
             conversation_id, person, msg.body, name=self._adapter.display_name(msg.frm), prefixes=prefixes,
-            attachments=files)))
+            attachments=files, key=msg.extras.get("key"))))
 
     # -- operators' commands -------------------------------------------------------------------
     def reply_choices(self) -> frozenset[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from errbot import BotPlugin
 from errbot.backends.base import Message
@@ -71,18 +71,24 @@ class OpenLines(BotPlugin):
         if not msg.is_group or api is None:
             return
         prefixes = (self.bot_config.BOT_PREFIX, *getattr(self.bot_config, "BOT_ALT_PREFIXES", ()))
+        # A team chat that keeps what it hands over (the console) is told once it is dealt with.
+        handled = msg.extras.get("handled")
+        handled = handled if callable(handled) else (lambda: None)
         future = api.room_message(msg, prefixes)
         if future is not None:
             room = msg.frm.room
-            future.add_done_callback(lambda f: self._report(api, f, room))
+            future.add_done_callback(lambda f: self._report(api, f, room, handled))
+        elif not api.closed:
+            handled()  # nothing for Open Lines in it
 
-    def _report(self, api: OpenLinesApi, future: concurrent.futures.Future[Any], room: Any) -> None:
-        if future.cancelled():
+    def _report(self, api: OpenLinesApi, future: concurrent.futures.Future[Any], room: Any,
+                handled: Callable[[], None]) -> None:
+        if future.cancelled():  # shutting down: the team chat hands it over again at start
             return
         exc = future.exception()
-        if exc is None:
-            return
-        reason = str(exc) if isinstance(exc, OpenLinesError) else "an internal error (see the bot's log)"
-        if not isinstance(exc, OpenLinesError):
-            log.error("a room message could not be handled: %s", type(exc).__name__)
-        api.say_later(room, f"⚠️ Not sent to the customer: {reason}.")
+        if exc is not None:
+            reason = str(exc) if isinstance(exc, OpenLinesError) else "an internal error (see the bot's log)"
+            if not isinstance(exc, OpenLinesError):
+                log.error("a room message could not be handled: %s", type(exc).__name__)
+            api.say_later(room, f"⚠️ Not sent to the customer: {reason}.")
+        handled()

@@ -62,6 +62,7 @@ class ConsoleBackend(ErrBot):
         self.host.entrances.append(f"team console: {url}")
         try:
             self.connect_callback()  # activates the plugins: Open Lines prints where everything is
+            self._hand_over_again()
             print(self._how_to_sign_in(url, first_password), flush=True)  # the terminal only, never the log
             self.terminal.start()
             while True:
@@ -121,9 +122,18 @@ class ConsoleBackend(ErrBot):
                                  "format": "plain", "files": [_file(a) for a in attachments]}
         if internal is not None:
             frame["internal"] = internal
-        kept, new = self.book.append_once(room, frame, (login, client_id) if client_id else None)
+        # A conversation room's text (never a command: it could act twice) is kept until Open Lines has
+        # dealt with it, and handed over again after a restart: the page, acknowledged, never resends it.
+        keep = text if client_id and internal is not None else None
+        kept, new = self.book.append_once(room, frame, (login, client_id) if client_id else None, unhandled=keep)
         if not new:
             return kept
+        self._inbox.put(self._message(login, name, room, text, attachments, kept["id"] if keep else None, client_id,
+                                      from_terminal))
+        return kept
+
+    def _message(self, login: str, name: str, room: str, text: str, attachments: tuple[Attachment, ...],
+                 kept: int | None, client_id: str | None, from_terminal: bool = False) -> Message:
         if room.startswith("@"):
             msg = Message(text, frm=ConsolePerson(login, name), to=self.bot_identifier)
         else:
@@ -131,8 +141,20 @@ class ConsoleBackend(ErrBot):
                           to=ConsoleRoom(room, self.book))
         msg.extras["attachments"] = attachments
         msg.extras["terminal"] = from_terminal  # the bot's replies to it are shown on the terminal too
-        self._inbox.put(msg)
-        return kept
+        if client_id:  # Open Lines stores and sends once per key, however often it is handed over
+            msg.extras["key"] = f"console:{client_id}"
+        if kept is not None:
+            msg.extras["handled"] = lambda: self.book.handled(kept)
+        return msg
+
+    def _hand_over_again(self) -> None:
+        """What pages said that Open Lines may not have dealt with when the process stopped."""
+        for frame, client_id, text in self.book.unhandled():
+            who = frame["from"]
+            files = tuple(Attachment(f["kind"], f["url"], f["name"], f["size"], f["content_type"])
+                          for f in frame.get("files", []))
+            self._inbox.put(self._message(who["login"], who["name"], frame["room"], text, files, frame["id"],
+                                          client_id))
 
     def end_sessions(self, login: str) -> int:
         """Revoke every session of ``login`` and close their open pages; returns how many ended."""

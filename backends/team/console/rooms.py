@@ -24,6 +24,8 @@ create table if not exists reads (login text not null, room text not null, seen 
     primary key (login, room));
 create table if not exists said (login text not null, client_id text not null, message integer not null,
     primary key (login, client_id));
+create table if not exists unhandled (message integer primary key, login text not null,
+    client_id text not null, text text not null);
 create table if not exists forgotten (login text primary key, at real not null);
 """
 PAGE = 100
@@ -143,6 +145,7 @@ class RoomBook:
                 self._db.execute("delete from rooms where name=?", (direct,))
                 self._db.execute("delete from reads where login=?", (login,))
                 self._db.execute("delete from said where login=?", (login,))
+                self._db.execute("delete from unhandled where login=?", (login,))
                 self._db.execute("insert into forgotten values(?,?) on conflict(login) do update set at=excluded.at",
                                  (login, self.clock()))
                 for room in [r for r in self._rooms.values() if login in r.members]:
@@ -181,9 +184,10 @@ class RoomBook:
         return self.append_once(name, frame, live=live)[0]
 
     def append_once(self, name: str, frame: dict[str, Any], said_by: tuple[str, str] | None = None,
-                    live: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+                    live: dict[str, Any] | None = None, unhandled: str | None = None) -> tuple[dict[str, Any], bool]:
         """``append``, once per ``said_by`` (login, the page's client id): a page resending what it never
         heard back about gets the stored message, and nothing is stored or published again.
+        ``unhandled``: the text as typed, for Open Lines — kept until ``handled`` (see ``unhandled``).
         Returns (the message, whether it is new)."""
         with self._lock:
             if said_by is not None and (kept := self.said(*said_by)) is not None:
@@ -197,6 +201,8 @@ class RoomBook:
                                                (name, json.dumps(frame))).fetchone()[0]
                 if said_by is not None:
                     self._db.execute("insert into said values(?,?,?)", (*said_by, frame["id"]))
+                    if unhandled is not None:
+                        self._db.execute("insert into unhandled values(?,?,?,?)", (frame["id"], *said_by, unhandled))
                 self._db.execute("commit")
             except BaseException:
                 self._db.execute("rollback")
@@ -210,6 +216,19 @@ class RoomBook:
             row = self._db.execute("select m.id, m.body from said s join messages m on m.id = s.message "
                                    "where s.login=? and s.client_id=?", (login, client_id)).fetchone()
         return {**json.loads(row[1]), "id": row[0]} if row else None
+
+    def handled(self, message: int) -> None:
+        """Open Lines dealt with the message (sent it, or told the room why not)."""
+        with self._lock:
+            self._db.execute("delete from unhandled where message=?", (message,))
+
+    def unhandled(self) -> list[tuple[dict[str, Any], str, str]]:
+        """Messages kept (and acknowledged to the page) that Open Lines may not have dealt with when the
+        process stopped: (the message, the client id, the text as typed), oldest first."""
+        with self._lock:
+            rows = self._db.execute("select m.id, m.body, u.client_id, u.text from unhandled u "
+                                    "join messages m on m.id = u.message order by m.id").fetchall()
+        return [({**json.loads(body), "id": id_}, client_id, text) for id_, body, client_id, text in rows]
 
     def history(self, name: str, before: int | None = None, limit: int = PAGE) -> list[dict[str, Any]]:
         """The newest ``limit`` messages of the room before id ``before``, oldest first."""
