@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.postgres import pg_database  # noqa: F401  (a fixture)
 
-CONSOLE_TABLES = "accounts, links, sessions, rooms, messages, reads, said, forgotten"
+CONSOLE_TABLES = "accounts, links, sessions, rooms, messages, reads, said, unhandled, forgotten"
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))

@@ -32,6 +32,9 @@ CREATE TABLE console.reads (login TEXT NOT NULL, room TEXT NOT NULL, seen BIGINT
 CREATE TABLE console.said (login TEXT NOT NULL, client_id TEXT NOT NULL, message BIGINT NOT NULL,
     PRIMARY KEY (login, client_id));
 CREATE TABLE console.forgotten (login TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL);
+""", 2: """
+CREATE TABLE console.unhandled (message BIGINT PRIMARY KEY, login TEXT NOT NULL, client_id TEXT NOT NULL,
+    text TEXT NOT NULL);
 """}
 SCHEMA = "console"  # the SQLite file's table names, in a schema of their own: the journal has rooms too
 
