@@ -65,6 +65,10 @@ class TeamAdapter:
     # render through one shared Markdown converter, which garbles and doubles posts across threads:
     # only a backend with no shared renderer and its own locking says True.
     thread_safe = False
+    # Customer posts in a row may go as one message: at most this many, of at most join_chars
+    # characters (a chat that limits posts per minute, or renders each message at a cost, joins them).
+    join_posts = 1
+    join_chars = 3000
 
     def __init__(self, bot: Any, room_format: str) -> None:
         self.bot = bot
@@ -182,6 +186,7 @@ class TextAdapter(TeamAdapter):
     """Errbot's console: one terminal, rooms entered with !inroom; the room is in every post."""
 
     console = True
+    join_posts = 20  # each message is rendered through Markdown: a burst is rendered once
 
     def person_id(self, identifier: Any) -> str:
         person = getattr(identifier, "person", identifier)
