@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from bridge.relay import TeamPost
 
@@ -174,6 +174,9 @@ class TeamAdapter:
         structure (who is the customer, what is internal) may use ``post`` itself."""
         self.send(key, text)
 
+    # A backend that stores posts can take a round of them, to several rooms, at once: all or none.
+    send_posts: Callable[[list[tuple[str, TeamPost, str]]], None] | None = None
+
 
 class TestAdapter(TeamAdapter):
     """Errbot's Test backend (pytest): people are plain names."""
@@ -236,6 +239,9 @@ class ConsoleAdapter(TeamAdapter):
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         self.bot.send_post(self._console_key(key), post, text)
+
+    def send_posts(self, posts: list[tuple[str, TeamPost, str]]) -> None:
+        self.bot.send_posts([(self._console_key(key), post, text) for key, post, text in posts])
 
     def _console_key(self, key: str) -> str:
         """A room's key, or "@login" (the direct chat) for a "dm:@login" key."""

@@ -56,7 +56,15 @@ class ErrbotTeamChat:
                 for (_key, posts), (done, error) in zip(rooms, results, strict=True)]
 
     def _post_rooms(self, rooms: list[tuple[str, list[TeamPost]]]) -> list[tuple[int, str]]:
-        return [self._post_all(key, posts) for key, posts in rooms]
+        send_posts = self.adapter.send_posts
+        if send_posts is None:
+            return [self._post_all(key, posts) for key, posts in rooms]
+        try:
+            send_posts([(key, post, render_team_post(post, self.adapter.escape)) for key, posts in rooms for post in posts])
+        except Exception as exc:  # none went: each room tries again
+            log.warning("posts to %d rooms failed: %s", len(rooms), type(exc).__name__)
+            return [(0, type(exc).__name__)] * len(rooms)
+        return [(len(posts), "") for _key, posts in rooms]
 
     def _post_all(self, room_key: str, posts: list[TeamPost]) -> tuple[int, str]:
         """How many went out, in order; stops at the first failure (so each post is acknowledged).
