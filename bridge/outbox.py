@@ -172,8 +172,8 @@ class Outbox:
         lane.running = True
         self._running += 1
         self._idle.clear()
-        kind = self._kinds.get(lane.items[0].kind)
-        if kind is not None and kind.many is not None:
+        kind = self._kinds[lane.items[0].kind] if self._many(lane.items[0]) else None
+        if kind is not None:
             self._ready.setdefault(lane.items[0].kind, []).append(name)
             if lane.items[0].kind not in self._runners:  # else the lane joins the runner's next round
                 self._runners.add(lane.items[0].kind)
@@ -190,8 +190,12 @@ class Outbox:
             self._idle.set()
 
     async def _drain(self, name: str, lane: _Lane) -> None:
+        handover = False
         try:
             while lane.items and lane.items[0].not_before <= self._clock.now():
+                if self._many(lane.items[0]):
+                    handover = True  # work run across lanes goes to its kind's next round
+                    break
                 await self._step(lane)
         except asyncio.CancelledError:
             raise
@@ -199,6 +203,12 @@ class Outbox:
             log.exception("outbox lane %s crashed", name)
         finally:
             self._lane_done(name, lane)
+        if handover:
+            self._kick(name)
+
+    def _many(self, item: WorkItem) -> bool:
+        kind = self._kinds.get(item.kind)
+        return kind is not None and kind.many is not None
 
     async def _step(self, lane: _Lane) -> None:
         head = lane.items[0]
