@@ -9,8 +9,8 @@ from typing import Iterator
 import pytest
 
 from bridge.relay import TeamPost
-from plugins.team_adapters import adapter_for
-from plugins.team_chat import ErrbotTeamChat, joined
+from backends.team.adapters import adapter_for
+from backends.team.chat import ErrbotTeamChat, joined
 from tests.support.errbot_backends import BackendUnderTest, console_backend, text_backend
 
 
