@@ -101,6 +101,9 @@ class Tab:
             frame = parse(raw)
         except FrameError as exc:
             error = exc
+        except Exception as exc:  # a bug: the socket stays, the log gets one line
+            log.warning("webchat frame failed to parse: %s", type(exc).__name__)
+            error = FrameError("unavailable", "that could not be done now; try again")
         ref = self.ref
         if isinstance(frame, Say) and ref is not None and self.backend.current.get(ref) is not None:
             if len(self._ahead) >= READ_AHEAD:
