@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Coroutine, Sequence
 
 from bridge.errors import SendError
+from bridge.outbox_rounds import PartialDone, sorted_outcomes
 from bridge.ports import Clock
 from bridge.retry import RetryPolicy
 from bridge.store import OutboxStore, UnitOfWork, WorkItem
@@ -27,14 +28,6 @@ Handler = Callable[[list[WorkItem]], Awaitable[UnitOfWork | None]]
 ManyHandler = Callable[[list[list[WorkItem]]], Awaitable[Sequence["UnitOfWork | None | BaseException"]]]
 DeadHandler = Callable[[WorkItem, str], Awaitable[None]]
 Commit = Callable[[UnitOfWork], Awaitable[list[WorkItem]]]
-
-
-class PartialDone(Exception):
-    """A batch handler did the first ``done`` items, then failed with ``error``."""
-
-    def __init__(self, done: int, error: SendError) -> None:
-        super().__init__(error.reason)
-        self.done, self.error = done, error
 
 
 @dataclass(frozen=True)
@@ -306,36 +299,14 @@ class Outbox:
             for lane in lanes:
                 await self._failed(lane, kind, SendError(f"unexpected {type(exc).__name__}"))
             return
-        done: list[tuple[_Lane, list[WorkItem]]] = []
-        failed: list[tuple[_Lane, SendError]] = []
-        merged, apart = UnitOfWork(), list[tuple[_Lane, list[WorkItem], UnitOfWork]]()
-        for lane, batch, outcome in zip(lanes, batches, outcomes, strict=True):
-            if isinstance(outcome, PartialDone):  # the first ones went: recorded with the others
-                done.append((lane, batch[:outcome.done]))
-                failed.append((lane, outcome.error))
-                continue
-            if isinstance(outcome, BaseException):
-                if not isinstance(outcome, SendError):  # an outage or a bug: retried, named by type only
-                    log.warning("work %s failed: %s", batch[0].kind, type(outcome).__name__)
-                    outcome = SendError(f"unexpected {type(outcome).__name__}")
-                failed.append((lane, outcome))
-                continue
-            if outcome is not None and not _mergeable(outcome):
-                apart.append((lane, batch, outcome))
-                continue
-            done.append((lane, batch))
-            if outcome is not None:
-                merged.work += outcome.work
-                merged.rooms += outcome.rooms
-                merged.finished += outcome.finished
-        merged.finished += [i.id for _, batch in done for i in batch]
-        if not merged.empty:
-            await self._record(merged)
-        for lane, batch in done:
+        outcome = sorted_outcomes(lanes, batches, outcomes)
+        if not outcome.merged.empty:
+            await self._record(outcome.merged)
+        for lane, batch in outcome.done:
             self._forget(lane, batch)
-        for lane, batch, unit in apart:
+        for lane, batch, unit in outcome.apart:
             await self._finish(lane, batch, unit)
-        for lane, error in failed:
+        for lane, error in outcome.failed:
             await self._failed(lane, kind, error)
 
     async def _failed(self, lane: _Lane, kind: WorkKind, error: SendError) -> None:
@@ -399,7 +370,3 @@ class Outbox:
             sleeper.cancel()
             waker.cancel()
 
-
-def _mergeable(unit: UnitOfWork) -> bool:
-    """Only new work, rooms and finished items: units like that share one commit without a conflict."""
-    return not (unit.conversation or unit.messages or unit.cancel or unit.updates or unit.open_as or unit.kept)
