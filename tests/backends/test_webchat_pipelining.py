@@ -21,7 +21,7 @@ async def answers(tab, n: int) -> list[dict]:
 
 def _writer(runtime):
     """The journal's one writer thread (its queue is where commits wait for their group commit)."""
-    return runtime.core.journal.conversations._write.__self__
+    return runtime.app.journal.conversations._write.__self__
 
 
 async def test_messages_sent_back_to_back_share_a_group_commit_and_are_acked_in_order(runtime, connect):
