@@ -213,15 +213,14 @@ class RoomBook:
             frames = [{**frame, "room": name, "ts": now} for name, frame in items]
             self._db.execute("begin")
             try:
-                self._db.executemany("insert into messages(room, body) values(?, ?)",
-                                     [(f["room"], json.dumps(f)) for f in frames])
-                last = int(self._db.execute("select last_insert_rowid()").fetchone()[0])
+                for frame in frames:
+                    frame["id"] = self._db.execute("insert into messages(room, body) values(?, ?) returning id",
+                                                   (frame["room"], json.dumps(frame))).fetchone()[0]
                 self._db.execute("commit")
             except BaseException:
                 self._db.execute("rollback")
                 raise
-        for n, frame in enumerate(frames):  # one writer holds the lock: the ids of one insert run in a row
-            frame["id"] = last - len(frames) + 1 + n
+        for frame in frames:
             self.publish("message", frame)
 
     def said(self, login: str, client_id: str) -> dict[str, Any] | None:
