@@ -174,6 +174,10 @@ class TeamAdapter:
         structure (who is the customer, what is internal) may use ``post`` itself."""
         self.send(key, text)
 
+    def join(self, key: str, texts: list[str]) -> str:
+        """Rendered posts that go as one message (see ``join_posts``), one paragraph each."""
+        return "\n\n".join(texts)
+
     # A backend that stores posts can take a round of them, to several rooms, at once: all or none.
     send_posts: Callable[[list[tuple[str, TeamPost, str]]], None] | None = None
 
@@ -216,8 +220,14 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        tag = "private" if key.startswith("dm:") else key
-        self.bot.send(self.target(key), f"[{tag}] {text}")
+        self.bot.send(self.target(key), f"[{self._tag(key)}] {text}")
+
+    def join(self, key: str, texts: list[str]) -> str:
+        return f"\n\n[{self._tag(key)}] ".join(texts)  # every post on the terminal starts with its room
+
+    @staticmethod
+    def _tag(key: str) -> str:
+        return "private" if key.startswith("dm:") else key
 
 
 class ConsoleAdapter(TeamAdapter):

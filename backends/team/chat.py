@@ -74,7 +74,7 @@ class ErrbotTeamChat:
             try:
                 # Rendered here, off the loop: a slow renderer delays only this room.
                 texts = [render_team_post(post, self.adapter.escape) for post in group]
-                self.adapter.send_post(room_key, group[0], "\n\n".join(texts))  # one paragraph each
+                self.adapter.send_post(room_key, group[0], self.adapter.join(room_key, texts))
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("post to %s failed: %s", room_key, type(exc).__name__)
                 return done, type(exc).__name__
