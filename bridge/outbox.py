@@ -14,25 +14,20 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine, Sequence
 
 from bridge.errors import SendError
+from bridge.outbox_rounds import PartialDone, sorted_outcomes
 from bridge.ports import Clock
 from bridge.retry import RetryPolicy
 from bridge.store import OutboxStore, UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
 Handler = Callable[[list[WorkItem]], Awaitable[UnitOfWork | None]]
+# Several lanes' batches at once: one outcome per batch, in order (a unit, or the exception it raised).
+ManyHandler = Callable[[list[list[WorkItem]]], Awaitable[Sequence["UnitOfWork | None | BaseException"]]]
 DeadHandler = Callable[[WorkItem, str], Awaitable[None]]
 Commit = Callable[[UnitOfWork], Awaitable[list[WorkItem]]]
-
-
-class PartialDone(Exception):
-    """A batch handler did the first ``done`` items, then failed with ``error``."""
-
-    def __init__(self, done: int, error: SendError) -> None:
-        super().__init__(error.reason)
-        self.done, self.error = done, error
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,9 @@ class WorkKind:
     timeout: float = 60.0
     on_dead: DeadHandler | None = None
     mark_started: bool = False  # record the start first, so a repeat after a crash can say so
+    # Ready lanes of this kind handed over together (one call, one deadline, one finish commit):
+    # work that costs little each but much per call (a post handed to a team chat's thread).
+    many: ManyHandler | None = None
 
 
 class _Lane:
@@ -70,6 +68,8 @@ class Outbox:
         self._next_wake = 0.0
         self._deaths: deque[float] = deque(maxlen=1000)  # when work was given up, for the health check
         self._started = False
+        self._ready: dict[str, list[str]] = {}  # kind with a many-handler -> lanes waiting for its runner
+        self._runners: set[str] = set()  # kinds whose runner is going
 
     def register(self, kind: str, spec: WorkKind) -> None:
         self._kinds[kind] = spec
@@ -165,23 +165,43 @@ class Outbox:
         lane.running = True
         self._running += 1
         self._idle.clear()
+        kind = self._kinds[lane.items[0].kind] if self._many(lane.items[0]) else None
+        if kind is not None:
+            self._ready.setdefault(lane.items[0].kind, []).append(name)
+            if lane.items[0].kind not in self._runners:  # else the lane joins the runner's next round
+                self._runners.add(lane.items[0].kind)
+                self._spawn(self._run_many(lane.items[0].kind, kind))
+            return
         self._spawn(self._drain(name, lane))
 
+    def _lane_done(self, name: str, lane: _Lane) -> None:
+        lane.running = False
+        if not lane.items:
+            self._lanes.pop(name, None)
+        self._running -= 1
+        if self._running == 0:
+            self._idle.set()
+
     async def _drain(self, name: str, lane: _Lane) -> None:
+        handover = False
         try:
             while lane.items and lane.items[0].not_before <= self._clock.now():
+                if self._many(lane.items[0]):
+                    handover = True  # work run across lanes goes to its kind's next round
+                    break
                 await self._step(lane)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not wedge the lane for ever
             log.exception("outbox lane %s crashed", name)
         finally:
-            lane.running = False
-            if not lane.items:
-                self._lanes.pop(name, None)
-            self._running -= 1
-            if self._running == 0:
-                self._idle.set()
+            self._lane_done(name, lane)
+        if handover:
+            self._kick(name)
+
+    def _many(self, item: WorkItem) -> bool:
+        kind = self._kinds.get(item.kind)
+        return kind is not None and kind.many is not None
 
     async def _step(self, lane: _Lane) -> None:
         head = lane.items[0]
@@ -222,6 +242,15 @@ class Outbox:
             return
         unit = unit or UnitOfWork()
         unit.finished.extend(i.id for i in done)
+        await self._record(unit)
+        self._forget(lane, done)
+
+    def _forget(self, lane: _Lane, done: list[WorkItem]) -> None:
+        for item in done:
+            lane.items.popleft()
+            self._held.discard(item.id)
+
+    async def _record(self, unit: UnitOfWork) -> None:
         self.stamp(unit)
         attempts = 0
         while True:  # the work is done: only its record is missing, so never redo the work
@@ -233,9 +262,52 @@ class Outbox:
                 log.error("recording finished work failed (attempt %d): %s", attempts, type(exc).__name__)
                 await self._clock.sleep(self._retry.delay(attempts))
         self.push(committed)
-        for item in done:
-            lane.items.popleft()
-            self._held.discard(item.id)
+
+    # -- kinds run across lanes: one call, one deadline and one finish commit per round ----------
+    async def _run_many(self, kind_name: str, kind: WorkKind) -> None:
+        try:
+            while names := self._ready.pop(kind_name, []):
+                lanes = [(name, self._lanes[name]) for name in names]
+                try:
+                    await self._round(kind, [lane for _, lane in lanes])
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a bug here must not wedge the lanes for ever
+                    log.exception("outbox round of %s crashed", kind_name)
+                for name, lane in lanes:  # a lane with more to do joins the next round (or its own drain)
+                    self._lane_done(name, lane)
+                    self._kick(name)
+        finally:
+            self._runners.discard(kind_name)
+
+    async def _round(self, kind: WorkKind, lanes: list[_Lane]) -> None:
+        assert kind.many is not None
+        batches = [self._batch(lane, lane.items[0], kind) for lane in lanes]
+        try:
+            if kind.mark_started:
+                await self._store.started([i.id for batch in batches for i in batch if not i.begun])
+            async with asyncio.timeout(kind.timeout):
+                outcomes = await kind.many(batches)
+        except TimeoutError:
+            for lane, batch in zip(lanes, batches):
+                for i, item in enumerate(batch):  # it may have happened after all: a retry says so
+                    lane.items[i] = replace(item, recovered=True)
+                await self._failed(lane, kind, SendError(f"no answer within {kind.timeout:g} s"))
+            return
+        except Exception as exc:
+            log.warning("work %s failed: %s", batches[0][0].kind, type(exc).__name__)
+            for lane in lanes:
+                await self._failed(lane, kind, SendError(f"unexpected {type(exc).__name__}"))
+            return
+        outcome = sorted_outcomes(lanes, batches, outcomes)
+        if not outcome.merged.empty:
+            await self._record(outcome.merged)
+        for lane, batch in outcome.done:
+            self._forget(lane, batch)
+        for lane, batch, unit in outcome.apart:
+            await self._finish(lane, batch, unit)
+        for lane, error in outcome.failed:
+            await self._failed(lane, kind, error)
 
     async def _failed(self, lane: _Lane, kind: WorkKind, error: SendError) -> None:
         head = lane.items[0]
@@ -297,3 +369,4 @@ class Outbox:
         finally:
             sleeper.cancel()
             waker.cancel()
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from typing import NamedTuple
 
 from bridge import relay
 from bridge.core import Core, line_note, mirrors
@@ -18,6 +19,22 @@ log = logging.getLogger(__name__)
 POST_BATCH = 64
 
 
+async def post_rooms(team: TeamChat, rooms: list[tuple[str, list[relay.TeamPost]]]) -> list[BaseException | None]:
+    """Each room's posts, in one call where the team chat takes several rooms at once."""
+    many = getattr(team, "post_many", None)
+    if many is not None:
+        return list(await many(rooms))
+    return list(await asyncio.gather(*(team.post(key, posts) for key, posts in rooms), return_exceptions=True))
+
+
+class _Room(NamedTuple):
+    """One room's part of a round of posts."""
+    key: str
+    posts: list[relay.TeamPost]
+    unit: UnitOfWork  # what posting them owes, committed once they went
+    accepted: list[float]  # when the customer messages among them were accepted (for the relay metric)
+
+
 class TeamWork:
     def __init__(self, core: Core, team: TeamChat) -> None:
         self.core = core
@@ -29,7 +46,7 @@ class TeamWork:
         return {
             "team.room": WorkKind(self.open_room, max_attempts=12, on_dead=self._dead),
             "team.post": WorkKind(self.post, batch=POST_BATCH, max_attempts=12, on_dead=self._dead,
-                                  mark_started=True),
+                                  mark_started=True, many=self.post_many),
             "team.announce": WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
             "team.alert": WorkKind(self.alert, max_attempts=12),
             "team.direct": WorkKind(self.direct, max_attempts=12),
@@ -95,6 +112,31 @@ class TeamWork:
 
     # -- posts -------------------------------------------------------------------------------
     async def post(self, items: list[WorkItem]) -> UnitOfWork:
+        outcome = (await self.post_many([items]))[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def post_many(self, batches: list[list[WorkItem]]) -> list[UnitOfWork | BaseException]:
+        """Several rooms' posts in one call to the team chat; an outcome per room, in order."""
+        prepared: list[_Room | BaseException] = []
+        for items in batches:
+            try:
+                prepared.append(await self._prepare(items))
+            except Exception as exc:  # this room's trouble is this room's: the others go on
+                prepared.append(exc)
+        ready = [p for p in prepared if not isinstance(p, BaseException)]
+        errors = await post_rooms(self.team, [(room.key, room.posts) for room in ready])
+        now = self.core.clock.now()
+        for room, error in zip(ready, errors, strict=True):
+            if error is None:  # accepted from the customer -> shown to the team
+                for ts in room.accepted:
+                    self.core.metrics.observe(RELAY_SECONDS, max(0.0, now - ts))
+        outcome = iter(error or room.unit for room, error in zip(ready, errors, strict=True))
+        return [p if isinstance(p, BaseException) else next(outcome) for p in prepared]
+
+    async def _prepare(self, items: list[WorkItem]) -> _Room:
+        """A room's key, its posts, and what posting them owes (committed only once they went)."""
         conversation = await self._conversation(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         found = {item.message.seq: item.message for item in items if item.message is not None}
@@ -108,15 +150,10 @@ class TeamWork:
         if key is None:  # its room was lost (an old journal): open it again first
             unit = await self.open_room([WorkItem(0, "team.room", "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
-        await self.team.post(key, posts)
-        now = self.core.clock.now()
-        for message in found.values():  # accepted from the customer -> shown to the team
-            if message.kind is MessageKind.INBOUND:
-                self.core.metrics.observe(RELAY_SECONDS, max(0.0, now - message.ts))
         for item in items:  # colleagues who see only what follows get it in private
             author = str(item.payload.get("author", ""))
             unit.work += mirrors(conversation, seq=int(item.payload["seq"]), author=author)
-        return unit
+        return _Room(key, posts, unit, [m.ts for m in found.values() if m.kind is MessageKind.INBOUND])
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:
         """One message of a conversation, in private, for a colleague invited without its history."""

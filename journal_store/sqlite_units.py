@@ -28,7 +28,10 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
     work = [_insert_work(conn, w, _work_conversation(w, messages, cid), messages, unit.lease, unit.begun)
             for w in unit.work]
     if unit.finished:
-        conn.executemany("DELETE FROM work WHERE id = ?", [(i,) for i in unit.finished])
+        # One statement for a round's finished work (a team round finishes many rooms' posts at once).
+        for i in range(0, len(unit.finished), 500):
+            ids = unit.finished[i:i + 500]
+            conn.execute(f"DELETE FROM work WHERE id IN ({','.join('?' * len(ids))})", ids)
     for room in unit.rooms:
         conn.execute("INSERT INTO rooms (key, conversation_id, line_id, name) VALUES (?, ?, ?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET conversation_id = excluded.conversation_id,"

@@ -94,8 +94,11 @@ class SqliteWorker:
         outcomes: list[tuple[bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
-            outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
-            conn.execute("COMMIT")
+            if len(batch) == 1:  # alone in its transaction: no savepoint, a failure rolls it all back
+                outcomes = [_run_alone(conn, batch[0][0])]
+            else:
+                outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
+            conn.execute("COMMIT" if outcomes[0][0] or len(batch) > 1 else "ROLLBACK")
         except Exception as exc:  # the commit failed: nothing of the batch is stored
             log.error("journal %s failed: %s", "commit" if self._write else "read", type(exc).__name__)
             _rollback(conn)
@@ -116,6 +119,18 @@ def _run_one(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:
     if isinstance(result, sqlite3.Cursor):
         # A cursor must die on this thread: freed on another, it resets a cached
         # statement this thread may be running (SQLite's "API misuse").
+        result.close()
+        result = None
+    return True, result
+
+
+def _run_alone(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:
+    # No savepoint needed: when it fails, the transaction it has to itself is rolled back.
+    try:
+        result = op(conn)
+    except Exception as exc:
+        return False, exc
+    if isinstance(result, sqlite3.Cursor):
         result.close()
         result = None
     return True, result

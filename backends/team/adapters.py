@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from bridge.relay import TeamPost
 
@@ -65,6 +65,10 @@ class TeamAdapter:
     # render through one shared Markdown converter, which garbles and doubles posts across threads:
     # only a backend with no shared renderer and its own locking says True.
     thread_safe = False
+    # Customer posts in a row may go as one message: at most this many, of at most join_chars
+    # characters (a chat that limits posts per minute, or renders each message at a cost, joins them).
+    join_posts = 1
+    join_chars = 3000
 
     def __init__(self, bot: Any, room_format: str) -> None:
         self.bot = bot
@@ -170,6 +174,13 @@ class TeamAdapter:
         structure (who is the customer, what is internal) may use ``post`` itself."""
         self.send(key, text)
 
+    def join(self, key: str, texts: list[str]) -> str:
+        """Rendered posts that go as one message (see ``join_posts``), one paragraph each."""
+        return "\n\n".join(texts)
+
+    # A backend that stores posts can take a round of them, to several rooms, at once: all or none.
+    send_posts: Callable[[list[tuple[str, TeamPost, str]]], None] | None = None
+
 
 class TestAdapter(TeamAdapter):
     """Errbot's Test backend (pytest): people are plain names."""
@@ -182,6 +193,7 @@ class TextAdapter(TeamAdapter):
     """Errbot's console: one terminal, rooms entered with !inroom; the room is in every post."""
 
     console = True
+    join_posts = 20  # each message is rendered through Markdown: a burst is rendered once
 
     def person_id(self, identifier: Any) -> str:
         person = getattr(identifier, "person", identifier)
@@ -208,8 +220,14 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        tag = "private" if key.startswith("dm:") else key
-        self.bot.send(self.target(key), f"[{tag}] {text}")
+        self.bot.send(self.target(key), f"[{self._tag(key)}] {text}")
+
+    def join(self, key: str, texts: list[str]) -> str:
+        return f"\n\n[{self._tag(key)}] ".join(texts)  # every post on the terminal starts with its room
+
+    @staticmethod
+    def _tag(key: str) -> str:
+        return "private" if key.startswith("dm:") else key
 
 
 class ConsoleAdapter(TeamAdapter):
@@ -231,6 +249,9 @@ class ConsoleAdapter(TeamAdapter):
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         self.bot.send_post(self._console_key(key), post, text)
+
+    def send_posts(self, posts: list[tuple[str, TeamPost, str]]) -> None:
+        self.bot.send_posts([(self._console_key(key), post, text) for key, post, text in posts])
 
     def _console_key(self, key: str) -> str:
         """A room's key, or "@login" (the direct chat) for a "dm:@login" key."""

@@ -44,20 +44,42 @@ class ErrbotTeamChat:
         return key
 
     async def post(self, room_key: str, posts: list[TeamPost]) -> None:
-        done, error = await self._in_thread(self._post_all, room_key, posts)
-        if done < len(posts):
-            raise PartialDone(done, SendError(f"the team chat refused a post ({error})"))
+        error = (await self.post_many([(room_key, posts)]))[0]
+        if error is not None:
+            raise error
+
+    async def post_many(self, rooms: list[tuple[str, list[TeamPost]]]) -> list[PartialDone | None]:
+        """Several rooms' posts in one hop to a thread (each hop costs the loop more than a post);
+        per room, None when all went, else PartialDone with how many did."""
+        results: list[tuple[int, str]] = await self._in_thread(self._post_rooms, rooms)
+        return [None if done == len(posts) else PartialDone(done, SendError(f"the team chat refused a post ({error})"))
+                for (_key, posts), (done, error) in zip(rooms, results, strict=True)]
+
+    def _post_rooms(self, rooms: list[tuple[str, list[TeamPost]]]) -> list[tuple[int, str]]:
+        send_posts = self.adapter.send_posts
+        if send_posts is None:
+            return [self._post_all(key, posts) for key, posts in rooms]
+        try:
+            send_posts([(key, post, render_team_post(post, self.adapter.escape)) for key, posts in rooms for post in posts])
+        except Exception as exc:  # none went: each room tries again
+            log.warning("posts to %d rooms failed: %s", len(rooms), type(exc).__name__)
+            return [(0, type(exc).__name__)] * len(rooms)
+        return [(len(posts), "") for _key, posts in rooms]
 
     def _post_all(self, room_key: str, posts: list[TeamPost]) -> tuple[int, str]:
-        """How many went out, in order; stops at the first failure (so each post is acknowledged)."""
-        for done, post in enumerate(posts):
+        """How many went out, in order; stops at the first failure (so each post is acknowledged).
+        Customer posts in a row go as one message where the adapter joins them (within its limits)."""
+        done = 0
+        for group in joined(posts, self.adapter.join_posts, self.adapter.join_chars):
             try:
                 # Rendered here, off the loop: a slow renderer delays only this room.
-                self.adapter.send_post(room_key, post, render_team_post(post, self.adapter.escape))
+                texts = [render_team_post(post, self.adapter.escape) for post in group]
+                self.adapter.send_post(room_key, group[0], self.adapter.join(room_key, texts))
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("post to %s failed: %s", room_key, type(exc).__name__)
                 return done, type(exc).__name__
-        return len(posts), ""
+            done += len(group)
+        return done, ""
 
     async def invite(self, room_key: str, person: str) -> None:
         await self._in_thread(self.adapter.invite, room_key, person)
@@ -80,3 +102,20 @@ class ErrbotTeamChat:
     def say_later(self, room: Any, text: str) -> None:
         """Post to a room object from any thread without waiting (the loop must never block)."""
         self._executor.submit(self.adapter.bot.send, room, text)
+
+
+def joined(posts: list[TeamPost], most: int, chars: int) -> list[list[TeamPost]]:
+    """Posts grouped for sending: customer posts in a row share a message, at most ``most`` of them
+    and ``chars`` characters; anything else goes alone (a backend may show its structure)."""
+    groups: list[list[TeamPost]] = []
+    size = 0
+    for post in posts:
+        last = groups[-1] if groups else None
+        if (last is not None and post.kind == "customer" and last[0].kind == "customer" and len(last) < most
+                and size + len(post.text) <= chars and not post.attachments and not last[-1].attachments):
+            last.append(post)
+            size += len(post.text)
+        else:
+            groups.append([post])
+            size = len(post.text)
+    return groups

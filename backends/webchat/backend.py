@@ -129,9 +129,12 @@ class WebchatBackend(ChannelBackend):
         return frame
 
     async def fan_out(self, customer_ref: str, frame: dict, skip: web.WebSocketResponse | None = None) -> None:
+        others = [ws for ws in self.tabs.get(customer_ref, ()) if ws is not skip and not ws.closed]
+        if not others:
+            return  # the sender's own tab alone (the common case): nothing to encode
         data = json.dumps(frame)
-        for ws in list(self.tabs.get(customer_ref, ())):
-            if ws is not skip and not ws.closed:
+        for ws in others:
+            if not ws.closed:
                 try:
                     await ws.send_str(data)
                 except (ConnectionError, RuntimeError):

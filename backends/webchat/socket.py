@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -28,6 +29,7 @@ HISTORY_PAGE = 100
 TYPING_FORWARD_EVERY = 3.0  # a customer's "still typing" reaches the team side at most this often
 READ_WRITE_EVERY = 2.0  # a customer's read mark is written at most this often per tab
 TRY_AGAIN_LATER = 1013
+READ_AHEAD = 64  # messages of one tab in flight at once (pipelined); then reading waits
 
 
 async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.WebSocketResponse:
@@ -62,22 +64,78 @@ class Tab:
         self.language: str | None = None
         self._typing: tuple[bool, float] = (False, 0.0)
         self._read: tuple[int, float] = (0, 0.0)  # the highest seq read, and when it was written
+        self._ahead: deque[asyncio.Task[None]] = deque()  # messages accepted ahead, oldest first
 
     async def run(self) -> None:
+        try:
+            await self._serve()
+        finally:
+            await self._settle()  # what was read is stored and answered, even when the client left
+
+    async def _serve(self) -> None:
         limits = self.backend.limits
         while not self.ws.closed:
             try:
                 msg = await self.ws.receive(limits.idle_seconds if self.ref else limits.hello_seconds)
             except asyncio.TimeoutError:
+                await self._settle()
                 await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
                 await self.ws.close(code=WSCloseCode.GOING_AWAY)
                 return
             if msg.type is WSMsgType.TEXT:
-                await self.on_frame(msg.data)
+                await self.on_text(msg.data)
             elif msg.type is WSMsgType.BINARY:
+                await self._settle()
                 await self.send(FrameError("bad_frame", "frames are JSON text").frame())
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 return
+
+    async def on_text(self, raw: str) -> None:
+        """A message into the visitor's open conversation is accepted while the next frames are read
+        (its commit shares a group commit with theirs), its ack sent after the earlier frames' answers.
+        Anything else waits for those first, then runs alone: hello, history, and a message that may
+        open a conversation (two at once would race to open it)."""
+        frame: Frame | None = None
+        error: FrameError | None = None
+        try:
+            frame = parse(raw)
+        except FrameError as exc:
+            error = exc
+        except Exception as exc:  # a bug: the socket stays, the log gets one line
+            log.warning("webchat frame failed to parse: %s", type(exc).__name__)
+            error = FrameError("unavailable", "that could not be done now; try again")
+        ref = self.ref
+        if isinstance(frame, Say) and ref is not None and self.backend.current.get(ref) is not None:
+            if len(self._ahead) >= READ_AHEAD:
+                await asyncio.wait([self._ahead[0]])
+            previous = self._ahead[-1] if self._ahead else None
+            self._ahead.append(asyncio.create_task(self._say_ahead(ref, frame, previous)))
+            return
+        await self._settle()
+        if error is not None:
+            await self.send(error.frame())
+        elif frame is not None:
+            await self.on_frame(frame)
+
+    async def _say_ahead(self, ref: str, say: Say, previous: "asyncio.Task[None] | None") -> None:
+        try:
+            reply = await self._say(ref, say)
+        except FrameError as exc:
+            reply = exc.frame()
+        except Exception as exc:  # a bug or an outage: the socket stays, the log gets one line
+            log.warning("webchat frame Say failed: %s", type(exc).__name__)
+            reply = FrameError("unavailable", "that could not be done now; try again").frame()
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])  # acks in the order of the frames
+            await self.send(reply)
+        finally:
+            self._ahead.remove(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def _settle(self) -> None:
+        """Every frame read ahead is answered."""
+        if self._ahead:
+            await asyncio.wait([self._ahead[-1]])
 
     async def send(self, frame: dict[str, Any]) -> None:
         try:
@@ -85,10 +143,8 @@ class Tab:
         except (ConnectionError, RuntimeError):
             pass  # the client left while we answered: nothing to tell anyone
 
-    async def on_frame(self, raw: str) -> None:
-        frame: Frame | None = None
+    async def on_frame(self, frame: Frame) -> None:
         try:
-            frame = parse(raw)
             await self.dispatch(frame)
         except FrameError as exc:
             await self.send(exc.frame())
@@ -104,10 +160,7 @@ class Tab:
         if ref is None:
             raise FrameError("hello_first", "say hello first")
         if isinstance(frame, Say):
-            self.backend.admit(ref, self.ip, frame.client_id)
-            ack = await self.backend.accept(ref, frame.client_id, frame.text, self.name, self.email, skip=self.ws,
-                                            language=self.language)
-            await self.send(ack)
+            await self.send(await self._say(ref, frame))
         elif isinstance(frame, HistoryPage):
             self._allow(self.backend.throttle.hellos.take(self.ip), "too many requests")
             await self.history(ref, before_seq=frame.before_seq)
@@ -119,6 +172,11 @@ class Tab:
             await self.rate(ref, frame)
         elif isinstance(frame, Forget):
             await self.forget(ref)
+
+    async def _say(self, ref: str, say: Say) -> dict[str, Any]:
+        self.backend.admit(ref, self.ip, say.client_id)
+        return await self.backend.accept(ref, say.client_id, say.text, self.name, self.email, skip=self.ws,
+                                         language=self.language)
 
     @staticmethod
     def _allow(wait: float, what: str) -> None:

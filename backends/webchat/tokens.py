@@ -8,6 +8,7 @@ when the token was last used and whether it was revoked.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -99,6 +100,7 @@ class VisitorTokens:
 LABEL_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U to misread
 
 
+@functools.lru_cache(maxsize=4096)  # asked at every message of a visitor who gave no name
 def visitor_label(ref: str) -> str:
     """What operators call a visitor who gave no name: "Visitor 4F2AX", from the visitor's identity,
     so it is the same in every conversation and after restarts, and two visitors share one about

@@ -196,10 +196,17 @@ class ConsoleBackend(ErrBot):
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         """An Open Lines post with its structure, so the page can mark who is who."""
-        self.book.append(key, {"from": self._me(), "text": text, "format": "post", "post": {
+        self.send_posts([(key, post, text)])
+
+    def send_posts(self, posts: list[tuple[str, TeamPost, str]]) -> None:
+        """Posts to several rooms stored in one transaction (all or none); the pages show them."""
+        self.book.append_many([(key, self._post_frame(post, text)) for key, post, text in posts])
+
+    def _post_frame(self, post: TeamPost, text: str) -> dict[str, Any]:
+        return {"from": self._me(), "text": text, "format": "post", "post": {
             "kind": post.kind, "author": post.author, "label": post.label, "text": post.text,
             "internal": post.internal, "repeated": post.repeated, "seq": post.seq,
-            "files": [_file(a) for a in post.attachments]}})
+            "files": [_file(a) for a in post.attachments]}}
 
     def signal(self, key: str, kind: str, data: dict[str, Any]) -> None:
         if self.hub is not None:

@@ -210,6 +210,25 @@ class RoomBook:
         self.publish("message", {**frame, **(live or {})})
         return frame, True
 
+    def append_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """``append`` for many messages (a round of posts) in one transaction: all are stored, or none."""
+        with self._lock:
+            for name in {name for name, _ in items if name not in self._rooms}:
+                self.create(name)
+            now = self.clock()
+            frames = [{**frame, "room": name, "ts": now} for name, frame in items]
+            self._db.execute("begin")
+            try:
+                for frame in frames:
+                    frame["id"] = self._db.execute("insert into messages(room, body) values(?, ?) returning id",
+                                                   (frame["room"], json.dumps(frame))).fetchone()[0]
+                self._db.execute("commit")
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+        for frame in frames:
+            self.publish("message", frame)
+
     def said(self, login: str, client_id: str) -> dict[str, Any] | None:
         """The message ``login`` sent from a page with ``client_id``, if it was kept."""
         with self._lock:

@@ -1,0 +1,55 @@
+"""The writer's group commit: each operation stands or falls alone, batched with others or not."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from journal_store.sqlite_worker import SqliteWorker
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("create table if not exists t (v integer not null unique)")
+    return conn
+
+
+@pytest.fixture
+def writer(tmp_path: Path):
+    worker = SqliteWorker(str(tmp_path / "w.sqlite3"), connect=_connect, write=True, name="test-writer")
+    worker.start()
+    yield worker
+    worker.close()
+
+
+def _insert_then_fail(v: int):
+    def op(conn: sqlite3.Connection) -> None:
+        conn.execute("insert into t values (?)", (v,))
+        raise ValueError("halfway")
+    return op
+
+
+def _count(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("select v from t order by v")]
+
+
+async def test_an_operation_alone_that_fails_halfway_leaves_nothing_and_says_why(writer):
+    with pytest.raises(ValueError, match="halfway"):
+        await writer.run(_insert_then_fail(1))
+    await writer.run(lambda conn: conn.execute("insert into t values (2)"))
+    assert await writer.run(_count) == [2]
+
+
+async def test_in_a_batch_a_failing_operation_undoes_only_itself(writer):
+    gate = threading.Event()
+    held = asyncio.ensure_future(writer.run(lambda conn: gate.wait(5)))
+    await asyncio.sleep(0.05)  # the next three queue behind it: one batch
+    ops = [writer.run(lambda conn: conn.execute("insert into t values (1)")), writer.run(_insert_then_fail(2)),
+           writer.run(lambda conn: conn.execute("insert into t values (3)"))]
+    gate.set()
+    results = await asyncio.gather(held, *ops, return_exceptions=True)
+    assert isinstance(results[2], ValueError)
+    assert await writer.run(_count) == [1, 3]
