@@ -60,7 +60,8 @@ class ErrbotTeamChat:
         if send_posts is None:
             return [self._post_all(key, posts) for key, posts in rooms]
         try:
-            send_posts([(key, post, render_team_post(post, self.adapter.escape)) for key, posts in rooms for post in posts])
+            escape = self.adapter.escape
+            send_posts([(key, post, render_team_post(post, escape)) for key, posts in rooms for post in posts])
         except Exception as exc:  # none went: each room tries again
             log.warning("posts to %d rooms failed: %s", len(rooms), type(exc).__name__)
             return [(0, type(exc).__name__)] * len(rooms)
