@@ -20,6 +20,7 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
+# All state: the journal, the CRM (crm/), files/, the keys, Errbot's data and errbot.log; `data/` beside config.py.
 DATA_DIR = os.path.abspath(_env("OPENLINES_DATA_DIR", os.path.join(ROOT, "data")))
 
 from plugins.team_rights import access_controls, core_plugins, exact  # noqa: E402
@@ -27,7 +28,9 @@ from runtime.logfile import LogFile  # noqa: E402
 from runtime.logjson import formatter  # noqa: E402
 from runtime import terminal_log  # noqa: E402
 
+# Errbot's BACKEND for the team chat: `Console` (the web team console), `Text`, `OpenLinesXMPP`, `SlackV3`…
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
+# Another folder of Errbot backends (a cloned `err-backend-…`) besides the shipped ones.
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
     ([os.environ["OPENLINES_TEAM_BACKEND_DIR"]] if os.environ.get("OPENLINES_TEAM_BACKEND_DIR") else [])
 BOT_DATA_DIR = os.path.join(DATA_DIR, "errbot")
@@ -37,16 +40,20 @@ AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 
 # Errbot's own log file never rotates: ours does (errbot.log, 5 × 10 MB at most).
 BOT_LOG_FILE = None
-BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)
+BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)  # Errbot's log level
 _LOG = LogFile(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024, backupCount=4, encoding="utf-8")
 _LOG.setFormatter(formatter(_env("OPENLINES_LOG_FORMAT", "text")))  # json: one JSON object per line
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
 terminal_log.route(_LOG)  # the terminal: Open Lines' own lines, warnings and errors; Errbot's INFO: the file
 
+# Errbot's BOT_ADMINS, comma-separated, compared exactly (never as patterns): on first start the operators of
+# the Support line; only they may use Errbot's `!room`, `!plugin` and `!status` commands.
 ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
-BOT_ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
-# The team backend's credentials, as JSON (see README): never printed.
+BOT_# Errbot's BOT_ADMINS, comma-separated, compared exactly (never as patterns): on first start the operators of
+# the Support line; only they may use Errbot's `!room`, `!plugin` and `!status` commands.
+ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
+# Errbot's BOT_IDENTITY as JSON: the team backend's credentials (docs/team-chats.md); never printed.
 BOT_IDENTITY = json.loads(_env("OPENLINES_TEAM_IDENTITY", "{}"))
 BOT_PREFIX = "!"
 CHATROOM_PRESENCE = ()
@@ -56,7 +63,7 @@ CORE_PLUGINS = core_plugins(BACKEND)
 ACCESS_CONTROLS = access_controls(ADMINS)
 HIDE_RESTRICTED_COMMANDS = True  # !help shows each person what they may use
 HIDE_RESTRICTED_ACCESS = False
-# XMPP (OPENLINES_TEAM_BACKEND=OpenLinesXMPP): plain login on a loopback server without TLS only if asked.
+# XMPP's XMPP_FEATURE_MECHANISMS as JSON: `{"unencrypted_plain": true}` only for a server on loopback without TLS.
 XMPP_FEATURE_MECHANISMS = json.loads(_env("OPENLINES_XMPP_MECHANISMS", "{}"))
 XMPP_KEEPALIVE_INTERVAL = 30
 # IRC: seconds between two lines the bot sends (Errbot's default 1 keeps public networks' flood limits;
@@ -89,7 +96,7 @@ OPENLINES = {
     "crm_session_quota": _count("OPENLINES_CRM_SESSION_QUOTA"),
     # Seals channel credentials at rest; never printed. Unset: a key file in the data dir.
     "secret_key": os.environ.pop("OPENLINES_SECRET_KEY", "").strip(),
-    # Limits and guards (README "Security"): unset = the defaults in runtime/settings.py.
+    # Limits and guards (docs/security.md): unset = the defaults in runtime/settings.py.
     **{key: _env(name, "") for key, name in (
         ("header_timeout", "OPENLINES_HEADER_TIMEOUT"),
         ("connections_per_ip", "OPENLINES_CONNECTIONS_PER_IP"),

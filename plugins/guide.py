@@ -8,7 +8,7 @@ from typing import Any
 from errbot import BotPlugin, botcmd
 from errbot.backends.base import Message
 
-from runtime.commands import summary, usable_commands
+from runtime.commands import help_line, summary, usable_commands
 
 OURS = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,7 +32,7 @@ class Guide(BotPlugin):
 
     def _line(self, name: str, command: Any, full: bool = False) -> str:
         doc = (self._bot.get_doc(command) or "").strip() if full else summary(self._bot.get_doc(command))
-        return f"- **{self._bot.prefix}{name.replace('_', ' ')}** — {doc}"
+        return help_line(self._bot.prefix, name, doc)
 
     @botcmd
     def help(self, msg: Message, args: str) -> str:

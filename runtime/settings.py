@@ -9,40 +9,41 @@ from typing import Any
 @dataclass(frozen=True)
 class Settings:
     data_dir: str = "./data"
-    http_host: str = "127.0.0.1"
-    http_port: int = 8080  # 0 picks a free port (tests)
-    room_format: str = "#{name}"  # how a room name becomes a team-chat room identifier
-    journal_url: str = ""  # default: sqlite in the data dir
-    database_url: str = field(default="", repr=False)  # postgresql://…: the journal there; may hold a password
+    http_host: str = "127.0.0.1"  # where the one HTTP server (every channel and page) listens
+    http_port: int = 8080  # the HTTP server's port (0 picks a free one: the tests)
+    room_format: str = "#{name}"  # how a room name (`support-17`) becomes a team-chat room: `{name}@conference.example.com`
+    journal_url: str = ""  # where the journal lives; unset: `sqlite://<data dir>/journal.sqlite3`
+    # `postgresql://user:password@host/db`: the journal, CRM, console store and files in PostgreSQL; never printed
+    database_url: str = field(default="", repr=False)
     journal_sync: str = "FULL"  # SQLite synchronous mode: FULL survives power loss
-    crm_url: str = ""  # default: TinyDB in the data dir
+    crm_url: str = ""  # the CRM store; unset: TinyDB in `<data dir>/crm` (`memory:` for throwaway runs)
     operators: tuple[str, ...] = ()  # operators of the default line (the bot admins)
     admins: tuple[str, ...] = ()  # global admins (Errbot's BOT_ADMINS)
-    public_url: str = ""
-    node: str = "main"  # who holds leased work; one name per process sharing a journal
-    secret_key: str = ""  # OPENLINES_SECRET_KEY: seals channel secrets at rest
-    max_lines: int | None = None  # OPENLINES_MAX_LINES: unset = unlimited
-    crm_session_quota: int | None = None  # OPENLINES_CRM_SESSION_QUOTA: conversations recorded in the CRM
-    # The HTTP server's own guards (README "Security").
-    header_timeout: float = 10.0  # seconds for a request's headers (and an idle keep-alive)
-    connections_per_ip: int = 256  # open TCP connections from one address (trusted proxies exempt)
-    trusted_proxies: tuple[str, ...] = ()  # their X-Forwarded-For names the client
+    public_url: str = ""  # the HTTPS address platforms and browsers reach this server at (webhooks, emails)
+    node: str = "main"  # this process's name in the outbox's leases: one name per process sharing a journal
+    secret_key: str = ""  # seals channel credentials at rest; unset: a key file in the data dir (set it in production)
+    max_lines: int | None = None  # the most lines this install may have; unset: unlimited
+    crm_session_quota: int | None = None  # the most conversations recorded in the CRM; unset: unlimited
+    # The HTTP server's own guards (docs/security.md).
+    header_timeout: float = 10.0  # seconds for a request's headers, and for an idle keep-alive (slowloris)
+    connections_per_ip: int = 256  # open TCP connections from one address; more are closed before any parsing
+    trusted_proxies: tuple[str, ...] = ()  # your reverse proxies' addresses, comma-separated: their X-Forwarded-For names the client
     # The website chat's limits.
-    webchat_burst: int = 20  # messages a visitor may send at once...
-    webchat_messages_per_minute: int = 30  # ...and then per minute
-    webchat_new_visitors_per_minute: int = 20  # new visitors, and new conversations, per address
-    webchat_hellos_per_minute: int = 60  # per address
-    webchat_sockets_per_visitor: int = 12
-    webchat_sockets_per_ip: int = 128
-    webchat_idle_seconds: int = 1800  # a socket that sends nothing this long is closed
+    webchat_burst: int = 20  # messages (and files) a visitor may send at once…
+    webchat_messages_per_minute: int = 30  # …then per minute, across their tabs
+    webchat_new_visitors_per_minute: int = 20  # new visitor tokens, and new conversations, per address per minute
+    webchat_hellos_per_minute: int = 60  # `hello` and older-history requests per address per minute
+    webchat_sockets_per_visitor: int = 12  # open chat sockets of one visitor token
+    webchat_sockets_per_ip: int = 128  # open chat sockets per address (an IPv6 /64 counts as one)
+    webchat_idle_seconds: int = 1800  # a socket that sends nothing this long is closed (one that never says hello: 30 s)
     visitor_token_days: int = 90  # a visitor token unused this long is void
-    max_upload_mb: int = 10
-    webchat_upload_mb_per_visitor_day: int = 100  # files one visitor may send in any 24 hours
-    webchat_upload_mb_per_ip_day: int = 300  # and one address (an IPv6 /64)
-    min_free_disk_mb: int = 512  # below this much free disk no file is stored (texts still are)
-    smtp_url: str = field(default="", repr=False)  # missed replies by email; holds a password
-    mail_from: str = ""
-    metrics_token: str = field(default="", repr=False)  # OPENLINES_METRICS_TOKEN: /metrics and /readyz details
+    max_upload_mb: int = 10  # one file, in MB; an upload must also arrive within 120 s
+    webchat_upload_mb_per_visitor_day: int = 100  # MB of files one visitor may send in any 24 hours (then 429 `quota`)
+    webchat_upload_mb_per_ip_day: int = 300  # the same per address (an IPv6 /64), whatever visitors it makes up
+    min_free_disk_mb: int = 512  # below this much free disk no file is stored (uploads get 507); texts still are
+    smtp_url: str = field(default="", repr=False)  # missed replies by email: `smtp://[user:password@]host[:port]` or `smtps://…`
+    mail_from: str = ""  # the sender of missed-reply emails: `Support <support@shop.example>`
+    metrics_token: str = field(default="", repr=False)  # a bearer token for /metrics and /readyz's details from other machines (unset: this machine only)
 
     @classmethod
     def from_config(cls, bot_config: Any) -> "Settings":

@@ -1,0 +1,1 @@
+"""Developer tools: not loaded by the product."""
