@@ -38,7 +38,7 @@ def comments(source: str) -> dict[int, str]:
 
 def comment_above(source: str, line: int) -> str:
     """The comment-only lines right above ``line``, joined."""
-    lines, found = source.splitlines(), []
+    lines, found = source.splitlines(), list[str]()
     while line >= 2 and lines[line - 2].strip().startswith("#"):
         line -= 1
         found.insert(0, lines[line - 1].strip().lstrip("#").strip())
@@ -100,7 +100,7 @@ def variables(root: Path) -> list[Variable]:
     """Every variable, in the order config.py (then the packages) first names them."""
     known = settings_fields(root / "runtime" / "settings.py")
     found: dict[str, Variable] = {}
-    missing = []
+    missing: list[str] = []
     for path in sources(root):
         source = path.read_text(encoding="utf-8")
         tree, notes = ast.parse(source), comments(source)
