@@ -49,17 +49,17 @@ def commands_page(plugin_dir: Path = ROOT / "plugins", prefix: str = "!") -> str
            "chat lists only those the person asking may use; who may use each is in",
            "[operators](operators.md) and [administrators](administrators.md). `ID` is a conversation's",
            "number, optional in the conversation's own room.\n"]
-    out += [f"- [{name}](#{name.lower()}) — {whole(cls.__doc__)}" for name, cls, _ in plugins]
+    out += [f"- [{name}](#{name.lower()}) — {text(whole(cls.__doc__))}" for name, cls, _ in plugins]
     for name, cls, commands in plugins:
-        out += ["", f"## {name}", "", whole(cls.__doc__), ""]
+        out += ["", f"## {name}", "", text(whole(cls.__doc__)), ""]
         for command, function in commands:
             admins = " *(bot admins only)*" if getattr(function, "_err_command_admin_only", False) else ""
-            out.append(help_line(prefix, command, whole(function.__doc__)) + admins)
+            out.append(help_line(prefix, command, text(whole(function.__doc__))) + admins)
     return "\n".join(out) + "\n"
 
 
 def configuration_page(found: list[Variable]) -> str:
-    rows = [f"| `{v.name}` | {f'`{v.default}`' if v.default else '(unset)'} | {v.description[:1].upper() + v.description[1:]} |" for v in found]
+    rows = [f"| `{v.name}` | {f'`{v.default}`' if v.default else '(unset)'} | {text(v.description[:1].upper() + v.description[1:])} |" for v in found]
     return "\n".join([
         NOTICE.format(source="the declarations in config.py and runtime/settings.py"),
         "# Configuration\n",
@@ -75,10 +75,52 @@ def configuration_page(found: list[Variable]) -> str:
     ]) + "\n"
 
 
+def text(words: str) -> str:
+    """Words from the code as Markdown text: `<login>` shown, not taken for an HTML tag."""
+    return words.replace("<", "&lt;")
+
+
+def _cell(value: object) -> str:
+    """A value in a table cell (a `|` would end the cell)."""
+    return f"`{value}`".replace("|", "\\|") if value not in (None, "", ()) else "—"
+
+
+def settings_page() -> str:
+    """The line settings (``!line set``) and each channel kind's keys (``!line connect``), from
+    their declarations: bridge/line_settings.py and each backend's ``settings_schema``."""
+    from backends.registry import KINDS
+    from bridge.line_settings import SPECS, TEXTS, LineSettings
+
+    defaults = LineSettings()
+    out = [NOTICE.format(source="bridge/line_settings.py and each channel's settings_schema"),
+           "# Line and channel settings\n",
+           "- [Line settings](#line-settings) (`!line set NAME KEY VALUE`)",
+           "- [Channel keys](#channel-keys) (`!line connect NAME KIND key=value…`)\n",
+           "## Line settings\n",
+           "A value is checked when it is set: a bad one is refused with the allowed ones. The texts",
+           f"customers read ({', '.join(f'`{t}`' for t in TEXTS)}) may also be set per language",
+           "(`welcome_text.fr`): see [administrators](administrators.md#texts-in-other-languages).\n",
+           "| key | default | meaning |", "|---|---|---|"]
+    out += [f"| `{key}` | {_cell(getattr(defaults, key, None))} | {text(spec.help)} |" for key, spec in SPECS.items()]
+    out += ["", "## Channel keys\n",
+            "Secrets are accepted only in a direct message with the bot, sealed at rest and never shown",
+            "again. Each channel's page says where to find them: [channels](channels.md).\n"]
+    for kind, backend in KINDS.items():
+        out += [f"### `{kind}` — {backend.label}\n", "| key | default | meaning |", "|---|---|---|"]
+        for spec in backend.settings_schema:
+            marks = [m for m, on in (("required", spec.required), ("secret", spec.secret)) if on]
+            choices = f" ({_cell('|'.join(spec.choices))})" if spec.choices else ""
+            extra = f" *({', '.join(marks)})*" if marks else ""
+            out.append(f"| `{spec.name}` | {_cell(spec.default)} | {text(spec.help)}{choices}{extra} |")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 def pages() -> dict[str, str]:
     """Each generated page's path (from the repository's root) and its text as the code says."""
     return {"docs/commands.md": commands_page(),
-            "docs/configuration.md": configuration_page(variables(ROOT))}
+            "docs/configuration.md": configuration_page(variables(ROOT)),
+            "docs/settings.md": settings_page()}
 
 
 def stale(root: Path = ROOT) -> list[str]:
