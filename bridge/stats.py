@@ -1,6 +1,6 @@
 """Statistics of conversations: pure figures from a list of conversations, and their CSV.
 
-Definitions (the README states them too): *answered* got a first answer;
+Definitions (docs/operators.md states them too): *answered* got a first answer;
 *missed* closed without ever being answered (spam aside); *spam* was marked
 spam; *time to first answer* runs from the customer's first message to the
 first operator message or answer; *duration* from creation to closing (spam

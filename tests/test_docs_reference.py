@@ -65,3 +65,29 @@ def test_the_check_fails_on_a_changed_page_and_names_the_command(tmp_path: Path,
     page.write_text(page.read_text(encoding="utf-8").replace("!answer", "!answr", 1), encoding="utf-8")
     assert reference.main(["--check"], root=tmp_path) == 1
     assert "docs/commands.md differs from the code: run .venv/bin/python -m tools.reference" in capsys.readouterr().err
+
+
+def anchors(page: Path) -> set[str]:
+    """The #fragments GitHub gives a page's headings."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+
+
+def test_every_link_in_the_docs_leads_somewhere() -> None:
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for link in re.findall(r"\]\(([^)\s]+)\)", text):
+            if link.startswith(("http://", "https://")):
+                continue
+            path, _, fragment = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists() or (fragment and target.suffix == ".md" and fragment not in anchors(target)):
+                broken.append(f"{page.relative_to(ROOT)} → {link}")
+    assert not broken
+
+
+def test_the_readme_stays_short() -> None:
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 150
