@@ -50,9 +50,7 @@ terminal_log.route(_LOG)  # the terminal: Open Lines' own lines, warnings and er
 # Errbot's BOT_ADMINS, comma-separated, compared exactly (never as patterns): on first start the operators of
 # the Support line; only they may use Errbot's `!room`, `!plugin` and `!status` commands.
 ADMINS = tuple(a.strip() for a in _env("OPENLINES_ADMINS", "@operator").split(",") if a.strip())
-BOT_# Errbot's BOT_ADMINS, comma-separated, compared exactly (never as patterns): on first start the operators of
-# the Support line; only they may use Errbot's `!room`, `!plugin` and `!status` commands.
-ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
+BOT_ADMINS = tuple(exact(a) for a in ADMINS)  # Errbot matches globs: identities are compared exactly
 # Errbot's BOT_IDENTITY as JSON: the team backend's credentials (docs/team-chats.md); never printed.
 BOT_IDENTITY = json.loads(_env("OPENLINES_TEAM_IDENTITY", "{}"))
 BOT_PREFIX = "!"

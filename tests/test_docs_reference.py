@@ -23,6 +23,7 @@ def test_every_variable_the_product_reads_is_in_the_table() -> None:
     """Found by a plain text search, not by the generator's own parsing."""
     page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     packages = [d for d in ROOT.iterdir() if (d / "__init__.py").exists() and d.name not in ("tests", "tools", "bench")]
+    assert {"bridge", "runtime", "plugins"} <= {d.name for d in packages}
     read = set()
     for path in [ROOT / "config.py", *(p for d in packages for p in d.rglob("*.py"))]:
         read |= set(re.findall(r"[\"'](OPENLINES_[A-Z0-9_]+)[\"']", path.read_text(encoding="utf-8")))

@@ -17,7 +17,7 @@ from pathlib import Path
 from runtime.settings import Settings
 
 NAME = re.compile(r"OPENLINES_[A-Z0-9_]+")
-PRODUCT = ("config.py", "bridge", "journal_store", "runtime", "backends", "plugins", "crm_store")
+NOT_PRODUCT = ("tests", "tools", "bench")
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,10 @@ def given_default(tree: ast.AST, name: str) -> str:
 
 
 def sources(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for entry in PRODUCT:
-        path = root / entry
-        found += [path] if path.is_file() else sorted(path.rglob("*.py"))
-    return found
+    """config.py, then every module of the product's packages (each top-level folder with an
+    ``__init__.py``, but the tests, tools and benches)."""
+    packages = sorted(d for d in root.iterdir() if (d / "__init__.py").exists() and d.name not in NOT_PRODUCT)
+    return [root / "config.py", *(path for package in packages for path in sorted(package.rglob("*.py")))]
 
 
 def variables(root: Path) -> list[Variable]:
@@ -132,4 +131,4 @@ def _first_seen(root: Path, name: str) -> tuple[int, int]:
         at = path.read_text(encoding="utf-8").find(f'"{name}"')
         if at >= 0:
             return rank, at
-    return len(PRODUCT) * 1000, 0
+    return 1 << 30, 0
