@@ -59,14 +59,15 @@ def commands_page(plugin_dir: Path = ROOT / "plugins", prefix: str = "!") -> str
 
 
 def configuration_page(found: list[Variable]) -> str:
-    rows = [f"| `{v.name}` | {f'`{v.default}`' if v.default else '(unset)'} | {text(v.description[:1].upper() + v.description[1:])} |" for v in found]
+    rows = [f"| `{v.name}` | {_cell(v.default)} | {text(v.description[:1].upper() + v.description[1:])} |" for v in found]
     return "\n".join([
         NOTICE.format(source="the declarations in config.py and runtime/settings.py"),
         "# Configuration\n",
-        "`config.py` is Errbot's configuration; these environment variables override it. Each is read",
-        "where the table's source declares it (its comment there is the meaning below); an empty",
-        "variable counts as unset. Everything else (lines, channels, people, texts) is configured",
-        "with commands in the team chat: see [administrators](administrators.md).\n",
+        "`config.py` is Errbot's configuration; these environment variables override it. Each row comes",
+        "from the code that reads the variable: the default given there, the comment beside it. An empty",
+        "variable counts as unset (—: nothing, or what the meaning says). Everything else (lines,",
+        "channels, people, texts) is configured with commands in the team chat: see",
+        "[administrators](administrators.md) and [line and channel settings](settings.md).\n",
         "| variable | default | meaning |", "|---|---|---|", *rows, "",
         "On first start with an empty data dir Open Lines creates the line `Support`, with a website",
         "chat at widget id `support` and the bot admins (`OPENLINES_ADMINS`) as its operators.",
