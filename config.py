@@ -42,7 +42,7 @@ AUTOINSTALL_DEPS = False  # requirements.txt installs everything
 BOT_LOG_FILE = None
 BOT_LOG_LEVEL = getattr(logging, _env("OPENLINES_LOG_LEVEL", "INFO").upper(), logging.INFO)  # Errbot's log level
 _LOG = LogFile(os.path.join(DATA_DIR, "errbot.log"), maxBytes=10 * 1024 * 1024, backupCount=4, encoding="utf-8")
-_LOG.setFormatter(formatter(_env("OPENLINES_LOG_FORMAT", "text")))  # json: one JSON object per line
+_LOG.setFormatter(formatter(_env("OPENLINES_LOG_FORMAT", "text")))  # `json`: errbot.log as one JSON object per line
 if not any(getattr(h, "baseFilename", None) == _LOG.baseFilename for h in logging.getLogger().handlers):
     logging.getLogger().addHandler(_LOG)
 terminal_log.route(_LOG)  # the terminal: Open Lines' own lines, warnings and errors; Errbot's INFO: the file
