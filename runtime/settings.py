@@ -13,8 +13,7 @@ class Settings:
     http_port: int = 8080  # the HTTP server's port (0 picks a free one: the tests)
     room_format: str = "#{name}"  # how a room name (`support-17`) becomes a team-chat room: `{name}@conference.example.com`
     journal_url: str = ""  # where the journal lives; unset: `sqlite://<data dir>/journal.sqlite3`
-    # `postgresql://user:password@host/db`: the journal, CRM, console store and files in PostgreSQL; never printed
-    database_url: str = field(default="", repr=False)
+    database_url: str = field(default="", repr=False)  # `postgresql://user:password@host/db`: the journal, CRM, console store and files there
     journal_sync: str = "FULL"  # SQLite synchronous mode: FULL survives power loss
     crm_url: str = ""  # the CRM store; unset: TinyDB in `<data dir>/crm` (`memory:` for throwaway runs)
     operators: tuple[str, ...] = ()  # operators of the default line (the bot admins)
