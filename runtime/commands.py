@@ -29,7 +29,7 @@ def declared_commands(plugin_class: type) -> list[tuple[str, Any]]:
     found = []
     for _, member in inspect.getmembers(plugin_class, callable):
         if getattr(member, "_err_command", False) and not getattr(member, "_err_command_hidden", False):
-            found.append((getattr(member, "_err_command_name"), member))
+            found.append((str(member.__dict__["_err_command_name"]), member))
     return sorted(found, key=lambda c: c[0])
 
 

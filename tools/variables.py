@@ -70,10 +70,10 @@ def mapped_fields(tree: ast.AST, name: str) -> str | None:
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and _holds(value, name):
                     return key.value
-        if isinstance(node, ast.Tuple) and len(node.elts) == 2 and all(
-                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
-            if node.elts[1].value == name:  # type: ignore[attr-defined]
-                return str(node.elts[0].value)  # type: ignore[attr-defined]
+        two = isinstance(node, ast.Tuple) and len(node.elts) == 2
+        pair = [e.value for e in node.elts if isinstance(e, ast.Constant)] if two else []  # type: ignore[attr-defined]
+        if len(pair) == 2 and pair[1] == name and isinstance(pair[0], str):
+            return pair[0]
     return None
 
 
