@@ -11,9 +11,10 @@ class Settings:
     data_dir: str = "./data"
     http_host: str = "127.0.0.1"  # where the one HTTP server (every channel and page) listens
     http_port: int = 8080  # the HTTP server's port (0 picks a free one: the tests)
-    room_format: str = "#{name}"  # how a room name (`support-17`) becomes a team-chat room: `{name}@conference.example.com`
+    room_format: str = "#{name}"  # how a room name (`support-17`) becomes a team-chat room (`{name}@conf.example`)
     journal_url: str = ""  # where the journal lives; unset: `sqlite://<data dir>/journal.sqlite3`
-    database_url: str = field(default="", repr=False)  # `postgresql://user:password@host/db`: the journal, CRM, console store and files there
+    # `postgresql://user:password@host/db`: the journal, the CRM, the console's store and the files in PostgreSQL
+    database_url: str = field(default="", repr=False)
     journal_sync: str = "FULL"  # SQLite synchronous mode: FULL survives power loss
     crm_url: str = ""  # the CRM store; unset: TinyDB in `<data dir>/crm` (`memory:` for throwaway runs)
     operators: tuple[str, ...] = ()  # operators of the default line (the bot admins)
@@ -26,7 +27,7 @@ class Settings:
     # The HTTP server's own guards (docs/security.md).
     header_timeout: float = 10.0  # seconds for a request's headers, and for an idle keep-alive (slowloris)
     connections_per_ip: int = 256  # open TCP connections from one address; more are closed before any parsing
-    trusted_proxies: tuple[str, ...] = ()  # your reverse proxies' addresses, comma-separated: their X-Forwarded-For names the client
+    trusted_proxies: tuple[str, ...] = ()  # your reverse proxies, comma-separated: their X-Forwarded-For names clients
     # The website chat's limits.
     webchat_burst: int = 20  # messages (and files) a visitor may send at once…
     webchat_messages_per_minute: int = 30  # …then per minute, across their tabs
@@ -34,7 +35,7 @@ class Settings:
     webchat_hellos_per_minute: int = 60  # `hello` and older-history requests per address per minute
     webchat_sockets_per_visitor: int = 12  # open chat sockets of one visitor token
     webchat_sockets_per_ip: int = 128  # open chat sockets per address (an IPv6 /64 counts as one)
-    webchat_idle_seconds: int = 1800  # a socket that sends nothing this long is closed (one that never says hello: 30 s)
+    webchat_idle_seconds: int = 1800  # a socket silent this long is closed (one that never says hello: 30 s)
     visitor_token_days: int = 90  # a visitor token unused this long is void
     max_upload_mb: int = 10  # one file, in MB; an upload must also arrive within 120 s
     webchat_upload_mb_per_visitor_day: int = 100  # MB of files one visitor may send in any 24 hours (then 429 `quota`)
@@ -42,7 +43,8 @@ class Settings:
     min_free_disk_mb: int = 512  # below this much free disk no file is stored (uploads get 507); texts still are
     smtp_url: str = field(default="", repr=False)  # missed replies by email: `smtp://[user:password@]host[:port]` or `smtps://…`
     mail_from: str = ""  # the sender of missed-reply emails: `Support <support@shop.example>`
-    metrics_token: str = field(default="", repr=False)  # a bearer token for /metrics and /readyz's details from other machines (unset: this machine only)
+    # a bearer token for /metrics and /readyz's details from other machines (unset: this machine only)
+    metrics_token: str = field(default="", repr=False)
 
     @classmethod
     def from_config(cls, bot_config: Any) -> "Settings":

@@ -59,7 +59,8 @@ def commands_page(plugin_dir: Path = ROOT / "plugins", prefix: str = "!") -> str
 
 
 def configuration_page(found: list[Variable]) -> str:
-    rows = [f"| `{v.name}` | {_cell(v.default)} | {text(v.description[:1].upper() + v.description[1:])} |" for v in found]
+    rows = [f"| `{v.name}` | {_cell(v.default)} | {text(v.description[:1].upper() + v.description[1:])} |"
+            for v in found]
     return "\n".join([
         NOTICE.format(source="the declarations in config.py and runtime/settings.py"),
         "# Configuration\n",

@@ -2,7 +2,7 @@
 
 A variable is a string literal ``"OPENLINES_…"`` in config.py or a product package. Its meaning is
 the comment on the line that names it, else the comment of the ``Settings`` field (runtime/settings.py)
-that config.py maps it to; its default is the literal given with it (``_env(NAME, "8080")``), else
+that config.py maps it to, else the comment lines right above it (or above its statement); its default is the literal given with it (``_env(NAME, "8080")``), else
 that field's default. A variable with no meaning is an error: the reference must not guess.
 """
 from __future__ import annotations
@@ -55,7 +55,8 @@ def settings_fields(path: Path) -> dict[str, tuple[str, str]]:
     for f in fields(Settings):
         value = f.default if f.default is not MISSING else ""
         shown = ",".join(value) if isinstance(value, tuple) else "" if value is None else str(value)
-        found[f.name] = (shown, notes.get(lines.get(f.name, -1), ""))
+        line = lines.get(f.name, -1)
+        found[f.name] = (shown, notes.get(line) or (comment_above(source, line) if line > 0 else ""))
     return found
 
 

@@ -52,12 +52,16 @@ class WebchatBackend(ChannelBackend):
     settings_schema = (
         SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
         SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),
-        SettingSpec("title", "the chat's title (unset: “Chat with us”, in the visitor's language)", parse=lambda v: v.strip()[:60]),
-        SettingSpec("greeting", "shown before the first message (unset: “Ask us anything…”)", parse=lambda v: v.strip()[:300]),
-        SettingSpec("color", "the accent colour, #rrggbb (unset: #4f46e5; text on it turns dark or white)", parse=_colour),
+        SettingSpec("title", "the chat's title (unset: “Chat with us”, in the visitor's language)",
+                    parse=lambda v: v.strip()[:60]),
+        SettingSpec("greeting", "shown before the first message (unset: “Ask us anything…”)",
+                    parse=lambda v: v.strip()[:300]),
+        SettingSpec("color", "the accent colour, #rrggbb (unset: #4f46e5; text on it turns dark or white)",
+                    parse=_colour),
         SettingSpec("position", "where the chat button sits (unset: right)", choices=("right", "left")),
         SettingSpec("logo_url", "an https:// image shown in the chat's header", parse=_https_url),
-        SettingSpec("language", "the chat's language (unset or auto: the visitor's browser)", choices=("auto", "en", "fr")),
+        SettingSpec("language", "the chat's language (unset or auto: the visitor's browser)",
+                    choices=("auto", "en", "fr")),
     )
 
     @classmethod
