@@ -1,9 +1,10 @@
 """The environment variables Open Lines reads, found in the code that reads them.
 
 A variable is a string literal ``"OPENLINES_…"`` in config.py or a product package. Its meaning is
-the comment on the line that names it, else the comment of the ``Settings`` field (runtime/settings.py)
-that config.py maps it to, else the comment lines right above it (or above its statement); its default is the literal given with it (``_env(NAME, "8080")``), else
-that field's default. A variable with no meaning is an error: the reference must not guess.
+the comment on the line that names it, else the comment of the ``Settings`` field
+(runtime/settings.py) that config.py maps it to, else the comment lines right above it (or above
+its statement). Its default is the literal given with it (``_env(NAME, "8080")``), else that
+field's default. A variable with no meaning is an error: the reference must not guess.
 """
 from __future__ import annotations
 
