@@ -66,12 +66,16 @@ class CustomerWork:
             automatic=message.kind is MessageKind.AUTO)
         try:
             result = await backend.send(outbound)
-        except SendError:
+        except SendError as exc:
+            if exc.retryable:  # a refusal for one customer (blocked, too long) says nothing of the channel
+                self.core.health.send_failed(conversation.binding_id, exc.reason)
             raise
         except Exception as exc:  # the reason names the error type only: texts may hold secrets
             log.warning("channel %s raised %s", conversation.binding_id, type(exc).__name__)
+            self.core.health.send_failed(conversation.binding_id, f"unexpected {type(exc).__name__}")
             raise SendError(f"unexpected {type(exc).__name__} in the channel") from None
         self.core.metrics.count(SENT, (conversation.line_id, channel_kind(conversation.binding_id)))
+        self.core.health.sent(conversation.binding_id)
         owed = self.afterwards(conversation, message, result) if self.afterwards else []
         return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
 
