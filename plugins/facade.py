@@ -223,6 +223,12 @@ class OpenLinesApi:
         """How the channels of line ``name`` (or of every line of ``actor``'s) are doing; on the loop."""
         return await self._services.statuses.of(actor, name)
 
+    def keep_file(self, data: bytes, name: str, content_type: str) -> Attachment | None:
+        """A file of the bot's own (a chart) kept with Open Lines' files, for a team chat that shows files as
+        links; None when no file store runs."""
+        files = self._host.files
+        return None if files is None else self.call(files.put(data, name, content_type))
+
     def shutdown(self) -> None:
         """Take no more commands, then stop Open Lines, the team chat's sender and the host."""
         self.closed = True

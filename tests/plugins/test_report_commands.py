@@ -5,6 +5,8 @@ alice: bot admin and operator of Support; carol: operator; sue: Support's superv
 from __future__ import annotations
 
 import csv
+import struct
+import zlib
 import io
 import time
 from typing import Iterator
@@ -139,6 +141,20 @@ def test_stats_for_supervisors_as_text_and_as_a_file(openlines, two_customers):
     files = [item for item in list(queue.queue) if isinstance(item, bytes)]
     rows = list(csv.reader(io.StringIO(files[-1].decode())))
     assert rows[1][:4] == ["total", "all", "2", "1"]
+
+
+def test_stats_as_a_chart_is_a_png_of_the_expected_size(openlines, two_customers):
+    openlines.command("!answer 1", as_user="alice")
+    queue = openlines.bot.outgoing_message_queue
+    reply = openlines.command("!stats Support --days 14 --chart", as_user="sue")
+    assert "Statistics sent as the picture openlines-stats-support-14d.png" in reply, reply
+    png = [item for item in list(queue.queue) if isinstance(item, bytes)][-1]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1000, 900)
+    assert zlib.crc32(png[12:29]) == struct.unpack(">I", png[29:33])[0]  # the header chunk is whole
+    assert png.endswith(b"IEND\xaeB`\x82")
+    assert "--csv or --chart, not both" in openlines.command("!stats --csv --chart", as_user="sue")
 
 
 @pytest.mark.parametrize("command, user, said", [
