@@ -37,7 +37,7 @@ class Activity:
         if self.trouble:
             return self.trouble
         if self.failed_sends >= FAILING_SENDS:
-            return f"{self.failed_sends} sends in a row failed, the last: {self.last_error}"
+            return f"sending fails ({self.last_error})"
         return None
 
 
@@ -57,9 +57,11 @@ class ChannelHealth:
     def sent(self, binding_id: str) -> None:
         self._change(binding_id, last_sent=self._now(), failed_sends=0)
 
-    def send_failed(self, binding_id: str, reason: str) -> None:
-        was = self.of(binding_id)
-        self._change(binding_id, failed_sends=was.failed_sends + 1, last_error=reason, last_error_at=self._now())
+    def send_failed(self, binding_id: str, reason: str, *, at_once: bool = False) -> None:
+        """A send failed for a reason of the channel's (``at_once``: one that will not pass, refused credentials)."""
+        failed = self.of(binding_id).failed_sends + 1
+        self._change(binding_id, failed_sends=max(failed, FAILING_SENDS) if at_once else failed, last_error=reason,
+                     last_error_at=self._now())
 
     def troubled(self, binding_id: str, problem: str | None) -> None:
         """The backend's own state: ``problem`` while it cannot take messages, None once it works."""
