@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import struct
+import urllib.request
 import zlib
 import io
 import time
@@ -155,6 +156,15 @@ def test_stats_as_a_chart_is_a_png_of_the_expected_size(openlines, two_customers
     assert zlib.crc32(png[12:29]) == struct.unpack(">I", png[29:33])[0]  # the header chunk is whole
     assert png.endswith(b"IEND\xaeB`\x82")
     assert "--csv or --chart, not both" in openlines.command("!stats --csv --chart", as_user="sue")
+
+
+def test_where_the_team_chat_shows_links_not_files_the_chart_is_linked(openlines, two_customers, monkeypatch):
+    monkeypatch.setattr(openlines.bot, "send_stream_request", None)  # as the XMPP backend: text and links
+    reply = openlines.command("!stats Support --chart", as_user="sue")
+    assert reply.startswith("Statistics sent as the picture openlines-stats-support-7d.png: http://127.0.0.1:"), reply
+    with urllib.request.urlopen(reply.split(": ", 1)[1], timeout=5) as response:
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("command, user, said", [
