@@ -10,6 +10,7 @@ import datetime as dt
 import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from bridge.reports import StatsReport
@@ -23,7 +24,7 @@ def chart_png(found: StatsReport) -> bytes:
     r = found.report
     days = _every_day(r.since, r.until, r.days)
     figures = [r.days.get(day, Figures()) for day in days]
-    labels = [day[5:] for day in days]  # MM-DD: the year is in the title
+    labels = [dt.date.fromisoformat(day) for day in days]  # a date axis: readable ticks for a year too
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     names = ", ".join(line.name for line in found.lines)
@@ -32,13 +33,15 @@ def chart_png(found: StatsReport) -> bytes:
     top.bar(labels, [f.answered for f in figures], label="answered", color="#2e7d32")
     top.bar(labels, [f.missed for f in figures], bottom=[f.answered for f in figures], label="missed",
             color="#c62828")
-    top.plot(labels, [f.conversations for f in figures], "k.", label="all conversations")
+    dots = len(days) <= 31  # a mark per day where days can be told apart
+    if dots:
+        top.plot(labels, [f.conversations for f in figures], "k.", label="all conversations")
     top.set_ylabel("conversations per day")
     top.legend(loc="upper left", fontsize="small")
     waits = [f.first_answer_median / 60 if f.first_answer_median is not None else float("nan") for f in figures]
-    middle.plot(labels, waits, "o-", color="#1565c0", label="median")
+    middle.plot(labels, waits, "o-" if dots else "-", color="#1565c0", label="median")
     p90 = [f.first_answer_p90 / 60 if f.first_answer_p90 is not None else float("nan") for f in figures]
-    middle.plot(labels, p90, "x--", color="#90caf9", label="90th percentile")
+    middle.plot(labels, p90, "x--" if dots else "--", color="#90caf9", label="90th percentile")
     middle.set_ylabel("first answer (minutes)")
     middle.legend(loc="upper left", fontsize="small")
     bottom.bar(labels, [f.rated_good for f in figures], label="good", color="#43a047")
@@ -46,7 +49,9 @@ def chart_png(found: StatsReport) -> bytes:
     bottom.axhline(0, color="black", linewidth=0.5)
     bottom.set_ylabel("customers' ratings")
     bottom.legend(loc="upper left", fontsize="small")
-    bottom.tick_params(axis="x", labelrotation=60, labelsize="small")
+    locator = AutoDateLocator(maxticks=12)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
