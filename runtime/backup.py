@@ -47,7 +47,7 @@ POSTGRES = ("This install keeps its journal in PostgreSQL, which this command ca
             "Back the database up with pg_dump (pg_dump --format=custom --file=openlines.dump "
             "\"$OPENLINES_DATABASE_URL\") and restore it with pg_restore (pg_restore --clean --if-exists "
             "--dbname=\"$OPENLINES_DATABASE_URL\" openlines.dump); copy the data dir's keys, crm/ and files/ too "
-            "(docs/operations-backup.md).")
+            "(docs/operations.md).")
 
 
 class BackupError(Exception):
