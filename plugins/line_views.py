@@ -56,7 +56,7 @@ def _when(ts: float) -> str:
 
 async def status_lines(api: OpenLinesApi, actor: str, name: str | None) -> str:
     """!line status: per channel, whether it works, what it last received and sent, its backlog, its last error."""
-    now = api.services.core.clock.now()
+    now = api.now()
     out: list[str] = []
     for found in await api.line_status(actor, name):
         out.append(f"Line {found.line.name}:" if found.channels else f"Line {found.line.name}: no channels yet")

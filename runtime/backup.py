@@ -43,11 +43,11 @@ DATABASES = ("journal.sqlite3", "console.sqlite3")
 # Within a tree, what points first, what is pointed to after (see above); anything else last.
 ORDER = {"crm": ("identities", "contacts", "transcripts"), "files": ("index", "blobs")}
 SKIPPED = ("errbot.log",)  # logs are not data (and rotate while copied)
-POSTGRES = ("This install keeps its journal in PostgreSQL, which this command cannot copy consistently. "
+POSTGRES = ("This install keeps its data in PostgreSQL (OPENLINES_DATABASE_URL): this command copies an embedded install only. "
             "Back the database up with pg_dump (pg_dump --format=custom --file=openlines.dump "
             "\"$OPENLINES_DATABASE_URL\") and restore it with pg_restore (pg_restore --clean --if-exists "
-            "--dbname=\"$OPENLINES_DATABASE_URL\" openlines.dump); copy the data dir's keys, crm/ and files/ too "
-            "(docs/operations.md).")
+            "--dbname=\"$OPENLINES_DATABASE_URL\" openlines.dump) — it holds the journal, the CRM, the console "
+            "and the files; keep the data dir's keys (sealing.key, secret.key) with it (docs/operations.md).")
 
 
 class BackupError(Exception):
