@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import time
@@ -43,7 +42,8 @@ DATABASES = ("journal.sqlite3", "console.sqlite3")
 # Within a tree, what points first, what is pointed to after (see above); anything else last.
 ORDER = {"crm": ("identities", "contacts", "transcripts"), "files": ("index", "blobs")}
 SKIPPED = ("errbot.log",)  # logs are not data (and rotate while copied)
-POSTGRES = ("This install keeps its data in PostgreSQL (OPENLINES_DATABASE_URL): this command copies an embedded install only. "
+POSTGRES = ("This install keeps its data in PostgreSQL (OPENLINES_DATABASE_URL): this command copies an "
+            "embedded install only. "
             "Back the database up with pg_dump (pg_dump --format=custom --file=openlines.dump "
             "\"$OPENLINES_DATABASE_URL\") and restore it with pg_restore (pg_restore --clean --if-exists "
             "--dbname=\"$OPENLINES_DATABASE_URL\" openlines.dump) — it holds the journal, the CRM, the console "
