@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import logging
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Protocol, Sequence, Union
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, Union
 
 from bridge.channel_settings import ReplyChoices, SettingSpec
 from bridge.model import Attachment, ChannelBinding, Message
@@ -241,6 +241,8 @@ class ChannelBackend(abc.ABC):
     first_retry: ClassVar[float] = 0.0
     # Why the channel takes no messages right now, with when it tries again; None while it works.
     trouble: str | None = None
+    # Told each time ``trouble`` is set (the runtime's channel health, which alerts on a change).
+    on_trouble: Callable[[str | None], None] | None = None
     # A channel that shows rating buttons itself (on a "rating_request" signal); the others
     # get a text asking for 1 or 0.
     rates_with_buttons: ClassVar[bool] = False
@@ -271,6 +273,8 @@ class ChannelBackend(abc.ABC):
                 log.warning("channel %s is failing: %s", self.binding.id, self.trouble, extra=ids)
             else:
                 log.info("channel %s works again", self.binding.id, extra=ids)
+        if self.on_trouble is not None:
+            self.on_trouble(self.trouble)
 
     async def start(self) -> None:
         """Connect to the platform (mount webhooks, start polling...)."""

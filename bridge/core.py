@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
+from bridge.channel_health import ChannelHealth
 from bridge.channels import ChannelBackend, Signal
 from bridge.directory import Directory
 from bridge.errors import Conflict, NotFound, Refused
@@ -118,6 +119,7 @@ class Core:
     person_name: Callable[[str], str] = lambda person: person.removeprefix("@")  # the team chat's, once wired
     recent: Recent = field(default_factory=Recent)
     metrics: Metrics = field(default_factory=NoMetrics)  # the process's exporter, once wired
+    health: ChannelHealth = field(default_factory=ChannelHealth)  # how each channel is doing, in memory
 
     async def view(self, conversation_id: str) -> Conversation:
         """The conversation to show or address (maybe a moment old); raises NotFound."""

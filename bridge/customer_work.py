@@ -7,7 +7,7 @@ from typing import Callable
 from bridge import relay
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.core import Core
-from bridge.errors import SendError
+from bridge.errors import CredentialsRefused, RateLimited, SendError, channel_problem
 from bridge.metrics import SEND_FAILURES, SEND_RETRIES, SENT, channel_kind, failure_reason
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind
@@ -66,14 +66,25 @@ class CustomerWork:
             automatic=message.kind is MessageKind.AUTO)
         try:
             result = await backend.send(outbound)
-        except SendError:
+        except SendError as exc:
+            self._noted(conversation.binding_id, exc)
             raise
         except Exception as exc:  # the reason names the error type only: texts may hold secrets
             log.warning("channel %s raised %s", conversation.binding_id, type(exc).__name__)
+            self.core.health.send_failed(conversation.binding_id, f"unexpected {type(exc).__name__}")
             raise SendError(f"unexpected {type(exc).__name__} in the channel") from None
         self.core.metrics.count(SENT, (conversation.line_id, channel_kind(conversation.binding_id)))
+        self.core.health.sent(conversation.binding_id)
         owed = self.afterwards(conversation, message, result) if self.afterwards else []
         return UnitOfWork(updates=[MessageUpdate(message.seq, Delivery.SENT, result.external_id)], work=owed)
+
+    def _noted(self, binding_id: str, exc: SendError) -> None:
+        """A failure of the channel's own counts toward its health; a refusal for one customer (blocked, too
+        long) or a platform's "slow down" says nothing of the channel."""
+        if isinstance(exc, CredentialsRefused):
+            self.core.health.send_failed(binding_id, channel_problem(exc), at_once=True)
+        elif exc.retryable and not isinstance(exc, RateLimited):
+            self.core.health.send_failed(binding_id, exc.reason)
 
     async def _failed(self, item: WorkItem, reason: str) -> None:
         """A final failure: marked on the message and shown in the conversation's room."""

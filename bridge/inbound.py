@@ -40,6 +40,11 @@ class InboundService:
         self.kept = KeptEvents(core)
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
+        receipt = await self._accept(binding, event)
+        self.core.health.received(binding.id)  # in memory: no write per message
+        return receipt
+
+    async def _accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         checked_ids(event)
         if isinstance(event, InboundMessage):
             return self._counted(binding, await self._message(binding, event))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from bridge.actions import OperatorActions
 from bridge.admin import LineAdmin
 from bridge.channel_admin import ChannelAdmin, ChannelKinds
+from bridge.channel_health import ChannelHealth
+from bridge.channel_status import ChannelStatuses, tell_channel_state
 from bridge.core import Core, with_messages
 from bridge.crm_work import CrmWork
 from bridge.customer_work import ChannelLookup, CustomerWork
@@ -58,6 +60,7 @@ class Services:
 
         outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
+        core.health = ChannelHealth(clock, lambda binding_id, problem: tell_channel_state(core, binding_id, problem))
         actions = OperatorActions(core)
         admin = LineAdmin(core, max_lines=limits.max_lines)
         services = cls(core, InboundService(core, email_replies=mailer is not None), actions, TeamWork(core, team),
@@ -77,6 +80,10 @@ class Services:
     @property
     def directory(self) -> Directory:
         return self.core.directory
+
+    @property
+    def statuses(self) -> ChannelStatuses:
+        return ChannelStatuses(self.channel_admin)
 
     @property
     def outbox(self) -> Outbox:

@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import math
 import statistics
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
 from bridge.model import Conversation
@@ -48,6 +48,7 @@ class Report:
     channels: dict[str, Figures]  # by channel label
     operators: dict[str, Figures]  # by the operator who has (or had) it
     hours: dict[str, Figures]  # by the hour of day it began ("09"), in its line's time zone
+    days: dict[str, Figures] = field(default_factory=dict)  # by the date it began ("2026-12-07"), oldest first
 
 
 def missed(c: Conversation) -> bool:
@@ -93,9 +94,12 @@ def report(conversations: Sequence[Conversation], *, since: float, until: float,
     def hour(c: Conversation) -> str:
         return f"{dt.datetime.fromtimestamp(c.created_at, zone_of(c)).hour:02d}"
 
+    def day(c: Conversation) -> str:
+        return dt.datetime.fromtimestamp(c.created_at, zone_of(c)).date().isoformat()
+
     return Report(since, until, figures(conversations), _by(conversations, line_of),
                   _by(conversations, channel_of), _by([c for c in conversations if c.owner], lambda c: c.owner or ""),
-                  dict(sorted(_by(conversations, hour).items())))
+                  dict(sorted(_by(conversations, hour).items())), dict(sorted(_by(conversations, day).items())))
 
 
 def _by(conversations: Sequence[Conversation], key: Callable[[Conversation], str]) -> dict[str, Figures]:

@@ -183,6 +183,9 @@ class OutboxStore(Protocol):
 
     async def dead_count(self) -> int: ...
 
+    async def customer_backlog(self) -> dict[str, int]:
+        """Messages waiting to reach their customers, per binding id."""
+
 
 class ConfigStore(Protocol):
     async def lines(self) -> list[Line]: ...

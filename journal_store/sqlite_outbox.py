@@ -74,3 +74,10 @@ class SqliteOutbox:
     async def dead_count(self) -> int:
         row = await self._read(lambda c: c.execute("SELECT COUNT(*) FROM work WHERE state = 'dead'").fetchone())
         return int(row[0])
+
+    async def customer_backlog(self) -> dict[str, int]:
+        """Messages waiting to reach their customers, per channel (binding id): one query, when asked."""
+        rows = await self._read(lambda c: c.execute(
+            "SELECT c.binding_id, COUNT(*) FROM work w JOIN conversations c ON c.id = w.conversation_id"
+            " WHERE w.state = 'pending' AND w.kind = 'customer.send' GROUP BY c.binding_id").fetchall())
+        return {str(r[0]): int(r[1]) for r in rows}

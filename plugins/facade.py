@@ -19,6 +19,7 @@ from bridge.actions import OperatorActions
 from bridge.admin import LineAdmin
 from bridge.channel_admin import ChannelAdmin
 from bridge.directory import Directory
+from bridge.channel_status import LineStatus
 from bridge.errors import OpenLinesError, Refused
 from bridge.model import Attachment, Conversation, Line, Message
 from bridge.moves import Moves
@@ -217,6 +218,16 @@ class OpenLinesApi:
             raise Refused(f"conversation {conversation_id}'s room is not open yet; try again in a moment")
         self.call(self._team.invite(key, person))
         return self._adapter.how_to_write_in(key)
+
+    async def line_status(self, actor: str, name: str | None) -> list[LineStatus]:
+        """How the channels of line ``name`` (or of every line of ``actor``'s) are doing; on the loop."""
+        return await self._services.statuses.of(actor, name)
+
+    def keep_file(self, data: bytes, name: str, content_type: str) -> Attachment | None:
+        """A file of the bot's own (a chart) kept with Open Lines' files, for a team chat that shows files as
+        links; None when no file store runs."""
+        files = self._host.files
+        return None if files is None else self.call(files.put(data, name, content_type))
 
     def shutdown(self) -> None:
         """Take no more commands, then stop Open Lines, the team chat's sender and the host."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from bridge.rights import Action
+from bridge.stats import span
 from plugins.facade import OpenLinesApi
 
 
@@ -51,3 +52,24 @@ def _value(text: str) -> str:
 
 def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
+
+
+async def status_lines(api: OpenLinesApi, actor: str, name: str | None) -> str:
+    """!line status: per channel, whether it works, what it last received and sent, its backlog, its last error."""
+    now = api.now()
+    out: list[str] = []
+    for found in await api.line_status(actor, name):
+        out.append(f"Line {found.line.name}:" if found.channels else f"Line {found.line.name}: no channels yet")
+        for c in found.channels:
+            a = c.activity
+            works = "✅ connected" if c.connected else f"⚠️ not connected — {a.problem or c.state}"
+            out.append(f"  {c.binding.label or c.binding.kind} ({c.binding.key}): {works}")
+            out.append(f"    last inbound: {_ago(a.last_inbound, now)} · last successful send: "
+                       f"{_ago(a.last_sent, now)} · waiting to be sent: {c.backlog}")
+            if a.last_error:
+                out.append(f"    last error ({_ago(a.last_error_at, now)}): {a.last_error}")
+    return "\n".join(out) or "No lines yet: !line create NAME"
+
+
+def _ago(ts: float | None, now: float) -> str:
+    return "none since this process started" if ts is None else f"{_when(ts)} UTC ({span(now - ts)} ago)"

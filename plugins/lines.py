@@ -13,12 +13,12 @@ from bridge.line_settings import SPECS, setting_key
 from plugins.args import split_args, usage_error
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi, on_loop
-from plugins.line_views import audit_lines, line_lines, queue_lines
+from plugins.line_views import audit_lines, line_lines, queue_lines, status_lines
 from plugins.options import arguments
 
 
 class Lines(OpenLinesCommands, BotPlugin):
-    """Configure open lines: !line create|list|show|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
+    """Configure open lines: !line create|list|show|status|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
 
     @botcmd
     def line(self, msg: Message, args: str) -> str:
@@ -50,6 +50,12 @@ class Lines(OpenLinesCommands, BotPlugin):
         """Every setting and channel of a line: !line show NAME (e.g. !line show Sales)."""
         (name,) = arguments(args, 1, "!line show NAME", rest=True)
         return self._call_as(msg, lambda api, who: line_lines(api, who, name))
+
+    @botcmd
+    def line_status(self, msg: Message, args: str) -> str:
+        """How each channel is doing: connected, last inbound, last send, backlog, last error: !line status [NAME]."""
+        name = args.strip() or None
+        return self._call_as(msg, lambda api, who: status_lines(api, who, name))
 
     @botcmd
     def line_set(self, msg: Message, args: str) -> str:

@@ -13,6 +13,7 @@ from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi
 from plugins.options import no_options, number_option
 from plugins.report_views import conversations_text, crm_text, in_parts, stats_text, transcript_text
+from plugins.stats_chart import chart_png
 
 STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
 
@@ -60,27 +61,40 @@ class Reports(OpenLinesCommands, BotPlugin):
 
     @botcmd
     def stats(self, msg: Message, args: str) -> str:
-        """Statistics of your lines (supervisors and admins): !stats [LINE] [--days N] [--csv]
-        (e.g. !stats Support --days 30; --csv sends a spreadsheet where the team chat takes files)."""
-        usage = "!stats [LINE] [--days N] [--csv]"
+        """Statistics of your lines (supervisors and admins): !stats [LINE] [--days N] [--csv|--chart]
+        (e.g. !stats Support --days 30; --csv sends a spreadsheet, --chart a picture, where the team chat
+        takes files)."""
+        usage = "!stats [LINE] [--days N] [--csv|--chart]"
         days, words = number_option(args.split(), "--days", 7, usage)
         rest, as_csv = split_flag(" ".join(words), "--csv")
+        rest, as_chart = split_flag(rest, "--chart")
         no_options(rest.split(), usage)
+        if as_csv and as_chart:
+            raise CommandError(f"Choose --csv or --chart, not both. Usage: {usage}")
         person = self._person(msg)
         found = self._run(lambda api: api.call(
             api.reports.statistics(person, rest or None, days), STATS_TIMEOUT))
+        name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d"
+        if as_chart:
+            sent = self._send_file(self._api(), msg, f"{name}.png", chart_png(found), "image/png")
+            # No files here (Errbot's text console): the table says the same.
+            return stats_text(found) if sent is None else f"Statistics sent as the picture {name}.png{sent or '.'}"
         if not as_csv:
             return stats_text(found)
-        name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d.csv"
         data = to_csv(found.report).encode("utf-8")
-        if self._send_file(self._api(), msg, name, data):
-            return f"Statistics sent as the file {name}."
-        return f"{name}:\n```\n{data.decode('utf-8')}```"
+        sent = self._send_file(self._api(), msg, f"{name}.csv", data, "text/csv")
+        if sent is not None:
+            return f"Statistics sent as the file {name}.csv{sent or '.'}"
+        return f"{name}.csv:\n```\n{data.decode('utf-8')}```"
 
-    def _send_file(self, api: OpenLinesApi, msg: Message, name: str, data: bytes) -> bool:
-        """As a file where the team chat takes files; False where it does not (the console shows no file)."""
-        if api.console or not callable(getattr(self._bot, "send_stream_request", None)):
-            return False
-        send: Callable[..., Any] = self.send_stream_request
-        send(msg.frm, io.BytesIO(data), name=name, size=len(data), stream_type="text/csv")
-        return True
+    def _send_file(self, api: OpenLinesApi, msg: Message, name: str, data: bytes, content_type: str) -> str | None:
+        """As a file where the team backend takes files (the web console); else, where it shows links (XMPP),
+        kept with Open Lines' files and linked (": URL" is returned); None where neither (a terminal)."""
+        if api.console:
+            return None
+        if callable(getattr(self._bot, "send_stream_request", None)):
+            send: Callable[..., Any] = self.send_stream_request
+            send(msg.frm, io.BytesIO(data), name=name, size=len(data), stream_type=content_type)
+            return ""
+        kept = self._run(lambda api: api.keep_file(data, name, content_type))
+        return None if kept is None else f": {kept.url}"  # no full stop after it: it would join the link

@@ -89,6 +89,7 @@ class Runtime:
             limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer)
         self.services.core.metrics = self.host.metrics
         self.channels.sink = self.services.inbound
+        self.channels.health = self.services.core.health
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
             await self.channels.start(binding)

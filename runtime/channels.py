@@ -5,6 +5,7 @@ import logging
 
 from backends.base import RuntimeContext
 from backends.registry import create_backend
+from bridge.channel_health import ChannelHealth
 from bridge.channels import ChannelBackend, InboundSink
 from bridge.model import ChannelBinding
 from runtime import redact
@@ -19,6 +20,7 @@ class ChannelManager:
         self.backends: dict[str, ChannelBackend] = {}
         self.failed: dict[str, str] = {}  # binding id -> the error's type (never its text)
         self.checked: dict[str, str] = {}  # binding id -> what its platform said when `!line connect` asked
+        self.health = ChannelHealth()  # the core's, set with the sink: it tells the line when a channel fails
 
     def failing(self) -> dict[str, str]:
         """The channels that take no messages now, and why: failed to start, or their platform away."""
@@ -38,11 +40,13 @@ class ChannelManager:
         try:
             assert self.sink is not None, "the channels start once the core can take what they receive"
             backend = create_backend(binding, self.sink, self.context)
+            backend.on_trouble = lambda problem: self.health.troubled(binding.id, problem)
             await backend.start()
         except Exception as exc:
             log.error("channel %s did not start: %s", binding.id, type(exc).__name__,
                       extra={"line": binding.line_id, "channel": binding.kind})
             self.failed[binding.id] = type(exc).__name__
+            self.health.troubled(binding.id, f"it did not start ({type(exc).__name__})")
             return
         noted = self.checked.pop(binding.id, None)
         if noted and backend.first_retry and backend.trouble is None:  # not running until its first try works
@@ -50,9 +54,11 @@ class ChannelManager:
         self.backends[binding.id] = backend
 
     async def stop(self, binding_id: str) -> None:
+        self.health.stopped(binding_id)  # on purpose: neither a failure nor a recovery to announce
         backend = self.backends.pop(binding_id, None)
         if backend is None:
             return
+        backend.on_trouble = None
         try:
             await backend.stop()
         except Exception as exc:

@@ -164,6 +164,20 @@ async def test_rescheduled_work_waits_and_buried_work_is_counted(journal):
     assert due == [] and await journal.outbox.dead_count() == 1
 
 
+async def test_the_customer_backlog_counts_pending_sends_per_channel(journal):
+    """!line status's backlog: one query, pending customer sends only (not the dead, not team work)."""
+    site = await journal.conversations.commit(UnitOfWork(conversation=_conversation("ann"), messages=[
+        _message("a"), _message("b")], work=[NewWork("customer.send", message=0), NewWork("customer.send", message=1),
+                                             NewWork("team.post", message=0)]))
+    tg = replace(_conversation("bo"), binding_id="telegram:1")
+    other = await journal.conversations.commit(UnitOfWork(conversation=tg, messages=[_message("c")],
+                                                          work=[NewWork("customer.send", message=0)]))
+    await journal.outbox.bury(site.work[0].id, 8, "gone")
+    assert await journal.outbox.customer_backlog() == {"webchat:site": 1, "telegram:1": 1}
+    await journal.conversations.commit(UnitOfWork(finished=[other.work[0].id]))
+    assert await journal.outbox.customer_backlog() == {"webchat:site": 1}
+
+
 async def test_finished_work_is_gone_and_timers_replace_each_other(journal):
     c = (await journal.conversations.commit(UnitOfWork(conversation=_conversation()))).conversation
     timer = NewWork("timer.autoclose", not_before=NOW + 600, conversation_id=c.id, replace=True)

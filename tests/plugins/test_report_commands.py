@@ -5,6 +5,9 @@ alice: bot admin and operator of Support; carol: operator; sue: Support's superv
 from __future__ import annotations
 
 import csv
+import struct
+import urllib.request
+import zlib
 import io
 import time
 from typing import Iterator
@@ -139,6 +142,29 @@ def test_stats_for_supervisors_as_text_and_as_a_file(openlines, two_customers):
     files = [item for item in list(queue.queue) if isinstance(item, bytes)]
     rows = list(csv.reader(io.StringIO(files[-1].decode())))
     assert rows[1][:4] == ["total", "all", "2", "1"]
+
+
+def test_stats_as_a_chart_is_a_png_of_the_expected_size(openlines, two_customers):
+    openlines.command("!answer 1", as_user="alice")
+    queue = openlines.bot.outgoing_message_queue
+    reply = openlines.command("!stats Support --days 14 --chart", as_user="sue")
+    assert "Statistics sent as the picture openlines-stats-support-14d.png" in reply, reply
+    png = [item for item in list(queue.queue) if isinstance(item, bytes)][-1]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1000, 900)
+    assert zlib.crc32(png[12:29]) == struct.unpack(">I", png[29:33])[0]  # the header chunk is whole
+    assert png.endswith(b"IEND\xaeB`\x82")
+    assert "--csv or --chart, not both" in openlines.command("!stats --csv --chart", as_user="sue")
+
+
+def test_where_the_team_chat_shows_links_not_files_the_chart_is_linked(openlines, two_customers, monkeypatch):
+    monkeypatch.setattr(openlines.bot, "send_stream_request", None)  # as the XMPP backend: text and links
+    reply = openlines.command("!stats Support --chart", as_user="sue")
+    assert reply.startswith("Statistics sent as the picture openlines-stats-support-7d.png: http://127.0.0.1:"), reply
+    with urllib.request.urlopen(reply.split(": ", 1)[1], timeout=5) as response:
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("command, user, said", [

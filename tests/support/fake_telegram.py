@@ -54,6 +54,14 @@ class FakeTelegram:
         self.offsets: list[int] = []
         self.closing = False
         self.chat_actions: list[tuple[str, str]] = []
+        self.down = False  # every call answered 502, as a platform having an outage
+
+    def go_down(self) -> None:
+        self.down = True
+        self._arrived.set()  # a long poll in progress ends now
+
+    def come_up(self) -> None:
+        self.down = False
 
     # -- the server -----------------------------------------------------------------------
     async def start(self) -> str:
@@ -89,6 +97,8 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         self.calls.append(method)
+        if self.down:
+            return _error(502, "Bad Gateway")
         params, files = await _params(request)
         if method in SEND_METHODS:
             return await self._send(method, params, files)
