@@ -46,8 +46,11 @@ def test_two_operators_send_a_quick_answer_by_id_and_in_the_room(kept, customer)
         kept.say_in_room("#support-2", "!quick list", as_user="carol")  # in a conversation's room: its line's
         kept.team.wait_for(lambda to, body: body.startswith("Support: 1 quick answer(s)"), start=before)
         kept.command("!answer 2", as_user="alice")
+        before = len(kept.team.sent)
         kept.say_in_room("#support-2", "!quick HELLO", as_user="alice")  # names are case-insensitive
         assert _reply_after_welcome(second) == HELLO
+        # Its confirmation comes before carol asks: on a loaded machine it could otherwise be read as hers.
+        kept.team.wait_for(lambda to, body: body.startswith("Sent “HELLO”"), start=before)
         assert "already answered by alice" in kept.command("!quick hello 2", as_user="carol")
     finally:
         second.close()
