@@ -177,8 +177,8 @@ async def test_the_customers_language_code_picks_the_lines_text_in_it(channel: C
 
 
 async def test_a_secret_token_that_is_not_utf8_is_refused_not_a_500(channel: Channel, caplog):
-    if channel.binding.settings["mode"] != "webhook":
-        pytest.skip("a polling bot has no webhook")
+    # A polling bot mounts no webhook: the same request is a plain 404 there, never a 500.
+    expected = 403 if channel.binding.settings["mode"] == "webhook" else 404
     path = f"/telegram/{channel.binding.key}"
-    assert await raw_post(channel.runtime.http_port, path, b"X-Telegram-Bot-Api-Secret-Token: \xff\xfe") == 403
+    assert await raw_post(channel.runtime.http_port, path, b"X-Telegram-Bot-Api-Secret-Token: \xff\xfe") == expected
     assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
