@@ -7,13 +7,12 @@ from typing import Any, Callable, Iterator
 from errbot import BotPlugin, CommandError, botcmd
 from errbot.backends.base import Message
 
-from bridge.reports import Only
+from bridge.reports import Only, StatsReport
 from bridge.stats import to_csv
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi
 from plugins.options import no_options, number_option
 from plugins.report_views import conversations_text, crm_text, in_parts, stats_text, transcript_text
-from plugins.stats_chart import chart_png
 
 STATS_TIMEOUT = 60.0  # a busy line's month is read in chunks: seconds, not the usual fraction of one
 
@@ -76,7 +75,7 @@ class Reports(OpenLinesCommands, BotPlugin):
             api.reports.statistics(person, rest or None, days), STATS_TIMEOUT))
         name = f"openlines-stats-{'-'.join(line.id for line in found.lines)[:60]}-{days}d"
         if as_chart:
-            sent = self._send_file(self._api(), msg, f"{name}.png", chart_png(found), "image/png")
+            sent = self._send_file(self._api(), msg, f"{name}.png", _chart_png(found), "image/png")
             # No files here (Errbot's text console): the table says the same.
             return stats_text(found) if sent is None else f"Statistics sent as the picture {name}.png{sent or '.'}"
         if not as_csv:
@@ -98,3 +97,9 @@ class Reports(OpenLinesCommands, BotPlugin):
             return ""
         kept = self._run(lambda api: api.keep_file(data, name, content_type))
         return None if kept is None else f": {kept.url}"  # no full stop after it: it would join the link
+
+
+def _chart_png(found: StatsReport) -> bytes:
+    # matplotlib costs ~55 MB of memory once imported: only a chart asked for pays it.
+    from plugins.stats_chart import chart_png
+    return chart_png(found)
