@@ -21,6 +21,7 @@ from bridge.outbox_rounds import PartialDone, sorted_outcomes
 from bridge.ports import Clock
 from bridge.retry import RetryPolicy
 from bridge.store import OutboxStore, UnitOfWork, WorkItem
+from bridge.work_kinds import lane_family
 
 log = logging.getLogger(__name__)
 Handler = Callable[[list[WorkItem]], Awaitable[UnitOfWork | None]]
@@ -85,7 +86,7 @@ class Outbox:
         """Work this process holds and has not finished, by lane kind ("team", "customer", "line", "dm"...)."""
         counts: dict[str, int] = {}
         for name, lane in list(self._lanes.items()):
-            kind = name.partition(":")[0]
+            kind = lane_family(name)
             counts[kind] = counts.get(kind, 0) + len(lane.items)
         return counts
 

@@ -38,8 +38,9 @@ class Ratings:
         line = self.core.directory.line_or_removed(c.line_id)
         backend = self.core.channels(c.binding_id)
         if line.settings.yes.ratings and not c.spam and not (backend and backend.rates_with_buttons):
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", ASK, conversation_id=c.id))
-            unit.work += [send(len(unit.messages) - 1), post(len(unit.messages) - 1)]
+            question = self.core.for_customer(MessageKind.AUTO, "", ASK, conversation_id=c.id)
+            unit.messages.append(question)
+            unit.work += [send(question), post(question)]
 
     async def asked(self, c: Conversation) -> None:
         """After the close is stored: remember the question, and show the buttons where there are some."""
@@ -73,8 +74,9 @@ class Ratings:
             unit = UnitOfWork(conversation=replace(c, customer_rating=value))
             if reply is not None:
                 unit.messages.append(replace(reply, conversation_id=c.id))
-            unit.messages.append(self.core.note(f"⭐ The customer rated this conversation: {value}.", c.id))
-            unit.work.append(post(len(unit.messages) - 1))
+            note = self.core.note(f"⭐ The customer rated this conversation: {value}.", c.id)
+            unit.messages.append(note)
+            unit.work.append(post(note))
             return unit
 
         committed = await self.core.decide(conversation_id, change)
@@ -92,8 +94,9 @@ class Ratings:
             line = self.core.directory.line_or_removed(c.line_id)
             self.core.rights.check(actor, Action.SUPERVISE, line, c)
             text = f"{'★' * stars}{'☆' * (5 - stars)} rated by {actor}{': ' + comment if comment else ''}"
+            note = self.core.note(text, c.id)
             return UnitOfWork(conversation=replace(c, supervisor_rating=stars, rating_comment=comment[:500]),
-                              messages=[self.core.note(text, c.id)], work=[post(0)])
+                              messages=[note], work=[post(note)])
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None
