@@ -162,7 +162,7 @@ class TeamWork:
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         post = relay.team_post(message, conversation, binding, repeated=items[0].recovered)
         tagged = dataclasses.replace(post, text=f"[conversation {conversation.id}] {post.text}")
-        await self.team.post(f"dm:{items[0].payload['person']}", [tagged])
+        await self.team.direct(str(items[0].payload["person"]), [tagged])
         return UnitOfWork()
 
     async def announce(self, items: list[WorkItem]) -> UnitOfWork:
@@ -193,7 +193,7 @@ class TeamWork:
     async def direct(self, items: list[WorkItem]) -> UnitOfWork:
         """A note to one employee in private (an alert for a supervisor, an offer)."""
         payload = items[0].payload
-        await self.team.post(f"dm:{payload['person']}", [relay.TeamPost("notice", str(payload.get("text", "")))])
+        await self.team.direct(str(payload["person"]), [relay.TeamPost("notice", str(payload.get("text", "")))])
         return UnitOfWork()
 
     async def _conversation(self, item: WorkItem) -> Conversation:
