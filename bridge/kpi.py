@@ -21,7 +21,7 @@ from bridge.work_kinds import Work
 KIND = Work.TIMER_KPI
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     FINE = "fine"  # answered in time, spam, or no target
     EARLY = "early"  # not due yet (the target was raised since the timer was set)
     UNANSWERED = "unanswered"  # still waiting past the target
