@@ -50,7 +50,7 @@ def line_note(line_id: str, text: str, conversation_id: str | None = None) -> Ne
                    lane=line_lane(line_id))
 
 
-def announce(conversation: Conversation, line_id: str, preview: str) -> NewWork:
+def line_announcement(conversation: Conversation, line_id: str, preview: str) -> NewWork:
     """A conversation announced in a line's room (its own line's, or the one it moved to)."""
     return NewWork(Work.TEAM_ANNOUNCE, {"preview": preview}, conversation_id=conversation.id, lane=line_lane(line_id))
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from bridge import relay, rules
 from bridge.actions import OperatorActions
-from bridge.core import Core, announce, direct, invite, post, timer
+from bridge.core import Core, direct, invite, line_announcement, post, timer
 from bridge.errors import Refused
 from bridge.model import Conversation, Line
 from bridge.ratings import customer_slot
@@ -55,7 +55,8 @@ class Moves:
             text = f"↪ Transferred to line {target.name} by {actor}; it waits for one of its operators."
             note = self.core.note(text, c.id)
             return UnitOfWork(conversation=moved, messages=[note], work=[
-                post(note), announce(c, target.id, c.preview), timer(Work.TIMER_OFFER, self.core.clock.now(), c.id)])
+                post(note), line_announcement(c, target.id, c.preview),
+                timer(Work.TIMER_OFFER, self.core.clock.now(), c.id)])
 
         return await self._decide(conversation_id, change, "transferred", None)  # nobody yet: said unnamed
 

@@ -7,7 +7,7 @@ import logging
 from typing import NamedTuple
 
 from bridge import relay
-from bridge.core import Core, announce, line_note, mirrors
+from bridge.core import Core, line_announcement, line_note, mirrors
 from bridge.errors import NotFound
 from bridge.metrics import RELAY_SECONDS
 from bridge.model import Conversation, MessageKind
@@ -97,7 +97,8 @@ class TeamWork:
             self._remember(entry)
             unit.rooms.append(entry)
         if item.payload.get("announce"):
-            unit.work.append(announce(conversation, conversation.line_id, str(item.payload.get("preview", ""))))
+            preview = str(item.payload.get("preview", ""))
+            unit.work.append(line_announcement(conversation, conversation.line_id, preview))
         return unit
 
     async def _line_room(self, line_id: str, unit: UnitOfWork) -> str:
