@@ -43,6 +43,9 @@ class NullTeam:
     async def post(self, room_key: str, posts: list) -> None:
         return None
 
+    async def direct(self, person: str, posts: list) -> None:
+        return None
+
     async def invite(self, room_key: str, person: str) -> None:
         return None
 

@@ -43,6 +43,7 @@ from bench.journal_bench import BINDING, LINE, NullTeam  # noqa: E402
 from bridge.channels import InboundMessage  # noqa: E402
 from bridge.ports import SystemClock  # noqa: E402
 from bridge.services import Services  # noqa: E402
+from bridge.work_kinds import Work, conversation_lane  # noqa: E402
 from crm_store import MemoryCrm  # noqa: E402
 from crm_store.port import AsyncCrm  # noqa: E402
 from journal_store import open_journal  # noqa: E402
@@ -77,8 +78,9 @@ async def with_asyncpg(url: str, count: int, concurrency: int, tag: str) -> floa
         async with pool.acquire() as conn, conn.transaction():
             cid = await conn.fetchval(sql(CONVERSATION, d, 3), ref, now, ref)
             seq = await conn.fetchval(sql(MESSAGE, d, 3), cid, now, ref)
-            for kind in ("team.room", "team.post"):
-                await conn.execute(sql(WORK, d, 6), kind, f"team:{cid}", cid, json.dumps({"seq": seq}), now, now)
+            for kind in (Work.TEAM_ROOM, Work.TEAM_POST):
+                await conn.execute(sql(WORK, d, 6), kind.value, conversation_lane(kind, str(cid)), cid,
+                                   json.dumps({"seq": seq}), now, now)
     try:
         return await timed(count, concurrency, accept)
     finally:
@@ -98,8 +100,9 @@ async def with_psycopg_async(url: str, count: int, concurrency: int, tag: str) -
             async with conn.transaction():
                 cid = (await (await conn.execute(sql(CONVERSATION, p, 3), (ref, now, ref))).fetchone())[0]
                 seq = (await (await conn.execute(sql(MESSAGE, p, 3), (cid, now, ref))).fetchone())[0]
-                for kind in ("team.room", "team.post"):
-                    await conn.execute(sql(WORK, p, 6), (kind, f"team:{cid}", cid, json.dumps({"seq": seq}), now, now))
+                for kind in (Work.TEAM_ROOM, Work.TEAM_POST):
+                    await conn.execute(sql(WORK, p, 6), (kind.value, conversation_lane(kind, str(cid)), cid,
+                                                         json.dumps({"seq": seq}), now, now))
         finally:
             conns.put_nowait(conn)
     try:
@@ -132,10 +135,9 @@ async def with_psycopg_thread(url: str, count: int, concurrency: int, tag: str) 
 
     async def accept(i: int) -> None:
         c = Conversation("", "support", BINDING.id, f"{tag}-{i}", "Alice", ConversationStatus.QUEUED, time.time())
-        await journal.conversations.commit(UnitOfWork(
-            conversation=c, messages=[NewMessage(MessageKind.INBOUND, "Alice", "hello", time.time(),
-                                                 dedupe_key=f"{tag}-{i}")],
-            work=[NewWork("team.room"), NewWork("team.post", message=0)]))
+        hello = NewMessage(MessageKind.INBOUND, "Alice", "hello", time.time(), dedupe_key=f"{tag}-{i}")
+        work = [NewWork(Work.TEAM_ROOM), NewWork(Work.TEAM_POST, message=hello)]
+        await journal.conversations.commit(UnitOfWork(conversation=c, messages=[hello], work=work))
     try:
         return await timed(count, concurrency, accept)
     finally:

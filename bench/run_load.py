@@ -16,6 +16,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, for the floor
+from bridge.work_kinds import Work  # noqa: E402
+
 WIDGET = "support"
 
 
@@ -111,7 +114,7 @@ class ArrivalWatch:
             self._seen[seq] = text
             self._last_seq = max(self._last_seq, seq)
         pending = {int(json.loads(p).get("seq", -1)) for (p,) in self.db.execute(
-            "select payload from work where kind = 'team.post' and state = 'pending'")}
+            "select payload from work where kind = ? and state = 'pending'", (Work.TEAM_POST.value,))}
         for seq in [s for s in self._seen if s not in pending]:
             self.arrived[self._seen.pop(seq)] = now
 

@@ -11,9 +11,9 @@ from bridge.ratings import Ratings
 from bridge.model import Attachment, Conversation, Line, Message, MessageKind
 from bridge.rights import Action
 from bridge.store import NewMessage, NewWork, UnitOfWork
+from bridge.work_kinds import CONVERSATION_TIMERS, Work
 
 
-TIMERS = ("timer.autoclose", "timer.offer", "timer.kpi")  # what a closed conversation no longer owes
 
 
 class OperatorActions:
@@ -41,8 +41,9 @@ class OperatorActions:
             taken = rules.claimed(c, person, self.core.clock.now())
             if taken is c:
                 return UnitOfWork()
-            return UnitOfWork(conversation=taken, messages=[self.core.note(f"{person} answers this conversation.")],
-                              work=[post(0)], cancel=[("timer.offer", c.id)])
+            note = self.core.note(f"{person} answers this conversation.")
+            return UnitOfWork(conversation=taken, messages=[note], work=[post(note)],
+                              cancel=[(Work.TIMER_OFFER, c.id)])
 
         committed = await self.core.decide(conversation_id, change)
         if committed.conversation is not None:  # taken just now: the customer's screen may say who joined
@@ -68,16 +69,17 @@ class OperatorActions:
             unit = UnitOfWork()
             if c.owner is None:
                 unit.conversation = rules.claimed(c, person, self.core.clock.now())
-                unit.messages.append(self.core.note(f"{person} answers this conversation.", c.id))
-                unit.work.append(post(0))
-                unit.cancel.append(("timer.offer", c.id))
-            index = len(unit.messages)
-            unit.messages.append(self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
-                                                        attachments=attachments, dedupe_key=dedupe,
-                                                        meta={**(options or {}), **({"name": name} if name else {})}))
+                note = self.core.note(f"{person} answers this conversation.", c.id)
+                unit.messages.append(note)
+                unit.work.append(post(note))
+                unit.cancel.append((Work.TIMER_OFFER, c.id))
+            reply = self.core.for_customer(MessageKind.REPLY, person, text, conversation_id=c.id,
+                                           attachments=attachments, dedupe_key=dedupe,
+                                           meta={**(options or {}), **({"name": name} if name else {})})
+            unit.messages.append(reply)
             # Written in the room, the room shows it already; else the post's own mirrors follow it.
-            shown = [post(index, author=person)] if show_in_room else mirrors(c, index, author=person)
-            unit.work += [send(index), *shown]
+            shown = [post(reply, author=person)] if show_in_room else mirrors(c, reply, author=person)
+            unit.work += [send(reply), *shown]
             return unit
 
         try:
@@ -123,7 +125,7 @@ class OperatorActions:
             note = NewMessage(MessageKind.WHISPER, person, text, self.core.clock.now(), conversation_id=c.id,
                               dedupe_key=dedupe)
             # The room shows it already (the operator wrote it there); private copies for the others.
-            return UnitOfWork(messages=[note], work=mirrors(c, 0, author=person))
+            return UnitOfWork(messages=[note], work=mirrors(c, note, author=person))
 
         try:
             committed = await self.core.decide(conversation_id, change)
@@ -152,15 +154,17 @@ class OperatorActions:
     def closing(self, c: Conversation, line: Line, reason: str, notice: str, text: str) -> UnitOfWork:
         """Close ``c``: an optional last message to the customer, the transcript to the CRM."""
         unit = UnitOfWork(conversation=rules.closed(c, reason, self.core.clock.now()),
-                          cancel=[(kind, c.id) for kind in TIMERS])
+                          cancel=[(kind, c.id) for kind in CONVERSATION_TIMERS])
         if text:
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", text, conversation_id=c.id))
-            unit.work += [send(0), post(0)]
+            goodbye = self.core.for_customer(MessageKind.AUTO, "", text, conversation_id=c.id)
+            unit.messages.append(goodbye)
+            unit.work += [send(goodbye), post(goodbye)]
         self.ratings.asking(c, unit)
-        unit.messages.append(self.core.note(notice, c.id))
-        unit.work.append(post(len(unit.messages) - 1))
+        note = self.core.note(notice, c.id)
+        unit.messages.append(note)
+        unit.work.append(post(note))
         if line.settings.yes.crm or c.contact_id:
-            unit.work.append(NewWork("crm.transcript", conversation_id=c.id))
+            unit.work.append(NewWork(Work.CRM_TRANSCRIPT, conversation_id=c.id))
         return unit
 
     async def operator_signal(self, conversation_id: str, person: str, kind: str, data: dict[str, object]) -> None:
@@ -173,9 +177,8 @@ class OperatorActions:
         def change(c: Conversation) -> UnitOfWork:
             self.check(person, Action.WRITE, c)
             state = "on: plain messages here stay internal" if on else "off: plain messages here reach the customer"
-            return UnitOfWork(conversation=replace(c, whisper_mode=on),
-                              messages=[self.core.note(f"🤫 Whisper mode {state} (set by {person}).", c.id)],
-                              work=[post(0)])
+            note = self.core.note(f"🤫 Whisper mode {state} (set by {person}).", c.id)
+            return UnitOfWork(conversation=replace(c, whisper_mode=on), messages=[note], work=[post(note)])
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None

@@ -21,44 +21,56 @@ from bridge.outbox import Outbox
 from bridge.ports import Clock
 from bridge.rights import Rights
 from bridge.store import Committed, Journal, NewMessage, NewWork, UnitOfWork, WorkItem
+from bridge.work_kinds import Work, dm_lane, line_lane
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 8
 
 
-def post(message: int, author: str = "") -> NewWork:
-    """Show the unit's message number ``message`` in the conversation's room (its ``author``, who
+def post(message: NewMessage, author: str = "") -> NewWork:
+    """Show ``message`` (one of the unit's messages) in the conversation's room (its ``author``, who
     wrote it elsewhere, needs no private copy of it)."""
-    return NewWork("team.post", {"author": author} if author else {}, message=message)
+    return NewWork(Work.TEAM_POST, {"author": author} if author else {}, message=message)
 
 
-def send(message: int) -> NewWork:
-    """Deliver the unit's message number ``message`` to the customer."""
-    return NewWork("customer.send", message=message)
+def send(message: NewMessage) -> NewWork:
+    """Deliver ``message`` (one of the unit's messages) to the customer."""
+    return NewWork(Work.CUSTOMER_SEND, message=message)
 
 
 def direct(person: str, text: str, conversation_id: str | None = None) -> NewWork:
     """A private note to one employee (in order with their other notes)."""
-    return NewWork("team.direct", {"person": person, "text": text}, conversation_id=conversation_id,
-                   lane=f"dm:{person}")
+    return NewWork(Work.TEAM_DIRECT, {"person": person, "text": text}, conversation_id=conversation_id,
+                   lane=dm_lane(person))
 
 
 def line_note(line_id: str, text: str, conversation_id: str | None = None) -> NewWork:
     """A note in a line's room (where new conversations are announced)."""
-    return NewWork("team.alert", {"text": text, "line": line_id}, conversation_id=conversation_id,
-                   lane=f"line:{line_id}")
+    return NewWork(Work.TEAM_ALERT, {"text": text, "line": line_id}, conversation_id=conversation_id,
+                   lane=line_lane(line_id))
 
 
-def mirrors(conversation: Conversation, message: int | None = None, *, seq: int | None = None,
+def line_announcement(conversation: Conversation, line_id: str, preview: str) -> NewWork:
+    """A conversation announced in a line's room (its own line's, or the one it moved to)."""
+    return NewWork(Work.TEAM_ANNOUNCE, {"preview": preview}, conversation_id=conversation.id, lane=line_lane(line_id))
+
+
+def invite(person: str, conversation_id: str) -> NewWork:
+    """Bring an employee into a conversation's room (in the room's lane: after the room exists)."""
+    return NewWork(Work.TEAM_INVITE, {"person": person}, conversation_id=conversation_id)
+
+
+def mirrors(conversation: Conversation, message: NewMessage | None = None, *, seq: int | None = None,
             author: str = "") -> list[NewWork]:
-    """Copies in private for colleagues invited without the history (the room would show it to them)."""
+    """Copies in private for colleagues invited without the history (the room would show it to them):
+    of ``message`` (one of the unit's messages), or of the stored message ``seq``."""
     payload = {} if seq is None else {"seq": seq}
-    return [NewWork("team.mirror", {"person": p.person, **payload}, conversation_id=conversation.id,
-                    lane=f"dm:{p.person}", message=message)
+    return [NewWork(Work.TEAM_MIRROR, {"person": p.person, **payload}, conversation_id=conversation.id,
+                    lane=dm_lane(p.person), message=message)
             for p in conversation.participants if p.since_seq and p.person != author]
 
 
-def timer(kind: str, at: float, conversation_id: str | None = None, **payload: object) -> NewWork:
+def timer(kind: Work, at: float, conversation_id: str | None = None, **payload: object) -> NewWork:
     """Work due at ``at``; it replaces the pending one of its kind for the conversation."""
     return NewWork(kind, payload=payload, not_before=at, conversation_id=conversation_id, replace=True)
 
@@ -202,7 +214,8 @@ class Core:
 
     def notice(self, text: str, conversation_id: str | None = None) -> UnitOfWork:
         """A note for the team only, kept in the conversation's history."""
-        return UnitOfWork(messages=[self.note(text, conversation_id)], work=[post(0)])
+        note = self.note(text, conversation_id)
+        return UnitOfWork(messages=[note], work=[post(note)])
 
     def note(self, text: str, conversation_id: str | None = None) -> NewMessage:
         return NewMessage(MessageKind.NOTICE, "", text, self.clock.now(), conversation_id=conversation_id)

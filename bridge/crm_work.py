@@ -12,6 +12,7 @@ from bridge.model import Conversation
 from bridge.outbox import WorkKind
 from bridge.ports import Crm, CustomerProfile
 from bridge.store import UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 5000  # messages; a longer conversation keeps its newest ones in the CRM
@@ -27,10 +28,10 @@ class CrmWork:
         self.session_quota = session_quota
 
     def kinds(self) -> dict[str, WorkKind]:
-        return {"crm.link": WorkKind(self.link, max_attempts=10, on_dead=self._dead),
-                "crm.transcript": WorkKind(self.transcript, max_attempts=10, on_dead=self._dead),
-                "crm.tag": WorkKind(self.tag, max_attempts=10, on_dead=self._dead),
-                "crm.name": WorkKind(self.name, max_attempts=10, on_dead=self._dead)}
+        return {Work.CRM_LINK: WorkKind(self.link, max_attempts=10, on_dead=self._dead),
+                Work.CRM_TRANSCRIPT: WorkKind(self.transcript, max_attempts=10, on_dead=self._dead),
+                Work.CRM_TAG: WorkKind(self.tag, max_attempts=10, on_dead=self._dead),
+                Work.CRM_NAME: WorkKind(self.name, max_attempts=10, on_dead=self._dead)}
 
     async def tag(self, items: list[WorkItem]) -> UnitOfWork:
         conversation = await self._conversation(items[0])
@@ -123,7 +124,8 @@ class CrmWork:
     async def _dead(self, item: WorkItem, reason: str) -> None:
         if item.conversation_id is None:
             return
-        what = {"crm.link": "linked to the CRM", "crm.tag": "tagged in the CRM",
-                "crm.name": "renamed in the CRM"}.get(item.kind, "attached to the CRM")
+        done: dict[str, str] = {Work.CRM_LINK: "linked to the CRM", Work.CRM_TAG: "tagged in the CRM",
+                                Work.CRM_NAME: "renamed in the CRM"}
+        what = done.get(item.kind, "attached to the CRM")
         await self.core.commit(self.core.notice(f"⚠️ This conversation could not be {what}: {reason}.",
                                                 item.conversation_id))

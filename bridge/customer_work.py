@@ -12,6 +12,7 @@ from bridge.metrics import SEND_FAILURES, SEND_RETRIES, SENT, channel_kind, fail
 from bridge.model import Conversation, Delivery, Message, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import MessageUpdate, NewWork, UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
 log = logging.getLogger(__name__)
 ChannelLookup = Callable[[str], ChannelBackend | None]  # a binding id's running backend
@@ -26,7 +27,7 @@ class CustomerWork:
         self.afterwards = afterwards
 
     def kinds(self) -> dict[str, WorkKind]:
-        return {"customer.send": WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
+        return {Work.CUSTOMER_SEND: WorkKind(self.send, max_attempts=self.max_attempts, on_dead=self._failed)}
 
     async def send(self, items: list[WorkItem]) -> UnitOfWork:
         try:

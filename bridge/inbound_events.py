@@ -30,7 +30,7 @@ class PlatformEvents:
             message = NewMessage(MessageKind.INBOUND, original.author, checked_text(edit.text), self.core.clock.now(),
                                  conversation_id=original.conversation_id, edit_of=original.seq, dedupe_key=key)
             try:
-                stored = (await self.core.commit(UnitOfWork(messages=[message], work=[post(0)]))).messages[0]
+                stored = (await self.core.commit(UnitOfWork(messages=[message], work=[post(message)]))).messages[0]
             except Conflict:
                 stored, _ = await store.inbound_state(key, "")
                 if stored is None:
@@ -64,6 +64,6 @@ class PlatformEvents:
         note = NewMessage(MessageKind.NOTICE, "", text, self.core.clock.now(), conversation_id=conversation.id,
                           dedupe_key=key)
         try:
-            await self.core.commit(UnitOfWork(messages=[note], work=[post(0)]))
+            await self.core.commit(UnitOfWork(messages=[note], work=[post(note)]))
         except Conflict:
             pass  # told already

@@ -11,6 +11,7 @@ from bridge.hours import line_schedule
 from bridge.languages import customer_language
 from bridge.model import ChannelBinding, Conversation, Line, MessageKind
 from bridge.store import NewMessage, NewWork, UnitOfWork
+from bridge.work_kinds import Work
 
 
 def checked_text(text: str) -> str:
@@ -52,12 +53,12 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
         if conversation.spam:
             return UnitOfWork(messages=[message])
         # No timer per message: the auto-close timer looks at the last message when it comes due.
-        unit = UnitOfWork(messages=[message], work=[post(0)])
+        unit = UnitOfWork(messages=[message], work=[post(message)])
         told = told_later(conversation, inbound, given, email, language)
         if told != conversation:
             unit.conversation = told
         if told.customer_name != conversation.customer_name and (line.settings.yes.crm or told.contact_id):
-            unit.work.append(NewWork("crm.name", {"old": conversation.customer_name, "new": told.customer_name}))
+            unit.work.append(NewWork(Work.CRM_NAME, {"old": conversation.customer_name, "new": told.customer_name}))
         return unit
     thread = inbound.thread if isinstance(inbound, InboundComment) else None
     preview = relay.preview(text or " ".join(f"[{a.describe()}]" for a in inbound.attachments))
@@ -66,17 +67,18 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     if spam:
         return UnitOfWork(conversation=replace(new, spam=True), messages=[message])
     unit = UnitOfWork(conversation=new, messages=[message],
-                      work=[NewWork("team.room", {"announce": True, "preview": preview}), post(0)])
+                      work=[NewWork(Work.TEAM_ROOM, {"announce": True, "preview": preview}), post(message)])
     answer = first_answer(line, now, language)
     if answer:
-        unit.messages.append(core.for_customer(MessageKind.AUTO, "", answer))
-        unit.work += [send(1), post(1)]
+        first = core.for_customer(MessageKind.AUTO, "", answer)
+        unit.messages.append(first)
+        unit.work += [send(first), post(first)]
     if line.settings.yes.crm:
-        unit.work.append(NewWork("crm.link"))
+        unit.work.append(NewWork(Work.CRM_LINK))
     unit.work += _silence_timer(line, now)
-    unit.work.append(timer("timer.offer", now))  # the queue: offered at once, or when the line opens
+    unit.work.append(timer(Work.TIMER_OFFER, now))  # the queue: offered at once, or when the line opens
     if line.settings.kpi_first_answer_seconds:  # the KPI check comes due even if nothing else happens
-        unit.work.append(timer("timer.kpi", now + line.settings.kpi_first_answer_seconds))
+        unit.work.append(timer(Work.TIMER_KPI, now + line.settings.kpi_first_answer_seconds))
     return unit
 
 
@@ -103,7 +105,7 @@ def first_answer(line: Line, now: float, language: str | None = None) -> str:
 
 def _silence_timer(line: Line, now: float) -> list[NewWork]:
     minutes = line.settings.autoclose_minutes
-    return [timer("timer.autoclose", now + minutes * 60)] if minutes else []
+    return [timer(Work.TIMER_AUTOCLOSE, now + minutes * 60)] if minutes else []
 
 
 def in_hours(line: Line, now: float) -> bool:

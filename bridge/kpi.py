@@ -1,7 +1,7 @@
 """The first-answer KPI: a conversation still unanswered (or answered late) when its time is up alerts
 the line room, the conversation's room and each of the line's supervisors — once per conversation.
 
-``bridge.inbound`` arms ``timer.kpi`` at creation + ``kpi_first_answer_seconds``;
+``bridge.inbound`` arms ``Work.TIMER_KPI`` at creation + ``kpi_first_answer_seconds``;
 this decides when it fires. The alert is committed with a dedupe key of its
 own, so a retry after a crash (the alert stored, the timer not yet marked
 done) alerts nobody twice.
@@ -16,11 +16,12 @@ from bridge.model import Conversation, Line, MessageKind
 from bridge.outbox import WorkKind
 from bridge.stats import span
 from bridge.store import NewMessage, UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
-KIND = "timer.kpi"
+KIND = Work.TIMER_KPI
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     FINE = "fine"  # answered in time, spam, or no target
     EARLY = "early"  # not due yet (the target was raised since the timer was set)
     UNANSWERED = "unanswered"  # still waiting past the target
@@ -76,7 +77,7 @@ class KpiAlerts:
     async def _alert(self, c: Conversation, line: Line, text: str) -> None:
         note = NewMessage(MessageKind.NOTICE, "", text, self.core.clock.now(), conversation_id=c.id,
                           dedupe_key=f"kpi|{c.id}")
-        unit = UnitOfWork(messages=[note], work=[post(0), line_note(line.id, text, c.id),
+        unit = UnitOfWork(messages=[note], work=[post(note), line_note(line.id, text, c.id),
                                                  *(direct(person, text, c.id) for person in line.supervisors)])
         try:
             await self.core.commit(unit)

@@ -19,9 +19,10 @@ from bridge.errors import NotFound
 from bridge.model import Conversation, Message, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import NewWork, UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
 log = logging.getLogger(__name__)
-KIND = "mail.missed"
+KIND = Work.MAIL_MISSED
 DIGEST_LIMIT = 50  # replies in one email; older unread ones are in the chat
 
 

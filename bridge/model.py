@@ -1,4 +1,7 @@
-"""The domain vocabulary: Line, ChannelBinding, Conversation, Participant, Message."""
+"""The domain vocabulary: Line, ChannelBinding, Conversation, Participant, Message.
+
+Statuses and kinds are ``StrEnum``s: each member is its stored value (the journal, JSON and
+comparisons see the same strings as before)."""
 from __future__ import annotations
 
 import enum
@@ -8,13 +11,13 @@ from typing import Any, Mapping
 from bridge.line_settings import LineSettings
 
 
-class ConversationStatus(str, enum.Enum):
+class ConversationStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for an operator
     ACTIVE = "active"  # an operator answers it
     CLOSED = "closed"
 
 
-class MessageKind(str, enum.Enum):
+class MessageKind(enum.StrEnum):
     INBOUND = "inbound"  # the customer wrote it
     REPLY = "reply"  # an operator wrote it for the customer
     AUTO = "auto"  # an automatic reply (welcome, closing...) for the customer
@@ -22,7 +25,7 @@ class MessageKind(str, enum.Enum):
     NOTICE = "notice"  # a note from Open Lines for the team only
 
 
-class Delivery(str, enum.Enum):
+class Delivery(enum.StrEnum):
     """Where a message for the customer stands."""
 
     NONE = "none"  # nothing to deliver (not for the customer)
@@ -31,7 +34,7 @@ class Delivery(str, enum.Enum):
     FAILED = "failed"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"  # configures the line
     SUPERVISOR = "supervisor"  # sees and acts on every conversation of the line
     OPERATOR = "operator"  # answers what the line gives them
@@ -93,12 +96,24 @@ class Attachment:
         return self.name or self.kind
 
 
+class ParticipantRole(enum.StrEnum):
+    OWNER = "owner"  # the operator who has the conversation
+    INVITED = "invited"  # a colleague brought in
+
+
+class Rating(enum.StrEnum):
+    """How the customer rated a closed conversation."""
+
+    GOOD = "good"
+    BAD = "bad"
+
+
 @dataclass(frozen=True)
 class Participant:
     """An employee in a conversation: its owner, or a colleague invited in."""
 
     person: str
-    role: str = "owner"  # "owner" | "invited"
+    role: ParticipantRole = ParticipantRole.OWNER
     since_seq: int = 0  # invited without history: sees messages after this seq only
 
 
@@ -134,7 +149,7 @@ class Conversation:
     last_customer_at: float | None = None
     closed_at: float | None = None
     close_reason: str | None = None
-    customer_rating: str | None = None  # "good" | "bad"
+    customer_rating: Rating | None = None
     supervisor_rating: int | None = None  # 1-5
     rating_comment: str = ""
     version: int = 0  # bumped by every change: the store refuses a stale update

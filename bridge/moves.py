@@ -9,12 +9,13 @@ from dataclasses import replace
 
 from bridge import relay, rules
 from bridge.actions import OperatorActions
-from bridge.core import Core, direct, post, timer
+from bridge.core import Core, direct, invite, line_announcement, post, timer
 from bridge.errors import Refused
 from bridge.model import Conversation, Line
 from bridge.ratings import customer_slot
 from bridge.rights import Action
 from bridge.store import NewWork, UnitOfWork
+from bridge.work_kinds import Work
 
 
 
@@ -34,11 +35,12 @@ class Moves:
                 raise Refused(f"conversation {c.id} is already {person}'s")
             moved = rules.handed_to(c, person)
             text = f"↪ Transferred to {person} by {actor}{'' if c.owner in (None, actor) else f' (was {c.owner})'}."
-            work = [post(0), NewWork("team.invite", {"person": person}, conversation_id=c.id)]
+            note = self.core.note(text, c.id)
+            work = [post(note), invite(person, c.id)]
             if person != actor:  # a room's unread badge is easy to miss: they are told in private
                 work.append(direct(person, _handed_text(c, self._line(c), actor), c.id))
             return UnitOfWork(conversation=replace(moved, first_answer_at=c.first_answer_at or self.core.clock.now()),
-                              messages=[self.core.note(text, c.id)], work=work, cancel=[("timer.offer", c.id)])
+                              messages=[note], work=work, cancel=[(Work.TIMER_OFFER, c.id)])
 
         return await self._decide(conversation_id, change, "transferred", person)
 
@@ -51,10 +53,10 @@ class Moves:
                 raise Refused(f"conversation {c.id} is already on line {target.name}")
             moved = rules.handed_to(c, None, target.id)
             text = f"↪ Transferred to line {target.name} by {actor}; it waits for one of its operators."
-            return UnitOfWork(conversation=moved, messages=[self.core.note(text, c.id)], work=[
-                post(0), NewWork("team.announce", {"preview": c.preview}, conversation_id=c.id,
-                                 lane=f"line:{target.id}"),
-                timer("timer.offer", self.core.clock.now(), c.id)])
+            note = self.core.note(text, c.id)
+            return UnitOfWork(conversation=moved, messages=[note], work=[
+                post(note), line_announcement(c, target.id, c.preview),
+                timer(Work.TIMER_OFFER, self.core.clock.now(), c.id)])
 
         return await self._decide(conversation_id, change, "transferred", None)  # nobody yet: said unnamed
 
@@ -73,10 +75,10 @@ class Moves:
             self.actions.check(actor, Action.ACT, c)
             since = 0 if with_history else last_seq
             how = "with the history" if with_history else "without the history (what follows only)"
-            unit = UnitOfWork(conversation=rules.invited(c, person, since),
-                              messages=[self.core.note(f"➕ {actor} invited {person} {how}.", c.id)], work=[post(0)])
+            note = self.core.note(f"➕ {actor} invited {person} {how}.", c.id)
+            unit = UnitOfWork(conversation=rules.invited(c, person, since), messages=[note], work=[post(note)])
             if with_history:  # the room shows everything; without it, new posts reach them in private
-                unit.work.append(NewWork("team.invite", {"person": person}, conversation_id=c.id))
+                unit.work.append(invite(person, c.id))
             return unit
 
         return await self._decide(conversation_id, change, "joined", person)
@@ -90,8 +92,8 @@ class Moves:
             until = self.core.clock.now() + line.settings.pin_max_minutes * 60 if on else None
             text = (f"📌 Pinned by {actor} for up to {line.settings.pin_max_minutes} minutes: it is not auto-closed "
                     "meanwhile." if on else f"📌 Unpinned by {actor}.")
-            return UnitOfWork(conversation=replace(c, pinned_until=until), messages=[self.core.note(text, c.id)],
-                              work=[post(0)])
+            note = self.core.note(text, c.id)
+            return UnitOfWork(conversation=replace(c, pinned_until=until), messages=[note], work=[post(note)])
 
         return await self._decide(conversation_id, change)
 
@@ -101,7 +103,7 @@ class Moves:
             line = self.actions.check(actor, Action.ACT, c)
             unit = self.actions.closing(replace(c, spam=True), line, "spam", f"🚫 Marked as spam by {actor}.", "")
             if c.contact_id:
-                unit.work.append(NewWork("crm.tag", {"tag": "spam"}, conversation_id=c.id))
+                unit.work.append(NewWork(Work.CRM_TAG, {"tag": "spam"}, conversation_id=c.id))
             return unit
 
         closed = await self._decide(conversation_id, change)

@@ -31,9 +31,10 @@ class TeamChat(Protocol):
         """Create or join the room ``name``; return the backend's own key for it."""
 
     async def post(self, room_key: str, posts: list[TeamPost]) -> None:
-        """Post in order; raise ``bridge.outbox.PartialDone`` when only the first ones went.
+        """Post in order; raise ``bridge.outbox.PartialDone`` when only the first ones went."""
 
-        A key "dm:<person>" is a direct message to that employee."""
+    async def direct(self, person: str, posts: list[TeamPost]) -> None:
+        """Post in order in the employee's private chat with the bot; PartialDone as ``post``."""
 
     async def invite(self, room_key: str, person: str) -> None:
         """Bring an employee into the room where the team chat allows it (else a no-op)."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bridge import relay, rules
-from bridge.core import Core, direct, line_note, post, send, timer
+from bridge.core import Core, direct, invite, line_note, post, send, timer
 from bridge.errors import Refused
 from bridge.hours import line_schedule
 from bridge.model import Conversation, ConversationStatus, Line, MessageKind
 from bridge.outbox import WorkKind
 from bridge.queue import Offer, Presence, offer, offered
-from bridge.store import NewWork, UnitOfWork, WorkItem
+from bridge.store import UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
 
 class QueueWork:
@@ -24,7 +25,7 @@ class QueueWork:
         self.presence = Presence(core.journal.state)
 
     def kinds(self) -> dict[str, WorkKind]:
-        return {"timer.offer": WorkKind(self._due, max_attempts=20)}
+        return {Work.TIMER_OFFER: WorkKind(self._due, max_attempts=20)}
 
     async def _due(self, items: list[WorkItem]) -> UnitOfWork:
         if items[0].conversation_id is not None:
@@ -41,7 +42,7 @@ class QueueWork:
         opens = line_schedule(line).next_open(now)
         if opens is None or opens > now:  # out of hours: distributed when the next shift starts
             if opens is not None:
-                await self.core.commit(UnitOfWork(work=[timer("timer.offer", opens, conversation_id)]))
+                await self.core.commit(UnitOfWork(work=[timer(Work.TIMER_OFFER, opens, conversation_id)]))
             return
         # Operators' loads matter only under a capacity: no read of the line's conversations otherwise.
         open_ones = await self.core.journal.conversations.conversations(
@@ -64,13 +65,14 @@ class QueueWork:
         waiting = line.settings.text("waiting_text", c.customer_language)
         told = result.new_round and not c.waited and bool(waiting)
         unit = UnitOfWork(conversation=replace(offered(c, result), waited=c.waited or told),
-                          work=[timer("timer.offer", now + line.settings.wait_seconds, c.id)])
+                          work=[timer(Work.TIMER_OFFER, now + line.settings.wait_seconds, c.id)])
         if told:
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", waiting, conversation_id=c.id))
-            unit.work += [send(0), post(0)]
+            told_to_wait = self.core.for_customer(MessageKind.AUTO, "", waiting, conversation_id=c.id)
+            unit.messages.append(told_to_wait)
+            unit.work += [send(told_to_wait), post(told_to_wait)]
         for person in result.to:
             unit.work.append(direct(person, _offer_text(c, line), c.id))
-            unit.work.append(NewWork("team.invite", {"person": person}, conversation_id=c.id))
+            unit.work.append(invite(person, c.id))
         return unit
 
     async def skip(self, conversation_id: str, person: str) -> Conversation:
@@ -86,8 +88,9 @@ class QueueWork:
                 changed = replace(changed, owner=None, participants=tuple(p for p in c.participants
                                                                            if p.person != person),
                                   status=ConversationStatus.QUEUED)
-            return UnitOfWork(conversation=changed, messages=[self.core.note(f"{person} let it pass.", c.id)],
-                              work=[post(0), timer("timer.offer", self.core.clock.now(), c.id)])
+            note = self.core.note(f"{person} let it pass.", c.id)
+            return UnitOfWork(conversation=changed, messages=[note],
+                              work=[post(note), timer(Work.TIMER_OFFER, self.core.clock.now(), c.id)])
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None
@@ -108,7 +111,7 @@ class QueueWork:
         again = [c for c in waiting if (person in c.offered_to if away else not c.offered_to)]
         now = self.core.clock.now()
         if again:
-            await self.core.commit(UnitOfWork(work=[timer("timer.offer", now, c.id) for c in again]))
+            await self.core.commit(UnitOfWork(work=[timer(Work.TIMER_OFFER, now, c.id) for c in again]))
         return len(waiting)
 
     async def tell_what_waits(self) -> None:

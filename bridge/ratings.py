@@ -10,13 +10,14 @@ from dataclasses import replace
 
 from bridge.core import Core, post, send
 from bridge.errors import Refused
-from bridge.model import Conversation, MessageKind
+from bridge.model import Conversation, MessageKind, Rating
 from bridge.rights import Action
 from bridge.store import NewMessage, UnitOfWork
 
 ASK = "How did we do? Reply 1 if we helped you, 0 if we did not."
 GOOD, BAD = ("1", "👍", "good", "yes"), ("0", "👎", "bad", "no")
 RATING_DAYS = 3
+RATINGS = frozenset(r.value for r in Rating)
 
 
 def customer_slot(binding_id: str) -> str:
@@ -24,9 +25,9 @@ def customer_slot(binding_id: str) -> str:
     return f"openlines:customer:{binding_id}"
 
 
-def rating_of(text: str) -> str | None:
+def rating_of(text: str) -> Rating | None:
     word = text.strip().lower().rstrip(".!")
-    return "good" if word in GOOD else "bad" if word in BAD else None
+    return Rating.GOOD if word in GOOD else Rating.BAD if word in BAD else None
 
 
 class Ratings:
@@ -38,8 +39,9 @@ class Ratings:
         line = self.core.directory.line_or_removed(c.line_id)
         backend = self.core.channels(c.binding_id)
         if line.settings.yes.ratings and not c.spam and not (backend and backend.rates_with_buttons):
-            unit.messages.append(self.core.for_customer(MessageKind.AUTO, "", ASK, conversation_id=c.id))
-            unit.work += [send(len(unit.messages) - 1), post(len(unit.messages) - 1)]
+            question = self.core.for_customer(MessageKind.AUTO, "", ASK, conversation_id=c.id)
+            unit.messages.append(question)
+            unit.work += [send(question), post(question)]
 
     async def asked(self, c: Conversation) -> None:
         """After the close is stored: remember the question, and show the buttons where there are some."""
@@ -62,7 +64,7 @@ class Ratings:
     async def rate(self, binding_id: str, customer_ref: str, conversation_id: str, value: str,
                    reply: NewMessage | None = None) -> Conversation:
         """The customer's rating; ``reply`` is their 1/0 message, kept in the closed conversation."""
-        if value not in ("good", "bad"):
+        if value not in RATINGS:
             raise Refused("a rating is good or bad")
         if await self.pending(binding_id, customer_ref) != conversation_id:
             raise Refused(f"conversation {conversation_id} is not waiting for a rating")
@@ -70,11 +72,12 @@ class Ratings:
         def change(c: Conversation) -> UnitOfWork:
             if c.customer_ref != customer_ref or c.binding_id != binding_id or c.customer_rating:
                 raise Refused(f"conversation {conversation_id} is not waiting for a rating")
-            unit = UnitOfWork(conversation=replace(c, customer_rating=value))
+            unit = UnitOfWork(conversation=replace(c, customer_rating=Rating(value)))
             if reply is not None:
                 unit.messages.append(replace(reply, conversation_id=c.id))
-            unit.messages.append(self.core.note(f"⭐ The customer rated this conversation: {value}.", c.id))
-            unit.work.append(post(len(unit.messages) - 1))
+            note = self.core.note(f"⭐ The customer rated this conversation: {value}.", c.id)
+            unit.messages.append(note)
+            unit.work.append(post(note))
             return unit
 
         committed = await self.core.decide(conversation_id, change)
@@ -92,8 +95,9 @@ class Ratings:
             line = self.core.directory.line_or_removed(c.line_id)
             self.core.rights.check(actor, Action.SUPERVISE, line, c)
             text = f"{'★' * stars}{'☆' * (5 - stars)} rated by {actor}{': ' + comment if comment else ''}"
+            note = self.core.note(text, c.id)
             return UnitOfWork(conversation=replace(c, supervisor_rating=stars, rating_comment=comment[:500]),
-                              messages=[self.core.note(text, c.id)], work=[post(0)])
+                              messages=[note], work=[post(note)])
 
         committed = await self.core.decide(conversation_id, change)
         assert committed.conversation is not None

@@ -79,7 +79,7 @@ def well_formed(text: str) -> bool:
     return True
 
 
-class TeamText(str, enum.Enum):
+class TeamText(enum.StrEnum):
     """What a plain message an operator writes in a conversation room is."""
 
     REPLY = "reply"  # goes to the customer

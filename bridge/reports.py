@@ -25,7 +25,7 @@ CHUNK = 2000  # read this many at a time: customers' reads share the journal's r
 MAX_DAYS = 366
 
 
-class Only(str, enum.Enum):
+class Only(enum.StrEnum):
     ALL = "all"
     WAITING = "waiting"  # nobody has it yet
     MINE = "mine"  # the asker has it, or was invited in

@@ -7,7 +7,7 @@ from bridge.errors import Refused
 from bridge.model import Conversation, Line, Role
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     CONFIGURE = "configure"  # change the line, its channels, its people
     SUPERVISE = "supervise"  # see every conversation, statistics, rate
     ANSWER = "answer"  # take a waiting conversation

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bridge.errors import Refused
-from bridge.model import ChannelBinding, Conversation, ConversationStatus, Participant
+from bridge.model import ChannelBinding, Conversation, ConversationStatus, Participant, ParticipantRole
 
 
 def dedupe_key(binding_id: str, customer_ref: str, external_id: str) -> str:
@@ -40,7 +40,7 @@ def claimed(conversation: Conversation, person: str, now: float) -> Conversation
     if conversation.owner is not None:
         raise Refused(f"conversation {conversation.id} is already answered by {conversation.owner}")
     return replace(conversation, owner=person, status=ConversationStatus.ACTIVE, offered_to=(), passed=(),
-                   participants=_with(conversation.participants, Participant(person, "owner")),
+                   participants=_with(conversation.participants, Participant(person, ParticipantRole.OWNER)),
                    first_answer_at=conversation.first_answer_at or now)
 
 
@@ -48,7 +48,7 @@ def handed_to(conversation: Conversation, person: str | None, line_id: str | Non
     """A transfer: a new owner (or back to the queue), the previous one leaves; the room stays."""
     require_open(conversation)
     others = tuple(p for p in conversation.participants if p.person != conversation.owner)
-    participants = _with(others, Participant(person, "owner")) if person else others
+    participants = _with(others, Participant(person, ParticipantRole.OWNER)) if person else others
     return replace(conversation, owner=person, participants=participants, offered_to=(), passed=(),
                    status=ConversationStatus.ACTIVE if person else ConversationStatus.QUEUED,
                    line_id=line_id or conversation.line_id)
@@ -59,7 +59,7 @@ def invited(conversation: Conversation, person: str, since_seq: int) -> Conversa
     if conversation.participant(person) is not None:
         raise Refused(f"{person} is already in conversation {conversation.id}")
     return replace(conversation, participants=_with(conversation.participants,
-                                                    Participant(person, "invited", since_seq)))
+                                                    Participant(person, ParticipantRole.INVITED, since_seq)))
 
 
 def closed(conversation: Conversation, reason: str, now: float) -> Conversation:

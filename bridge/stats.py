@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
-from bridge.model import Conversation
+from bridge.model import Conversation, Rating
 
 DAY = 86_400.0
 
@@ -69,8 +69,8 @@ def figures(conversations: Sequence[Conversation]) -> Figures:
         first_answer_median=median(waits),
         first_answer_p90=percentile(waits, 0.9),
         duration_median=median(durations),
-        rated_good=sum(1 for c in conversations if c.customer_rating == "good"),
-        rated_bad=sum(1 for c in conversations if c.customer_rating == "bad"),
+        rated_good=sum(1 for c in conversations if c.customer_rating == Rating.GOOD),
+        rated_bad=sum(1 for c in conversations if c.customer_rating == Rating.BAD),
         supervisor_ratings=len(marks),
         supervisor_mean=statistics.fmean(marks) if marks else None,
     )

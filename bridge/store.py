@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from bridge.model import Attachment, ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
+from bridge.work_kinds import conversation_lane
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,19 @@ class NewMessage:
 class NewWork:
     """Owed work: delivered in order within its lane, retried, dead-lettered."""
 
-    kind: str  # "team.post", "customer.send", "crm.link", "timer.autoclose"...
+    kind: str  # a ``bridge.work_kinds.Work``: Work.TEAM_POST, Work.CUSTOMER_SEND, Work.TIMER_AUTOCLOSE...
     payload: Mapping[str, Any] = field(default_factory=dict)
     not_before: float = 0.0
-    conversation_id: str | None = None  # None: the unit's conversation
-    lane: str | None = None  # None: "<kind family>:<conversation id>"
-    message: int | None = None  # index into the unit's messages: its seq is payload["seq"]
+    conversation_id: str | None = None  # None: the unit's conversation (or its message's)
+    lane: str | None = None  # None: its conversation's lane for its kind (``bridge.work_kinds``)
+    # The unit's message it is about (the very object in ``UnitOfWork.messages``): its seq becomes
+    # payload["seq"] once stored, wherever the message sits in the unit.
+    message: NewMessage | None = field(default=None, repr=False)
     replace: bool = False  # a timer: replaces the pending item of this kind and conversation
+
+    def lane_for(self, conversation_id: str | None) -> str:
+        """The lane it runs in, once its conversation is known (a new conversation's id is the store's)."""
+        return self.lane or conversation_lane(self.kind, conversation_id)
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class UnitOfWork:
     conversation: Conversation | None = None  # id "": insert; else update if its version is current
     messages: list[NewMessage] = field(default_factory=list)
     work: list[NewWork] = field(default_factory=list)
-    cancel: list[tuple[str, str]] = field(default_factory=list)  # (kind, conversation id) timers
+    cancel: list[tuple[str, str]] = field(default_factory=list)  # (timer kind, conversation id)
     finished: list[int] = field(default_factory=list)  # work items done with this unit
     updates: list[MessageUpdate] = field(default_factory=list)
     rooms: list[RoomEntry] = field(default_factory=list)
@@ -90,6 +97,13 @@ class UnitOfWork:
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
     kept: KeptEvent | None = None
+
+    def position(self, message: NewMessage) -> int:
+        """Where a work item's message sits among the unit's messages (the same object, not an equal one)."""
+        for index, candidate in enumerate(self.messages):
+            if candidate is message:
+                return index
+        raise ValueError("work refers to a message that is not in its unit")
 
     @property
     def empty(self) -> bool:

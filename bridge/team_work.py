@@ -7,13 +7,14 @@ import logging
 from typing import NamedTuple
 
 from bridge import relay
-from bridge.core import Core, line_note, mirrors
+from bridge.core import Core, line_announcement, line_note, mirrors
 from bridge.errors import NotFound
 from bridge.metrics import RELAY_SECONDS
 from bridge.model import Conversation, MessageKind
 from bridge.outbox import WorkKind
 from bridge.ports import TeamChat
-from bridge.store import NewWork, RoomEntry, UnitOfWork, WorkItem
+from bridge.store import RoomEntry, UnitOfWork, WorkItem
+from bridge.work_kinds import Work, line_lane
 
 log = logging.getLogger(__name__)
 POST_BATCH = 64
@@ -39,19 +40,19 @@ class TeamWork:
     def __init__(self, core: Core, team: TeamChat) -> None:
         self.core = core
         self.team = team
-        self._room_of: dict[str, str] = {}  # conversation id, or "line:<id>", -> room key
+        self._room_of: dict[str, str] = {}  # conversation id, or a line's lane (line_lane), -> room key
         self._conversation_of: dict[str, str] = {}  # room key -> conversation id
 
     def kinds(self) -> dict[str, WorkKind]:
         return {
-            "team.room": WorkKind(self.open_room, max_attempts=12, on_dead=self._dead),
-            "team.post": WorkKind(self.post, batch=POST_BATCH, max_attempts=12, on_dead=self._dead,
-                                  mark_started=True, many=self.post_many),
-            "team.announce": WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
-            "team.alert": WorkKind(self.alert, max_attempts=12),
-            "team.direct": WorkKind(self.direct, max_attempts=12),
-            "team.invite": WorkKind(self.invite, max_attempts=6),
-            "team.mirror": WorkKind(self.mirror, max_attempts=12),
+            Work.TEAM_ROOM: WorkKind(self.open_room, max_attempts=12, on_dead=self._dead),
+            Work.TEAM_POST: WorkKind(self.post, batch=POST_BATCH, max_attempts=12, on_dead=self._dead,
+                                     mark_started=True, many=self.post_many),
+            Work.TEAM_ANNOUNCE: WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
+            Work.TEAM_ALERT: WorkKind(self.alert, max_attempts=12),
+            Work.TEAM_DIRECT: WorkKind(self.direct, max_attempts=12),
+            Work.TEAM_INVITE: WorkKind(self.invite, max_attempts=6),
+            Work.TEAM_MIRROR: WorkKind(self.mirror, max_attempts=12),
         }
 
     # -- rooms ---------------------------------------------------------------------------
@@ -64,7 +65,7 @@ class TeamWork:
             self._room_of[entry.conversation_id] = entry.key
             self._conversation_of[entry.key] = entry.conversation_id
         elif entry.line_id is not None:
-            self._room_of[f"line:{entry.line_id}"] = entry.key
+            self._room_of[line_lane(entry.line_id)] = entry.key
 
     def conversation_of_room(self, room_key: str) -> str | None:
         """The conversation whose room has this key; None for any other room."""
@@ -96,12 +97,12 @@ class TeamWork:
             self._remember(entry)
             unit.rooms.append(entry)
         if item.payload.get("announce"):
-            unit.work.append(NewWork("team.announce", {"preview": item.payload.get("preview", "")},
-                                     conversation_id=conversation.id, lane=f"line:{conversation.line_id}"))
+            preview = str(item.payload.get("preview", ""))
+            unit.work.append(line_announcement(conversation, conversation.line_id, preview))
         return unit
 
     async def _line_room(self, line_id: str, unit: UnitOfWork) -> str:
-        key = self._room_of.get(f"line:{line_id}")
+        key = self._room_of.get(line_lane(line_id))
         if key is None:
             line = self.core.directory.line_or_removed(line_id)
             key = await self.team.open_room(line.id, f"{line.name}: new conversations are announced here")
@@ -148,7 +149,7 @@ class TeamWork:
         key = self._room_of.get(conversation.id)
         unit = UnitOfWork()
         if key is None:  # its room was lost (an old journal): open it again first
-            unit = await self.open_room([WorkItem(0, "team.room", "", conversation.id, {}, 0)])
+            unit = await self.open_room([WorkItem(0, Work.TEAM_ROOM, "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
         for item in items:  # colleagues who see only what follows get it in private
             author = str(item.payload.get("author", ""))
@@ -162,7 +163,7 @@ class TeamWork:
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
         post = relay.team_post(message, conversation, binding, repeated=items[0].recovered)
         tagged = dataclasses.replace(post, text=f"[conversation {conversation.id}] {post.text}")
-        await self.team.post(f"dm:{items[0].payload['person']}", [tagged])
+        await self.team.direct(str(items[0].payload["person"]), [tagged])
         return UnitOfWork()
 
     async def announce(self, items: list[WorkItem]) -> UnitOfWork:
@@ -193,7 +194,7 @@ class TeamWork:
     async def direct(self, items: list[WorkItem]) -> UnitOfWork:
         """A note to one employee in private (an alert for a supervisor, an offer)."""
         payload = items[0].payload
-        await self.team.post(f"dm:{payload['person']}", [relay.TeamPost("notice", str(payload.get("text", "")))])
+        await self.team.direct(str(payload["person"]), [relay.TeamPost("notice", str(payload.get("text", "")))])
         return UnitOfWork()
 
     async def _conversation(self, item: WorkItem) -> Conversation:
@@ -206,8 +207,7 @@ class TeamWork:
         if item.conversation_id is None:
             return
         conversation = await self.core.journal.conversations.conversation(item.conversation_id)
-        lane = f"line:{conversation.line_id}"
-        if item.lane == lane:
+        if item.lane == line_lane(conversation.line_id):
             return  # the line room itself is unreachable: the health check reports it
         text = (f"⚠️ Conversation {conversation.id}'s room could not be reached: {reason}. "
                 f"Its messages are in !transcript {conversation.id}.")

@@ -11,6 +11,7 @@ from bridge.core import Core, timer
 from bridge.model import Conversation, MessageKind
 from bridge.outbox import WorkKind
 from bridge.store import UnitOfWork, WorkItem
+from bridge.work_kinds import Work
 
 
 class Timers:
@@ -19,7 +20,7 @@ class Timers:
         self.actions = actions
 
     def kinds(self) -> dict[str, WorkKind]:
-        return {"timer.autoclose": WorkKind(self.autoclose, max_attempts=20)}
+        return {Work.TIMER_AUTOCLOSE: WorkKind(self.autoclose, max_attempts=20)}
 
     async def autoclose(self, items: list[WorkItem]) -> UnitOfWork:
         conversation_id = items[0].conversation_id
@@ -43,9 +44,9 @@ class Timers:
             return UnitOfWork()
         silent_until = (last_word or c.created_at) + minutes * 60
         if silent_until > now:  # the customer wrote since: wait for the silence from their last word
-            return UnitOfWork(work=[timer("timer.autoclose", silent_until, c.id)])
+            return UnitOfWork(work=[timer(Work.TIMER_AUTOCLOSE, silent_until, c.id)])
         if c.pinned_until is not None and c.pinned_until > now:
-            return UnitOfWork(work=[timer("timer.autoclose", c.pinned_until, c.id)])
+            return UnitOfWork(work=[timer(Work.TIMER_AUTOCLOSE, c.pinned_until, c.id)])
         return self.actions.closing(
             c, line, "closed after the customer's silence",
             f"Closed automatically after {minutes} minutes without news from the customer.",

@@ -19,6 +19,8 @@ from bridge.model import (
     Message,
     MessageKind,
     Participant,
+    ParticipantRole,
+    Rating,
 )
 from bridge.store import NewMessage, WorkItem
 
@@ -43,7 +45,10 @@ def conversation_doc(c: Conversation) -> str:
 
 def conversation_from(row: Row) -> Conversation:
     doc = json.loads(row["doc"])
-    doc["participants"] = tuple(Participant(**p) for p in doc.get("participants", ()))
+    doc["participants"] = tuple(Participant(**{**p, "role": ParticipantRole(p.get("role", "owner"))})
+                                for p in doc.get("participants", ()))
+    if doc.get("customer_rating") is not None:
+        doc["customer_rating"] = Rating(doc["customer_rating"])
     doc["offered_to"] = tuple(doc.get("offered_to", ()))
     doc["passed"] = tuple(doc.get("passed", ()))
     extras = {k: v for k, v in doc.items() if k in _CONVERSATION_FIELDS}

@@ -9,6 +9,8 @@ import json
 import sqlite3
 import time
 
+from bridge.work_kinds import Work, conversation_lane
+
 OLD_INDEXES = ("conversations_by_customer", "messages_by_conversation", "messages_team_pending",
                "messages_customer_pending", "conversations_owed")
 
@@ -58,22 +60,23 @@ def _copy_messages(conn: sqlite3.Connection) -> None:
 def _owed_work(conn: sqlite3.Connection) -> None:
     now = time.time()
 
-    def owe(kind: str, lane: str, cid: int, payload: dict[str, object]) -> None:
+    def owe(kind: Work, cid: int, payload: dict[str, object]) -> None:
         conn.execute("INSERT INTO work (kind, lane, conversation_id, payload, not_before, state, created_at)"
-                     " VALUES (?, ?, ?, ?, 0, 'pending', ?)", (kind, lane, cid, json.dumps(payload), now))
+                     " VALUES (?, ?, ?, ?, 0, 'pending', ?)",
+                     (kind.value, conversation_lane(kind, str(cid)), cid, json.dumps(payload), now))
 
     conversations = conn.execute(
         "SELECT id, status, room_state, crm_state, transcript_state FROM v1_conversations ORDER BY id").fetchall()
     for cid, status, room, crm, transcript in conversations:
         if status != "closed" or room == "pending":  # rooms are mapped anew, by their identity
-            owe("team.room", f"team:{cid}", cid, {"announce": room == "pending"})
+            owe(Work.TEAM_ROOM, cid, {"announce": room == "pending"})
         if crm == "pending":
-            owe("crm.link", f"crm:{cid}", cid, {})
+            owe(Work.CRM_LINK, cid, {})
         if transcript == "pending":
-            owe("crm.transcript", f"crm:{cid}", cid, {})
+            owe(Work.CRM_TRANSCRIPT, cid, {})
     for seq, cid in conn.execute("SELECT seq, conversation_id FROM v1_messages WHERE to_team = 'pending'"
                                  " ORDER BY seq").fetchall():
-        owe("team.post", f"team:{cid}", cid, {"seq": seq})
+        owe(Work.TEAM_POST, cid, {"seq": seq})
     for seq, cid in conn.execute("SELECT seq, conversation_id FROM v1_messages WHERE to_customer = 'pending'"
                                  " ORDER BY seq").fetchall():
-        owe("customer.send", f"customer:{cid}", cid, {"seq": seq})
+        owe(Work.CUSTOMER_SEND, cid, {"seq": seq})

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, Awaitable, Callable, Sequence
 
 from bridge.store import WorkItem
+from bridge.work_kinds import Work
 from journal_store.rows import work_from
 
 Run = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
@@ -79,5 +80,5 @@ class SqliteOutbox:
         """Messages waiting to reach their customers, per channel (binding id): one query, when asked."""
         rows = await self._read(lambda c: c.execute(
             "SELECT c.binding_id, COUNT(*) FROM work w JOIN conversations c ON c.id = w.conversation_id"
-            " WHERE w.state = 'pending' AND w.kind = 'customer.send' GROUP BY c.binding_id").fetchall())
+            " WHERE w.state = 'pending' AND w.kind = ? GROUP BY c.binding_id", (Work.CUSTOMER_SEND.value,)).fetchall())
         return {str(r[0]): int(r[1]) for r in rows}

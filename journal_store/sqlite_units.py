@@ -7,6 +7,7 @@ import sqlite3
 from bridge.errors import Conflict, NotFound
 from bridge.model import Conversation, Message
 from bridge.store import Committed, KeptEvent, NewMessage, NewWork, UnitOfWork, WorkItem
+from bridge.work_kinds import timer_key
 from journal_store.rows import conversation_doc, conversation_from, message_doc, message_from, work_from
 
 
@@ -24,9 +25,10 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
         conn.execute("UPDATE messages SET delivery = ?, external_id = COALESCE(?, external_id), error = ?"
                      " WHERE seq = ?", (update.delivery.value, update.external_id, update.error, update.seq))
     for kind, conversation_id in unit.cancel:
-        conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (f"{kind}:{conversation_id}",))
-    work = [_insert_work(conn, w, _work_conversation(w, messages, cid), messages, unit.lease, unit.begun)
-            for w in unit.work]
+        conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (timer_key(kind, conversation_id),))
+    about = [None if w.message is None else messages[unit.position(w.message)] for w in unit.work]
+    work = [_insert_work(conn, w, _work_conversation(w, message, cid), message, unit.lease, unit.begun)
+            for w, message in zip(unit.work, about)]
     if unit.finished:
         # One statement for a round's finished work (a team round finishes many rooms' posts at once).
         for i in range(0, len(unit.finished), 500):
@@ -63,11 +65,11 @@ def _still_open(conn: sqlite3.Connection, conversation_id: str, open_key: str) -
         raise Conflict("open")
 
 
-def _work_conversation(w: NewWork, messages: list[Message], cid: str | None) -> str | None:
+def _work_conversation(w: NewWork, message: Message | None, cid: str | None) -> str | None:
     if w.conversation_id is not None:
         return w.conversation_id
-    if w.message is not None:  # the conversation of the message it is about
-        return messages[w.message].conversation_id
+    if message is not None:  # the conversation of the message it is about
+        return message.conversation_id
     return cid
 
 
@@ -112,13 +114,12 @@ def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) ->
         raise Conflict("dedupe") from None
 
 
-def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages: list[Message],
+def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message: Message | None,
                  lease: tuple[str, float, float] | None, begun: bool) -> WorkItem:
     payload = dict(w.payload)
-    if w.message is not None:
-        payload["seq"] = messages[w.message].seq
-    lane = w.lane or f"{w.kind.split('.')[0]}:{cid}"
-    unique = f"{w.kind}:{cid}" if w.replace else None
+    if message is not None:
+        payload["seq"] = message.seq
+    unique = timer_key(w.kind, cid) if w.replace else None
     if unique is not None:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (unique,))
     owner, until = (lease[0], lease[2]) if lease is not None and w.not_before <= lease[1] else (None, None)
@@ -126,8 +127,8 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, messages
     row = conn.execute(
         "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
         " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-        (w.kind, lane, _int(cid), json.dumps(payload), w.not_before, owner, until, int(begun and owner is not None),
-         unique, created)).fetchall()[0]
+        (w.kind, w.lane_for(cid), _int(cid), json.dumps(payload), w.not_before, owner, until,
+         int(begun and owner is not None), unique, created)).fetchall()[0]
     return work_from(row, begun=begun and owner is not None, held=owner is not None)
 
 

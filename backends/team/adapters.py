@@ -161,13 +161,15 @@ class TeamAdapter:
         return escape_markdown(text)
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.target(key), text)
+        self.say(self.room(key), text)
 
-    def target(self, key: str) -> Any:
-        """A room, or a person for a "dm:<person>" key."""
-        if key.startswith("dm:"):
-            return self.bot.build_identifier(key[3:])
-        return self.room(key)
+    def say(self, to: Any, text: str) -> None:
+        """Text to a room or a person (the backend's own object for it)."""
+        self.bot.send(to, text)
+
+    def send_direct(self, person: str, post: TeamPost, text: str) -> None:
+        """An Open Lines post in an employee's private chat with the bot (``text`` as for ``send_post``)."""
+        self.say(self.bot.build_identifier(person), text)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
         """An Open Lines post: ``text`` is ``post`` rendered with ``escape``; a backend that can show
@@ -220,14 +222,13 @@ class TextAdapter(TeamAdapter):
         return f"{key} (on the console: !inroom {key})"
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send(self.target(key), f"[{self._tag(key)}] {text}")
+        self.say(self.room(key), f"[{key}] {text}")
+
+    def send_direct(self, person: str, post: TeamPost, text: str) -> None:
+        self.say(self.bot.build_identifier(person), f"[private] {text}")
 
     def join(self, key: str, texts: list[str]) -> str:
-        return f"\n\n[{self._tag(key)}] ".join(texts)  # every post on the terminal starts with its room
-
-    @staticmethod
-    def _tag(key: str) -> str:
-        return "private" if key.startswith("dm:") else key
+        return f"\n\n[{key}] ".join(texts)  # every post on the terminal starts with its room
 
 
 class ConsoleAdapter(TeamAdapter):
@@ -245,17 +246,16 @@ class ConsoleAdapter(TeamAdapter):
         return text
 
     def send(self, key: str, text: str) -> None:
-        self.bot.send_plain(self._console_key(key), text)
+        self.bot.send_plain(key, text)
 
     def send_post(self, key: str, post: TeamPost, text: str) -> None:
-        self.bot.send_post(self._console_key(key), post, text)
+        self.bot.send_post(key, post, text)
+
+    def send_direct(self, person: str, post: TeamPost, text: str) -> None:
+        self.bot.send_post(person, post, text)  # a person's direct chat is keyed by their "@login"
 
     def send_posts(self, posts: list[tuple[str, TeamPost, str]]) -> None:
-        self.bot.send_posts([(self._console_key(key), post, text) for key, post, text in posts])
-
-    def _console_key(self, key: str) -> str:
-        """A room's key, or "@login" (the direct chat) for a "dm:@login" key."""
-        return key[3:] if key.startswith("dm:") else key
+        self.bot.send_posts(posts)
 
     def signal(self, key: str, kind: str, data: Mapping[str, Any]) -> None:
         self.bot.signal(key, kind, dict(data))
@@ -321,8 +321,8 @@ class XmppAdapter(TeamAdapter):
     def escape(self, text: str) -> str:
         return escape_plain(text)
 
-    def send(self, key: str, text: str) -> None:
-        self.bot.send_plain(self.target(key), plain_text(text))
+    def say(self, to: Any, text: str) -> None:
+        self.bot.send_plain(to, plain_text(text))
 
 
 class IrcAdapter(TeamAdapter):

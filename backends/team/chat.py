@@ -48,6 +48,21 @@ class ErrbotTeamChat:
         if error is not None:
             raise error
 
+    async def direct(self, person: str, posts: list[TeamPost]) -> None:
+        done, error = await self._in_thread(self._direct_all, person, posts)
+        if done < len(posts):
+            raise PartialDone(done, SendError(f"the team chat refused a private post ({error})"))
+
+    def _direct_all(self, person: str, posts: list[TeamPost]) -> tuple[int, str]:
+        """How many went out to the employee, in order; stops at the first failure."""
+        for done, post in enumerate(posts):
+            try:
+                self.adapter.send_direct(person, post, render_team_post(post, self.adapter.escape))
+            except Exception as exc:  # the type only: a backend's message may carry a token
+                log.warning("private post failed: %s", type(exc).__name__)
+                return done, type(exc).__name__
+        return len(posts), ""
+
     async def post_many(self, rooms: list[tuple[str, list[TeamPost]]]) -> list[PartialDone | None]:
         """Several rooms' posts in one hop to a thread (each hop costs the loop more than a post);
         per room, None when all went, else PartialDone with how many did."""

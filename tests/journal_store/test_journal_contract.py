@@ -29,8 +29,8 @@ async def _open(journal, ref: str = "alice", *texts: str):
 
 
 async def test_a_unit_stores_a_conversation_its_messages_and_its_work(journal):
-    unit = UnitOfWork(conversation=_conversation(), messages=[_message("hi", dedupe_key="k1")],
-                      work=[NewWork("team.room"), NewWork("team.post", message=0)])
+    hi = _message("hi", dedupe_key="k1")
+    unit = UnitOfWork(conversation=_conversation(), messages=[hi], work=[NewWork("team.room"), NewWork("team.post", message=hi)])
     done = await journal.conversations.commit(unit)
 
     cid = done.conversation.id
@@ -54,9 +54,9 @@ async def test_a_stored_dedupe_key_is_a_conflict_and_the_unit_stores_nothing(jou
     first = await _open(journal)
     cid = first.conversation.id
     await journal.conversations.commit(UnitOfWork(messages=[_message("a", conversation_id=cid, dedupe_key="k")]))
-    unit = UnitOfWork(messages=[_message("b", conversation_id=cid), _message("a", conversation_id=cid,
-                                                                             dedupe_key="k")],
-                      work=[NewWork("team.post", message=0)])
+    b = _message("b", conversation_id=cid)
+    unit = UnitOfWork(messages=[b, _message("a", conversation_id=cid, dedupe_key="k")],
+                      work=[NewWork("team.post", message=b)])
     with pytest.raises(Conflict) as conflict:
         await journal.conversations.commit(unit)
     assert conflict.value.what == "dedupe"
@@ -166,12 +166,12 @@ async def test_rescheduled_work_waits_and_buried_work_is_counted(journal):
 
 async def test_the_customer_backlog_counts_pending_sends_per_channel(journal):
     """!line status's backlog: one query, pending customer sends only (not the dead, not team work)."""
-    site = await journal.conversations.commit(UnitOfWork(conversation=_conversation("ann"), messages=[
-        _message("a"), _message("b")], work=[NewWork("customer.send", message=0), NewWork("customer.send", message=1),
-                                             NewWork("team.post", message=0)]))
+    a, b, c = _message("a"), _message("b"), _message("c")
+    site = await journal.conversations.commit(UnitOfWork(conversation=_conversation("ann"), messages=[a, b], work=[
+        NewWork("customer.send", message=a), NewWork("customer.send", message=b), NewWork("team.post", message=a)]))
     tg = replace(_conversation("bo"), binding_id="telegram:1")
-    other = await journal.conversations.commit(UnitOfWork(conversation=tg, messages=[_message("c")],
-                                                          work=[NewWork("customer.send", message=0)]))
+    other = await journal.conversations.commit(UnitOfWork(conversation=tg, messages=[c],
+                                                          work=[NewWork("customer.send", message=c)]))
     await journal.outbox.bury(site.work[0].id, 8, "gone")
     assert await journal.outbox.customer_backlog() == {"webchat:site": 1, "telegram:1": 1}
     await journal.conversations.commit(UnitOfWork(finished=[other.work[0].id]))

@@ -68,6 +68,16 @@ def test_posts_go_to_the_room_they_are_for(backend):
     assert "hello room" in out
 
 
+def test_a_private_post_goes_to_the_person_it_is_for(backend):
+    """``TeamChat.direct``: an employee's private chat with the bot, named by the person (no room key)."""
+    adapter = adapter_for(backend.bot, backend.room_format)
+    adapter.open_room("support-8", "topic")
+    person = adapter.parse_person(backend.typed("bob"))
+    post = TeamPost("notice", "for bob only")
+    out = backend.output_of(lambda: adapter.send_direct(person, post, render_team_post(post, adapter.escape)))
+    assert "for bob only" in out
+
+
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_customer_text_renders_as_itself(backend, sample):
     adapter = adapter_for(backend.bot, backend.room_format)

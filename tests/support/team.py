@@ -18,7 +18,8 @@ class _Fault:
 
 
 class RecordingTeamChat:
-    """Implements ``bridge.ports.TeamChat``; rooms are keyed "#<name>". Thread-safe for reading."""
+    """Implements ``bridge.ports.TeamChat``; rooms are keyed "#<name>"; an employee's private posts are
+    recorded under "dm:<person>" (a name of this recorder's, never a key the core uses). Thread-safe for reading."""
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -50,12 +51,17 @@ class RecordingTeamChat:
         return f"#{name}"
 
     async def post(self, room_key: str, posts: list[TeamPost]) -> None:
+        await self._record(room_key.removeprefix("#"), posts)
+
+    async def direct(self, person: str, posts: list[TeamPost]) -> None:
+        await self._record(f"dm:{person}", posts)
+
+    async def _record(self, name: str, posts: list[TeamPost]) -> None:
         from bridge.errors import SendError
         from bridge.outbox import PartialDone
 
         if self.post_delay:
             await asyncio.sleep(self.post_delay)
-        name = room_key.removeprefix("#")
         for done, post in enumerate(posts):
             fault = self._faults.get(name)
             if fault is not None and fault.after <= 0:
