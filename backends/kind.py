@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 from bridge.channel_settings import KindSettings, ReplyChoices, SettingSpec
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
+    from backends.base import AiohttpMounts
     from bridge.channels import ChannelBackend
 
 
-def no_routes(mounts: Any) -> Sequence[Any]:
+def no_routes(mounts: AiohttpMounts) -> Sequence[web.RouteDef]:
     return ()
 
 
@@ -30,7 +33,7 @@ class ChannelKind:
     settings: type[KindSettings]  # its `!line connect` keys, typed, with their defaults
     # "package.module:Class", imported (with its SDK) when a binding of it is built; or the class
     backend: str | type[ChannelBackend]
-    routes: Callable[[Any], Sequence[Any]] = no_routes  # (AiohttpMounts) -> its aiohttp routes
+    routes: Callable[[AiohttpMounts], Sequence[web.RouteDef]] = no_routes  # declared once, at start
     reply_choices: ReplyChoices | None = None  # the words a reply may start with (``!reply private …``)
     preflight: bool = False  # its backend answers ``preflight``: ask it even when the binding is stopped
     tuning: Callable[..., object] | None = None  # its process-wide knobs, built once by the runtime

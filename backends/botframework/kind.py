@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from backends.base import webhook_routes
+from aiohttp import web
+
+from backends.base import AiohttpMounts, webhook_routes
 from backends.kind import ChannelKind
 from bridge.channel_settings import KindSettings, setting
 from bridge.errors import Refused
@@ -33,7 +34,7 @@ class BotFrameworkSettings(KindSettings):
         return f"{self.login_url.rstrip('/')}/{self.tenant_id or 'botframework.com'}"
 
 
-def routes(mounts: Any) -> list[Any]:
+def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
     return webhook_routes(mounts, NAME, "/botframework/{key}/messages")
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
+from backends.base import AiohttpMounts
 from backends.kind import ChannelKind
 from backends.meta import webhook
 from backends.meta.window import VISIBILITIES, reply_options
@@ -84,7 +87,7 @@ class InstagramSettings(MetaSettings):
         return self.account_id
 
 
-def routes(mounts: Any) -> list[Any]:
+def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
     return webhook.routes(mounts)  # the same two routes for every Meta kind: declared once
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
-from backends.base import webhook_routes
+from aiohttp import web
+
+from backends.base import AiohttpMounts, webhook_routes
 from backends.kind import ChannelKind
 from bridge.channel_settings import KindSettings, api_root, setting
 from bridge.errors import Refused
@@ -25,7 +26,7 @@ class ViberSettings(KindSettings):
         return hashlib.sha256(self.token.encode()).hexdigest()[:12]  # public: names the bot in our URL, reveals nothing
 
 
-def routes(mounts: Any) -> list[Any]:
+def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
     return webhook_routes(mounts, NAME, "/viber/{key}")
 
 

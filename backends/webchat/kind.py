@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from aiohttp import web
+
+from backends.base import AiohttpMounts
 from backends.kind import ChannelKind
 from bridge.channel_settings import KindSettings, origins, setting
 
@@ -65,7 +67,7 @@ class WebchatLimits:
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
 
 
-def routes(mounts: Any) -> list[Any]:
+def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
     # Imported here: the routes' modules read WebchatLimits from this one.
     from backends.webchat.routes import routes as declared
 
