@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import socket
+import urllib.error
+import urllib.request
 
 from tests.support.process import OpenLinesProcess
 
@@ -18,6 +20,15 @@ def imported(output: str) -> set[str]:
     """The SDKs whose top-level package the process imported so far."""
     return {m.group(1) for m in re.finditer(r"^import time:.*\|\s+(\w+)(?:\.|$)", output, re.MULTILINE)
             if m.group(1) in SDKS}
+
+
+def post(port: int, path: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=b"{}", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
 
 
 def closed_port() -> int:
@@ -31,6 +42,8 @@ def test_the_product_with_a_webchat_line_imports_no_sdk_until_a_telegram_channel
     try:
         assert "import time:" in bot.output and "aiohttp" in bot.output  # the watch works
         assert bot.health()["channels"] == ["webchat:support"]
+        for path in ("/telegram/1", "/viber/abc", "/botframework/anonymous/messages"):  # declared at start
+            assert post(bot.port, path) == 404  # no such channel: answered without its SDK
         assert imported(bot.output) == set()
         before = len(bot.output)
         bot.type(f"!line connect Support telegram token=123456:ABC-fake api_url=http://127.0.0.1:{closed_port()}")
