@@ -6,11 +6,10 @@ import itertools
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from backends.webchat.limits import WebchatLimits
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
 from bridge.errors import Refused, StorageFull
 from bridge.model import Attachment
@@ -59,7 +58,9 @@ class RuntimeContext:
     files: FileStore
     public_url: str = ""
     base_url: str = ""  # where this server is reached: the public URL, else its own address
-    webchat: WebchatLimits = field(default_factory=WebchatLimits)
+    # Each kind's process-wide knobs by kind, built by its own class (``registry.tuning``): the web
+    # chat's limits. A kind finds none here in a test that builds the context bare: its defaults.
+    tuning: Mapping[str, object] = field(default_factory=dict)
 
 
 def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:

@@ -1,15 +1,22 @@
-"""Per-kind channel settings, declared at the top of each backend module, and its reply choices.
+"""Per-kind channel settings, declared once as a frozen dataclass per kind, and its reply choices.
 
 A setting is public (shown by ``!line show``, exported) or a secret (kept
-apart, encrypted at rest, never shown). ``split_settings`` checks what an
-admin typed against a kind's schema.
+apart, encrypted at rest, never shown). Each kind declares its settings as a
+``KindSettings`` dataclass whose fields are ``setting(...)``: the type, the
+default, the help and the checks in one place. ``split_settings`` checks what
+an admin typed against the schema derived from it; ``KindSettings.of`` reads a
+binding's stored settings into the typed object once, when it starts.
 """
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from bridge.errors import Refused
+
+S = TypeVar("S", bound="KindSettings")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,55 @@ def split_settings(schema: tuple[SettingSpec, ...], given: Mapping[str, str],
         if not present and spec.default is not None and not spec.secret:
             settings[spec.name] = spec.default
     return settings, secrets
+
+
+def setting(help: str = "", *, default: Any = "", required: bool = False, secret: bool = False,
+            choices: tuple[str, ...] = (), parse: Callable[[str], Any] | None = None) -> Any:
+    """One field of a ``KindSettings`` dataclass. ``default`` is the value when unset; an empty one
+    ("" or ()) is stored and shown as unset. A secret is never in the object's repr."""
+    spec = SettingSpec("", help, required, secret, default if default not in ("", ()) else None, choices, parse)
+    return dataclasses.field(default=default, repr=not secret, metadata={"spec": spec})
+
+
+class KindSettings:
+    """Base of each kind's frozen settings dataclass: its schema, and the typed reading of a binding."""
+
+    _schema: ClassVar[tuple[SettingSpec, ...]]
+
+    @classmethod
+    def schema(cls) -> tuple[SettingSpec, ...]:
+        """The ``!line connect`` keys, in declaration order (what ``split_settings`` and the docs read)."""
+        if "_schema" not in cls.__dict__:
+            cls._schema = tuple(dataclasses.replace(f.metadata["spec"], name=f.name)
+                                for f in dataclasses.fields(cls) if "spec" in f.metadata)  # type: ignore[arg-type]
+        return cls._schema
+
+    @classmethod
+    def of(cls: type[S], settings: Mapping[str, Any], secrets: Mapping[str, str]) -> S:
+        """The typed settings of a binding as stored (checked when they were given): an unset or empty
+        value takes its default; a value of the wrong type (a hand-edited store) is refused in one line."""
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for spec in cls.schema():
+            raw = (secrets if spec.secret else settings).get(spec.name)
+            if raw is None or raw == "":
+                continue
+            values[spec.name] = _typed(spec.name, hints[spec.name], raw)
+        return cls(**values)
+
+    def key(self) -> str:
+        """The binding's public key on its platform (in its URLs; never a secret); Refused names the fix."""
+        raise NotImplementedError(f"{type(self).__name__} must say which setting names its binding")
+
+
+def _typed(name: str, hint: Any, raw: Any) -> Any:
+    if typing.get_origin(hint) is tuple:
+        if isinstance(raw, (list, tuple)) and all(isinstance(v, str) for v in raw):
+            return tuple(raw)
+        raise Refused(f"{name}: a list of texts was expected; connect the channel again with {name}=…")
+    if hint is str and not isinstance(raw, str):
+        raise Refused(f"{name}: a text was expected; connect the channel again with {name}=…")
+    return raw
 
 
 def secret_names(schema: tuple[SettingSpec, ...]) -> frozenset[str]:

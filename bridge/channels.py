@@ -10,9 +10,8 @@ from __future__ import annotations
 import abc
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, Union
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Union
 
-from bridge.channel_settings import ReplyChoices, SettingSpec
 from bridge.model import Attachment, ChannelBinding, Message
 from bridge.store import StateStore
 
@@ -233,9 +232,7 @@ class ChannelBackend(abc.ABC):
     every message to a customer, and ``stop`` when the binding goes away.
     """
 
-    kind: ClassVar[str]
-    label: ClassVar[str]
-    settings_schema: ClassVar[tuple[SettingSpec, ...]] = ()
+    kind: ClassVar[str]  # its label, settings, routes and reply words: its kind's description (backends.kind)
     # How soon a backend that keeps trying by itself (polling, setting its webhook) tries again after
     # a first failure; 0: it takes what the platform sends and has nothing to retry.
     first_retry: ClassVar[float] = 0.0
@@ -246,23 +243,11 @@ class ChannelBackend(abc.ABC):
     # A channel that shows rating buttons itself (on a "rating_request" signal); the others
     # get a text asking for 1 or 0.
     rates_with_buttons: ClassVar[bool] = False
-    # The words an operator may put before a reply on this channel (``!reply private …``); None: none.
-    reply_choices: ClassVar[ReplyChoices | None] = None
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         self.binding = binding
         self.sink = sink
         self.context = context
-
-    @classmethod
-    def routes(cls, mounts: Any) -> Sequence[Any]:
-        """The kind's HTTP routes on the shared server, declared once; none by default."""
-        return ()
-
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        """The binding's public key on its platform (in its URLs; never a secret), from its settings."""
-        raise NotImplementedError(f"{cls.__name__} must say which setting names its binding")
 
     def troubled(self, problem: str | None, retry_seconds: float = 0.0) -> None:
         """Say the channel does not work (``problem``, an admin's words) and when it retries, or works again."""

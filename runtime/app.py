@@ -11,8 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
+from backends import registry
 from backends.base import RuntimeContext
-from backends.webchat.limits import WebchatLimits
 from bridge.actions import OperatorActions
 from bridge.channels import OutboundMessage
 from bridge.errors import Refused
@@ -80,7 +80,7 @@ class Runtime:
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
-            base_url=self.host.base_url, webchat=webchat_limits(s)))
+            base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)})))
         self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
         self.services = await Services.build(
@@ -189,8 +189,9 @@ class Runtime:
         return files, crm
 
 
-def webchat_limits(s: Settings) -> WebchatLimits:
-    return WebchatLimits(
+def webchat_limits(s: Settings) -> dict[str, Any]:
+    """The web chat's limits as configured: its kind builds them (``WebchatLimits``)."""
+    return dict(
         burst=s.webchat_burst, messages_per_minute=s.webchat_messages_per_minute,
         new_visitors_per_minute=s.webchat_new_visitors_per_minute, hellos_per_minute=s.webchat_hellos_per_minute,
         sockets_per_visitor=s.webchat_sockets_per_visitor, sockets_per_ip=s.webchat_sockets_per_ip,

@@ -67,8 +67,8 @@ class RegistryKinds:
                          for word in kind.reply_choices.options)
 
     def reply_choices(self, kind: str) -> ReplyChoices | None:
-        backend = registry.KINDS.get(kind)
-        return backend.reply_choices if backend else None
+        described = registry.KINDS.get(kind)
+        return described.reply_choices if described else None
 
     def refusal_of(self, word: str) -> str:
         """Why ``word`` is no choice here: which conversations take it."""
@@ -82,7 +82,7 @@ class RegistryKinds:
         backend: ChannelBackend | None = self._channels.get(binding.id)
         if backend is None:
             kind = registry.KINDS.get(binding.kind)
-            if kind is None or kind.preflight is ChannelBackend.preflight:  # nothing to ask
+            if kind is None or not kind.preflight:  # nothing to ask (nor its SDK to load for it)
                 return None
             backend = registry.create_backend(binding, self._channels.sink, self._channels.context)  # type: ignore[arg-type]
         return await backend.preflight(message)

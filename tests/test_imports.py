@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bridge", "durable", "journal_store", "crm_store", "backends", "runtime", "plugins")
 CHANNELS = sorted(p.name for p in (ROOT / "backends").iterdir()
                   if (p / "__init__.py").is_file() and p.name != "team")
-SHARED_TOOLKIT = {"backends", "backends.base", "backends.pacing", "backends.platform_files"}
+SHARED_TOOLKIT = {"backends", "backends.base", "backends.kind", "backends.pacing", "backends.platform_files"}
 
 # "x.*" allows x and everything under it; a bare name allows that one module (a package's public face).
 ALLOWED: dict[str, set[str]] = {
@@ -31,15 +31,12 @@ ALLOWED: dict[str, set[str]] = {
     "plugins": {"bridge.*", "runtime.*", "backends", "backends.registry", "backends.team.*"},
     "config": {"runtime.*", "plugins.*"},
 }
-# The registry is the one list of kinds: it names each channel's backend, and nothing else may.
-MODULE_ALLOWED = {"backends.registry": {"backends.*"}}
+# The registry is the one list of kinds: it names each channel's description (``kind.py``, which
+# imports no SDK), and nothing else may; a backend module (and its SDK) is imported when a binding starts.
+MODULE_ALLOWED = {"backends.registry": {f"backends.{name}.kind" for name in CHANNELS}}
 # Known edges that break the rules, each with its reason; the test fails when one disappears,
 # so the list only shrinks.
 EXCEPTIONS = {
-    # RuntimeContext carries the web chat's process-wide limits, built from Settings in runtime.app.
-    # Moving WebchatLimits out of the channel (or a per-channel settings hook) would remove both.
-    ("backends.base", "backends.webchat.limits"),
-    ("runtime.app", "backends.webchat.limits"),
     # The PostgreSQL pool for the stores outside the journal lives in the CRM's package; the files and
     # the console borrow it. It belongs beside durable/ once the PostgreSQL work settles.
     ("backends.team.console.accounts", "crm_store.pg"),
@@ -115,6 +112,9 @@ def test_the_rules_reject_a_channel_importing_another_or_the_runtime() -> None:
     assert not allowed("backends.viber.backend", "runtime.app")
     assert not allowed("runtime.files", "crm_store.storage")  # the CRM's insides stay the CRM's
     assert allowed("backends.telegram.send", "backends.telegram.parse")
+    assert allowed("backends.registry", "backends.telegram.kind")
+    assert not allowed("backends.registry", "backends.telegram.backend")  # its SDK, at start
+    assert not allowed("runtime.app", "backends.webchat.kind")  # a channel's types reach runtime through the registry
 
 
 def test_the_bridge_imports_no_framework_sdk_or_storage_engine() -> None:

@@ -89,12 +89,12 @@ def _cell(value: object) -> str:
 
 def settings_page() -> str:
     """The line settings (``!line set``) and each channel kind's keys (``!line connect``), from
-    their declarations: bridge/line_settings.py and each backend's ``settings_schema``."""
+    their declarations: bridge/line_settings.py and each kind's settings class (``backends/*/kind.py``)."""
     from backends.registry import KINDS
     from bridge.line_settings import SPECS, TEXTS, LineSettings
 
     defaults = LineSettings()
-    out = [NOTICE.format(source="bridge/line_settings.py and each channel's settings_schema"),
+    out = [NOTICE.format(source="bridge/line_settings.py and each channel kind's settings class"),
            "# Line and channel settings\n",
            "- [Line settings](#line-settings) (`!line set NAME KEY VALUE`)",
            "- [Channel keys](#channel-keys) (`!line connect NAME KIND key=value…`)\n",
@@ -107,9 +107,9 @@ def settings_page() -> str:
     out += ["", "## Channel keys\n",
             "Secrets are accepted only in a direct message with the bot, sealed at rest and never shown",
             "again. Each channel's page says where to find them: [channels](channels.md).\n"]
-    for kind, backend in KINDS.items():
-        out += [f"### `{kind}` — {backend.label}\n", "| key | default | meaning |", "|---|---|---|"]
-        for spec in backend.settings_schema:
+    for name, kind in KINDS.items():
+        out += [f"### `{name}` — {kind.label}\n", "| key | default | meaning |", "|---|---|---|"]
+        for spec in kind.settings_schema:
             marks = [m for m, on in (("required", spec.required), ("secret", spec.secret)) if on]
             choices = f" ({_cell('|'.join(spec.choices))})" if spec.choices else ""
             extra = f" *({', '.join(marks)})*" if marks else ""

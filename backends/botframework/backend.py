@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-from typing import Any, Mapping
 
 import aiohttp
 from aiohttp import web
@@ -22,50 +21,32 @@ from botbuilder.schema import Attachment as BfAttachment
 from botframework.connector.auth import BotFrameworkAuthenticationFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from backends.base import (AiohttpMounts, CustomerStates, kept_file, raw_text, reachable_url, refused_kind,
-                           webhook_routes)
+from backends.base import CustomerStates, kept_file, raw_text, reachable_url, refused_kind
+from backends.botframework.kind import NAME as KIND
+from backends.botframework.kind import BotFrameworkSettings
 from backends.botframework.auth import AppTokens, HandedCredentialFactory, warm_signing_keys
 from backends.botframework.parse import FileRef, data_url_bytes, parse_activity, shape_problem
 from backends.platform_files import FileFetcher
-from bridge.channel_settings import SettingSpec
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage, SendResult,
                              Unreadable)
 from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
-KIND = "botframework"
 ISSUER = "https://api.botframework.com"
-CHANNEL_KEYS = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 MAX_FILE = 50 * 1024 * 1024
 
 
 class BotFrameworkBackend(ChannelBackend):
     kind = KIND
-    label = "Bot Framework"
-    settings_schema = (
-        SettingSpec("app_id", "the bot's Microsoft app id (empty: no authentication, for local tests only)"),
-        SettingSpec("app_password", "the app's client secret", secret=True),
-        SettingSpec("tenant_id", "the app's tenant, for a single-tenant bot"),
-        SettingSpec("login_url", "where app tokens come from", default="https://login.microsoftonline.com"),
-        SettingSpec("openid_url", "where the Bot Framework's signing keys are listed", default=CHANNEL_KEYS),
-    )
-
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        app_id = str(settings.get("app_id") or "")
-        if app_id and not all(ch.isalnum() or ch == "-" for ch in app_id):
-            raise Refused("the app id is a GUID like 00000000-0000-0000-0000-000000000000")
-        return app_id or "anonymous"
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
-        settings = binding.settings
-        self._app_id = str(settings.get("app_id") or "")
-        tenant = str(settings.get("tenant_id") or "") or "botframework.com"
-        self._login = f"{str(settings.get('login_url') or 'https://login.microsoftonline.com').rstrip('/')}/{tenant}"
-        self._keys = str(settings.get("openid_url") or CHANNEL_KEYS)
-        self._password = binding.secrets.get("app_password", "")
+        self.settings = BotFrameworkSettings.of(binding.settings, binding.secrets)
+        self._app_id = self.settings.app_id
+        self._login = self.settings.login
+        self._keys = self.settings.openid_url
+        self._password = self.settings.app_password
         self._token_url = f"{self._login}/oauth2/v2.0/token"
         self._session: aiohttp.ClientSession | None = None
         # Attachments come from the connector's (or Web Chat's) storage; the configured login and
@@ -102,10 +83,6 @@ class BotFrameworkBackend(ChannelBackend):
         return f"{reachable_url(self.context)}/botframework/{self.binding.key}/messages"
 
     # -- in ---------------------------------------------------------------------------------------
-    @classmethod
-    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        return webhook_routes(mounts, KIND, "/botframework/{key}/messages")
-
     async def webhook(self, request: web.Request) -> web.Response:
         activity = _activity(await request.read())
         if self._app_id:

@@ -5,13 +5,12 @@ import hashlib
 import hmac
 import time
 from dataclasses import replace
-from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Awaitable, Callable, ClassVar
 
-from backends.meta import webhook as meta_webhook
 from backends.base import CustomerStates, kept_file, raw_text
-from backends.meta.graph import DEFAULT_API, Graph
+from backends.meta.graph import Graph
+from backends.meta.kind import MetaSettings, PageSettings
 from backends.meta.parse import Item
-from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import ChannelBackend, ChannelContext, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError
 from bridge.model import Attachment, ChannelBinding
@@ -19,50 +18,21 @@ from bridge.model import Attachment, ChannelBinding
 Part = Callable[[], Awaitable[str | None]]  # sends one piece of a message; returns Meta's id
 
 
-def numeric_id(raw: str) -> str:
-    value = raw.strip()
-    if not value.isdigit() or len(value) > 40:
-        raise ValueError("Meta's ids are numbers: copy it from the page's or account's About section")
-    return value
-
-
-def meta_schema(key: str, key_help: str) -> tuple[SettingSpec, ...]:
-    return (
-        SettingSpec(key, key_help, required=True, parse=numeric_id),
-        SettingSpec("page_token", "the page access token (Meta app → Messenger → Access tokens)",
-                    required=True, secret=True),
-        SettingSpec("app_secret", "the app secret (App settings → Basic): checks every webhook call",
-                    required=True, secret=True),
-        SettingSpec("verify_token", "any phrase; type the same in Meta's webhook settings", required=True,
-                    secret=True),
-        SettingSpec("api_url", "the Graph API root", default=DEFAULT_API, parse=api_root(DEFAULT_API)),
-    )
-
-
 class MetaBackend(ChannelBackend):
-    key_setting: ClassVar[str] = "page_id"
+    settings_class: ClassVar[type[MetaSettings]] = PageSettings
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
-        secrets = binding.secrets
+        self.settings = self.settings_class.of(binding.settings, binding.secrets)
         self.account = binding.key
-        self._verify_token = secrets.get("verify_token", "")
-        self._app_secret = secrets.get("app_secret", "").encode()
-        self.graph = Graph(str(binding.settings.get("api_url") or DEFAULT_API), secrets.get("page_token", ""),
-                           secrets.values())
+        self._verify_token = self.settings.verify_token
+        self._app_secret = self.settings.app_secret.encode()
+        self.graph = Graph(self.settings.api_url, self.settings.page_token, binding.secrets.values())
         self.states = CustomerStates(context.state, binding.id)
         self.now: Callable[[], float] = time.time  # Meta's windows run on the wall clock
 
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        return str(settings[cls.key_setting])
-
-    @classmethod
-    def routes(cls, mounts: Any) -> Sequence[Any]:
-        return meta_webhook.routes(mounts)  # the same two routes for every Meta kind: declared once
-
     async def start(self) -> None:
-        missing = [k for k in ("page_token", "app_secret", "verify_token") if not self.binding.secrets.get(k)]
+        missing = self.settings.missing()
         if missing:
             raise PermanentSendError(f"missing {', '.join(missing)}: connect the channel again with them")
         await self.graph.open()

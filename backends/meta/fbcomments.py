@@ -16,12 +16,12 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from backends.meta.base import MetaBackend, Part, chunks, meta_schema
+from backends.meta.base import MetaBackend, Part, chunks
+from backends.meta.kind import PageSettings
 from backends.meta.graph import node
 from backends.meta.parse import Item
-from backends.meta.window import VISIBILITIES, last_comment, private_reply_refusal, reply_options, visibility_of
+from backends.meta.window import last_comment, private_reply_refusal, visibility_of
 from bridge import relay
-from bridge.channel_settings import ReplyChoices
 from bridge.channels import ChannelContext, InboundComment, InboundSink, OutboundMessage, SendResult
 from bridge.errors import PermanentSendError, SendError
 from bridge.model import Attachment, ChannelBinding
@@ -36,11 +36,7 @@ CONTEXT_TIMEOUT = 5.0
 
 class CommentsBackend(MetaBackend):
     kind = "fbcomments"
-    label = "Facebook comments"
-    settings_schema = meta_schema("page_id", "the Facebook page's id (its About section, or Meta Business Suite)")
-    key_setting = "page_id"
-    reply_choices = ReplyChoices({visibility: reply_options(visibility) for visibility in VISIBILITIES},
-                                 "Facebook comment conversations")
+    settings_class = PageSettings
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)

@@ -16,10 +16,10 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
+from backends.meta.kind import DEFAULT_API
 from backends.platform_files import FileFetcher
 from bridge.errors import CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError
 
-DEFAULT_API = "https://graph.facebook.com/v21.0"
 RATE_CODES = frozenset({4, 17, 32, 613})  # app, user, page and call-type rate limits
 OUTSIDE_WINDOW = 2018278
 DEFAULT_RETRY_AFTER = 60.0  # Meta rarely says how long: a minute is its shortest usage window

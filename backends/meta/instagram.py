@@ -7,7 +7,7 @@ Facebook page, graph.facebook.com) or the account's own (Instagram Login,
 """
 from __future__ import annotations
 
-from backends.meta.base import meta_schema
+from backends.meta.kind import InstagramSettings
 from backends.meta.graph import node
 from backends.meta.messaging import PROFILE_TIMEOUT, MessagingBackend
 from bridge.errors import PermanentSendError
@@ -15,9 +15,7 @@ from bridge.errors import PermanentSendError
 
 class InstagramBackend(MessagingBackend):
     kind = "instagram"
-    label = "Instagram"
-    settings_schema = meta_schema("account_id", "the Instagram professional account's id (Meta Business Suite)")
-    key_setting = "account_id"
+    settings_class = InstagramSettings
     text_limit = 1000  # Instagram's own limit per message
     someone = "Instagram user"
     uploads = False  # Instagram's Send API takes files by URL only: ours must be reachable by Meta

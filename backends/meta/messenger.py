@@ -1,16 +1,14 @@
 """Facebook Messenger: a page's direct messages (kind ``facebook``), over the one Meta webhook."""
 from __future__ import annotations
 
-from backends.meta.base import meta_schema
+from backends.meta.kind import PageSettings
 from backends.meta.graph import node
 from backends.meta.messaging import PROFILE_TIMEOUT, MessagingBackend
 
 
 class MessengerBackend(MessagingBackend):
     kind = "facebook"
-    label = "Facebook Messenger"
-    settings_schema = meta_schema("page_id", "the Facebook page's id (its About section, or Meta Business Suite)")
-    key_setting = "page_id"
+    settings_class = PageSettings
     text_limit = 2000
     someone = "Facebook user"
 

@@ -12,16 +12,17 @@ import hmac
 import json
 import logging
 import os
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
-                           refused_kind, webhook_routes)
+from backends.base import (cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
+                           refused_kind)
 from backends.pacing import Pacer
+from backends.telegram.kind import NAME as KIND
+from backends.telegram.kind import TelegramSettings
 from backends.telegram.parse import ALLOWED_UPDATES, parse_update, update_id
-from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,
     ChannelContext,
@@ -45,7 +46,6 @@ from backends.telegram.request import AiohttpRequest  # noqa: E402
 from backends.telegram.send import BLOCKED, TelegramSender, mapped  # noqa: E402
 
 log = logging.getLogger(__name__)
-KIND = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_SECONDS = 25  # long poll: Telegram answers at once when an update comes
 MAX_BACKOFF = 60.0
@@ -53,28 +53,13 @@ MAX_BACKOFF = 60.0
 
 class TelegramBackend(ChannelBackend):
     kind = KIND
-    label = "Telegram"
     first_retry = 1.0
-    settings_schema = (
-        SettingSpec("token", "the bot's token from @BotFather", required=True, secret=True),
-        SettingSpec("mode", "polling (no public URL needed) or webhook", default="polling",
-                    choices=("polling", "webhook")),
-        SettingSpec("api_url", "the Bot API root (a self-hosted Bot API server)", default="https://api.telegram.org",
-                    parse=api_root("https://api.telegram.org")),
-    )
-
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        bot_id, colon, rest = secrets.get("token", "").partition(":")
-        if not (bot_id.isdigit() and colon and rest):
-            raise Refused("the token should look like 123456789:AA… (from @BotFather)")
-        return bot_id  # public: it is the bot's user id
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
-        self._token = binding.secrets.get("token", "")
-        self._api = str(binding.settings.get("api_url") or "https://api.telegram.org").rstrip("/")
-        self._mode = binding.settings.get("mode", "polling")
+        self.settings = TelegramSettings.of(binding.settings, binding.secrets)
+        self._token = self.settings.token
+        self._api = self.settings.api_url.rstrip("/")
         # The header Telegram echoes on every webhook call: derived, so nothing more to keep.
         self._secret_token = hmac.new(context.secret, f"telegram:{self._token}".encode(), hashlib.sha256).hexdigest()
         self._session: aiohttp.ClientSession | None = None
@@ -88,7 +73,7 @@ class TelegramBackend(ChannelBackend):
         self.bot = self._bot(self._session)
         self._updates_request = AiohttpRequest(self._session)  # getUpdates, read raw (see _updates)
         self.sender = TelegramSender(self.bot, AiohttpRequest(self._session), self.context.files, self._token)
-        if self._mode == "webhook":
+        if self.settings.webhook:
             self.context.http.mount(KIND, self.binding.key, self)
             self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
         else:
@@ -114,7 +99,7 @@ class TelegramBackend(ChannelBackend):
                 raise mapped(exc, self._token) from None
 
     def callback_url(self) -> str | None:
-        if self._mode != "webhook":
+        if not self.settings.webhook:
             return None
         return f"{reachable_url(self.context)}/telegram/{self.binding.key}"
 
@@ -160,10 +145,6 @@ class TelegramBackend(ChannelBackend):
             log.warning("Telegram update %s refused: %s; kept as unreadable", update_id(raw), exc)
             await self.sink.keep(self.binding, refused_kind(event),
                                  str(exc), raw_text(raw))
-
-    @classmethod
-    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        return webhook_routes(mounts, KIND, "/telegram/{key}")
 
     async def webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # any bytes: a 403

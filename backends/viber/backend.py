@@ -14,18 +14,19 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (AiohttpMounts, cancelled, keep_trying, kept_file, kept_or_retry, raw_text, reachable_url,
-                           refused_kind, stored_or_retry, webhook_routes)
+from backends.base import (cancelled, keep_trying, kept_file, kept_or_retry, raw_text, reachable_url,
+                           refused_kind, stored_or_retry)
 from backends.platform_files import FileFetcher
+from backends.viber.kind import NAME as KIND
+from backends.viber.kind import ViberSettings
 from backends.viber.parse import EVENT_TYPES, MediaRef, Parsed, Started, parse_callback
-from bridge.channel_settings import SettingSpec, api_root
 from bridge.channels import (
     ChannelBackend,
     ChannelContext,
@@ -36,12 +37,11 @@ from bridge.channels import (
     SendResult,
     Unreadable,
 )
-from bridge.errors import (CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, Refused, SendError,
+from bridge.errors import (CredentialsRefused, CustomerUnreachable, PermanentSendError, RateLimited, SendError,
                            channel_problem)
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
-KIND = "viber"
 SIGNATURE = "X-Viber-Content-Signature"
 MAX_MEDIA = 50 * 1024 * 1024
 BUSY_WAIT = 60.0  # Viber's "too many requests" names no wait: a minute, unless a Retry-After says
@@ -58,24 +58,13 @@ NAMES = {1: "invalid URL", 3: "bad data", 4: "missing data", 13: "API version no
 
 class ViberBackend(ChannelBackend):
     kind = KIND
-    label = "Viber"
     first_retry = 1.0
-    settings_schema = (
-        SettingSpec("token", "the bot's authentication token (Viber admin panel)", required=True, secret=True),
-        SettingSpec("api_url", "the REST Bot API root", default="https://chatapi.viber.com", parse=api_root("https://chatapi.viber.com")),
-    )
-
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        token = secrets.get("token", "")
-        if not token.strip():
-            raise Refused("give the bot's token: token=…")
-        return hashlib.sha256(token.encode()).hexdigest()[:12]  # public: names the bot in our URL, reveals nothing
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
-        self._token = binding.secrets.get("token", "")
-        self._api = str(binding.settings.get("api_url") or "https://chatapi.viber.com").rstrip("/") + "/pa"
+        self.settings = ViberSettings.of(binding.settings, binding.secrets)
+        self._token = self.settings.token
+        self._api = self.settings.api_url.rstrip("/") + "/pa"
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._parts_sent: dict[int, list[str]] = {}  # seq -> tokens of the parts already out (a retry skips them)
@@ -151,10 +140,6 @@ class ViberBackend(ChannelBackend):
                             self._token)
 
     # -- in -------------------------------------------------------------------------------------
-    @classmethod
-    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        return webhook_routes(mounts, KIND, "/viber/{key}")
-
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
         expected = hmac.new(self._token.encode(), body, hashlib.sha256).hexdigest()

@@ -1,9 +1,9 @@
 """Website live chat: a page, an embeddable widget.js, a WebSocket per visitor tab, uploads.
 
-This module is the channel (settings, routes, sending, signals, who has a tab
-open); ``webchat_socket`` speaks the protocol on one socket, ``webchat_upload``
-takes files, ``webchat_pages`` serves the page with its headers,
-``webchat_limits`` and ``webchat_tokens`` keep visitors within bounds.
+This module is the channel (sending, signals, who has a tab open); ``kind``
+declares its settings and limits, ``routes`` its routes, ``socket`` speaks the
+protocol on one socket, ``upload`` takes files, ``pages`` serves the page with
+its headers, ``limits`` and ``tokens`` keep visitors within bounds.
 """
 from __future__ import annotations
 
@@ -11,73 +11,41 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Mapping
+from typing import Any
 
 from aiohttp import web
 
-from backends.webchat import routes as webchat_routes
-from backends.base import AiohttpMounts
 from backends.webchat.frames import FrameError, message_frame
-from backends.webchat.limits import Throttle, WebchatLimits, wait_seconds
+from backends.webchat.kind import NAME as KIND
+from backends.webchat.kind import WebchatLimits, WebchatSettings
+from backends.webchat.limits import Throttle, wait_seconds
 from backends.webchat.tokens import VisitorTokens, visitor_label
-from bridge.channel_settings import SettingSpec, origins
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage,
                              SendResult, Signal)
 from bridge.errors import Refused
 from bridge.model import Attachment, ChannelBinding
 
 log = logging.getLogger(__name__)
-KIND = "webchat"
 TYPING_EVERY = 2.0  # an operator's "typing" reaches a customer at most this often
 EVENTS = ("joined", "transferred", "closed")
 
 
-def _colour(raw: str) -> str:
-    value = raw.strip().lower()
-    if len(value) != 7 or value[0] != "#" or any(c not in "0123456789abcdef" for c in value[1:]):
-        raise ValueError("a colour is written #rrggbb")
-    return value
-
-
-def _https_url(raw: str) -> str:
-    if not raw.startswith("https://") or len(raw) > 500 or any(c in raw for c in " \"'<>\\"):
-        raise ValueError("use an https:// address")
-    return raw
-
-
 class WebchatBackend(ChannelBackend):
     kind = KIND
-    label = "Website chat"
     rates_with_buttons = True  # the page shows 👍/👎 on a rating_request
-    settings_schema = (
-        SettingSpec("widget", "the widget id in the chat's URL: /webchat/<widget>/", required=True),
-        SettingSpec("allowed_origins", "sites that may embed the chat: https://shop.example,…", parse=origins),
-        SettingSpec("title", "the chat's title (unset: “Chat with us”, in the visitor's language)",
-                    parse=lambda v: v.strip()[:60]),
-        SettingSpec("greeting", "shown before the first message (unset: “Ask us anything…”)",
-                    parse=lambda v: v.strip()[:300]),
-        SettingSpec("color", "the accent colour, #rrggbb (unset: #4f46e5; text on it turns dark or white)",
-                    parse=_colour),
-        SettingSpec("position", "where the chat button sits (unset: right)", choices=("right", "left")),
-        SettingSpec("logo_url", "an https:// image shown in the chat's header", parse=_https_url),
-        SettingSpec("language", "the chat's language (unset or auto: the visitor's browser)",
-                    choices=("auto", "en", "fr")),
-    )
-
-    @classmethod
-    def binding_key(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
-        return str(settings["widget"])
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
         self._http = context.http
-        self.limits: WebchatLimits = getattr(context, "webchat", None) or WebchatLimits()
+        self.settings = WebchatSettings.of(binding.settings, binding.secrets)
+        tuned = getattr(context, "tuning", {}).get(KIND)  # the process's limits, built by the runtime
+        self.limits = tuned if isinstance(tuned, WebchatLimits) else WebchatLimits()
         self.throttle = Throttle(self.limits)
         self.tokens = VisitorTokens(context.secret, binding.key, binding.id, context.state, self.limits.token_days)
         self.tabs: dict[str, set[web.WebSocketResponse]] = {}
         self.current: dict[str, str | None] = {}  # customer -> open conversation, while they have a tab
         self._typing_sent: dict[str, float] = {}
-        self.allowed = [o for o in binding.settings.get("allowed_origins", [])]
+        self.allowed = list(self.settings.allowed_origins)
 
     async def start(self) -> None:
         self._http.mount(KIND, self.binding.key, self)
@@ -180,11 +148,4 @@ class WebchatBackend(ChannelBackend):
 
     def public_config(self) -> dict[str, Any]:
         """What the page and widget.js are told about this widget (nothing secret)."""
-        s = self.binding.settings
-        return {key: s[key] for key in ("title", "greeting", "color", "position", "logo_url", "language")
-                if s.get(key)}
-
-    # -- HTTP -------------------------------------------------------------------------------------
-    @classmethod
-    def routes(cls, mounts: AiohttpMounts) -> list[web.RouteDef]:
-        return webchat_routes.routes(mounts)
+        return dict(self.settings.shown())

@@ -11,29 +11,13 @@ import collections
 import ipaddress
 import math
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 from aiohttp import web
 
+from backends.webchat.kind import WebchatLimits
+
 PRUNE_AT = 10_000  # keys kept before full buckets are swept out
-
-
-@dataclass(frozen=True)
-class WebchatLimits:
-    burst: int = 20  # messages a visitor may send at once...
-    messages_per_minute: int = 30  # ...then this many a minute
-    new_visitors_per_minute: int = 20  # per address: new visitor tokens, and new conversations
-    hellos_per_minute: int = 60  # per address
-    sockets_per_visitor: int = 12
-    sockets_per_ip: int = 128
-    idle_seconds: float = 1800.0  # a socket that sends nothing this long is closed
-    hello_seconds: float = 30.0  # a socket must say hello this soon
-    token_days: int = 90  # a token unused this long is void
-    max_upload_mb: int = 10
-    upload_mb_per_visitor_day: int = 100  # what one visitor may upload in any 24 hours...
-    upload_mb_per_ip_day: int = 300  # ...and one address (an IPv6 /64), whatever visitors it makes up
-    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
 
 
 class Buckets:

@@ -52,7 +52,7 @@ def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
 async def page(backend: "WebchatBackend", request: web.Request) -> web.Response:
     ancestors = ["*"] if "*" in backend.allowed else ["'self'", *backend.allowed]
     images = [backend.context.public_url, backend.context.base_url,
-              backend.binding.settings.get("logo_url", "")]
+              backend.settings.logo_url]
     sources = [f"{o[0]}://{o[1]}:{o[2]}" for o in (pages.origin_of(u) for u in images if u) if o]
     return pages.with_config("page.html", backend.public_config(),
                              {"Content-Security-Policy": pages.page_policy(ancestors, sources)})

@@ -7,6 +7,7 @@ from typing import Any, AsyncIterator, TypeVar
 
 from aiohttp import web
 
+from backends.registry import kind_of
 from bridge.channels import ChannelBackend
 from bridge.model import Attachment, ChannelBinding, Message, MessageKind
 from tests.channels.contract import Harness, eventually
@@ -86,7 +87,7 @@ class Channel:
 async def connect_binding(runtime: Running, kind: type[B], settings: dict[str, Any], secrets: dict[str, str],
                           label: str) -> B:
     """Save a binding of ``kind`` on the line "support" and start it live, as `!line connect` would."""
-    binding = ChannelBinding("support", kind.kind, kind.binding_key(settings, secrets), label=label,
+    binding = ChannelBinding("support", kind.kind, kind_of(kind.kind).binding_key(settings, secrets), label=label,
                              settings=settings, secrets=secrets)
     journal = runtime.app.journal
     assert journal is not None

@@ -24,6 +24,7 @@ from tests.channels.channel import connect_binding
 from tests.support.graph_api import FakeGraph
 from tests.support.runtime import Running
 
+ACCOUNT_KEY = {"facebook": "page_id", "fbcomments": "page_id", "instagram": "account_id"}
 SEND_TIMEOUT = 0.5  # the backend's Graph limit under test; a TIMEOUT failure answers after 4x that
 ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     c.RATE_LIMITED: (400, {"message": "(#613) Calls to this api have exceeded the rate limit.", "code": 613,
@@ -69,11 +70,11 @@ class MetaHarness:
 
     async def bind(self, runtime: Running, kind: str, account: str, **given: str) -> Any:
         """A channel of ``kind`` for ``account`` on this app, saved and started as `!line connect` does."""
-        backend_class = kind_of(kind)
-        settings, secrets = split_settings(backend_class.settings_schema, {
-            backend_class.key_setting: account, "page_token": self.token, "app_secret": self.app_secret,
+        described = kind_of(kind)
+        settings, secrets = split_settings(described.settings_schema, {
+            ACCOUNT_KEY[kind]: account, "page_token": self.token, "app_secret": self.app_secret,
             "verify_token": self.verify_token, "api_url": self.graph.api, **given})
-        return await connect_binding(runtime, backend_class, settings, secrets, backend_class.label)
+        return await connect_binding(runtime, described.load(), settings, secrets, described.label)
 
     async def close(self) -> None:
         if self._session is not None:

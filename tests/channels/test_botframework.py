@@ -7,7 +7,7 @@ from typing import AsyncIterator
 import aiohttp
 import pytest
 
-from backends.botframework.backend import BotFrameworkBackend
+from backends.botframework.kind import KIND as BOTFRAMEWORK
 from bridge.model import MessageKind
 from tests.channels.channel import Channel, internal_service
 from tests.channels.contract import eventually
@@ -106,8 +106,8 @@ async def test_with_no_app_id_anyone_may_post(runtime: Running, tmp_path):
 
 
 def test_the_binding_key_is_the_app_id():
-    assert BotFrameworkBackend.binding_key({"app_id": "a-1"}, {}) == "a-1"
-    assert BotFrameworkBackend.binding_key({}, {}) == "anonymous"
+    assert BOTFRAMEWORK.binding_key({"app_id": "a-1"}, {}) == "a-1"
+    assert BOTFRAMEWORK.binding_key({}, {}) == "anonymous"
 
 
 async def test_the_activitys_locale_picks_the_lines_text_in_it(channel: Channel):

@@ -7,6 +7,7 @@ import pytest
 
 from backends.pacing import _Bucket
 from backends.telegram.backend import TelegramBackend
+from backends.telegram.kind import KIND as TELEGRAM
 from backends.telegram.parse import Parsed, parse_update
 from bridge.channels import CustomerStatus, InboundEdit, InboundMessage, Unreadable
 from bridge.errors import PermanentSendError, Refused
@@ -68,9 +69,9 @@ def test_service_messages_are_nothing_and_unknown_content_still_reaches_the_team
 
 
 def test_the_binding_key_is_the_bot_id_and_a_bad_token_is_refused():
-    assert TelegramBackend.binding_key({}, {"token": "42:abc"}) == "42"
+    assert TELEGRAM.binding_key({}, {"token": "42:abc"}) == "42"
     with pytest.raises(Refused):
-        TelegramBackend.binding_key({}, {"token": "not-a-token"})
+        TELEGRAM.binding_key({}, {"token": "not-a-token"})
 
 
 def test_a_chat_bucket_lets_a_burst_through_then_paces():

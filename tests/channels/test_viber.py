@@ -7,6 +7,7 @@ from typing import AsyncIterator
 import pytest
 
 from backends.viber.backend import ViberBackend, _status_error
+from backends.viber.kind import KIND as VIBER
 from backends.viber.parse import Parsed, Started, parse_callback
 from bridge.channels import CustomerStatus, DeliveryReceipt, InboundMessage, Unreadable
 from bridge.errors import CustomerUnreachable, PermanentSendError, RateLimited
@@ -79,7 +80,7 @@ def test_viber_statuses_in_plain_words():
 
 
 def test_the_binding_key_reveals_nothing_of_the_token():
-    key = ViberBackend.binding_key({}, {"token": c.SECRET})
+    key = VIBER.binding_key({}, {"token": c.SECRET})
     assert len(key) == 12 and key not in c.SECRET
 
 

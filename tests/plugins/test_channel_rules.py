@@ -1,17 +1,18 @@
 """A channel's own rules reach the operator through the channel contract alone: a kind declares the
 words a reply may start with and answers ``preflight``; the commands know no kind by name.
 
-The "pager" kind below is the whole of a new channel with a send window: its class and its registry
-line. Nothing in plugins/ names it.
+The "pager" kind below is the whole of a new channel with a send window: its settings, its class, its
+description and its registry line. Nothing in plugins/ names it.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
 from backends import registry
-from bridge.channel_settings import ReplyChoices, SettingSpec
+from backends.kind import ChannelKind
+from bridge.channel_settings import KindSettings, ReplyChoices, setting
 from bridge.channels import ChannelBackend, InboundMessage, OutboundMessage, SendResult
 from tests.plugins.conftest import OpenLinesBot
 from tests.plugins.test_meta_commands import wait
@@ -19,17 +20,18 @@ from tests.plugins.test_meta_commands import wait
 ASLEEP = "the pager is switched off at night: only an urgent page reaches it"
 
 
+@dataclass(frozen=True)
+class PagerSettings(KindSettings):
+    name: str = setting("the pager's name", required=True)
+
+    def key(self) -> str:
+        return self.name
+
+
 class Pager(ChannelBackend):
     kind = "pager"
-    label = "Pager"
-    settings_schema = (SettingSpec("name", "the pager's name", required=True),)
-    reply_choices = ReplyChoices({"urgent": {"priority": "high"}}, "pager conversations")
     asked: list[OutboundMessage] = []
     sent: list[OutboundMessage] = []
-
-    @classmethod
-    def binding_key(cls, settings: Any, secrets: Any) -> str:
-        return str(settings["name"])
 
     async def preflight(self, message: OutboundMessage) -> str | None:
         Pager.asked.append(message)
@@ -41,13 +43,17 @@ class Pager(ChannelBackend):
         return SendResult(f"page-{len(Pager.sent)}")
 
 
+PAGER = ChannelKind("pager", "Pager", PagerSettings, Pager,
+                    reply_choices=ReplyChoices({"urgent": {"priority": "high"}}, "pager conversations"), preflight=True)
+
+
 def by_people() -> list[OutboundMessage]:
     return [m for m in Pager.sent if not m.automatic]  # not the line's welcome
 
 
 @pytest.fixture
 def pager(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry.KINDS, "pager", Pager)  # the registry line
+    monkeypatch.setitem(registry.KINDS, "pager", PAGER)  # the registry line
     Pager.asked, Pager.sent = [], []
 
 

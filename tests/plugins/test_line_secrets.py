@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from backends import registry
-from bridge.channel_settings import SettingSpec
+from backends.kind import ChannelKind
+from bridge.channel_settings import KindSettings, setting
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.errors import CredentialsRefused
 from tests.plugins.conftest import OpenLinesBot
@@ -15,15 +17,17 @@ from tests.plugins.conftest import OpenLinesBot
 TOKEN = "987654:VERY-SECRET-bot-token"
 
 
+@dataclass(frozen=True)
+class VaultSettings(KindSettings):
+    token: str = setting("the bot token", required=True, secret=True)
+    name: str = setting("the bot's name", required=True)
+
+    def key(self) -> str:
+        return self.name
+
+
 class Vault(ChannelBackend):
     kind = "vault"
-    label = "Vault"
-    settings_schema = (SettingSpec("token", "the bot token", required=True, secret=True),
-                       SettingSpec("name", "the bot's name", required=True))
-
-    @classmethod
-    def binding_key(cls, settings, secrets):
-        return str(settings["name"])
 
     async def check(self) -> None:
         if self.binding.secrets.get("token") != TOKEN:
@@ -35,7 +39,7 @@ class Vault(ChannelBackend):
 
 @pytest.fixture
 def vault(monkeypatch):
-    monkeypatch.setitem(registry.KINDS, "vault", Vault)
+    monkeypatch.setitem(registry.KINDS, "vault", ChannelKind("vault", "Vault", VaultSettings, Vault))
 
 
 def _everything_written(data_dir: Path) -> bytes:

@@ -5,10 +5,13 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 
 import pytest
 
 from backends import registry
+from backends.kind import ChannelKind
+from bridge.channel_settings import KindSettings
 from bridge.channels import ChannelBackend, OutboundMessage, SendResult
 from bridge.model import ChannelBinding
 from journal_store import open_journal
@@ -33,13 +36,17 @@ def _a_customer_is_acked(port: int, text: str) -> None:
 
 class _Exploding(ChannelBackend):
     kind = "exploding"
-    label = "Exploding"
 
     async def start(self) -> None:
         raise RuntimeError("token=SECRET refused")
 
     async def send(self, message: OutboundMessage) -> SendResult:
         raise AssertionError("never started")
+
+
+@dataclass(frozen=True)
+class _NoSettings(KindSettings):
+    pass
 
 
 def test_deactivating_the_plugin_stops_the_server_and_activating_restarts_it(openlines):
@@ -58,7 +65,7 @@ def test_deactivating_the_plugin_stops_the_server_and_activating_restarts_it(ope
 
 
 def test_a_broken_channel_does_not_stop_the_others(tmp_path, monkeypatch, caplog):
-    monkeypatch.setitem(registry.KINDS, "exploding", _Exploding)
+    monkeypatch.setitem(registry.KINDS, "exploding", ChannelKind("exploding", "Exploding", _NoSettings, _Exploding))
     journal = open_journal(str(tmp_path / "journal.sqlite3"))
 
     async def configure() -> None:
