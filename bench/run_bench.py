@@ -8,6 +8,11 @@ first frame until the team room has every message), the ratio to the floor, and 
 every ack and every post in the team room and says LOST or DOUBLED loudly (exit status 1).
 
     .venv/bin/python bench/run_bench.py [--backend Console|Text|both] [--messages 200] [--quick] [--metrics]
+                                        [--chats 1000]   (--messages 0 --chats N: the memory figure alone)
+
+``--chats N`` first measures memory per open chat on a fresh product (``bench/open_chats.py``): N
+visitors each open a conversation and keep its socket open, idle (0: not measured; the full run's
+default is 1,000, ``--quick``'s 0).
 
 ``--metrics`` runs each scenario twice on the same product, without and then with Prometheus
 scraping /metrics once a second, and prints the throughput ratio (the target: >= 95 %), and what
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.open_chats import measure as measure_chats  # noqa: E402
 from bench.posts import count_posts  # noqa: E402
 from bench.run_load import ArrivalWatch, drive, marker  # noqa: E402
 from bench.stats import percentile  # noqa: E402
@@ -38,6 +45,7 @@ LOOSE = {f"OPENLINES_{k}": "1000000" for k in (
     "WEBCHAT_BURST", "WEBCHAT_MESSAGES_PER_MINUTE", "WEBCHAT_NEW_VISITORS_PER_MINUTE", "WEBCHAT_HELLOS_PER_MINUTE",
     "WEBCHAT_SOCKETS_PER_VISITOR", "WEBCHAT_SOCKETS_PER_IP", "CONNECTIONS_PER_IP")}
 TICKS = os.sysconf("SC_CLK_TCK")
+PROBE = bool(os.environ.get("OPENLINES_PROBE_MEM") or os.environ.get("OPENLINES_PROBE_CPU"))
 
 
 def free_port() -> int:
@@ -103,6 +111,8 @@ class Product:
         self.out = open(self.data.parent / f"{self.data.name}.out", "w+b")
         env = {**os.environ, **LOOSE, "OPENLINES_DATA_DIR": str(self.data), "OPENLINES_HTTP_PORT": str(self.port),
                "OPENLINES_TEAM_BACKEND": backend, "OPENLINES_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        if PROBE:  # bench/probe/sitecustomize.py: tracemalloc or a stack sampler in the product (analysis)
+            env["PYTHONPATH"] = str(ROOT / "bench/probe")
         self.started = time.monotonic()
         # The Text backend reads its terminal: a pipe that stays open and says nothing.
         self.proc = subprocess.Popen([str(ROOT / ".venv/bin/errbot"), "-c", str(ROOT / "config.py")], cwd=ROOT,
@@ -205,6 +215,41 @@ def counting_us() -> float:
     return (time.perf_counter() - start) / n * 1e6
 
 
+async def chats_memory(backend: str, chats: int) -> int:
+    """RSS per open chat with its socket, on a product of its own (fresh allocator, empty journal)."""
+    product = Product(backend)
+    try:
+        await wait_http(product.port, "/webchat/support/", 180 if PROBE else 60)
+    except SystemExit:
+        product.stop()
+        raise
+    watch = ArrivalWatch(product.data / "journal.sqlite3")
+
+    async def arrived(texts: list[str]) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(t in watch.arrived for t in texts):
+            await asyncio.to_thread(watch.poll)
+            await asyncio.sleep(0.1)
+
+    marks = iter([signal.SIGRTMIN + 1, signal.SIGRTMIN + 2] if PROBE else [])
+
+    def rss() -> float:  # with a probe: a baseline snapshot before, its growth written after
+        mark = next(marks, None)
+        if mark is not None:
+            out = Path(os.environ.get("OPENLINES_PROBE_MEM") or os.environ["OPENLINES_PROBE_CPU"])
+            out.unlink(missing_ok=True)
+            os.kill(product.proc.pid, mark)
+            deadline = time.monotonic() + 300
+            while mark == signal.SIGRTMIN + 2 and not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.5)  # a snapshot of every block takes a while
+        return rss_mb(product.proc.pid)
+
+    result = await measure_chats(product.port, f"{backend[0]}c", chats, rss, arrived)
+    print(f"{backend}: {result.line()}", flush=True)
+    product.stop()
+    return 0 if result.opened == chats else 1
+
+
 async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int,
                 metrics: bool = False) -> int:
     product = Product(backend)
@@ -254,6 +299,7 @@ async def main() -> int:
     parser.add_argument("--backend", default="both", choices=["Console", "Text", "both"])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="16 and 64 visitors closed-loop only")
+    parser.add_argument("--chats", type=int, default=None, help="open chats for the memory figure (0: none)")
     parser.add_argument("--metrics", action="store_true", help="each scenario again with /metrics scraped each second")
     args = parser.parse_args()
     scenarios = [(16, False), (64, False)] if args.quick else SCENARIOS
@@ -266,7 +312,12 @@ async def main() -> int:
             await asyncio.sleep(0.05)
         floor_port = int(port_file.read_text())
         failures = 0
+        chats = args.chats if args.chats is not None else (0 if args.quick else 1000)
         for backend in (["Console", "Text"] if args.backend == "both" else [args.backend]):
+            if chats:
+                failures += await chats_memory(backend, chats)
+            if args.messages == 0:  # --messages 0: the memory figure alone
+                continue
             failures += await bench(backend, args.messages, scenarios, floor_port, args.metrics)
     finally:
         floor.terminate()
