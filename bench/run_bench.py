@@ -45,7 +45,15 @@ LOOSE = {f"OPENLINES_{k}": "1000000" for k in (
     "WEBCHAT_BURST", "WEBCHAT_MESSAGES_PER_MINUTE", "WEBCHAT_NEW_VISITORS_PER_MINUTE", "WEBCHAT_HELLOS_PER_MINUTE",
     "WEBCHAT_SOCKETS_PER_VISITOR", "WEBCHAT_SOCKETS_PER_IP", "CONNECTIONS_PER_IP")}
 TICKS = os.sysconf("SC_CLK_TCK")
-PROBE = bool(os.environ.get("OPENLINES_PROBE_MEM") or os.environ.get("OPENLINES_PROBE_CPU"))
+TREES = [ROOT]  # --tree: the product run from another checkout (an older commit, for a same-run before/after)
+PROBE = any(os.environ.get(f"OPENLINES_PROBE_{k}") for k in ("MEM", "CPU", "PROFILE", "SWITCH", "NAMES"))
+
+
+def git_head(tree: Path) -> str:
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(tree), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
 def free_port() -> int:
@@ -57,6 +65,25 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (threads of one name, the team pool's, summed; numbers dropped)."""
+    seconds: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip().rstrip("0123456789").rstrip("_-")
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], messages: int) -> str:
+    """Each thread's CPU µs per message in a scenario, largest first (threads that ended are not counted)."""
+    used = {name: (after[name] - before.get(name, 0.0)) / max(1, messages) * 1e6 for name in after}
+    return ", ".join(f"{name} {us:.0f}" for name, us in sorted(used.items(), key=lambda kv: -kv[1]) if us >= 5)
 
 
 def rss_mb(pid: int) -> float:
@@ -100,12 +127,13 @@ class Result:
     cpu_us: float
     rss: float
     texts: list[str]
+    threads: str  # CPU µs per message by thread
 
 
 class Product:
     """``errbot -c config.py`` on a fresh data dir, its output kept in a file."""
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, tree: Path = ROOT) -> None:
         self.backend, self.port = backend, free_port()
         self.data = Path(tempfile.mkdtemp(prefix="openlines-runbench-"))
         self.out = open(self.data.parent / f"{self.data.name}.out", "w+b")
@@ -115,7 +143,7 @@ class Product:
             env["PYTHONPATH"] = str(ROOT / "bench/probe")
         self.started = time.monotonic()
         # The Text backend reads its terminal: a pipe that stays open and says nothing.
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/errbot"), "-c", str(ROOT / "config.py")], cwd=ROOT,
+        self.proc = subprocess.Popen([str(tree / ".venv/bin/errbot"), "-c", str(tree / "config.py")], cwd=tree,
                                      env=env, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT)
 
     def stop(self) -> str:
@@ -146,7 +174,7 @@ async def scrape(port: int, stop: asyncio.Event, seen: list[int]) -> None:
 
 async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: int, messages: int,
                    pipelined: bool, scraped: list[int] | None = None) -> Result:
-    cpu0 = cpu_seconds(product.proc.pid)
+    cpu0, threads0 = cpu_seconds(product.proc.pid), thread_cpu(product.proc.pid)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch.watch(stop))
     scraper = asyncio.create_task(scrape(product.port, stop, scraped)) if scraped is not None else None
@@ -160,6 +188,7 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
     if scraper is not None:
         await scraper
     cpu = cpu_seconds(product.proc.pid) - cpu0
+    split = cpu_split(threads0, thread_cpu(product.proc.pid), len(load.acked))
     arrivals = [watch.arrived[t] - load.sent[t] for t in texts if t in watch.arrived and t in load.sent]
     late = [watch.arrived[t] for t in texts if t in watch.arrived]
     backlog_1s = sum(1 for t in late if t > load.last_ack + 1.0) if late else None
@@ -167,7 +196,7 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
     return Result(visitors, pipelined, len(load.sent), len(load.acked), load.doubled_acks, load.errors[:3],
                   len(load.acked) / load.seconds, percentile(acks, 50), percentile(acks, 99),
                   percentile(arrivals, 50), percentile(arrivals, 99), len(arrivals), backlog_1s,
-                  cpu / max(1, len(load.acked)) * 1e6, rss_mb(product.proc.pid), texts)
+                  cpu / max(1, len(load.acked)) * 1e6, rss_mb(product.proc.pid), texts, split)
 
 
 async def floor_rate(port: int, visitors: int, messages: int, pipelined: bool) -> float:
@@ -217,7 +246,7 @@ def counting_us() -> float:
 
 async def chats_memory(backend: str, chats: int) -> int:
     """RSS per open chat with its socket, on a product of its own (fresh allocator, empty journal)."""
-    product = Product(backend)
+    product = Product(backend, TREES[0])
     try:
         await wait_http(product.port, "/webchat/support/", 180 if PROBE else 60)
     except SystemExit:
@@ -231,12 +260,12 @@ async def chats_memory(backend: str, chats: int) -> int:
             await asyncio.to_thread(watch.poll)
             await asyncio.sleep(0.1)
 
-    marks = iter([signal.SIGRTMIN + 1, signal.SIGRTMIN + 2] if PROBE else [])
+    marks = iter([signal.SIGRTMIN + 1, signal.SIGRTMIN + 2] if os.environ.get("OPENLINES_PROBE_MEM") else [])
 
     def rss() -> float:  # with a probe: a baseline snapshot before, its growth written after
         mark = next(marks, None)
         if mark is not None:
-            out = Path(os.environ.get("OPENLINES_PROBE_MEM") or os.environ["OPENLINES_PROBE_CPU"])
+            out = Path(os.environ["OPENLINES_PROBE_MEM"])
             out.unlink(missing_ok=True)
             os.kill(product.proc.pid, mark)
             deadline = time.monotonic() + 300
@@ -250,9 +279,23 @@ async def chats_memory(backend: str, chats: int) -> int:
     return 0 if result.opened == chats else 1
 
 
+def profile_dump(product: Product, name: str) -> None:
+    """With OPENLINES_PROBE_CPU=<file>: the product's stack samples of the scenario, to <file>.<name>."""
+    out = os.environ.get("OPENLINES_PROBE_CPU") or os.environ.get("OPENLINES_PROBE_PROFILE")
+    if not out:
+        return
+    Path(out).unlink(missing_ok=True)
+    os.kill(product.proc.pid, signal.SIGRTMIN + 2)
+    deadline = time.monotonic() + 30
+    while not Path(out).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if Path(out).exists():
+        Path(out).rename(f"{out}.{name}")
+
+
 async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int,
                 metrics: bool = False) -> int:
-    product = Product(backend)
+    product = Product(backend, TREES[0])
     await wait_http(product.port, "/webchat/support/")
     print(f"{backend}: ready in {time.monotonic() - product.started:.2f} s, idle RSS {rss_mb(product.proc.pid):.0f} MB",
           flush=True)
@@ -264,6 +307,8 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
         floor = await floor_rate(floor_port, visitors, count, pipelined)
         result = await scenario(product, watch, f"{backend[0]}{i}", visitors, count, pipelined)
         print(row(backend, result, floor), flush=True)
+        print(f"  CPU µs/msg by thread: {result.threads}", flush=True)
+        profile_dump(product, f"{backend}.{visitors}{'p' if pipelined else 'c'}")
         texts += result.texts
         failures += lost(result)
         if metrics:
@@ -300,9 +345,17 @@ async def main() -> int:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="16 and 64 visitors closed-loop only")
     parser.add_argument("--chats", type=int, default=None, help="open chats for the memory figure (0: none)")
+    parser.add_argument("--scenario", action="append", default=[],
+                        help="only these, e.g. --scenario 64 --scenario 1p (p: pipelined); repeatable")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="run the product of another checkout (with its .venv): a before in the same minutes")
     parser.add_argument("--metrics", action="store_true", help="each scenario again with /metrics scraped each second")
     args = parser.parse_args()
     scenarios = [(16, False), (64, False)] if args.quick else SCENARIOS
+    if args.scenario:
+        scenarios = [(int(s.rstrip("p")), s.endswith("p")) for s in args.scenario]
+    TREES[0] = args.tree.resolve()
+    print(f"product: {TREES[0]} at {git_head(TREES[0])}", flush=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {args.messages} messages per visitor",
           flush=True)
     port_file = Path(tempfile.mkdtemp(prefix="openlines-floor-")) / "port"
@@ -312,7 +365,7 @@ async def main() -> int:
             await asyncio.sleep(0.05)
         floor_port = int(port_file.read_text())
         failures = 0
-        chats = args.chats if args.chats is not None else (0 if args.quick else 1000)
+        chats = args.chats if args.chats is not None else (0 if args.quick or args.scenario else 1000)
         for backend in (["Console", "Text"] if args.backend == "both" else [args.backend]):
             if chats:
                 failures += await chats_memory(backend, chats)

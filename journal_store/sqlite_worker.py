@@ -33,11 +33,12 @@ class SqliteWorker:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._closed = False
+        self._ended = False  # the thread left _serve (a flag: asked on every operation, is_alive() costs more)
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     @property
     def alive(self) -> bool:
-        return not self._closed and self._thread.is_alive()
+        return not self._closed and not self._ended and self._thread.ident is not None
 
     def start(self) -> None:
         self._thread.start()
@@ -65,6 +66,7 @@ class SqliteWorker:
             conn = self._connect(self._path)
         except BaseException as exc:  # reported to start()
             self._startup_error = exc
+            self._ended = True
             self._ready.set()
             return
         self._ready.set()
@@ -72,6 +74,7 @@ class SqliteWorker:
             while (batch := self._next_batch()) is not None:
                 self._run_batch(conn, batch)
         finally:
+            self._ended = True
             conn.close()
 
     def _next_batch(self) -> list[_Item] | None:

@@ -19,7 +19,21 @@ import time
 _MEM = os.environ.get("OPENLINES_PROBE_MEM")
 _CPU = os.environ.get("OPENLINES_PROBE_CPU")
 IDLE = {"select", "poll", "wait", "_wait_for_tstate_lock", "get", "accept", "sleep", "readline", "read",
-        "epoll", "_worker", "acquire", "recv", "serve_forever", "join", "_run_once_idle"}
+        "epoll", "_worker", "acquire", "recv", "serve_forever", "join", "_next_batch"}
+
+if os.environ.get("OPENLINES_PROBE_NAMES"):
+    # Python's thread names as the kernel's (/proc/<pid>/task/*/comm, 15 bytes): run_bench then
+    # prints each thread's CPU per message.
+    import ctypes
+
+    _libc = ctypes.CDLL(None)
+    _named_run = threading.Thread.run
+
+    def _run_named(self: threading.Thread) -> None:
+        _libc.prctl(15, self.name.removeprefix("openlines-").encode()[:15], 0, 0, 0)  # PR_SET_NAME
+        _named_run(self)
+
+    threading.Thread.run = _run_named  # type: ignore[method-assign]
 
 if _MEM:
     import tracemalloc
@@ -84,7 +98,7 @@ if _CPU:
                     frame = frame.f_back  # type: ignore[assignment]
 
     def _dump_cpu(*_: object) -> None:
-        with open(str(_CPU), "w") as out:
+        with open(str(_CPU) + ".part", "w") as out:
             for thread, n in _busy.most_common():
                 out.write(f"== {thread}: {n} busy samples\n-- self\n")
                 for (t, fn), k in _self.most_common():
@@ -94,7 +108,51 @@ if _CPU:
                 for (t, fn), k in _incl.most_common():
                     if t == thread and k * 100 >= n:
                         out.write(f"{k / n:6.1%} {fn}\n")
+        os.replace(str(_CPU) + ".part", str(_CPU))
         _self.clear(), _incl.clear(), _busy.clear()
 
     threading.Thread(target=_sample, name="probe", daemon=True).start()
     signal.signal(signal.SIGRTMIN + 2, _dump_cpu)
+
+_PROFILE = os.environ.get("OPENLINES_PROBE_PROFILE")
+if _PROFILE:
+    # cProfile in the named threads (the loop, the journal writer, the team threads): deterministic, so
+    # call-heavy code looks dearer than it is, but it counts every call where a sampler only sees the
+    # GIL's hand-off points. SIGRTMIN+2 writes each thread's top functions to <file>.
+    import cProfile
+    import io
+    import pstats
+    import re
+
+    _WANTED = re.compile(os.environ.get("OPENLINES_PROBE_THREADS", "openlines-loop|openlines-journal-w|openlines-team"))
+    _profiles: dict[str, cProfile.Profile] = {}
+    _run = threading.Thread.run
+
+    def _profiled_run(self: threading.Thread) -> None:
+        if not _WANTED.search(self.name):
+            return _run(self)
+        profile = _profiles.setdefault(self.name, cProfile.Profile())
+        profile.enable()
+        try:
+            return _run(self)
+        finally:
+            profile.disable()
+
+    threading.Thread.run = _profiled_run  # type: ignore[method-assign]
+
+    def _dump_profile(*_: object) -> None:
+        with open(_PROFILE + ".part", "w") as out:
+            for name, profile in sorted(_profiles.items()):
+                text = io.StringIO()
+                stats = pstats.Stats(profile, stream=text)
+                stats.sort_stats("tottime").print_stats(35)
+                stats.sort_stats("cumulative").print_stats(45)
+                if os.environ.get("OPENLINES_PROBE_CALLERS"):  # who calls these (a regex of "file:line(name)")
+                    stats.print_callers(os.environ["OPENLINES_PROBE_CALLERS"])
+                out.write(f"===== {name}\n{text.getvalue()}\n")
+        os.replace(_PROFILE + ".part", _PROFILE)
+
+    signal.signal(signal.SIGRTMIN + 2, _dump_profile)
+
+if os.environ.get("OPENLINES_PROBE_SWITCH"):  # an experiment: the GIL's switch interval, in seconds
+    sys.setswitchinterval(float(os.environ["OPENLINES_PROBE_SWITCH"]))
