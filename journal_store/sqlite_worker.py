@@ -94,19 +94,42 @@ class SqliteWorker:
         return batch
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Item]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[tuple[bool, Any]] | None = []
+        begin = "BEGIN IMMEDIATE" if self._write else "BEGIN"
         try:
-            conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
+            conn.execute(begin)
             if len(batch) == 1:  # alone in its transaction: no savepoint, a failure rolls it all back
                 outcomes = [_run_alone(conn, batch[0][0])]
+                conn.execute("COMMIT" if outcomes[0][0] else "ROLLBACK")
             else:
-                outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
-            conn.execute("COMMIT" if outcomes[0][0] or len(batch) > 1 else "ROLLBACK")
+                outcomes = _run_together(conn, batch)
+                if outcomes is None:  # one failed: the batch again, each operation in a savepoint
+                    conn.execute(begin)
+                    outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
+                conn.execute("COMMIT")
         except Exception as exc:  # the commit failed: nothing of the batch is stored
             log.error("journal %s failed: %s", "commit" if self._write else "read", type(exc).__name__)
             _rollback(conn)
             outcomes = [(False, exc)] * len(batch)
         _resolve(batch, outcomes)
+
+
+def _run_together(conn: sqlite3.Connection, batch: list[_Item]) -> list[tuple[bool, Any]] | None:
+    """The batch without savepoints (two statements less per operation), or None, rolled back, when
+    one operation failed. Running them again is safe: an operation is a function of the database
+    (it decides nothing from what it ran before), and nobody has heard back yet."""
+    outcomes: list[tuple[bool, Any]] = []
+    for op, _future, _loop in batch:
+        try:
+            result = op(conn)
+        except Exception:
+            _rollback(conn)
+            return None
+        if isinstance(result, sqlite3.Cursor):
+            result.close()  # on this thread (see _run_one)
+            result = None
+        outcomes.append((True, result))
+    return outcomes
 
 
 def _run_one(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:
