@@ -2,7 +2,9 @@
 
 The writer commits every batch before its callers hear back (durable before
 acknowledged), but operations that arrive together share one transaction and
-one fsync: group commit keeps the per-message cost flat under load. A second
+one fsync: group commit keeps the per-message cost flat under load. Each
+operation stands or falls alone: a batch runs plainly, and one where an
+operation failed is rolled back and run again with a savepoint each. A second
 worker with its own connection serves reads, so reads never wait behind a
 commit (WAL readers see the last committed state).
 """
