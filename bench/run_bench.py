@@ -8,6 +8,11 @@ first frame until the team room has every message), the ratio to the floor, and 
 every ack and every post in the team room and says LOST or DOUBLED loudly (exit status 1).
 
     .venv/bin/python bench/run_bench.py [--backend Console|Text|both] [--messages 200] [--quick] [--metrics]
+                                        [--chats 1000]   (--messages 0 --chats N: the memory figure alone)
+
+``--chats N`` first measures memory per open chat on a fresh product (``bench/open_chats.py``): N
+visitors each open a conversation and keep its socket open, idle (0: not measured; the full run's
+default is 1,000, ``--quick``'s 0).
 
 ``--metrics`` runs each scenario twice on the same product, without and then with Prometheus
 scraping /metrics once a second, and prints the throughput ratio (the target: >= 95 %), and what
@@ -18,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,47 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.posts import count_posts  # noqa: E402
+from bench.product import (TREES, Product, chats_memory, cpu_seconds, cpu_split, git_head, profile_dump,  # noqa: E402
+                           rss_mb, thread_cpu, wait_http)
 from bench.run_load import ArrivalWatch, drive, marker  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 
 SCENARIOS = [(1, False), (16, False), (64, False), (256, False), (1, True), (16, True)]
-LOOSE = {f"OPENLINES_{k}": "1000000" for k in (
-    "WEBCHAT_BURST", "WEBCHAT_MESSAGES_PER_MINUTE", "WEBCHAT_NEW_VISITORS_PER_MINUTE", "WEBCHAT_HELLOS_PER_MINUTE",
-    "WEBCHAT_SOCKETS_PER_VISITOR", "WEBCHAT_SOCKETS_PER_IP", "CONNECTIONS_PER_IP")}
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def wait_http(port: int, path: str, seconds: float = 60) -> None:
-    import aiohttp
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}{path}") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"nothing answered http://127.0.0.1:{port}{path} in {seconds:.0f} s")
 
 
 @dataclass
@@ -92,31 +61,7 @@ class Result:
     cpu_us: float
     rss: float
     texts: list[str]
-
-
-class Product:
-    """``errbot -c config.py`` on a fresh data dir, its output kept in a file."""
-
-    def __init__(self, backend: str) -> None:
-        self.backend, self.port = backend, free_port()
-        self.data = Path(tempfile.mkdtemp(prefix="openlines-runbench-"))
-        self.out = open(self.data.parent / f"{self.data.name}.out", "w+b")
-        env = {**os.environ, **LOOSE, "OPENLINES_DATA_DIR": str(self.data), "OPENLINES_HTTP_PORT": str(self.port),
-               "OPENLINES_TEAM_BACKEND": backend, "OPENLINES_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-        self.started = time.monotonic()
-        # The Text backend reads its terminal: a pipe that stays open and says nothing.
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/errbot"), "-c", str(ROOT / "config.py")], cwd=ROOT,
-                                     env=env, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT)
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.out.seek(0)
-        return self.out.read().decode("utf-8", "replace")
+    threads: str  # CPU µs per message by thread
 
 
 async def scrape(port: int, stop: asyncio.Event, seen: list[int]) -> None:
@@ -136,7 +81,7 @@ async def scrape(port: int, stop: asyncio.Event, seen: list[int]) -> None:
 
 async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: int, messages: int,
                    pipelined: bool, scraped: list[int] | None = None) -> Result:
-    cpu0 = cpu_seconds(product.proc.pid)
+    cpu0, threads0 = cpu_seconds(product.proc.pid), thread_cpu(product.proc.pid)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch.watch(stop))
     scraper = asyncio.create_task(scrape(product.port, stop, scraped)) if scraped is not None else None
@@ -150,6 +95,7 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
     if scraper is not None:
         await scraper
     cpu = cpu_seconds(product.proc.pid) - cpu0
+    split = cpu_split(threads0, thread_cpu(product.proc.pid), len(load.acked))
     arrivals = [watch.arrived[t] - load.sent[t] for t in texts if t in watch.arrived and t in load.sent]
     late = [watch.arrived[t] for t in texts if t in watch.arrived]
     backlog_1s = sum(1 for t in late if t > load.last_ack + 1.0) if late else None
@@ -157,7 +103,7 @@ async def scenario(product: Product, watch: ArrivalWatch, run: str, visitors: in
     return Result(visitors, pipelined, len(load.sent), len(load.acked), load.doubled_acks, load.errors[:3],
                   len(load.acked) / load.seconds, percentile(acks, 50), percentile(acks, 99),
                   percentile(arrivals, 50), percentile(arrivals, 99), len(arrivals), backlog_1s,
-                  cpu / max(1, len(load.acked)) * 1e6, rss_mb(product.proc.pid), texts)
+                  cpu / max(1, len(load.acked)) * 1e6, rss_mb(product.proc.pid), texts, split)
 
 
 async def floor_rate(port: int, visitors: int, messages: int, pipelined: bool) -> float:
@@ -207,7 +153,7 @@ def counting_us() -> float:
 
 async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], floor_port: int,
                 metrics: bool = False) -> int:
-    product = Product(backend)
+    product = Product(backend, TREES[0])
     await wait_http(product.port, "/webchat/support/")
     print(f"{backend}: ready in {time.monotonic() - product.started:.2f} s, idle RSS {rss_mb(product.proc.pid):.0f} MB",
           flush=True)
@@ -219,6 +165,8 @@ async def bench(backend: str, messages: int, scenarios: list[tuple[int, bool]], 
         floor = await floor_rate(floor_port, visitors, count, pipelined)
         result = await scenario(product, watch, f"{backend[0]}{i}", visitors, count, pipelined)
         print(row(backend, result, floor), flush=True)
+        print(f"  CPU µs/msg by thread: {result.threads}", flush=True)
+        profile_dump(product, f"{backend}.{visitors}{'p' if pipelined else 'c'}")
         texts += result.texts
         failures += lost(result)
         if metrics:
@@ -254,9 +202,18 @@ async def main() -> int:
     parser.add_argument("--backend", default="both", choices=["Console", "Text", "both"])
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="16 and 64 visitors closed-loop only")
+    parser.add_argument("--chats", type=int, default=None, help="open chats for the memory figure (0: none)")
+    parser.add_argument("--scenario", action="append", default=[],
+                        help="only these, e.g. --scenario 64 --scenario 1p (p: pipelined); repeatable")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="run the product of another checkout (with its .venv): a before in the same minutes")
     parser.add_argument("--metrics", action="store_true", help="each scenario again with /metrics scraped each second")
     args = parser.parse_args()
     scenarios = [(16, False), (64, False)] if args.quick else SCENARIOS
+    if args.scenario:
+        scenarios = [(int(s.rstrip("p")), s.endswith("p")) for s in args.scenario]
+    TREES[0] = args.tree.resolve()
+    print(f"product: {TREES[0]} at {git_head(TREES[0])}", flush=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {args.messages} messages per visitor",
           flush=True)
     port_file = Path(tempfile.mkdtemp(prefix="openlines-floor-")) / "port"
@@ -266,7 +223,12 @@ async def main() -> int:
             await asyncio.sleep(0.05)
         floor_port = int(port_file.read_text())
         failures = 0
+        chats = args.chats if args.chats is not None else (0 if args.quick or args.scenario else 1000)
         for backend in (["Console", "Text"] if args.backend == "both" else [args.backend]):
+            if chats:
+                failures += await chats_memory(backend, chats)
+            if args.messages == 0:  # --messages 0: the memory figure alone
+                continue
             failures += await bench(backend, args.messages, scenarios, floor_port, args.metrics)
     finally:
         floor.terminate()

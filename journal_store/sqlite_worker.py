@@ -2,7 +2,9 @@
 
 The writer commits every batch before its callers hear back (durable before
 acknowledged), but operations that arrive together share one transaction and
-one fsync: group commit keeps the per-message cost flat under load. A second
+one fsync: group commit keeps the per-message cost flat under load. Each
+operation stands or falls alone: a batch runs plainly, and one where an
+operation failed is rolled back and run again with a savepoint each. A second
 worker with its own connection serves reads, so reads never wait behind a
 commit (WAL readers see the last committed state).
 """
@@ -33,11 +35,12 @@ class SqliteWorker:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._closed = False
+        self._ended = False  # the thread left _serve (a flag: asked on every operation, is_alive() costs more)
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     @property
     def alive(self) -> bool:
-        return not self._closed and self._thread.is_alive()
+        return not self._closed and not self._ended and self._thread.ident is not None
 
     def start(self) -> None:
         self._thread.start()
@@ -65,6 +68,7 @@ class SqliteWorker:
             conn = self._connect(self._path)
         except BaseException as exc:  # reported to start()
             self._startup_error = exc
+            self._ended = True
             self._ready.set()
             return
         self._ready.set()
@@ -72,6 +76,7 @@ class SqliteWorker:
             while (batch := self._next_batch()) is not None:
                 self._run_batch(conn, batch)
         finally:
+            self._ended = True
             conn.close()
 
     def _next_batch(self) -> list[_Item] | None:
@@ -91,19 +96,42 @@ class SqliteWorker:
         return batch
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Item]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[tuple[bool, Any]] | None = []
+        begin = "BEGIN IMMEDIATE" if self._write else "BEGIN"
         try:
-            conn.execute("BEGIN IMMEDIATE" if self._write else "BEGIN")
+            conn.execute(begin)
             if len(batch) == 1:  # alone in its transaction: no savepoint, a failure rolls it all back
                 outcomes = [_run_alone(conn, batch[0][0])]
+                conn.execute("COMMIT" if outcomes[0][0] else "ROLLBACK")
             else:
-                outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
-            conn.execute("COMMIT" if outcomes[0][0] or len(batch) > 1 else "ROLLBACK")
+                outcomes = _run_together(conn, batch)
+                if outcomes is None:  # one failed: the batch again, each operation in a savepoint
+                    conn.execute(begin)
+                    outcomes = [_run_one(conn, op) for op, _future, _loop in batch]
+                conn.execute("COMMIT")
         except Exception as exc:  # the commit failed: nothing of the batch is stored
             log.error("journal %s failed: %s", "commit" if self._write else "read", type(exc).__name__)
             _rollback(conn)
             outcomes = [(False, exc)] * len(batch)
         _resolve(batch, outcomes)
+
+
+def _run_together(conn: sqlite3.Connection, batch: list[_Item]) -> list[tuple[bool, Any]] | None:
+    """The batch without savepoints (two statements less per operation), or None, rolled back, when
+    one operation failed. Running them again is safe: an operation is a function of the database
+    (it decides nothing from what it ran before), and nobody has heard back yet."""
+    outcomes: list[tuple[bool, Any]] = []
+    for op, _future, _loop in batch:
+        try:
+            result = op(conn)
+        except Exception:
+            _rollback(conn)
+            return None
+        if isinstance(result, sqlite3.Cursor):
+            result.close()  # on this thread (see _run_one)
+            result = None
+        outcomes.append((True, result))
+    return outcomes
 
 
 def _run_one(conn: sqlite3.Connection, op: Operation) -> tuple[bool, Any]:

@@ -1,21 +1,21 @@
 """Prometheus metrics for one process: the core's counters and timings, and gauges read at scrape time.
 
 The message path only adds to plain dicts (one loop thread, no lock, no
-prometheus-client call per message); prometheus-client turns them into its
-text format when scraped, with its process collector (CPU, memory, open files).
+prometheus-client call per message); ``runtime.metrics_export`` turns them into
+the text format when scraped, with prometheus-client's process collector (CPU,
+memory, open files). prometheus-client is imported at the first scrape, not at
+start: a process nobody scrapes does not hold it (about 13 MB).
 """
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
-
-from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
-from prometheus_client.metrics_core import (CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily,
-                                            Metric)
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING
 
 from bridge import metrics as names
+
+if TYPE_CHECKING:
+    from runtime.metrics_export import Exporter
 
 RELAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 ANSWER_BUCKETS = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 4 * 3600.0, 24 * 3600.0)
@@ -55,16 +55,14 @@ class Gauges:
     channels: dict[str, int]  # state (running, failing, stopped) -> channels in it
 
 
-class ProcessMetrics(Collector):
+class ProcessMetrics:
     """The ``bridge.metrics.Metrics`` port for this process, and its Prometheus collector."""
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, tuple[str, ...]], float] = {}
         self._histograms: dict[tuple[str, tuple[str, ...]], list[float]] = {}  # buckets..., +Inf, sum
         self.gauges: Gauges | None = None
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self)
-        self.registry.register(ProcessCollector(registry=None))
+        self._exporter: Exporter | None = None  # made at the first scrape
 
     # -- the port (on the message path) ---------------------------------------------------------
     def count(self, name: str, labels: tuple[str, ...] = (), amount: float = 1.0) -> None:
@@ -81,59 +79,13 @@ class ProcessMetrics(Collector):
 
     # -- the exporter (when scraped) -----------------------------------------------------------------
     def render(self, gauges: Gauges | None) -> bytes:
-        self.gauges = gauges
-        return generate_latest(self.registry)
+        if self._exporter is None:
+            from runtime.metrics_export import Exporter
+            self._exporter = Exporter(self)
+        return self._exporter.render(gauges)
 
-    def collect(self) -> Iterable[Metric]:
-        yield from self._counters()
-        yield from self._histogram_families()
-        if self.gauges is not None:
-            yield from _gauges(self.gauges)
+    def counts(self) -> list[tuple[tuple[str, tuple[str, ...]], float]]:
+        return list(self._counts.items())
 
-    def _counters(self) -> Iterator[Metric]:
-        for full, family in COUNTERS.items():
-            metric = CounterMetricFamily(family.name, family.help, labels=family.labels)
-            for (name, labels), value in list(self._counts.items()):
-                if name == full:
-                    metric.add_metric(labels, value)
-            yield metric
-
-    def _histogram_families(self) -> Iterator[Metric]:
-        for name, family in HISTOGRAMS.items():
-            metric = HistogramMetricFamily(name, family.help, labels=family.labels)
-            for (of, labels), cells in list(self._histograms.items()):
-                if of == name:
-                    metric.add_metric(labels, _cumulative(family.buckets, cells), cells[-1])
-            yield metric
-
-
-def _cumulative(bounds: Sequence[float], cells: list[float]) -> list[tuple[str, float]]:
-    running, buckets = 0.0, []
-    for bound, count in zip([*map(str, bounds), "+Inf"], cells[:-1]):
-        running += count
-        buckets.append((bound, running))
-    return buckets
-
-
-def _gauges(g: Gauges) -> Iterator[Metric]:
-    backlog = GaugeMetricFamily("openlines_work_backlog", "Work this process holds, not yet done, by lane kind",
-                                labels=("lane_kind",))
-    for kind, items in sorted(g.backlog.items()):
-        backlog.add_metric((kind,), items)
-    yield backlog
-    yield CounterMetricFamily("openlines_dead_letters", "Work given up (dead letters) in the journal",
-                              value=g.dead_letters)
-    for name, help_, values in (
-            ("openlines_conversations_open", "Open conversations by line", g.conversations_open),
-            ("openlines_queue_waiting", "Conversations waiting for an operator by line", g.queue_waiting)):
-        gauge = GaugeMetricFamily(name, help_, labels=("line",))
-        for line, count in sorted(values.items()):
-            gauge.add_metric((line,), count)
-        yield gauge
-    states = GaugeMetricFamily("openlines_channels", "Channels by state: running, failing (see /readyz), stopped",
-                               labels=("state",))
-    for state, count in sorted(g.channels.items()):
-        states.add_metric((state,), count)
-    yield states
-    yield GaugeMetricFamily("openlines_webchat_sockets", "Website chat sockets open in this process",
-                            value=g.webchat_sockets)
+    def histograms(self) -> list[tuple[tuple[str, tuple[str, ...]], list[float]]]:
+        return list(self._histograms.items())

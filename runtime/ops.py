@@ -10,7 +10,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4  # every Prometheus 2.x and 3.x reads it
 
 from bridge.model import ConversationStatus
 from runtime.metrics import Gauges
@@ -37,7 +36,8 @@ def routes(host: "Host") -> list[web.RouteDef]:
                                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
         runtime = host.runtime
         body = host.metrics.render(await runtime.gauges() if runtime is not None else None)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
+        from runtime.metrics_export import CONTENT_TYPE  # loaded by the first scrape (render), not at start
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
     return [web.get("/readyz", readyz), web.get("/metrics", metrics)]
 

@@ -54,3 +54,12 @@ async def test_no_origin_header_is_allowed(connect):
     assert "Origin" not in tab.ws._response.request_info.headers
     welcome, _ = await tab.hello()
     assert welcome["visitor_token"]
+
+
+async def test_the_socket_declines_deflate_a_browser_offers_and_still_speaks_the_protocol(connect):
+    # Browsers offer permessage-deflate; its zlib state cost ~100 KB of server memory per open chat.
+    tab = await connect(compress=15)
+    assert tab.ws.compress == 0  # the handshake's answer: no extension taken up
+    await tab.hello()
+    ack = await tab.say("hello without deflate")
+    assert ack["type"] == "ack" and ack["seq"] > 0

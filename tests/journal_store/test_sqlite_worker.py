@@ -53,3 +53,34 @@ async def test_in_a_batch_a_failing_operation_undoes_only_itself(writer):
     results = await asyncio.gather(held, *ops, return_exceptions=True)
     assert isinstance(results[2], ValueError)
     assert await writer.run(_count) == [1, 3]
+
+
+def _insert_and_count(v: int):
+    def op(conn: sqlite3.Connection) -> int:
+        conn.execute("insert into t values (?)", (v,))
+        return int(conn.execute("select count(*) from t").fetchone()[0])
+    return op
+
+
+async def _batched(writer: SqliteWorker, ops: list) -> list:
+    gate = threading.Event()
+    held = asyncio.ensure_future(writer.run(lambda conn: gate.wait(5)))
+    await asyncio.sleep(0.05)  # the others queue behind it: one batch
+    runs = [writer.run(op) for op in ops]
+    gate.set()
+    return (await asyncio.gather(held, *runs, return_exceptions=True))[1:]
+
+
+async def test_a_batch_without_failures_commits_each_result_in_order(writer):
+    assert await _batched(writer, [_insert_and_count(v) for v in (1, 2, 3)]) == [1, 2, 3]
+    assert await writer.run(_count) == [1, 2, 3]
+
+
+async def test_a_batch_run_again_after_a_failure_answers_as_if_each_had_its_savepoint(writer):
+    # Run first without savepoints, the batch is undone at the failure and run again, one savepoint each:
+    # the callers hear the second run's answers only, and the failed operation's row is not kept.
+    results = await _batched(writer, [_insert_and_count(1), _insert_then_fail(2), _insert_and_count(3),
+                                      _insert_and_count(1)])
+    assert results[0] == 1 and isinstance(results[1], ValueError) and results[2] == 2
+    assert isinstance(results[3], sqlite3.IntegrityError)  # 1 is there once: the first run left nothing
+    assert await writer.run(_count) == [1, 3]

@@ -69,6 +69,8 @@ class RoomAccess:
         they only say which of their readers list a conversation's room. Until the core runs,
         nobody's rights can be read: only admins see more than their direct chat."""
         logins = set(logins)
+        if not logins:  # no page open: nobody to decide for (and no read of the conversation)
+            return RoomView(set())
         if key.startswith("@"):
             return RoomView({login for login in logins if key == f"@{login}"})
         kind, ref = await self.kind(key)
