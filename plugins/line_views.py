@@ -11,7 +11,8 @@ from runtime import redact
 
 EXCERPT = 300  # characters of a kept event shown: enough to tell what it was
 # Kept events are the platforms' JSON: a credential there is "key": "value", not key=value.
-_JSON_SECRET = re.compile(r'("(?:[\w-]*(?:token|secret|password|signature|api_key)[\w-]*)"\s*:\s*)"[^"]*"', re.I)
+_JSON_SECRET = re.compile(r'("[\w.-]*(?:token|secret|password|signature|api_key)[\w.-]*"\s*:\s*)'
+                          r'"(?:[^"\\]|\\.)*"', re.I)
 
 
 async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:

@@ -104,7 +104,7 @@ def test_line_kept_lists_the_newest_kept_events_bounded_and_masked(openlines: Op
     assert openlines.command(f"!line kept {name}") == f"No events kept on {name}: every event its channels got " \
                                                       "could be read."
     secret = "EAAB-a-page-token-nobody-may-read"
-    events = [("odd event", "Open Lines does not know it", '{"n": 1,\n  "access_token": "%s"}' % secret),
+    events = [("odd event", "Open Lines does not know it", '{"n": 1,\n  "access_token": "x\\"%s"}' % secret),
               ("odd event", "Open Lines does not know it", '{"n": 2, "url": "https://x/?token=%s"}' % secret),
               ("huge event", "too deep to read", '{"n": 3, "pad": "' + "z" * 2000 + '"}')]
     for kind, reason, raw in events:
