@@ -6,7 +6,7 @@ import itertools
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Protocol
 
 from aiohttp import web
 
@@ -97,6 +97,21 @@ async def cancelled(task: "asyncio.Task[None] | None") -> None:
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+class Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+async def released(context: ChannelContext, kind: str, key: str, task: "asyncio.Task[None] | None",
+                   *held: Closable | None) -> None:
+    """A platform channel's ``stop``: its webhook route unmounted, its background task (webhook
+    upkeep or polling) ended, then what it ``held`` closed in order (None: never opened)."""
+    context.http.unmount(kind, key)
+    await cancelled(task)
+    for thing in held:
+        if thing is not None:
+            await thing.close()
 
 
 def reachable_url(context: ChannelContext) -> str:

@@ -6,6 +6,7 @@ again and decide again.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -165,7 +166,9 @@ class Core:
         about, named as their replies are, where the line shows operators' names (else unnamed)."""
         line = self.directory.line_or_removed(conversation.line_id)
         named = bool(person) and line.settings.yes.operator_names
-        await self.signal(conversation, kind, author=self.person_name(person) if named and person else "")
+        # Off the loop: a team chat may look the name up in its own store (the web console's accounts).
+        author = await asyncio.to_thread(self.person_name, person) if named and person else ""
+        await self.signal(conversation, kind, author=author)
 
     async def commit(self, unit: UnitOfWork) -> Committed:
         if unit.empty:  # a decision that changes nothing costs no write transaction

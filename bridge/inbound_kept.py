@@ -35,7 +35,7 @@ class KeptEvents:
         line = self.core.directory.line_or_removed(binding.line_id)
         note = line_note(line.id, f"⚠️ An event Open Lines could not read was kept: {kind} "
                                   f"({relay.customer_label(binding)}) — {reason}. Further events of this kind "
-                                  f"are kept and counted without a note: !line show {line.name}")
+                                  f"are kept and counted without a note: !line kept {line.name}")
         try:
             await self.core.commit(UnitOfWork(kept=event, work=[note]))
             return
@@ -52,3 +52,7 @@ class KeptEvents:
 
     async def counts(self, binding_ids: list[str]) -> dict[tuple[str, str], int]:
         return await self.core.journal.conversations.kept_counts(binding_ids)
+
+    async def latest(self, binding_ids: list[str], limit: int) -> list[KeptEvent]:
+        """The newest ``limit`` kept of these channels, newest first (raw: mask it before showing it)."""
+        return await self.core.journal.conversations.kept_events(binding_ids, limit)

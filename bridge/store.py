@@ -174,6 +174,9 @@ class ConversationStore(Protocol):
     async def kept_counts(self, binding_ids: Sequence[str]) -> dict[tuple[str, str], int]:
         """How many unreadable events were kept, per (binding id, kind)."""
 
+    async def kept_events(self, binding_ids: Sequence[str], limit: int) -> list[KeptEvent]:
+        """The newest ``limit`` unreadable events kept of these bindings, newest first."""
+
 
 class OutboxStore(Protocol):
     async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:

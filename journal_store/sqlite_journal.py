@@ -9,7 +9,7 @@ from urllib.parse import quote
 from typing import Any, Callable, Sequence
 
 from bridge.model import Conversation, Message, MessageKind
-from bridge.store import Committed, RoomEntry, UnitOfWork
+from bridge.store import Committed, KeptEvent, RoomEntry, UnitOfWork
 from journal_store import sqlite_reads as q
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_outbox import SqliteOutbox
@@ -78,6 +78,10 @@ class SqliteConversations:
 
     async def kept_counts(self, binding_ids: Sequence[str]) -> dict[tuple[str, str], int]:
         found: dict[tuple[str, str], int] = await self._read(partial(q.kept_counts, list(binding_ids)))
+        return found
+
+    async def kept_events(self, binding_ids: Sequence[str], limit: int) -> list[KeptEvent]:
+        found: list[KeptEvent] = await self._read(partial(q.kept_events, list(binding_ids), limit))
         return found
 
 

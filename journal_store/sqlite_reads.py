@@ -6,7 +6,7 @@ from typing import Sequence
 
 from bridge.errors import NotFound
 from bridge.model import Conversation, Message, MessageKind
-from bridge.store import RoomEntry
+from bridge.store import KeptEvent, RoomEntry
 from journal_store.rows import conversation_from, message_from
 
 MAX_SEQ = 2**63 - 1  # SQLite's INTEGER range: seqs may come from a customer's client
@@ -126,3 +126,12 @@ def kept_counts(binding_ids: Sequence[str], conn: sqlite3.Connection) -> dict[tu
     rows = conn.execute(f"SELECT binding_id, kind, COUNT(*) FROM kept_events WHERE binding_id IN"
                         f" ({', '.join('?' * len(wanted))}) GROUP BY binding_id, kind", wanted).fetchall()
     return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+def kept_events(binding_ids: Sequence[str], limit: int, conn: sqlite3.Connection) -> list[KeptEvent]:
+    wanted = list(binding_ids)[:999]
+    if not wanted:
+        return []
+    rows = conn.execute(f"SELECT binding_id, kind, reason, raw, digest, ts FROM kept_events WHERE binding_id IN"
+                        f" ({', '.join('?' * len(wanted))}) ORDER BY id DESC LIMIT ?", [*wanted, limit]).fetchall()
+    return [KeptEvent(r[0], r[1], r[2], r[3], r[4], float(r[5])) for r in rows]

@@ -26,6 +26,7 @@ from bridge.moves import Moves
 from bridge.queue_work import QueueWork
 from bridge.quick import QuickAnswers
 from bridge.reports import Reports
+from bridge.store import KeptEvent
 from bridge.transcripts import Transcripts
 from backends.team.adapters import TeamAdapter
 from backends.team.chat import ErrbotTeamChat
@@ -122,6 +123,10 @@ class OpenLinesApi:
     async def kept_counts(self, binding_ids: Sequence[str]) -> dict[tuple[str, str], int]:
         """How many events each channel could not read and kept, per (binding id, event kind)."""
         return await self._services.inbound.kept.counts(list(binding_ids))
+
+    async def kept_events(self, binding_ids: Sequence[str], limit: int) -> list[KeptEvent]:
+        """The newest ``limit`` events these channels could not read and kept, newest first (raw)."""
+        return await self._services.inbound.kept.latest(list(binding_ids), limit)
 
     async def line_of(self, conversation_id: str) -> Line:
         """The conversation's line (a stand-in once the line is deleted); raises NotFound."""

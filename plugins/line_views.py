@@ -1,11 +1,18 @@
 """How lines, queues and the audit log read in the team chat (secrets masked)."""
 from __future__ import annotations
 
+import re
 import time
 
 from bridge.rights import Action
 from bridge.stats import span
 from plugins.facade import OpenLinesApi
+from runtime import redact
+
+EXCERPT = 300  # characters of a kept event shown: enough to tell what it was
+# Kept events are the platforms' JSON: a credential there is "key": "value", not key=value.
+_JSON_SECRET = re.compile(r'("[\w.-]*(?:token|secret|password|signature|api_key)[\w.-]*"\s*:\s*)'
+                          r'"(?:[^"\\]|\\.)*"', re.I)
 
 
 async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
@@ -26,6 +33,27 @@ async def line_lines(api: OpenLinesApi, actor: str, name: str) -> str:
     out.append(f"Admins: {', '.join(line.admins) or '—'} · Supervisors: {', '.join(line.supervisors) or '—'}")
     out.append(f"Queue (operators, in order): {', '.join(line.operators) or '—'}")
     return "\n".join(out)
+
+
+async def kept_lines(api: OpenLinesApi, actor: str, name: str, limit: int) -> str:
+    """!line kept: the newest events the line's channels could not read, newest first (line admins)."""
+    line = api.lines.line_for(actor, name, Action.CONFIGURE)
+    channels = {view.binding.id: f"{view.binding.kind} ({view.binding.key})" for view in api.channels.views(line)}
+    total = sum((await api.kept_counts(list(channels))).values())
+    if not total:
+        return f"No events kept on {line.name}: every event its channels got could be read."
+    events = await api.kept_events(list(channels), limit)
+    out = [f"Events {line.name}'s channels could not read, kept (newest {len(events)} of {total}):"]
+    for event in events:
+        out.append(f"• {_when(event.ts)} UTC · {channels[event.binding_id]} · {event.kind} — {event.reason}")
+        out.append(f"  {excerpt(event.raw)}")
+    return "\n".join(out)
+
+
+def excerpt(raw: str) -> str:
+    """A kept event, shown: on one line, credentials masked, cut to ``EXCERPT`` characters."""
+    flat = redact.mask(_JSON_SECRET.sub(rf'\1"{redact.MASK}"', " ".join(raw.split())))
+    return flat[:EXCERPT] + ("…" if len(flat) > EXCERPT else "")
 
 
 def queue_lines(api: OpenLinesApi, actor: str, name: str) -> str:

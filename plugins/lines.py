@@ -13,12 +13,12 @@ from bridge.line_settings import SPECS, setting_key
 from plugins.args import split_args, usage_error
 from plugins.commands import OpenLinesCommands, split_flag
 from plugins.facade import OpenLinesApi, on_loop
-from plugins.line_views import audit_lines, line_lines, queue_lines, status_lines
+from plugins.line_views import audit_lines, kept_lines, line_lines, queue_lines, status_lines
 from plugins.options import arguments
 
 
 class Lines(OpenLinesCommands, BotPlugin):
-    """Configure open lines: !line create|list|show|status|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|export|import."""
+    """Configure open lines: !line create|list|show|status|set|enable|disable|delete|connect|disconnect|grant|revoke|queue|kept|export|import."""
 
     @botcmd
     def line(self, msg: Message, args: str) -> str:
@@ -26,7 +26,7 @@ class Lines(OpenLinesCommands, BotPlugin):
         return ("Line commands: !line create NAME · !line list · !line show NAME · !line set NAME KEY VALUE · "
                 "!line enable|disable NAME · !line delete NAME --yes · !line connect NAME KIND key=value… · "
                 "!line disconnect NAME KIND · !line grant|revoke NAME @user ROLE · !line queue NAME [move @user N] · "
-                "!line export NAME · !line import JSON · !audit [NAME] [--limit N]")
+                "!line kept NAME [--limit N] · !line export NAME · !line import JSON · !audit [NAME] [--limit N]")
 
     @botcmd
     def line_create(self, msg: Message, args: str) -> str:
@@ -160,6 +160,16 @@ class Lines(OpenLinesCommands, BotPlugin):
         return self._call_as(msg, lambda api, who: on_loop(queue_lines, api, who, name))
 
     @botcmd
+    def line_kept(self, msg: Message, args: str) -> str:
+        """The newest events a line's channels could not read and kept (time, channel, kind, an excerpt with
+        secrets masked): !line kept NAME [--limit N] (e.g. !line kept Sales --limit 5; 10 by default)."""
+        usage = "!line kept NAME [--limit N]"
+        words, limit = _limit(args.split(), usage, 10, 50)
+        if not words:
+            _missing(usage)
+        return self._call_as(msg, lambda api, who: kept_lines(api, who, " ".join(words), limit))
+
+    @botcmd
     def line_export(self, msg: Message, args: str) -> str:
         """A line's configuration as JSON, without secrets: !line export NAME (give it to !line import)."""
         (name,) = arguments(args, 1, "!line export NAME", rest=True)
@@ -192,14 +202,7 @@ class Lines(OpenLinesCommands, BotPlugin):
     @botcmd
     def audit(self, msg: Message, args: str) -> str:
         """Who changed what: !audit [NAME] [--limit N] (e.g. !audit Sales --limit 20)."""
-        usage = "!audit [NAME] [--limit N]"
-        words, limit = args.split(), 20
-        if "--limit" in words:
-            i = words.index("--limit")
-            if i + 1 >= len(words) or not words[i + 1].isdigit():
-                raise CommandError(usage_error(usage))
-            limit = min(int(words[i + 1]), 500)
-            words = words[:i] + words[i + 2:]
+        words, limit = _limit(args.split(), "!audit [NAME] [--limit N]", 20, 500)
         name = " ".join(words) or None
         return self._call_as(msg, lambda api, who: audit_lines(api, who, name, limit))
 
@@ -207,6 +210,16 @@ class Lines(OpenLinesCommands, BotPlugin):
 
 async def _import(api: OpenLinesApi, who: str, doc: dict[str, Any]) -> list[str]:
     return await import_line(api.lines, api.channels, who, doc)
+
+
+def _limit(words: list[str], usage: str, default: int, most: int) -> tuple[list[str], int]:
+    """The words without ``--limit N``, and N (``default`` when not given, at most ``most``)."""
+    if "--limit" not in words:
+        return words, default
+    i = words.index("--limit")
+    if i + 1 >= len(words) or not words[i + 1].isdigit():
+        raise CommandError(usage_error(usage))
+    return words[:i] + words[i + 2:], min(int(words[i + 1]), most)
 
 
 def _missing(usage: str) -> NoReturn:

@@ -2,7 +2,6 @@
 arrives as written, promptly (Python-Markdown once took minutes over 4,096 backticks)."""
 from __future__ import annotations
 
-import re
 
 from tests.support import hostile
 from tests.support.console import TeamMember
@@ -10,7 +9,6 @@ from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
 DONE = "that was all, thanks"
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 
 
 def _hostile_customer(port: int) -> Customer:
@@ -48,8 +46,7 @@ def test_on_the_web_console(tmp_path):
     admin = TeamMember(bot.port)
     customer = _hostile_customer(bot.port)
     try:
-        assert admin.sign_in("operator", bot.wait_for(PASSWORD).group(1)) == 200
-        assert admin.choose_password("correct horse battery") == 200
+        admin.sign_in_first(bot)
         admin.connect()
         mark = admin.mark()
         admin.say("@operator", "!transcript 1")

@@ -17,8 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from backends.base import (cancelled, keep_trying, kept_or_retry, raw_text, reachable_url,
-                           refused_kind)
+from backends.base import keep_trying, kept_or_retry, raw_text, reachable_url, refused_kind, released
 from backends.pacing import Pacer
 from backends.telegram.kind import NAME as KIND
 from backends.telegram.kind import TelegramSettings
@@ -80,11 +79,8 @@ class TelegramBackend(ChannelBackend):
             self._task = asyncio.get_running_loop().create_task(self._poll())
 
     async def stop(self) -> None:
-        self.context.http.unmount(KIND, self.binding.key)
-        await cancelled(self._task)
-        if self._session is not None:
-            await self._session.close()
-            await self.sender.files_in.close()
+        started = (self._session, self.sender.files_in) if self._session is not None else ()
+        await released(self.context, KIND, self.binding.key, self._task, *started)
 
     def _bot(self, session: aiohttp.ClientSession) -> Bot:
         return Bot(self._token, base_url=f"{self._api}/bot", base_file_url=f"{self._api}/file/bot",

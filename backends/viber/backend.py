@@ -21,8 +21,8 @@ from aiohttp import web
 from viberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message as ViberMessage
 
-from backends.base import (cancelled, keep_trying, kept_file, kept_or_retry, raw_text, reachable_url,
-                           refused_kind, stored_or_retry)
+from backends.base import (keep_trying, kept_file, kept_or_retry, raw_text, reachable_url, refused_kind, released,
+                           stored_or_retry)
 from backends.platform_files import FileFetcher
 from backends.viber.kind import NAME as KIND
 from backends.viber.kind import ViberSettings
@@ -77,11 +77,8 @@ class ViberBackend(ChannelBackend):
         self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
 
     async def stop(self) -> None:
-        self.context.http.unmount(KIND, self.binding.key)
-        await cancelled(self._task)
-        if self._session is not None:
-            await self._session.close()
-            await self._media.close()
+        started = (self._session, self._media) if self._session is not None else ()
+        await released(self.context, KIND, self.binding.key, self._task, *started)
 
     def _api_session(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(headers={"X-Viber-Auth-Token": self._token})

@@ -50,14 +50,17 @@ class Buckets:
 
 
 class ByteQuota:
-    """Bytes per key over a rolling day. ``take`` checks and counts in one step (no await between)."""
+    """Bytes per key over a rolling day. ``take`` checks and counts in one step (no await between).
+
+    Each upload is counted under a ``tag`` (who sent which bytes under which client id): the same
+    upload sent again (a page resending what it heard no ack for) is counted once."""
 
     DAY = 24 * 3600.0
 
     def __init__(self, limit_mb: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit_mb * 1024 * 1024
         self._clock = clock
-        self._taken: dict[str, collections.deque[tuple[float, int]]] = {}
+        self._taken: dict[str, collections.deque[tuple[float, int, str]]] = {}
 
     def used(self, key: str) -> int:
         now, taken = self._clock(), self._taken.get(key)
@@ -65,30 +68,41 @@ class ByteQuota:
             taken.popleft()
         if taken is not None and not taken:
             del self._taken[key]
-        return sum(size for _, size in taken or ())
+        return sum(size for _, size, _ in taken or ())
 
-    def fits(self, key: str, size: int) -> float:
-        """0 when ``size`` more bytes fit, else the seconds until enough of the day's have expired."""
+    def counted(self, key: str, tag: str) -> bool:
+        """Whether the upload ``tag`` is already counted today."""
+        self.used(key)  # what is older than a day counts no longer
+        return any(t == tag for _, _, t in self._taken.get(key, ()))
+
+    def fits(self, key: str, size: int, tag: str) -> float:
+        """0 when ``size`` more bytes fit (or ``tag``'s are counted already), else the seconds until
+        enough of the day's have expired."""
         over = self.used(key) + size - self.limit
-        if over <= 0:
+        if over <= 0 or self.counted(key, tag):
             return 0.0
         freed, now = 0, self._clock()
-        for when, taken in self._taken.get(key, ()):
+        for when, taken, _ in self._taken.get(key, ()):
             freed += taken
             if freed >= over:
                 return when + self.DAY - now
         return self.DAY  # larger than a day's quota
 
-    def take(self, key: str, size: int) -> None:
-        self._taken.setdefault(key, collections.deque()).append((self._clock(), size))
+    def take(self, key: str, size: int, tag: str) -> None:
+        if self.counted(key, tag):
+            return
+        self._taken.setdefault(key, collections.deque()).append((self._clock(), size, tag))
         if len(self._taken) > PRUNE_AT:
             for stale in [k for k in self._taken if not self.used(k)]:
                 self._taken.pop(stale, None)
 
-    def give_back(self, key: str, size: int) -> None:
+    def give_back(self, key: str, tag: str) -> None:
+        """The upload ``tag`` was not kept after all: it counts no longer (sent again, it counts then)."""
         taken = self._taken.get(key)
-        if taken and taken[-1][1] == size:
-            taken.pop()
+        for entry in reversed(taken if taken is not None else ()):
+            if entry[2] == tag and taken is not None:
+                taken.remove(entry)
+                return
 
 
 class Counts:
@@ -126,17 +140,18 @@ class Throttle:
         self.uploads_per_visitor = ByteQuota(limits.upload_mb_per_visitor_day)
         self.uploads_per_ip = ByteQuota(limits.upload_mb_per_ip_day)
 
-    def upload_wait(self, ref: str, ip: str, size: int) -> float:
-        """0 and counted when ``size`` bytes fit both quotas, else the seconds to wait (nothing counted)."""
-        wait = max(self.uploads_per_visitor.fits(ref, size), self.uploads_per_ip.fits(ip, size))
+    def upload_wait(self, ref: str, ip: str, size: int, tag: str) -> float:
+        """0 and counted when ``size`` bytes fit both quotas, else the seconds to wait (nothing counted).
+        ``tag`` names the upload (its client id and content): sent again, it is counted once."""
+        wait = max(self.uploads_per_visitor.fits(ref, size, tag), self.uploads_per_ip.fits(ip, size, f"{ref} {tag}"))
         if wait <= 0:
-            self.uploads_per_visitor.take(ref, size)
-            self.uploads_per_ip.take(ip, size)
+            self.uploads_per_visitor.take(ref, size, tag)
+            self.uploads_per_ip.take(ip, size, f"{ref} {tag}")
         return wait
 
-    def upload_failed(self, ref: str, ip: str, size: int) -> None:
-        self.uploads_per_visitor.give_back(ref, size)
-        self.uploads_per_ip.give_back(ip, size)
+    def upload_failed(self, ref: str, ip: str, tag: str) -> None:
+        self.uploads_per_visitor.give_back(ref, tag)
+        self.uploads_per_ip.give_back(ip, f"{ref} {tag}")
 
     def client_ip(self, request: web.Request) -> str:
         return client_ip(request, self.limits.trusted_proxies)

@@ -8,6 +8,7 @@ too large stores nothing.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
@@ -70,17 +71,22 @@ async def _upload(backend: "WebchatBackend", request: web.Request) -> dict[str, 
                          client_id)
     ip = backend.throttle.client_ip(request)
     backend.admit(ref, ip, client_id)
-    if wait := backend.throttle.upload_wait(ref, ip, len(data)):
+    tag = f"{client_id} {await asyncio.to_thread(_digest, data)}"  # the same file sent again counts once
+    if wait := backend.throttle.upload_wait(ref, ip, len(data), tag):
         raise FrameError("quota", "you have sent all the files you may for today: send text, or wait", client_id,
                          wait_seconds(wait))
     try:
         attachment = await backend.context.files.put(data, name, content_type)
     except StorageFull:
-        backend.throttle.upload_failed(ref, ip, len(data))
+        backend.throttle.upload_failed(ref, ip, tag)
         raise FrameError("storage_full", "files cannot be received just now: send your message as text",
                          client_id) from None
     return await backend.accept(ref, client_id, text, fields.get("name", ""), fields.get("email") or None,
                                 (attachment,), language=fields.get("language", "")[:MAX_LANGUAGE] or None)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 async def _read(request: web.Request, limit: int) -> tuple[dict[str, str], tuple[str, str, bytes] | None]:

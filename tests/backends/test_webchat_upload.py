@@ -147,6 +147,21 @@ async def test_a_visitor_and_an_address_have_a_daily_upload_quota_and_text_still
         await other.close()
 
 
+async def test_an_upload_sent_again_is_counted_once_against_the_daily_quotas(make_runtime, session):
+    """A page that heard no ack (its socket dropped) sends the upload again, with the same client id."""
+    runtime = make_runtime(webchat_upload_mb_per_visitor_day=1, webchat_upload_mb_per_ip_day=1)
+    half, third = PNG + b"\0" * (600 * 1024), PNG + b"\1" * (300 * 1024)
+    ws, token = await _visitor(session, runtime)
+    status, ack = await _post(session, runtime, _form(token, "r1", data=half))
+    assert status == 200
+    status, again = await _post(session, runtime, _form(token, "r1", data=half))  # not 1.2 MB of the 1 MB
+    assert status == 200 and again["seq"] == ack["seq"]
+    assert (await _post(session, runtime, _form(token, "r2", data=third)))[0] == 200  # 0.9 MB counted
+    status, error = await _post(session, runtime, _form(token, "r1", data=third))  # other bytes: another upload
+    assert status == 429 and error["code"] == "quota"
+    await ws.close()
+
+
 async def test_below_the_free_disk_floor_files_are_refused_and_text_still_goes(make_runtime, session):
     runtime = make_runtime(min_free_disk_mb=1024 ** 3)  # more than any disk: the floor is always reached
     ws, token = await _visitor(session, runtime)

@@ -9,11 +9,12 @@ import time
 import pytest
 
 from tests.browser.cdp import Browser
+from tests.browser.console_page import fill, open_room, write
+from tests.support.console import FIRST_PASSWORD as PASSWORD
 from tests.support.artifacts import screenshots_dir
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 SHOTS = screenshots_dir()
 MESSAGES = "document.getElementById('messages').innerText"
 OFFLINE = "!document.getElementById('offline').hidden"
@@ -53,34 +54,10 @@ async def pages():
 async def _signed_in(page: Browser, bot: OpenLinesProcess) -> None:
     await page.goto(f"http://127.0.0.1:{bot.port}/team/")
     await page.wait_for("!document.getElementById('signin').hidden")
-    await _fill(page, {"login": "operator", "password": bot.wait_for(PASSWORD).group(1)}, "signin-button")
+    await fill(page, {"login": "operator", "password": bot.wait_for(PASSWORD).group(1)}, "signin-button")
     await page.wait_for("!document.getElementById('choose').hidden")
-    await _fill(page, {"new-password": "the operator's own password"}, "choose-button")
+    await fill(page, {"new-password": "the operator's own password"}, "choose-button")
     await page.wait_for("!document.getElementById('app').hidden")
-
-
-async def _fill(page: Browser, values: dict[str, str], button: str) -> None:
-    await page.js(f"""(() => {{
-        const values = {json.dumps(values)};
-        for (const id in values) document.getElementById(id).value = values[id];
-        document.getElementById({json.dumps(button)}).click();
-    }})()""")
-
-
-async def _write(page: Browser, text: str) -> None:
-    await page.js(f"""(() => {{
-        const box = document.getElementById('text');
-        box.value = {json.dumps(text)};
-        box.dispatchEvent(new Event('input', {{bubbles: true}}));
-        document.getElementById('send').click();
-    }})()""")
-
-
-async def _open(page: Browser, room: str) -> None:
-    item, current = json.dumps(f'#rooms li[data-room="{room}"]'), json.dumps(f'#rooms li.current[data-room="{room}"]')
-    await page.wait_for(f"document.querySelector({item}) !== null")
-    await page.js(f"document.querySelector({item}).click()")
-    await page.wait_for(f"document.querySelector({current}) !== null")
 
 
 def _count(text: str) -> str:
@@ -105,32 +82,32 @@ async def test_a_restart_while_the_operator_writes_loses_and_doubles_nothing(con
     try:
         customer.connect("Lee")
         customer.say("Hello, my order 1042 has not arrived.")
-        await _open(ann, "#support")
+        await open_room(ann, "#support")
         await ann.wait_for(f"{_count('New conversation 1')} > 0")
         assert await ann.js(_count("New conversation 1")) == 1  # a room of one message shows it once
 
-        await _write(ann, "!answer 1")
-        await _open(ann, "#support-1")
+        await write(ann, "!answer 1")
+        await open_room(ann, "#support-1")
         await ann.wait_for(f"{MESSAGES}.includes('order 1042')")
         too_long = "x" * 4097  # refused on the page, and kept in the box with the reason
-        await _write(ann, too_long)
+        await write(ann, too_long)
         assert await ann.js("document.getElementById('text').value.length") == 4097
         assert "4096" in await ann.js("document.getElementById('notice').innerText")
-        await _write(ann, "!whisper on")
+        await write(ann, "!whisper on")
         await ann.wait_for(f"{MESSAGES}.includes('Whisper mode is on')")
-        await _write(ann, "Kim, is DHL late again?")
+        await write(ann, "Kim, is DHL late again?")
         whisper = "[...document.querySelectorAll('#messages li')].find(li => li.innerText.includes('DHL late'))"
         await ann.wait_for(f"{whisper} !== undefined && !{whisper}.classList.contains('pending')")
         assert await ann.js(f"{whisper}.querySelector('.tag').innerText") == "Internal"
-        await _write(ann, "!whisper off")
+        await write(ann, "!whisper off")
         await ann.wait_for(f"{MESSAGES}.includes('Whisper mode is off')")
 
         bot.kill()
         down_at = time.monotonic()
         await ann.wait_for(OFFLINE)
         assert await ann.js("document.getElementById('offline').innerText") == "Disconnected — reconnecting…"
-        await _write(ann, "Sorry about that! Let me check with the courier.")
-        await _write(ann, "It left the warehouse this morning.")
+        await write(ann, "Sorry about that! Let me check with the courier.")
+        await write(ann, "It left the warehouse this morning.")
         assert await ann.js("document.getElementById('text').value") == ""
         assert await ann.js("document.querySelectorAll('#messages li.pending').length") == 2
         assert "courier" in await ann.js("sessionStorage.getItem('openlines-console-outbox')")  # a reload keeps it
@@ -160,8 +137,8 @@ async def test_a_signed_out_or_revoked_page_shows_only_the_sign_in_card(console,
     await ann.wait_for("!document.getElementById('signin').hidden")
     assert await ann.js("getComputedStyle(document.getElementById('app')).display") == "none"
     await _signed_in(ann, bot)
-    await _open(ann, "@operator")
-    await _write(ann, "!console add kim Kim Lane")
+    await open_room(ann, "@operator")
+    await write(ann, "!console add kim Kim Lane")
     await ann.wait_for(f"{MESSAGES}.includes('#welcome=')")
     link = re.search(r"http://\S+#welcome=\S+", await ann.js(MESSAGES)).group(0)
 
@@ -169,12 +146,12 @@ async def test_a_signed_out_or_revoked_page_shows_only_the_sign_in_card(console,
     await kim.goto(link)
     await kim.wait_for("!document.getElementById('choose').hidden")
     assert await kim.js("getComputedStyle(document.getElementById('app')).display") == "none"
-    await _fill(kim, {"new-password": "kim's own long password"}, "choose-button")
+    await fill(kim, {"new-password": "kim's own long password"}, "choose-button")
     await kim.wait_for("!document.getElementById('app').hidden && document.querySelectorAll('#rooms li').length > 0")
-    await _write(kim, "!help")
+    await write(kim, "!help")
     await kim.wait_for(f"{MESSAGES}.length > 20")
 
-    await _write(ann, "!console revoke kim")
+    await write(ann, "!console revoke kim")
     await kim.wait_for("!document.getElementById('signin').hidden", 15)
     assert await kim.js("getComputedStyle(document.getElementById('app')).display") == "none"
     assert await kim.js("document.getElementById('messages').children.length") == 0

@@ -9,9 +9,10 @@ import pytest
 
 from tests.support.artifacts import screenshots_dir
 from tests.browser.cdp import Browser
+from tests.browser.console_page import fill, open_room, write
+from tests.support.console import FIRST_PASSWORD as PASSWORD
 from tests.support.process import OpenLinesProcess
 
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 SHOTS = screenshots_dir()
 CHAT = "document.getElementById('ol-list').innerText"
 MESSAGES = "document.getElementById('messages').innerText"
@@ -40,31 +41,6 @@ async def pages():
         await b.close()
 
 
-async def _fill(page: Browser, values: dict[str, str], button: str) -> None:
-    await page.js(f"""(() => {{
-        const values = {json.dumps(values)};
-        for (const id in values) document.getElementById(id).value = values[id];
-        document.getElementById({json.dumps(button)}).click();
-    }})()""")
-
-
-async def _write(page: Browser, text: str) -> None:
-    await page.js(f"""(() => {{
-        const box = document.getElementById('text');
-        box.value = {json.dumps(text)};
-        box.dispatchEvent(new Event('input', {{bubbles: true}}));
-        document.getElementById('send').click();
-    }})()""")
-
-
-async def _open(page: Browser, room: str) -> None:
-    selector = json.dumps(f'#rooms li[data-room="{room}"]')
-    await page.wait_for(f"document.querySelector({selector}) !== null")
-    await page.js(f"document.querySelector({selector}).click()")
-    current = json.dumps(f'#rooms li.current[data-room="{room}"]')
-    await page.wait_for(f"document.querySelector({current}) !== null")
-
-
 async def _sees(page: Browser, text: str, timeout: float = 15) -> None:
     await page.wait_for(f"{MESSAGES}.includes({json.dumps(text)})", timeout)
 
@@ -77,20 +53,20 @@ async def test_a_customer_and_two_operators(bot, pages):
     ann = await pages()
     await ann.goto(f"{url}/team/")
     await ann.wait_for("!document.getElementById('signin').hidden")
-    await _fill(ann, {"login": "operator", "password": first_password}, "signin-button")
+    await fill(ann, {"login": "operator", "password": first_password}, "signin-button")
     await ann.wait_for("!document.getElementById('choose').hidden")
-    await _fill(ann, {"new-password": "ann's own long password"}, "choose-button")
+    await fill(ann, {"new-password": "ann's own long password"}, "choose-button")
     await ann.wait_for("!document.getElementById('app').hidden")
 
     # ... and adds a colleague, who signs in with the one-time link.
-    await _open(ann, "@operator")
-    await _write(ann, "!console add kim Kim Lane")
+    await open_room(ann, "@operator")
+    await write(ann, "!console add kim Kim Lane")
     await _sees(ann, "#welcome=")
     link = re.search(r"http://\S+#welcome=\S+", await ann.js(MESSAGES)).group(0)
     kim = await pages()
     await kim.goto(link)
     await kim.wait_for("!document.getElementById('choose').hidden")
-    await _fill(kim, {"new-password": "kim's own long password"}, "choose-button")
+    await fill(kim, {"new-password": "kim's own long password"}, "choose-button")
     await kim.wait_for("!document.getElementById('app').hidden")
 
     # A customer writes on the website chat.
@@ -103,7 +79,7 @@ async def test_a_customer_and_two_operators(bot, pages):
     await customer.wait_for(f"{CHAT}.includes('an operator will answer you shortly')")
 
     # The announcement in the line's room, the conversation at a glance.
-    await _open(ann, "#support")
+    await open_room(ann, "#support")
     await _sees(ann, "New conversation 1")
     await ann.wait_for("document.querySelector('#glance li.waiting') !== null")
     glance = await ann.js("document.getElementById('glance').innerText")
@@ -114,41 +90,41 @@ async def test_a_customer_and_two_operators(bot, pages):
         box.dispatchEvent(new Event('input', {bubbles: true})); })()""")
     await ann.wait_for("!document.getElementById('completion').hidden")
     assert "!answer" in await ann.js("document.getElementById('completion').innerText")
-    await _write(ann, "!answer 1")
+    await write(ann, "!answer 1")
     await _sees(ann, "You answer conversation 1")
-    await _open(ann, "#support-1")
+    await open_room(ann, "#support-1")
     await ann.wait_for("document.querySelector('#messages li.customer') !== null")
     assert "order 1042" in await ann.js("document.querySelector('#messages li.customer').innerText")
     assert "Customer" in await ann.js("document.querySelector('#messages li.customer .tag').innerText")
 
     # The answer reaches the customer; the customer's reply reaches the room.
-    await _write(ann, "Sorry about that! Let me check with the courier.")
+    await write(ann, "Sorry about that! Let me check with the courier.")
     await customer.wait_for(f"{CHAT}.includes('Let me check with the courier')")
     await customer.js("""(() => { const box = document.getElementById('ol-text'); box.value = 'Thank you!';
         box.dispatchEvent(new Event('input', {bubbles: true})); document.getElementById('ol-send').click(); })()""")
     await _sees(ann, "Thank you!")
 
     # A whisper: internal on the console, never on the customer's screen.
-    await _write(ann, "~ Kim, is DHL late again today?")
+    await write(ann, "~ Kim, is DHL late again today?")
     await ann.wait_for("document.querySelector('#messages li.internal[data-kind=\"whisper\"]') !== null")
     await kim.wait_for("document.querySelector('#glance li[data-conversation=\"1\"]') !== null")
     await kim.js("document.querySelector('#glance li[data-conversation=\"1\"]').click()")
     await _sees(kim, "is DHL late again today?")
 
     # A transfer: Kim has it now, with the whole history; the customer notices nothing.
-    await _write(ann, "!transfer @kim")
+    await write(ann, "!transfer @kim")
     await _sees(ann, "is @kim's now")
     await _sees(kim, "Transferred to @kim by")
 
     await ann.screenshot(SHOTS / "console.png")
-    await _write(ann, "!close")
+    await write(ann, "!close")
     await customer.wait_for(f"{CHAT}.includes('closed')")
     await customer.screenshot(SHOTS / "widget.png")
     assert "DHL" not in await customer.js(CHAT)
     await _sees(ann, "Conversation closed by @operator")
 
     # The closed conversation's room leaves the list once she moves on; its name still opens it.
-    await _open(ann, "#support")
+    await open_room(ann, "#support")
     await ann.wait_for("document.querySelector('#rooms li[data-room=\"#support-1\"]') === null")
     await ann.goto(f"{url}/team/?again#room=%23support-1")  # a new page load, opened on that room
     await _sees(ann, "Conversation closed by @operator")

@@ -3,35 +3,18 @@ from __future__ import annotations
 
 import io
 import threading
-from pathlib import Path
 
 import pytest
 
 from backends.team.adapters import adapter_for
-from runtime.files import DiskFiles
-from runtime.host import Host
-from tests.support.console import TeamMember
-from tests.support.errbot_backends import console_backend
-
-PASSWORD = "a long enough password"
+from tests.console.conftest import signed_in
 
 
 @pytest.fixture
-def served(tmp_path: Path):
-    backend = console_backend(tmp_path)
-    bot = backend.bot
-    host = Host(bot.settings, extra_routes=[bot._routes])
-    host.start()
-    bot.host = host
-    host.files = DiskFiles(tmp_path / "files", f"http://127.0.0.1:{host.http_port}")
-    bot.accounts.invite("operator")
-    bot.accounts.set_password("operator", PASSWORD)
-    member = TeamMember(host.http_port)
-    assert member.sign_in("operator", PASSWORD) == 200
-    yield bot, member
+def served(console_host):
+    member = signed_in(console_host, "operator")
+    yield console_host, member
     member.close()
-    host.stop()
-    backend.close()
 
 
 def test_the_customer_typing_shows_in_the_conversations_room(served):

@@ -9,9 +9,9 @@ import pytest
 
 from backends.team.console.rooms import RoomBook
 from backends.team.console.store import open_store
+from tests.support.console import first_admin
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
-from tests.console.test_console_process import _admin
 
 SENT = "It left the warehouse this morning."  # handled, then killed before it was marked so
 WHISPERED = "~ they asked twice already"  # the same, for a whisper
@@ -61,7 +61,7 @@ def test_an_acknowledged_message_reaches_the_customer_once_after_a_kill(tmp_path
     store, env = console_store
     bot = OpenLinesProcess(tmp_path, OPENLINES_TEAM_BACKEND="Console", **env)
     customer = Customer(bot.port)
-    admin = _admin(bot)
+    admin = first_admin(bot)
     try:
         admin.connect()
         customer.connect("Lee")

@@ -8,12 +8,11 @@ import subprocess
 import aiohttp
 import pytest
 
-from tests.support.console import TeamMember
+from tests.support.console import FIRST_PASSWORD as PASSWORD, TeamMember, first_admin
 from tests.support.customer import Customer
 from tests.support.mounts import read_only
 from tests.support.process import ERRBOT, ROOT, OpenLinesProcess
 
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 LINK = re.compile(r"(http://\S+/team/#welcome=\S+)")
@@ -39,14 +38,6 @@ def bot_on(request, tmp_path):
     process.stop()
     if request.param == "postgresql":
         assert {p.name for p in tmp_path.iterdir()}.isdisjoint({"console.sqlite3", "files", "crm"})
-
-
-def _admin(bot: OpenLinesProcess, password: str = "correct horse battery") -> TeamMember:
-    first = bot.wait_for(PASSWORD).group(1)
-    admin = TeamMember(bot.port)
-    assert admin.sign_in("operator", first) == 200
-    assert admin.choose_password(password) == 200
-    return admin
 
 
 def test_the_first_start_prints_a_one_time_password_that_no_log_holds(bot, tmp_path):
@@ -77,7 +68,7 @@ def test_the_first_start_prints_a_one_time_password_that_no_log_holds(bot, tmp_p
 
 def test_an_operator_answers_a_customer_from_the_console(bot_on):
     bot = bot_on
-    admin = _admin(bot)
+    admin = first_admin(bot)
     customer = Customer(bot.port)
     try:
         admin.connect()
@@ -125,7 +116,7 @@ def test_an_operator_answers_a_customer_from_the_console(bot_on):
 
 
 def test_admins_add_employees_who_see_only_what_their_rights_allow(bot):
-    admin = _admin(bot)
+    admin = first_admin(bot)
     customer = Customer(bot.port)
     newcomer = TeamMember(bot.port)
     try:

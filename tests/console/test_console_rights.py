@@ -15,11 +15,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.support.console import Frame, TeamMember
+from tests.support.console import Frame, TeamMember, first_admin
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
 LINK = re.compile(r"(http://\S+/team/#welcome=\S+)")
 KIM = "kim's own password"
 
@@ -36,10 +35,8 @@ class Team:
 
     def __init__(self, bot: OpenLinesProcess) -> None:
         self.bot = bot
-        self.admin = TeamMember(bot.port)
+        self.admin = first_admin(bot)
         self.people: list[Any] = [self.admin]
-        assert self.admin.sign_in("operator", bot.wait_for(PASSWORD).group(1)) == 200
-        assert self.admin.choose_password("correct horse battery") == 200
         self.admin.connect()
         self.command("!line set Support queue_mode all", "queue_mode")
         self.kim = self.new_kim()

@@ -12,26 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from backends.team.console.accounts import SESSION_IDLE, SESSION_MAX, AccountError, Accounts
 from backends.team.console.guard import FREE_FAILURES, Throttle, allowed_origins
 from backends.team.console.web import COOKIE, ConsoleWeb
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def accounts(console_db: str, clock: Clock) -> Accounts:
-    store = Accounts(console_db, clock=clock)
-    yield store
-    store.close()
+from tests.console.conftest import Clock
 
 
 @pytest.fixture

@@ -2,17 +2,14 @@
 kill -9 too), refused with its client id, and labelled as it went (to the customer, or internal)."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from backends.team.console.rooms import RoomBook
-from tests.support.console import TeamMember
+from tests.support.console import OWN_PASSWORD, TeamMember, first_admin
 from tests.support.customer import Customer
 from tests.support.process import OpenLinesProcess
 
-PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")
-OWN_PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -24,9 +21,7 @@ def bot(tmp_path):
 
 def _answering(bot: OpenLinesProcess, customer: Customer) -> TeamMember:
     """The admin signed in, on conversation 1 of ``customer``."""
-    admin = TeamMember(bot.port)
-    assert admin.sign_in("operator", bot.wait_for(PASSWORD).group(1)) == 200
-    assert admin.choose_password(OWN_PASSWORD) == 200
+    admin = first_admin(bot)
     admin.connect()
     customer.connect("Lee")
     customer.say("Where is my parcel?")

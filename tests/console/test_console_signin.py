@@ -13,28 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from backends.team.console.accounts import FIRST_PASSWORD_TTL, Accounts
 from backends.team.console.guard import Busy, PasswordChecks, Throttle, address_key
 from backends.team.console.web import ConsoleWeb
+from tests.console.conftest import Clock
 
 PASSWORD = "ann's long password"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def accounts(console_db: str, clock: Clock):
-    store = Accounts(console_db, clock=clock)
-    yield store
-    store.close()
 
 
 @pytest.fixture

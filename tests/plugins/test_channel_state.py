@@ -95,3 +95,33 @@ def test_line_show_counts_the_events_its_channels_kept_unread(openlines: OpenLin
     assert "events it could not read, kept: odd event ×3" in show
     openlines.team.in_room(f"#{line.id}", "could not read was kept: odd event")
     assert openlines.team.count(f"#{line.id}", "could not read was kept") == 1  # once per kind
+
+
+def test_line_kept_lists_the_newest_kept_events_bounded_and_masked(openlines: OpenLinesBot):
+    api = openlines.api
+    (binding,) = [b for b in api.directory.bindings.values() if b.kind == "webchat"]
+    name = api.directory.line(binding.line_id).name
+    assert openlines.command(f"!line kept {name}") == f"No events kept on {name}: every event its channels got " \
+                                                      "could be read."
+    secret = "EAAB-a-page-token-nobody-may-read"
+    events = [("odd event", "Open Lines does not know it", '{"n": 1,\n  "access_token": "x\\"%s"}' % secret),
+              ("odd event", "Open Lines does not know it", '{"n": 2, "url": "https://x/?token=%s"}' % secret),
+              ("huge event", "too deep to read", '{"n": 3, "pad": "' + "z" * 2000 + '"}')]
+    for kind, reason, raw in events:
+        api.call(api._services.inbound.keep(binding, kind, reason, raw))
+    shown = openlines.command(f"!line kept {name}")
+    lines = shown.splitlines()
+    assert lines[0] == f"Events {name}'s channels could not read, kept (newest 3 of 3):"
+    assert [line.split(" · ")[-1] for line in lines[1::2]] == [
+        "huge event — too deep to read", "odd event — Open Lines does not know it",
+        "odd event — Open Lines does not know it"]  # newest first
+    assert f"webchat ({binding.key})" in lines[1] and " UTC · " in lines[1]
+    assert lines[2].startswith('  {"n": 3, "pad": "zzz') and lines[2].endswith("…") and len(lines[2]) < 310
+    assert lines[4] == '  {"n": 2, "url": "https://x/?token=••••••'  # key=value: masked to the next space
+    assert lines[6] == '  {"n": 1, "access_token": "••••••"}'  # on one line, the credential masked
+    assert secret not in shown
+    newest = openlines.command(f"!line kept {name} --limit 1")
+    assert "(newest 1 of 3)" in newest and "huge event" in newest and "odd event" not in newest
+    for bad in ("!line kept", f"!line kept {name} --limit", f"!line kept {name} --limit many"):
+        assert openlines.command(bad) == "Usage: !line kept NAME [--limit N]", bad
+    assert "no line “Nowhere”" in openlines.command("!line kept Nowhere")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
@@ -11,6 +12,8 @@ from tests.support.loopback import LoopThread
 
 T = TypeVar("T")
 Frame = dict[str, Any]
+FIRST_PASSWORD = re.compile(r"as “operator” with the one-time password (\S+) ")  # printed at a first start
+OWN_PASSWORD = "correct horse battery"
 
 
 class TeamMember:
@@ -53,6 +56,12 @@ class TeamMember:
 
     def sign_in(self, login: str, password: str) -> int:
         return self.post("/team/signin", {"login": login, "password": password})[0]
+
+    def sign_in_first(self, process: Any, password: str = OWN_PASSWORD) -> None:
+        """As the first admin (@operator) of ``process`` (an ``OpenLinesProcess``): with the one-time
+        password it printed, then ``password`` chosen."""
+        assert self.sign_in("operator", process.wait_for(FIRST_PASSWORD).group(1)) == 200
+        assert self.choose_password(password) == 200
 
     def redeem(self, link: str) -> int:
         return self.post("/team/redeem", {"token": link.split("#welcome=", 1)[-1]})[0]
@@ -115,3 +124,10 @@ class TeamMember:
             await self._session.close()
         self._call(go())
         self._thread.stop()
+
+
+def first_admin(process: Any, password: str = OWN_PASSWORD) -> TeamMember:
+    """The first admin of a running Open Lines (``OpenLinesProcess``), signed in; not connected yet."""
+    admin = TeamMember(process.port)
+    admin.sign_in_first(process, password)
+    return admin

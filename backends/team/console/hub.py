@@ -9,6 +9,8 @@ no longer listed. Who gets what is ``Membership``'s: the rights of the moment de
 
 A ``say`` with a ``client_id`` is kept once per login and id (in the console's store, so across restarts
 too): the page resends what it has no ``ack`` for, and a resend is only acknowledged again.
+
+The store is never called on the loop: its calls run on the console's store threads (``offload``).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from aiohttp import WSMsgType, web
 
 from backends.team.console.access import RoomAccess
 from backends.team.console.membership import Membership
+from backends.team.console.offload import StoreThreads
 from backends.team.console.rooms import RoomBook
 from bridge.errors import NotFound
 from bridge.model import Attachment
@@ -59,6 +62,7 @@ class Client:
     queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE))
     typing_at: dict[str, float] = field(default_factory=dict)
     told_closed: set[str] = field(default_factory=set)  # closed rooms this page was told to unlist
+    opening: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # room -> live messages held back
 
     def push(self, frame: dict[str, Any] | None) -> None:
         try:
@@ -67,12 +71,22 @@ class Client:
             self.queue = asyncio.Queue(1)
             self.queue.put_nowait(None)  # too far behind: the writer closes the socket
 
+    def push_live(self, room: str, frame: dict[str, Any]) -> None:
+        """A live message: held back while the room's history is being read for this page, so that
+        none precedes the history frame (which replaces the page's list) and none falls between."""
+        held = self.opening.get(room)
+        if held is not None:
+            held.append(frame)
+        else:
+            self.push(frame)
+
 
 class Hub:
     def __init__(self, book: RoomBook, access: RoomAccess, console: Console, loop: asyncio.AbstractEventLoop) -> None:
         self.book, self.access, self.console, self.loop = book, access, console, loop
         self.clients: set[Client] = set()
-        self.rooms = Membership(book, access, self.clients, loop)
+        self.store = StoreThreads()
+        self.rooms = Membership(book, access, self.clients, loop, self.store)
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
@@ -110,12 +124,13 @@ class Hub:
         await client.ws.close()
 
     async def _hello(self, client: Client) -> None:
-        self.book.create(f"@{client.login}")
+        await self.store.run(self.book.create, f"@{client.login}")
         client.rooms = await self.rooms.listing(client.login)
         rooms = [await self.rooms.summary(client.login, key) for key in sorted(client.rooms)]
+        commands = await self.store.run(self.console.command_list, client.login)  # Errbot's filters may read
         client.push({"type": "hello", "me": {"login": client.login, "name": client.name,
                                              "admin": self.access.is_admin(client.login)},
-                     "rooms": rooms, "commands": self.console.command_list(client.login),
+                     "rooms": rooms, "commands": commands,
                      "limits": {"text": MAX_TEXT, "files": MAX_FILES},
                      "glance": (await self.access.glance([client.login]))[client.login]})
 
@@ -133,7 +148,7 @@ class Hub:
             return await self._say(client, room, frame)
         if kind == "history":
             before = frame.get("before")
-            messages = self.book.history(room, before if isinstance(before, int) else None)
+            messages = await self.store.run(self.book.history, room, before if isinstance(before, int) else None)
             client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
             return None
         if kind == "read":
@@ -149,40 +164,57 @@ class Hub:
             raise FrameError("not_allowed", f"you may not open {room}")
         view = await self.rooms.view(room, {client.login})
         if not view.closed and client.login not in self.book.occupants(room) and not room.startswith("@"):
-            self.book.add(room, client.login)  # listed from now on, while their rights last
+            await self.store.run(self.book.add, room, client.login)  # listed from now on, while their rights last
         client.rooms.add(room)
         if view.closed:
             client.told_closed.add(room)  # readable here, not listed
-        client.push({"type": "room", **await self.rooms.summary(client.login, room), "closed": view.closed})
-        messages = self.book.history(room)
+        client.opening[room] = []  # from before the history is read: what is published meanwhile waits
+        try:
+            summary = await self.rooms.summary(client.login, room)
+            messages = await self.store.run(self.book.history, room)
+        finally:
+            held = client.opening.pop(room)
+        if room not in client.rooms:
+            return  # their right ended meanwhile: the page was told the room is gone
+        client.push({"type": "room", **summary, "closed": view.closed})
         client.push({"type": "history", "room": room, "messages": messages, "more": len(messages) >= 100})
+        for frame in held:  # some may be in the history too: the page keeps one of each id
+            client.push(frame)
 
     async def _say(self, client: Client, room: str, frame: dict[str, Any]) -> None:
         client_id = frame.get("client_id")
         if client_id is not None and not (isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID):
             raise FrameError("bad_field", f"client_id: 1 to {MAX_CLIENT_ID} characters")
         try:
-            kept = await self._keep(client, room, frame, client_id)
+            await self._keep(client, room, frame, client_id)
         except FrameError as exc:
             if client_id is None:
                 raise
             client.push({"type": "error", "code": exc.code, "message": str(exc), "client_id": client_id})
-            return
-        if client_id is not None:  # after the message frame itself (published to the loop just now)
-            self.loop.call_soon(self.rooms.push_in_turn, client,
-                                {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
 
-    async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> dict[str, Any]:
-        if client_id is not None and (kept := self.book.said(client.login, client_id)) is not None:
-            return kept  # a resend: its files may be gone by now, the message is not
+    async def _keep(self, client: Client, room: str, frame: dict[str, Any], client_id: str | None) -> None:
+        if client_id is not None and (kept := await self.store.run(self.book.said, client.login, client_id)):
+            return self._ack(client, room, client_id, kept)  # a resend: its files may be gone, the message is not
         text, files = frame.get("text"), frame.get("files") or []
         if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(files, list) or len(files) > MAX_FILES:
             raise FrameError("bad_field", f"text: at most {MAX_TEXT} characters; files: at most {MAX_FILES}")
         attachments = tuple([a for a in [await self._attachment(f) for f in files] if a is not None])
         if not text.strip() and not attachments:
             raise FrameError("bad_field", "nothing to send")
-        return self.console.receive(client.login, client.name, room, text, attachments,
-                                    client_id=client_id, internal=await self._internal(room, text))
+        internal = await self._internal(room, text)
+        await self.store.run(self._receive, client, room, text, attachments, client_id, internal)
+
+    def _receive(self, client: Client, room: str, text: str, attachments: tuple[Attachment, ...],
+                 client_id: str | None, internal: bool | None) -> None:
+        """On a store thread: stored and published (to the loop), then the ack handed to the loop behind it."""
+        kept = self.console.receive(client.login, client.name, room, text, attachments,
+                                    client_id=client_id, internal=internal)
+        if client_id is not None:
+            self.loop.call_soon_threadsafe(self._ack, client, room, client_id, kept)
+
+    def _ack(self, client: Client, room: str, client_id: str, kept: dict[str, Any]) -> None:
+        """After the message frame itself: the deliverer pushes them in the order they were published."""
+        self.rooms.push_in_turn(client, {"type": "ack", "room": room, "client_id": client_id, "id": kept["id"]})
 
     async def _internal(self, room: str, text: str) -> bool | None:
         """In a conversation's room, whether a plain message stays among the team (``~``, or the
@@ -208,7 +240,7 @@ class Hub:
     async def _read(self, client: Client, room: str, frame: dict[str, Any]) -> None:
         seen, seq = frame.get("id"), frame.get("seq")
         if isinstance(seen, int):
-            self.book.mark_read(client.login, room, seen)
+            await self.store.run(self.book.mark_read, client.login, room, seen)
             for other in self.clients:
                 if other.login == client.login:
                     other.push({"type": "room", **await self.rooms.summary(client.login, room)})
@@ -244,3 +276,4 @@ class Hub:
         for client in list(self.clients):
             client.push(None)
             await client.ws.close()
+        self.store.close()

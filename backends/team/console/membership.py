@@ -5,7 +5,7 @@ order by one task: each page whose login may see that room now gets it; a
 page whose login lost the right is told the room is gone and gets nothing
 more of it. Rights also end without a word in the room (a revoke, or a change
 made by another process), so every page's rooms are looked at again every
-``SWEEP`` seconds.
+``SWEEP`` seconds. The room book's I/O runs on the store threads, never on the loop.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from backends.team.console.access import RoomAccess, RoomView
+from backends.team.console.offload import StoreThreads
 from backends.team.console.rooms import RoomBook
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ SWEEP = 2.0  # seconds between two checks of every open page's rooms against the
 
 class Membership:
     def __init__(self, book: RoomBook, access: RoomAccess, clients: set[Client],
-                 loop: asyncio.AbstractEventLoop) -> None:
-        self.book, self.access, self.clients, self.loop = book, access, clients, loop
+                 loop: asyncio.AbstractEventLoop, store: StoreThreads) -> None:
+        self.book, self.access, self.clients, self.loop, self.store = book, access, clients, loop, store
         self._glance: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
@@ -80,19 +81,19 @@ class Membership:
             views.pop(key, None)  # its members may have changed
             if data.get("gone"):
                 for client in list(self.clients):
-                    self.leave(client, key, gone=True)
+                    await self.leave(client, key, gone=True)
                 return self.glance_soon()
         if key not in views:
             views[key] = await self.view(key)
         view = views[key]
         for client in list(self.clients):
             if client.login not in view.allowed:
-                self.leave(client, key)
+                await self.leave(client, key)
             elif key not in client.rooms:
                 if view.lists(client.login) and event != "signal":
                     await self.join(client, key)  # its history holds this message
             elif event == "message":
-                client.push({"type": "message", **data})
+                client.push_live(key, {"type": "message", **data})
             elif event == "signal":
                 client.push({"type": data["kind"], "room": key, "who": "customer", **data["data"]})
             elif event == "room":
@@ -115,16 +116,17 @@ class Membership:
         client.rooms.add(key)
         client.told_closed.discard(key)
         client.push({"type": "room", **await self.summary(client.login, key)})
-        client.push({"type": "history", "room": key, "messages": self.book.history(key), "more": False})
+        messages = await self.store.run(self.book.history, key)  # the deliverer waits: no message overtakes it
+        client.push({"type": "history", "room": key, "messages": messages, "more": False})
 
-    def leave(self, client: Client, key: str, gone: bool = False) -> None:
+    async def leave(self, client: Client, key: str, gone: bool = False) -> None:
         """Their right ended (or the room is gone): nothing more of it reaches them, and the page drops it."""
         if key not in client.rooms:
             return
         client.rooms.discard(key)
         client.push({"type": "room_gone", "room": key})
         if not gone and client.login in self.book.occupants(key):
-            self.book.remove(key, client.login)
+            await self.store.run(self.book.remove, key, client.login)
 
     async def _sweep(self) -> None:
         """Every page's rooms against the rights of now: drop what they lost, add what they gained."""
@@ -134,7 +136,7 @@ class Membership:
             view = await self.view(key, logins)
             for client in list(self.clients):
                 if client.login not in view.allowed:
-                    self.leave(client, key)
+                    await self.leave(client, key)
                 elif view.closed and key in client.rooms and key not in client.told_closed:
                     client.told_closed.add(key)
                     client.push({"type": "room_gone", "room": key, "closed": True})
@@ -155,7 +157,8 @@ class Membership:
 
     async def summary(self, login: str, key: str) -> dict[str, Any]:
         kind, ref = await self.access.kind(key)
-        return {"room": key, "kind": kind, "topic": self.book.topic(key), "unread": self.book.unread(login, key),
+        unread = await self.store.run(self.book.unread, login, key)
+        return {"room": key, "kind": kind, "topic": self.book.topic(key), "unread": unread,
                 "conversation": ref if kind == "conversation" else None}
 
     async def listing(self, login: str) -> set[str]:
@@ -172,7 +175,7 @@ class Membership:
         """Asked of the rights at every read: a right may have ended since the room was listed."""
         if (await self.view(room, {client.login})).allowed:
             return True
-        self.leave(client, room)
+        await self.leave(client, room)
         return False
 
     def close(self) -> None:

@@ -2,8 +2,11 @@
 (or PostgreSQL: ``backends.team.console.store``).
 
 Thread-safe: Errbot sends from its command threads, the core from its pool,
-the page from the event loop. Every change is written, then handed to
-``publish`` (which must not block: the hub forwards it to the loop).
+the pages from the console's store threads (never the event loop: see
+``offload``). Every change is written, then handed to ``publish`` (which must
+not block: the hub forwards it to the loop). Two locks: the connection's, held
+across I/O; and the rooms in memory's, never held across I/O, so reading a
+room's members or topic never waits for a slow write.
 """
 from __future__ import annotations
 
@@ -48,7 +51,8 @@ Publish = Callable[[str, dict[str, Any]], None]  # (event, data): "room" {name} 
 
 class RoomBook:
     def __init__(self, path: str, publish: Publish | None = None, clock: Callable[[], float] = time.time) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the connection's: taken first, held across I/O
+        self._state = threading.Lock()  # ``_rooms``': taken inside ``_lock`` or alone, never across I/O
         self._db = open_store(path)
         self._db.executescript("pragma journal_mode=wal; pragma synchronous=normal;" + SCHEMA)
         # Who wrote a message, for the unread count: read out of its JSON frame, each dialect its way.
@@ -72,41 +76,50 @@ class RoomBook:
         return room
 
     def _room(self, name: str) -> tuple[RoomState, bool]:
-        with self._lock:
+        with self._state:
             room = self._rooms.get(name)
+        if room is not None:
+            return room, False
+        with self._lock:
+            with self._state:
+                room = self._rooms.get(name)  # made by another thread while this one waited
             if room is not None:
                 return room, False
-            room = self._rooms[name] = RoomState(name, members={name[1:]} if name.startswith("@") else set())
+            room = RoomState(name, members={name[1:]} if name.startswith("@") else set())
             self._db.execute("insert into rooms values(?,?,?,?)", (name, "", json.dumps(sorted(room.members)),
                                                                    self.clock()))
+            with self._state:
+                self._rooms[name] = room
             return room, True
 
     def exists(self, name: str) -> bool:
-        with self._lock:
+        with self._state:
             return name in self._rooms
 
     def get(self, name: str) -> RoomState | None:
-        with self._lock:
+        with self._state:
             room = self._rooms.get(name)
             return RoomState(room.name, room.topic, set(room.members)) if room else None
 
     def names(self) -> list[str]:
-        with self._lock:
+        with self._state:
             return sorted(self._rooms)
 
     def topic(self, name: str) -> str:
-        with self._lock:
+        with self._state:
             room = self._rooms.get(name)
             return room.topic if room else ""
 
     def set_topic(self, name: str, topic: str) -> None:
         with self._lock:
-            self._room(name)[0].topic = topic
+            room = self._room(name)[0]
             self._db.execute("update rooms set topic=? where name=?", (topic, name))
+            with self._state:
+                room.topic = topic
         self.publish("room", {"name": name})
 
     def occupants(self, name: str) -> list[str]:
-        with self._lock:
+        with self._state:
             room = self._rooms.get(name)
             return sorted(room.members) if room else []
 
@@ -119,8 +132,12 @@ class RoomBook:
     def _members(self, name: str, change: Callable[[set[str]], None]) -> None:
         with self._lock:
             room = self._room(name)[0]
-            change(room.members)
-            self._db.execute("update rooms set members=? where name=?", (json.dumps(sorted(room.members)), name))
+            with self._state:
+                members = set(room.members)
+            change(members)  # on a copy: readers see the members before or after, never half-way
+            self._db.execute("update rooms set members=? where name=?", (json.dumps(sorted(members)), name))
+            with self._state:
+                room.members = members
         self.publish("room", {"name": name})
 
     def leave_bot(self, name: str) -> None:
@@ -129,9 +146,11 @@ class RoomBook:
 
     def destroy(self, name: str) -> None:
         with self._lock:
-            if self._rooms.pop(name, None) is None:
+            if not self.exists(name):
                 return
             self._db.execute("delete from rooms where name=?", (name,))
+            with self._state:
+                self._rooms.pop(name, None)
         self.publish("room", {"name": name, "gone": True})
 
     def forget(self, login: str) -> None:
@@ -148,16 +167,19 @@ class RoomBook:
                 self._db.execute("delete from unhandled where login=?", (login,))
                 self._db.execute("insert into forgotten values(?,?) on conflict(login) do update set at=excluded.at",
                                  (login, self.clock()))
-                for room in [r for r in self._rooms.values() if login in r.members]:
+                with self._state:
+                    theirs = [(r.name, set(r.members)) for r in self._rooms.values() if login in r.members]
+                for name, members in theirs:
                     self._db.execute("update rooms set members=? where name=?",
-                                     (json.dumps(sorted(room.members - {login})), room.name))
+                                     (json.dumps(sorted(members - {login})), name))
                 self._db.execute("commit")
             except BaseException:
                 self._db.execute("rollback")
                 raise
-            self._rooms.pop(direct, None)
-            for room in self._rooms.values():
-                room.members.discard(login)
+            with self._state:
+                self._rooms.pop(direct, None)
+                for room in self._rooms.values():
+                    room.members = room.members - {login}
         self.publish("room", {"name": direct, "gone": True})
 
     def forgotten_at(self, login: str) -> float | None:
@@ -172,7 +194,7 @@ class RoomBook:
             self._db.execute("delete from forgotten where login=?", (login,))
 
     def rooms_of(self, login: str) -> list[str]:
-        with self._lock:
+        with self._state:
             return sorted(n for n, r in self._rooms.items() if login in r.members)
 
     # -- messages ---------------------------------------------------------------------------
@@ -192,7 +214,7 @@ class RoomBook:
         with self._lock:
             if said_by is not None and (kept := self.said(*said_by)) is not None:
                 return kept, False
-            if name not in self._rooms:
+            if not self.exists(name):
                 self.create(name)
             frame = {**frame, "room": name, "ts": self.clock()}
             self._db.execute("begin")
@@ -213,7 +235,7 @@ class RoomBook:
     def append_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         """``append`` for many messages (a round of posts) in one transaction: all are stored, or none."""
         with self._lock:
-            for name in {name for name, _ in items if name not in self._rooms}:
+            for name in {name for name, _ in items if not self.exists(name)}:
                 self.create(name)
             now = self.clock()
             frames = [{**frame, "room": name, "ts": now} for name, frame in items]
