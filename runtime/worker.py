@@ -7,7 +7,7 @@ sockets and uploads, every webhook, /healthz) on ``OPENLINES_HTTP_PORT`` and
 runs the channels' polling, storing into the shared PostgreSQL database. Any
 number run at once, behind any load balancer, beside one team side
 (``errbot -c config.py`` on the same database), which alone speaks to the team
-chat: the work kinds of ``bridge/team_work.py`` (room posts, announcements,
+chat: the ``Work.TEAM_*`` kinds of ``bridge/work_kinds.py`` (room posts, announcements,
 notes to a line's room, DMs, invitations, opening rooms) are never leased
 here, and a worker's unit announces them to the team side (NOTIFY). A worker
 runs every other kind whose lane it leases: customer sends, the CRM, timers,
@@ -30,13 +30,14 @@ from typing import Any, Mapping
 from backends import registry
 from bridge.channel_settings import secret_names
 from bridge.errors import SendError
+from bridge.work_kinds import Work, of_families
 from journal_store import is_postgres
 from runtime import redact
 from runtime.host import Host, cannot_start
 from runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-TEAM_KINDS = ("team.",)  # the team chat's work: the team side's alone
+TEAM_KINDS = of_families(Work.TEAM_POST.family)  # the team chat's work: the team side's alone
 USAGE = 2  # the exit code of a worker started without what it needs
 
 log = logging.getLogger("runtime.worker")
@@ -99,7 +100,8 @@ def run(settings: Settings, stop: threading.Event) -> int:
     from runtime.app import Runtime
 
     redact.install(name for kind in registry.KINDS.values() for name in secret_names(kind.settings_schema))
-    leave = TEAM_KINDS if settings.smtp_url else (*TEAM_KINDS, "mail.")  # missed-reply emails need SMTP
+    # Missed-reply emails need SMTP: without it here, the team side sends them.
+    leave = TEAM_KINDS if settings.smtp_url else (*TEAM_KINDS, *of_families(Work.MAIL_MISSED.family))
     host = Host(settings)
     runtime: Runtime | None = None
     try:
