@@ -61,6 +61,8 @@ class RuntimeContext:
     # Each kind's process-wide knobs by kind, built by its own class (``registry.tuning``): the web
     # chat's limits. A kind finds none here in a test that builds the context bare: its defaults.
     tuning: Mapping[str, object] = field(default_factory=dict)
+    # Other processes holding this install's chat tabs (``backends.webchat.peers.Peers``); None: this one alone.
+    peers: Any = None
 
 
 def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:

@@ -60,10 +60,17 @@ class Outbox(Lanes):
     async def sweep(self) -> int:
         """Lease what is due and nobody holds; returns how many items were taken."""
         now = self._clock.now()
-        items = await self._store.lease_due(self.owner, now, now + self._lease, 500)
+        if self.leave:
+            items = await self._store.lease_due(self.owner, now, now + self._lease, 500, leave=self.leave)
+        else:
+            items = await self._store.lease_due(self.owner, now, now + self._lease, 500)
         fresh = [i for i in items if i.id not in self._held]
         self.push(fresh)
         return len(fresh)
+
+    def wake(self) -> None:
+        """Sweep now: another process committed work (a notification); the periodic sweep is the net."""
+        self._wake.set()
 
     async def idle(self) -> None:
         """Wait until no lane can make progress without the clock moving (tests, benchmarks)."""
@@ -81,6 +88,7 @@ class Outbox(Lanes):
     # -- the scheduler: parked lanes, timers, and work nobody holds -----------------------
     async def _scheduler(self) -> None:
         while True:
+            self._wake.clear()  # a wake from here on (a notification during the sweep) is not lost
             try:
                 await self.run_due()
             except asyncio.CancelledError:
@@ -104,7 +112,6 @@ class Outbox(Lanes):
         stored = await self._store.next_due()
         wake_at = min([now + self._poll, *parked, *([stored] if stored is not None else [])])
         self._next_wake = wake_at
-        self._wake.clear()
         sleeper = asyncio.ensure_future(self._clock.sleep(max(0.0, wake_at - now)))
         waker = asyncio.ensure_future(self._wake.wait())
         try:

@@ -52,9 +52,10 @@ class Lanes:
 
     def __init__(self, *, store: OutboxStore, commit: Commit, clock: Clock, owner: str,
                  retry: RetryPolicy | None = None, lease_seconds: float = 300.0,
-                 poll_seconds: float = 5.0) -> None:
+                 poll_seconds: float = 5.0, leave: tuple[str, ...] = ()) -> None:
         self._store, self._commit, self._clock = store, commit, clock
         self.owner = owner
+        self.leave = leave  # kinds (prefixes) another process runs: never leased, nor born held, here
         self._retry = retry or RetryPolicy()
         self._lease, self._poll = lease_seconds, poll_seconds
         self._kinds: dict[str, WorkKind] = {}
@@ -79,6 +80,7 @@ class Lanes:
         it is born: a crash before it is done has it marked as a possible repeat, at no extra write."""
         unit.lease = (self.owner, self._clock.now(), self.lease_until())
         unit.begun = self._started
+        unit.leave = self.leave
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)

@@ -52,13 +52,16 @@ class Services:
     @classmethod
     async def build(cls, *, journal: Journal, team: TeamChat, crm: Crm, clock: Clock, channels: ChannelLookup,
                     kinds: ChannelKinds, admins: frozenset[str], owner: str, limits: Limits = Limits(),
-                    retry: RetryPolicy | None = None, mailer: Mailer | None = None) -> "Services":
+                    retry: RetryPolicy | None = None, mailer: Mailer | None = None,
+                    leave: tuple[str, ...] = ()) -> "Services":
+        """``leave``: kinds (prefixes) another process runs (an intake worker leaves "team.")."""
         directory = Directory.of(await journal.config.lines(), await journal.config.bindings())
 
         async def commit_work(unit: UnitOfWork) -> list[WorkItem]:  # what a handler's unit stored comes along
             return with_messages(await journal.conversations.commit(unit))
 
-        outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry)
+        outbox = Outbox(store=journal.outbox, commit=commit_work, clock=clock, owner=owner, retry=retry,
+                        leave=leave)
         core = Core(journal, directory, outbox, clock, Rights(admins), channels)
         core.health = ChannelHealth(clock, lambda binding_id, problem: tell_channel_state(core, binding_id, problem))
         actions = OperatorActions(core)
@@ -89,10 +92,11 @@ class Services:
     def outbox(self) -> Outbox:
         return self.core.outbox
 
-    async def start(self) -> None:
+    async def start(self, tell_waiting: bool = True) -> None:
         await self.team_work.load()
         await self.core.outbox.start()
-        await self.queue.tell_what_waits()
+        if tell_waiting:
+            await self.queue.tell_what_waits()
 
     async def stop(self) -> None:
         await self.core.outbox.stop()

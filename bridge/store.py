@@ -93,6 +93,7 @@ class UnitOfWork:
     rooms: list[RoomEntry] = field(default_factory=list)
     lease: tuple[str, float, float] | None = None  # (owner, now, until): due new work is born held by its maker
     begun: bool = False  # due new work is recorded as begun at birth (its maker runs it at once)
+    leave: tuple[str, ...] = ()  # kinds (prefixes, "team.") another process runs: their work is born unheld
     # (conversation id, open key): applied only while that conversation is still the key's open one,
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
@@ -179,8 +180,10 @@ class ConversationStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
-        """Pending items due by ``now`` that nobody holds (or whose lease ran out), now held by ``owner``."""
+    async def lease_due(self, owner: str, now: float, until: float, limit: int,
+                        leave: tuple[str, ...] = ()) -> list[WorkItem]:
+        """Pending items due by ``now`` that nobody holds (or whose lease ran out), now held by ``owner``;
+        none of the kinds in ``leave`` (prefixes: another process runs them)."""
 
     async def started(self, ids: Sequence[int]) -> None:
         """Handlers began these: after a crash they may have been done already."""

@@ -38,6 +38,12 @@ class Work(enum.StrEnum):
         return self.value.partition(".")[0]
 
 
+def of_families(*families: str) -> tuple[str, ...]:
+    """The kind prefixes of whole families ("team." for all the team chat's work): what an outbox
+    leaves to another process (an intake worker leaves the team chat's to the team side)."""
+    return tuple(f"{family}." for family in families)
+
+
 # What a closed conversation no longer owes.
 CONVERSATION_TIMERS = (Work.TIMER_AUTOCLOSE, Work.TIMER_OFFER, Work.TIMER_KPI)
 

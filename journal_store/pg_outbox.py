@@ -11,13 +11,17 @@ from functools import partial
 from typing import Any, Sequence
 
 from bridge.store import WorkItem
+from journal_store.pg_units import WORK_CHANNEL
 from journal_store.rows import work_from
-from journal_store.sqlite_outbox import DUE, SqliteOutbox
+from journal_store.sqlite_outbox import DUE, SqliteOutbox, kinds_left
 
 
-def _lease_due(owner: str, now: float, until: float, limit: int, conn: Any) -> list[WorkItem]:
+def _lease_due(owner: str, now: float, until: float, limit: int, leave: tuple[str, ...], conn: Any) -> list[WorkItem]:
+    # Kinds another process runs have lanes of their own ("team:…", "dm:…"): skipping their
+    # items skips their lanes whole.
+    left, params = kinds_left(leave)
     candidates = sorted(r["lane"] for r in conn.execute(
-        f"SELECT DISTINCT lane FROM work WHERE {DUE} LIMIT ?", (now, now, limit)).fetchall())
+        f"SELECT DISTINCT lane FROM work WHERE {DUE}{left} LIMIT ?", (now, now, *params, limit)).fetchall())
     if not candidates:
         return []
     # Sorted inserts: two processes adding the same new lanes wait in one order, never in a cycle.
@@ -31,8 +35,8 @@ def _lease_due(owner: str, now: float, until: float, limit: int, conn: Any) -> l
         return []
     marks = ", ".join("?" * len(lanes))
     conn.execute(f"UPDATE lanes SET owner = ?, until = ? WHERE lane IN ({marks})", (owner, until, *lanes))
-    rows = conn.execute(f"SELECT * FROM work WHERE {DUE} AND lane IN ({marks}) ORDER BY id LIMIT ?",
-                        (now, now, *lanes, limit)).fetchall()
+    rows = conn.execute(f"SELECT * FROM work WHERE {DUE}{left} AND lane IN ({marks}) ORDER BY id LIMIT ?",
+                        (now, now, *params, *lanes, limit)).fetchall()
     conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
                      [(owner, until, r["id"]) for r in rows])
     return [work_from(r, recovered=bool(r["held"])) for r in rows]
@@ -41,12 +45,11 @@ def _lease_due(owner: str, now: float, until: float, limit: int, conn: Any) -> l
 class PgOutbox(SqliteOutbox):
     """The SQLite outbox's statements, plus the lane leases (PostgreSQL only: SKIP LOCKED)."""
 
-    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
-        found = await self._read(lambda c: c.execute(f"SELECT 1 FROM work WHERE {DUE} LIMIT 1",
-                                                     (now, now)).fetchone())
-        if found is None:
+    async def lease_due(self, owner: str, now: float, until: float, limit: int,
+                        leave: tuple[str, ...] = ()) -> list[WorkItem]:
+        if not await self._any_due(now, leave):
             return []
-        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit))
+        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit, leave))
         return items
 
     async def renew(self, owner: str, ids: Sequence[int], until: float) -> None:
@@ -65,4 +68,6 @@ class PgOutbox(SqliteOutbox):
 
     async def release(self, owner: str) -> None:
         await super().release(owner)
-        await self._write(lambda c: c.execute("UPDATE lanes SET owner = '', until = 0 WHERE owner = ?", (owner,)))
+        # A process restarting (after dying) or stopping frees what it held: the others may take it now.
+        await self._write(lambda c: (c.execute("UPDATE lanes SET owner = '', until = 0 WHERE owner = ?", (owner,)),
+                                     c.execute("SELECT pg_notify(?, '')", (WORK_CHANNEL,))))

@@ -2,7 +2,10 @@
 
 Work born held runs at once in the process that committed it, so that process
 must hold the item's whole lane: when another process holds it, the item is
-left for that process (in order behind its lane), not run here.
+left for that process (in order behind its lane), not run here. Work left for
+others is announced on ``WORK_CHANNEL`` in the same transaction (PostgreSQL
+delivers it at commit, never before): their outboxes sweep at once instead of
+at their next periodic sweep, which stays the net for a lost notification.
 """
 from __future__ import annotations
 
@@ -12,12 +15,23 @@ from typing import Any
 from bridge.store import Committed, UnitOfWork
 from journal_store.sqlite_units import _int, apply_unit
 
+WORK_CHANNEL = "openlines_work"  # payload: the kinds' prefixes of the work left ("team,timer")
+
 
 def apply_unit_pg(unit: UnitOfWork, conn: Any) -> Committed:
     if unit.open_as is not None:
         # Wait for a close being committed elsewhere: the check that follows then reads it.
         conn.execute("SELECT 1 FROM conversations WHERE id = ? FOR SHARE", (_int(unit.open_as[0]),))
-    committed = apply_unit(unit, conn)
+    committed = _claimed(unit, apply_unit(unit, conn), conn)
+    # Due work only: a timer is found by the sweeps' own schedule (each reads the next due time).
+    now = unit.lease[1] if unit.lease is not None else float("inf")
+    left = sorted({item.kind.split(".")[0] for item in committed.work if not item.held and item.not_before <= now})
+    if left:
+        conn.execute("SELECT pg_notify(?, ?)", (WORK_CHANNEL, ",".join(left)))
+    return committed
+
+
+def _claimed(unit: UnitOfWork, committed: Committed, conn: Any) -> Committed:
     if unit.lease is None or not any(w.held for w in committed.work):
         return committed
     owner, now, until = unit.lease

@@ -17,8 +17,17 @@ Run = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
 DUE = "state = 'pending' AND not_before <= ? AND (lease_until IS NULL OR lease_until < ?)"
 
 
-def _lease_due(owner: str, now: float, until: float, limit: int, conn: sqlite3.Connection) -> list[WorkItem]:
-    rows = conn.execute(f"SELECT * FROM work WHERE {DUE} ORDER BY id LIMIT ?", (now, now, limit)).fetchall()
+def kinds_left(leave: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The condition (and its parameters) that skips work of kinds another process runs."""
+    patterns = [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in leave]
+    return "".join(" AND kind NOT LIKE ? ESCAPE '\\'" for _ in leave), patterns
+
+
+def _lease_due(owner: str, now: float, until: float, limit: int, leave: tuple[str, ...],
+               conn: sqlite3.Connection) -> list[WorkItem]:
+    left, params = kinds_left(leave)
+    rows = conn.execute(f"SELECT * FROM work WHERE {DUE}{left} ORDER BY id LIMIT ?",
+                        (now, now, *params, limit)).fetchall()
     conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
                      [(owner, until, r["id"]) for r in rows])
     return [work_from(r, recovered=bool(r["held"])) for r in rows]
@@ -28,14 +37,19 @@ class SqliteOutbox:
     def __init__(self, write: Run, read: Run) -> None:
         self._write, self._read = write, read
 
-    async def lease_due(self, owner: str, now: float, until: float, limit: int) -> list[WorkItem]:
+    async def lease_due(self, owner: str, now: float, until: float, limit: int,
+                        leave: tuple[str, ...] = ()) -> list[WorkItem]:
         # A cheap read first: most sweeps find nothing and must not cost a commit.
-        found = await self._read(lambda c: c.execute(f"SELECT 1 FROM work WHERE {DUE} LIMIT 1",
-                                                     (now, now)).fetchone())
-        if found is None:
+        if not await self._any_due(now, leave):
             return []
-        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit))
+        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit, leave))
         return items
+
+    async def _any_due(self, now: float, leave: tuple[str, ...]) -> bool:
+        left, params = kinds_left(leave)
+        found = await self._read(lambda c: c.execute(f"SELECT 1 FROM work WHERE {DUE}{left} LIMIT 1",
+                                                     (now, now, *params)).fetchone())
+        return found is not None
 
     async def started(self, ids: Sequence[int]) -> None:
         if not ids:

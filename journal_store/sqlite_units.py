@@ -27,7 +27,8 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
     for kind, conversation_id in unit.cancel:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (timer_key(kind, conversation_id),))
     about = [None if w.message is None else messages[unit.position(w.message)] for w in unit.work]
-    work = [_insert_work(conn, w, _work_conversation(w, message, cid), message, unit.lease, unit.begun)
+    work = [_insert_work(conn, w, _work_conversation(w, message, cid), message,
+                         None if w.kind.startswith(unit.leave) else unit.lease, unit.begun)
             for w, message in zip(unit.work, about)]
     if unit.finished:
         # One statement for a round's finished work (a team round finishes many rooms' posts at once).

@@ -25,7 +25,7 @@ from bridge.team_queries import CoreTeamQueries
 from bridge.team_work import TeamWork
 from crm_store.port import AsyncCrm, open_crm_or_stand_in
 from crm_store.unavailable import UnavailableCrm
-from journal_store import open_journal
+from journal_store import is_postgres, open_journal
 from runtime.channels import ChannelManager
 from runtime.files import dir_writable, open_files
 from runtime.kinds import RegistryKinds
@@ -33,7 +33,7 @@ from runtime.host import Host
 from runtime.mailer import SmtpMailer
 from runtime.metrics import Gauges
 from runtime.ops import ConversationCounts, gauges
-from runtime.secrets import FernetSealer, signing_secret
+from runtime.secrets import FernetSealer, shared_signing_secret, signing_secret
 from runtime.seed import seed_defaults
 from runtime.settings import Settings
 
@@ -42,13 +42,17 @@ DEAD_WINDOW = 15 * 60.0  # work given up this recently makes the health check fa
 
 
 class Runtime:
-    def __init__(self, settings: Settings, host: Host, team: TeamChat, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, host: Host, team: TeamChat, clock: Clock | None = None, *,
+                 leave: tuple[str, ...] = ()) -> None:
+        """``leave``: work kinds (prefixes) another process runs — an intake worker leaves the team chat's."""
         self.settings = settings
         self.host = host
         self.team = team
         self.clock = clock or SystemClock()
         self.journal: Journal | None = None
         self.crm: AsyncCrm | None = None
+        self.leave = leave
+        self.sharing: Any = None  # runtime.sharing.Sharing, on a database other processes share
         self._counts = ConversationCounts()
 
     # -- from other threads ---------------------------------------------------------------
@@ -75,25 +79,38 @@ class Runtime:
         self.crm = AsyncCrm(await asyncio.to_thread(open_crm_or_stand_in, s.crm))
         if await seed_defaults(journal.config, s.operators):
             log.info("first start: created the line Support with a website chat at /webchat/support/")
-        secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
+        if is_postgres(s.journal):  # the journal is where work is shared: other processes may use it
+            from runtime.sharing import Sharing  # only a shared database needs it
+            secret = await asyncio.to_thread(shared_signing_secret, s.journal, s.path("secret.key"))
+            self.sharing = Sharing(s.journal, lambda binding_id: self.channels.get(binding_id))
+            await self.sharing.open()
+        else:
+            secret = await asyncio.to_thread(signing_secret, s.path("secret.key"))
         files = await asyncio.to_thread(open_files, s, self.host.base_url)
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
-            base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)})))
+            base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)}),
+            peers=self.sharing.peers if self.sharing is not None else None))
         self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
         self.services = await Services.build(
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
             kinds=self.kinds, admins=frozenset(s.admins), owner=s.node,
-            limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer)
+            limits=Limits(max_lines=s.max_lines, crm_sessions=s.crm_session_quota), mailer=mailer,
+            leave=self.leave)
         self.services.core.metrics = self.host.metrics
         self.channels.sink = self.services.inbound
         self.channels.health = self.services.core.health
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
             await self.channels.start(binding)
-        await self.services.start()
+        # The team side tells who still waits after a restart, once per install: not every worker.
+        await self.services.start(tell_waiting=not self.leave)
+        if self.sharing is not None:
+            if self.leave:  # a worker: the team side shows the customer typing in the room
+                self.services.core.team_signal = self.sharing.tell_team
+            await self.sharing.listen(self.services.outbox, None if self.leave else self.services.team_work.signal)
         self.host.health = self.health
         self.host.queries = CoreTeamQueries(self.services.core, self.services.team_work, self.services.actions)
         self.host.runtime = self
@@ -150,12 +167,25 @@ class Runtime:
             await self.channels.stop_all()
         if hasattr(self, "services"):
             await self.services.stop()
+        if self.sharing is not None:
+            await self.sharing.stop()
+            self.sharing = None
+            await self._release()
         if self.journal is not None:
             await asyncio.to_thread(self.journal.close)
             self.journal = None
         if self.crm is not None:
             await asyncio.to_thread(self.crm.store.close)
             self.crm = None
+
+    async def _release(self) -> None:
+        """Stopping on a shared database: what this process held is the others' to take now, not
+        once its leases run out (a worker scaled down must not hold its conversations' sends)."""
+        if self.journal is not None and hasattr(self, "services"):
+            try:
+                await self.journal.outbox.release(self.services.outbox.owner)
+            except Exception as exc:  # the database is away: the leases run out instead
+                log.warning("could not let go of this process's work: %s", type(exc).__name__)
 
     async def health(self, trusted: bool) -> tuple[bool, dict[str, Any]]:
         assert self.journal is not None

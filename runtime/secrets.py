@@ -62,3 +62,21 @@ class FernetSealer(Sealer):
             log.error("channel secrets cannot be read with this key (was OPENLINES_SECRET_KEY changed?)")
             return {}
         return data
+
+
+def shared_signing_secret(database_url: str, path: str) -> bytes:
+    """The signing secret on a database several processes share: every process signs visitor tokens
+    alike, so a tab may reconnect to any of them. Kept in the journal's ``meta``; the first process
+    seeds it with its data dir's key file if it has one (tokens handed out before stay valid)."""
+    from journal_store import connect_pg as connect
+
+    seed = Path(path).read_bytes().strip().decode() if Path(path).exists() else secrets.token_hex(32)
+    conn = connect(database_url)
+    try:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('signing_secret', ?) ON CONFLICT (key) DO NOTHING",
+                     (seed,))
+        row = conn.execute("SELECT value FROM meta WHERE key = 'signing_secret'").fetchone()
+    finally:
+        conn.close()
+    assert row is not None
+    return bytes.fromhex(str(row["value"]))

@@ -20,7 +20,7 @@ class Settings:
     operators: tuple[str, ...] = ()  # operators of the default line (the bot admins)
     admins: tuple[str, ...] = ()  # global admins (Errbot's BOT_ADMINS)
     public_url: str = ""  # the HTTPS address platforms and browsers reach this server at (webhooks, emails)
-    node: str = "main"  # this process's name in the outbox's leases: one name per process sharing a journal
+    node: str = "main"  # this process's name in the outbox's leases: one per process sharing a database
     secret_key: str = ""  # seals channel credentials at rest; unset: a key file in the data dir (set it in production)
     max_lines: int | None = None  # the most lines this install may have; unset: unlimited
     crm_session_quota: int | None = None  # the most conversations recorded in the CRM; unset: unlimited

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from backends.webchat.frames import FrameError, message_frame
 from backends.webchat.kind import NAME as KIND
 from backends.webchat.kind import WebchatLimits, WebchatSettings
 from backends.webchat.limits import Throttle, wait_seconds
+from backends.webchat.peers import Peers
 from backends.webchat.tokens import VisitorTokens, visitor_label
 from bridge.channels import (ChannelBackend, ChannelContext, InboundMessage, InboundSink, OutboundMessage,
                              SendResult, Signal)
@@ -28,6 +30,7 @@ from bridge.model import Attachment, ChannelBinding
 log = logging.getLogger(__name__)
 TYPING_EVERY = 2.0  # an operator's "typing" reaches a customer at most this often
 EVENTS = ("joined", "transferred", "closed")
+PUSHED_KEPT = 4096  # (visitor, seq) of the messages last pushed here, for a redone send to find
 
 
 class WebchatBackend(ChannelBackend):
@@ -45,7 +48,11 @@ class WebchatBackend(ChannelBackend):
         self.tabs: dict[str, set[web.WebSocketResponse]] = {}
         self.current: dict[str, str | None] = {}  # customer -> open conversation, while they have a tab
         self._typing_sent: dict[str, float] = {}
+        # Messages pushed to tabs here lately: a send redone after a crash (or told by a peer that
+        # redid it) reaches a tab that already has it once only.
+        self._pushed: OrderedDict[tuple[str, int], None] = OrderedDict()
         self.allowed = list(self.settings.allowed_origins)
+        self.peers: Peers | None = getattr(context, "peers", None)  # other processes' tabs, on a shared database
 
     async def start(self) -> None:
         self._http.mount(KIND, self.binding.key, self)
@@ -66,12 +73,14 @@ class WebchatBackend(ChannelBackend):
         frame = message_frame(message.seq, False, message.author, message.text, message.ts,
                               message.attachments, message.conversation_id)
         present = bool(self.tabs.get(message.customer_ref))
-        await self.fan_out(message.customer_ref, frame)
+        if self._first_push(message.customer_ref, frame):
+            await self.fan_out(message.customer_ref, frame)
+        await self._tell_peers(message.customer_ref, frame)
         return SendResult(f"webchat-{message.seq}", customer_present=present)
 
     async def signal(self, signal: Signal) -> None:
         ref = signal.customer_ref
-        if ref not in self.tabs:
+        if ref not in self.tabs and self.peers is None:
             return  # nobody to show it to; nothing of it is kept
         frame: dict[str, Any] | None = None
         if signal.kind == "typing":
@@ -80,12 +89,35 @@ class WebchatBackend(ChannelBackend):
             frame = {"type": "read", "seq": signal.data["seq"]}
         elif signal.kind in EVENTS:
             frame = {"type": "event", "event": signal.kind, "author": str(signal.data.get("author", ""))}
-            if signal.kind == "closed":
+            if signal.kind == "closed" and ref in self.current:
                 self.current[ref] = None
         elif signal.kind == "rating_request":
             frame = {"type": "rating_request", "conversation_id": signal.conversation_id}
         if frame is not None:
             await self.fan_out(ref, frame)
+            await self._tell_peers(ref, frame)
+
+    async def deliver(self, customer_ref: str, frame: dict[str, Any]) -> None:
+        """A frame another process pushed to its tabs of this visitor: pushed to ours."""
+        if frame.get("type") == "event" and frame.get("event") == "closed" and customer_ref in self.current:
+            self.current[customer_ref] = None
+        if self._first_push(customer_ref, frame):
+            await self.fan_out(customer_ref, frame)
+
+    def _first_push(self, customer_ref: str, frame: dict[str, Any]) -> bool:
+        seq = frame.get("seq") if frame.get("type") == "message" else None
+        if not isinstance(seq, int) or customer_ref not in self.tabs:
+            return True  # no tab: a tab opened later reads it in its history
+        if (customer_ref, seq) in self._pushed:
+            return False
+        self._pushed[(customer_ref, seq)] = None
+        if len(self._pushed) > PUSHED_KEPT:
+            self._pushed.popitem(last=False)
+        return True
+
+    async def _tell_peers(self, customer_ref: str, frame: dict[str, Any]) -> None:
+        if self.peers is not None:
+            await self.peers.tell(self.binding.id, customer_ref, frame)
 
     def _typing(self, ref: str, on: bool, author: str) -> dict[str, Any] | None:
         now = time.monotonic()
@@ -143,7 +175,9 @@ class WebchatBackend(ChannelBackend):
             # An upload's own tab hears of it here too (skip is None): the client_id settles its copy.
             frame = message_frame(receipt.seq, True, receipt.author, text, receipt.ts, attachments,
                                   receipt.conversation_id, client_id if skip is None else None)
+            self._first_push(ref, frame)
             await self.fan_out(ref, frame, skip=skip)
+            await self._tell_peers(ref, frame)
         return {"type": "ack", "client_id": client_id, "seq": receipt.seq, "conversation_id": receipt.conversation_id}
 
     def public_config(self) -> dict[str, Any]:

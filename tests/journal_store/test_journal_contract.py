@@ -264,3 +264,17 @@ async def test_a_unit_for_a_conversation_known_open_is_refused_once_it_closed(jo
         await journal.conversations.commit(late)
     assert conflict.value.what == "open"
     assert [m.text for m in await journal.conversations.messages(c.id)] == ["hi", "still open?"]
+
+
+async def test_kinds_another_process_runs_are_neither_born_held_nor_leased_by_this_one(journal):
+    """An intake worker leaves the team chat's work ("team.") to the team side, in its units and sweeps."""
+    unit = UnitOfWork(work=[NewWork("team.post", lane="team:1", not_before=NOW),
+                            NewWork("customer.send", lane="customer:1", not_before=NOW)],
+                      lease=("worker", NOW, NOW + 300), leave=("team.",))
+    done = await journal.conversations.commit(unit)
+    assert [(w.kind, w.held) for w in done.work] == [("team.post", False), ("customer.send", True)]
+    assert await journal.outbox.lease_due("other-worker", NOW + 1, NOW + 301, 10, leave=("team.",)) == []
+    taken = await journal.outbox.lease_due("other-worker", NOW + 301, NOW + 601, 10, leave=("team.",))
+    assert [w.kind for w in taken] == ["customer.send"]  # the dead worker's lane, taken over; never the room's
+    assert [w.kind for w in await journal.outbox.lease_due("team-side", NOW + 302, NOW + 602, 10)] == ["team.post"]
+    assert await journal.outbox.lease_due("x", NOW + 303, NOW + 603, 10, leave=("team_",)) == []  # "_" is no wildcard

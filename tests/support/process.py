@@ -22,6 +22,9 @@ READY = re.compile(r"website chat: http://127\.0\.0\.1:(\d+)/")
 class OpenLinesProcess:
     """Started on port 0: the port is read from what the console prints once ready."""
 
+    command: list[str] = [str(ERRBOT), "-c", "config.py"]
+    ready = READY
+
     def __init__(self, data_dir: Path, open_files: int | None = None, **env: str) -> None:
         environment = {**os.environ, "OPENLINES_DATA_DIR": str(data_dir), "OPENLINES_HTTP_PORT": "0",
                        "OPENLINES_TEAM_BACKEND": "Text", "OPENLINES_LOG_LEVEL": "WARNING", **env}
@@ -29,14 +32,14 @@ class OpenLinesProcess:
             import resource
             resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
 
-        self.process = subprocess.Popen([str(ERRBOT), "-c", "config.py"], cwd=ROOT, env=environment,
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=environment,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         preexec_fn=limit_files if open_files else None)
         self.output = ""
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.port = int(self.wait_for(READY, timeout=90).group(1))
+        self.port = int(self.wait_for(self.ready, timeout=90).group(1))
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -87,3 +90,10 @@ class OpenLinesProcess:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 pipe.close()
+
+
+class WorkerProcess(OpenLinesProcess):
+    """An intake worker, ``python -m runtime.worker``, as an operator starts one."""
+
+    command = [sys.executable, "-m", "runtime.worker"]
+    ready = re.compile(r"Open Lines worker \S+ is ready on http://127\.0\.0\.1:(\d+)")

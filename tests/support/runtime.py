@@ -23,13 +23,14 @@ class Running:
     """One Open Lines process, minus Errbot: what a browser and the channels see."""
 
     def __init__(self, data_dir: Path, team: RecordingTeamChat | None = None, clock: Clock | None = None,
-                 **settings: Any) -> None:
+                 leave: tuple[str, ...] = (), **settings: Any) -> None:
+        """``leave``: work kinds another process runs (``("team.",)``: an intake worker's runtime)."""
         self.settings = Settings(data_dir=str(data_dir), http_port=0, operators=(OPERATOR,), admins=(OPERATOR,),
                                  **{**LOOSE, **settings})
         self.team = team or RecordingTeamChat()
         self.host = Host(self.settings)
         self.host.start()
-        self.app = Runtime(self.settings, self.host, self.team, clock)
+        self.app = Runtime(self.settings, self.host, self.team, clock, leave=leave)
         try:
             self.app.start()
         except BaseException:
