@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
 from bridge.errors import Refused, StorageFull
+from bridge.leases import Leases
 from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class RuntimeContext:
     # Each kind's process-wide knobs by kind, built by its own class (``registry.tuning``): the web
     # chat's limits. A kind finds none here in a test that builds the context bare: its defaults.
     tuning: Mapping[str, object] = field(default_factory=dict)
+    leases: Leases | None = None  # the journal's: long polling runs in one process of those sharing it
 
 
 def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:

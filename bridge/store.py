@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
+from bridge.leases import Leases
 from bridge.model import Attachment, ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
 from bridge.work_kinds import conversation_lane
 
@@ -248,6 +249,9 @@ class Journal(Protocol):
 
     @property
     def state(self) -> StateStore: ...
+
+    @property
+    def leases(self) -> Leases: ...
 
     async def writable(self) -> bool:
         """Whether a write commits right now (the health check)."""

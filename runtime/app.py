@@ -80,7 +80,8 @@ class Runtime:
         self.host.files = files
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
-            base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)})))
+            base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)}),
+            leases=journal.leases))
         self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
         self.services = await Services.build(
