@@ -213,6 +213,9 @@ class ConfigStore(Protocol):
 
     async def delete_binding(self, binding_id: str) -> None: ...
 
+    async def version(self) -> int:
+        """A counter every line or binding change moves in its own transaction (0 before any)."""
+
     async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
         """Record a configuration or rights change (secrets already masked by the caller)."""
 

@@ -15,6 +15,7 @@ from backends import registry
 from backends.base import RuntimeContext
 from bridge.actions import OperatorActions
 from bridge.channels import OutboundMessage
+from bridge.config_watch import ConfigWatch
 from bridge.errors import Refused
 from bridge.inbound import InboundService
 from bridge.model import Conversation
@@ -94,6 +95,8 @@ class Runtime:
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
             await self.channels.start(binding)
+        self.config_watch = ConfigWatch(journal.config, self.services.directory)  # others' `!line` changes
+        self.config_watch.start()
         await self.services.start()
         self.host.health = self.health
         self.host.queries = CoreTeamQueries(self.services.core, self.services.team_work, self.services.actions)
@@ -147,6 +150,8 @@ class Runtime:
         files, self.host.files = self.host.files, None
         if files is not None:
             await asyncio.to_thread(files.close)
+        if hasattr(self, "config_watch"):
+            await self.config_watch.stop()
         if hasattr(self, "channels"):
             await self.channels.stop_all()
         if hasattr(self, "services"):
