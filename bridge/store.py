@@ -98,6 +98,9 @@ class UnitOfWork:
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
     kept: KeptEvent | None = None
+    # (conversation id, seq): applied only while no customer message came after that seq, else
+    # Conflict("version") — a close for the customer's silence never overtakes their new message.
+    quiet_after: tuple[str, int] | None = None
 
     def position(self, message: NewMessage) -> int:
         """Where a work item's message sits among the unit's messages (the same object, not an equal one)."""
