@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from bridge.directory import Directory
+from bridge.model import ChannelBinding, Line
 from bridge.store import ConfigStore
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,12 @@ class ConfigWatch:
         version = await self.config.version()
         if version == self.seen:
             return False
-        # Read after the version: a change committed meanwhile moves it again, and the next check reloads.
-        lines, bindings = await self.config.lines(), await self.config.bindings()
-        await self.directory.sync(lines, bindings)
+
+        async def load() -> tuple[list[Line], list[ChannelBinding]]:
+            # Read after the version: a change committed meanwhile moves it again, and the next check reloads.
+            return await self.config.lines(), await self.config.bindings()
+
+        await self.directory.sync(load)
         self.seen = version
         return True
 

@@ -16,6 +16,7 @@ from bridge.model import ChannelBinding, Conversation, Line
 
 BindingListener = Callable[[ChannelBinding | None, ChannelBinding | None], Awaitable[None]]
 Saving = Callable[[], Awaitable[None]]
+Loading = Callable[[], Awaitable[tuple[list[Line], list[ChannelBinding]]]]
 
 
 @dataclass
@@ -96,10 +97,12 @@ class Directory:
                 await save()
             await self._remove(binding_id)
 
-    async def sync(self, lines: list[Line], bindings: list[ChannelBinding]) -> None:
+    async def sync(self, load: Loading) -> None:
         """Become what the store holds (another process changed it): listeners hear of the bindings
-        added, changed or removed; an unchanged one is left running."""
+        added, changed or removed; an unchanged one is left running. ``load`` reads the store in this
+        turn, so a change saved here (in its turn) is in what it reads, never undone by an older read."""
         async with self._changing:
+            lines, bindings = await load()
             for line in lines:
                 self.lines[line.id] = line
             stored = {b.id: b for b in bindings}
