@@ -60,7 +60,11 @@ class SoleRunner:
                     self.holding = False
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
-                log.warning("lease %s lost: this process stands by", self.name)
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    log.error("lease %s: the work failed (%s)", self.name, type(task.exception()).__name__)
+                    await asyncio.sleep(self.seconds / 8)  # never a tight loop of retries
+                else:
+                    log.warning("lease %s lost: this process stands by", self.name)
         finally:
             await self._release()
 
