@@ -21,9 +21,11 @@ CONFIG_POLL_SECONDS = 0.5  # a change elsewhere is live here within this, plus a
 
 
 class ConfigWatch:
-    def __init__(self, config: ConfigStore, directory: Directory, interval: float = CONFIG_POLL_SECONDS) -> None:
+    def __init__(self, config: ConfigStore, directory: Directory, seen: int | None,
+                 interval: float = CONFIG_POLL_SECONDS) -> None:
+        """``seen``: the version read before the directory was loaded (None: unknown, the first check reloads)."""
         self.config, self.directory, self.interval = config, directory, interval
-        self.seen: int | None = None  # unknown at first: the first check reloads (a change may predate the load)
+        self.seen = seen
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:

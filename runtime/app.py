@@ -85,6 +85,7 @@ class Runtime:
             leases=journal.leases))
         self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
+        loaded = await journal.config.version()  # before the directory loads: a change after it is reloaded
         self.services = await Services.build(
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
             kinds=self.kinds, admins=frozenset(s.admins), owner=s.node,
@@ -95,7 +96,7 @@ class Runtime:
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
             await self.channels.start(binding)
-        self.config_watch = ConfigWatch(journal.config, self.services.directory)  # others' `!line` changes
+        self.config_watch = ConfigWatch(journal.config, self.services.directory, loaded)  # others' `!line` changes
         self.config_watch.start()
         await self.services.start()
         self.host.health = self.health
