@@ -110,6 +110,7 @@ async def test_one_process_polls_and_another_takes_over_when_it_dies(shared, tmp
             fake.push(tg.text_update(n, 1001, n, f"message {n}"))
         await eventually(lambda: fake.confirmed(10) and fake.confirmed(5), "this process to take over")
         took = time.monotonic() - died
+        print(f"taken over {took:.2f} s after the holder's SIGKILL (lease {LEASE} s)")
         assert backend.poller.holding and backend.poller.terms == 1
         assert took < LEASE + 2.0, f"taken over after {took:.1f} s"
 

@@ -33,7 +33,9 @@ async def live_within(what: str, predicate: Callable[[], bool]) -> float:
         took = time.monotonic() - started
         assert took < LIVE_WITHIN, f"{what}: not live in the other process after {took:.2f} s"
         await asyncio.sleep(0.02)
-    return time.monotonic() - started
+    took = time.monotonic() - started
+    print(f"{what}: live in the other process after {took:.2f} s")
+    return took
 
 
 async def page(runtime: Running, path: str) -> int:
