@@ -264,3 +264,16 @@ async def test_a_unit_for_a_conversation_known_open_is_refused_once_it_closed(jo
         await journal.conversations.commit(late)
     assert conflict.value.what == "open"
     assert [m.text for m in await journal.conversations.messages(c.id)] == ["hi", "still open?"]
+
+
+async def test_a_close_for_silence_is_refused_once_the_customer_wrote_after_what_it_read(journal):
+    opened = await _open(journal, "alice", "first")
+    c, read = opened.conversation, opened.messages[-1].seq
+    await journal.conversations.commit(UnitOfWork(messages=[_message("are you there?", conversation_id=c.id)]))
+    closing = UnitOfWork(conversation=replace(c, status=ConversationStatus.CLOSED), quiet_after=(c.id, read))
+    with pytest.raises(Conflict):
+        await journal.conversations.commit(closing)
+    assert (await journal.conversations.conversation(c.id)).is_open  # nothing of the refused unit stored
+    newest = (await journal.conversations.messages(c.id))[-1].seq
+    closing = UnitOfWork(conversation=replace(c, status=ConversationStatus.CLOSED), quiet_after=(c.id, newest))
+    assert not (await journal.conversations.commit(closing)).conversation.is_open
