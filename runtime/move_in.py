@@ -2,12 +2,14 @@
 
     OPENLINES_DATABASE_URL=postgresql://… .venv/bin/python -m runtime.move_in --data-dir DIR
 
-Stop the product first. Everything durable goes over in one transaction — the
+Stop the product first (a journal of an older version is brought up to date first, as
+at a start). Everything durable goes over in one transaction — the
 journal (history, lines and channels with their secrets still sealed, owed work
 and timers, rooms, customer state, audit), the CRM (contacts, leads,
 transcripts), the uploaded files and the console (accounts, sessions, rooms) —
 so a failure leaves the database as it was. A database that holds any row
-already is refused: nothing is ever merged. The data dir is only read; keep its
+already is refused: nothing is ever merged. The data dir is only read (but for that
+update); keep its
 keys (``sealing.key``, ``secret.key``) or the same ``OPENLINES_SECRET_KEY`` for
 the install on PostgreSQL, which unseals the channels' secrets with them.
 """
@@ -24,7 +26,7 @@ import psycopg
 
 from backends.team.console.store import PgStore
 from crm_store import TinyDbCrm, open_crm
-from journal_store import PgJournal
+from journal_store import PgJournal, open_journal
 from runtime import move_in_copy as copy
 from runtime.pg_files import PgFiles
 
@@ -42,6 +44,8 @@ def move_in(data_dir: Path, url: str) -> Counts:
     if not (data_dir / "journal.sqlite3").is_file():
         raise MoveInError(f"{data_dir} holds no Open Lines journal (journal.sqlite3): name the data dir to move in")
     _refuse_data(url)
+    # An older journal is first brought to this version's tables, as the product's start would.
+    open_journal(f"sqlite://{data_dir / 'journal.sqlite3'}").close()
     _create_tables(url)
     try:
         with psycopg.connect(url) as conn, conn.cursor() as cur:  # one transaction: committed on leaving
