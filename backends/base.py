@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bridge.channels import ChannelBackend, ChannelContext, CustomerState, FileStore
 from bridge.errors import Refused, StorageFull
+from bridge.leases import Leases
 from bridge.model import Attachment
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class RuntimeContext:
     tuning: Mapping[str, object] = field(default_factory=dict)
     # Other processes holding this install's chat tabs (``backends.webchat.peers.Peers``); None: this one alone.
     peers: Any = None
+    leases: Leases | None = None  # the journal's: long polling runs in one process of those sharing it
 
 
 def webhook_routes(mounts: AiohttpMounts, kind: str, path: str) -> list[web.RouteDef]:

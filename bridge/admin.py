@@ -189,13 +189,12 @@ class LineAdmin:
 
     async def keep_binding(self, binding: ChannelBinding) -> None:
         """Saved, then live (the directory starts or restarts its channel)."""
-        await self.core.journal.config.save_binding(binding)
-        await self._directory.put_binding(binding)
+        await self._directory.put_binding(binding, lambda: self.core.journal.config.save_binding(binding))
 
     async def drop_binding(self, binding_id: str) -> None:
         """Deleted, then stopped; its conversations' history stays."""
-        await self.core.journal.config.delete_binding(binding_id)
-        await self._directory.remove_binding(binding_id)
+        config = self.core.journal.config
+        await self._directory.remove_binding(binding_id, lambda: config.delete_binding(binding_id))
 
     async def audit(self, actor: str, line_id: str | None, action: str, detail: str) -> None:
         await self.core.journal.config.audit(self.core.clock.now(), actor, line_id, action, detail)

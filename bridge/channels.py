@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Union
 
+from bridge.leases import Leases
 from bridge.model import Attachment, ChannelBinding, Message
 from bridge.store import StateStore
 
@@ -223,6 +224,10 @@ class ChannelContext(Protocol):
 
     @property
     def files(self) -> FileStore: ...
+
+    @property
+    def leases(self) -> Leases | None:
+        """What makes work run in one process at a time (long polling); None: this process is alone."""
 
 
 class ChannelBackend(abc.ABC):

@@ -5,13 +5,18 @@ Listeners hear about binding changes (the runtime starts and stops channels).
 """
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from bridge.errors import NotFound
 from bridge.model import ChannelBinding, Conversation, Line
 
 BindingListener = Callable[[ChannelBinding | None, ChannelBinding | None], Awaitable[None]]
+Saving = Callable[[], Awaitable[None]]
+Loading = Callable[[], Awaitable[tuple[list[Line], list[ChannelBinding]]]]
 
 
 @dataclass
@@ -19,6 +24,8 @@ class Directory:
     lines: dict[str, Line] = field(default_factory=dict)
     bindings: dict[str, ChannelBinding] = field(default_factory=dict)
     _listeners: list[BindingListener] = field(default_factory=list)
+    # Binding changes one at a time, whether made here or reloaded: a channel is never started twice at once.
+    _changing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def of(cls, lines: list[Line], bindings: list[ChannelBinding]) -> "Directory":
@@ -77,14 +84,49 @@ class Directory:
     def put_line(self, line: Line) -> None:
         self.lines[line.id] = line
 
-    async def put_binding(self, binding: ChannelBinding) -> None:
+    async def put_binding(self, binding: ChannelBinding, save: Saving | None = None) -> None:
+        """``save`` (storing it) runs first, in the same turn: no reload comes between, to start it twice."""
+        async with self._changing:
+            if save is not None:
+                await save()
+            await self._put(binding)
+
+    async def remove_binding(self, binding_id: str, save: Saving | None = None) -> None:
+        async with self._changing:
+            if save is not None:
+                await save()
+            await self._remove(binding_id)
+
+    async def sync(self, load: Loading) -> None:
+        """Become what the store holds (another process changed it): listeners hear of the bindings
+        added, changed or removed; an unchanged one is left running. ``load`` reads the store in this
+        turn, so a change saved here (in its turn) is in what it reads, never undone by an older read."""
+        async with self._changing:
+            lines, bindings = await load()
+            for line in lines:
+                self.lines[line.id] = line
+            stored = {b.id: b for b in bindings}
+            for binding_id in [i for i in self.bindings if i not in stored]:
+                await self._remove(binding_id)
+            for binding in stored.values():
+                known = self.bindings.get(binding.id)
+                if known is None or _canonical(known) != _canonical(binding):
+                    await self._put(binding)
+
+    async def _put(self, binding: ChannelBinding) -> None:
         before = self.bindings.get(binding.id)
         self.bindings[binding.id] = binding
         for listener in self._listeners:
             await listener(before, binding)
 
-    async def remove_binding(self, binding_id: str) -> None:
+    async def _remove(self, binding_id: str) -> None:
         before = self.bindings.pop(binding_id, None)
         if before is not None:
             for listener in self._listeners:
                 await listener(before, None)
+
+
+def _canonical(binding: ChannelBinding) -> str:
+    """As stored: a tuple and the list it reloads as are the same setting."""
+    fields: dict[str, Any] = dataclasses.asdict(binding)
+    return json.dumps(fields, sort_keys=True, default=str)

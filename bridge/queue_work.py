@@ -51,8 +51,10 @@ class QueueWork:
         made: list[Offer] = []
 
         def change(c: Conversation) -> UnitOfWork:
-            if not c.waiting:
-                return UnitOfWork()
+            if c.version < conversation.version:  # this process's older copy: decide() reads the store
+                raise Refused("changed since")
+            if not c.waiting or (c.offered_to, c.passed) != (conversation.offered_to, conversation.passed):
+                return UnitOfWork()  # answered, or offered meanwhile (another process): that offer stands
             result = offer(line, c, who)
             made.append(result)
             return self._offer_unit(c, line, result, now)

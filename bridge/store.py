@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
+from bridge.leases import Leases
 from bridge.model import Attachment, ChannelBinding, Conversation, Delivery, Line, Message, MessageKind
 from bridge.work_kinds import conversation_lane
 
@@ -98,6 +99,9 @@ class UnitOfWork:
     # else Conflict("open") — lets a message go into a conversation known from memory, safely.
     open_as: tuple[str, str] | None = None
     kept: KeptEvent | None = None
+    # (conversation id, seq): applied only while no customer message came after that seq, else
+    # Conflict("version") — a close for the customer's silence never overtakes their new message.
+    quiet_after: tuple[str, int] | None = None
 
     def position(self, message: NewMessage) -> int:
         """Where a work item's message sits among the unit's messages (the same object, not an equal one)."""
@@ -218,6 +222,9 @@ class ConfigStore(Protocol):
 
     async def delete_binding(self, binding_id: str) -> None: ...
 
+    async def version(self) -> int:
+        """A counter every line or binding change moves in its own transaction (0 before any)."""
+
     async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
         """Record a configuration or rights change (secrets already masked by the caller)."""
 
@@ -254,6 +261,9 @@ class Journal(Protocol):
 
     @property
     def state(self) -> StateStore: ...
+
+    @property
+    def leases(self) -> Leases: ...
 
     async def writable(self) -> bool:
         """Whether a write commits right now (the health check)."""

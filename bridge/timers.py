@@ -26,13 +26,20 @@ class Timers:
         conversation_id = items[0].conversation_id
         if conversation_id is None:
             return UnitOfWork()
-        newest = await self.core.journal.conversations.messages(conversation_id, limit=1,
-                                                                kinds=frozenset({MessageKind.INBOUND}))
-        last_word = newest[-1].ts if newest else None
-        committed = await self.core.decide(conversation_id, lambda c: self._autoclose(c, last_word))
+        committed = await self.core.decide(conversation_id, self._autoclose_now)
         if committed.conversation is not None and not committed.conversation.is_open:
             await self.actions.closed(committed.conversation)
         return UnitOfWork()
+
+    async def _autoclose_now(self, c: Conversation) -> UnitOfWork:
+        # The customer's last word is read in each attempt, and the close holds only while it stays their
+        # last (quiet_after): a message stored meanwhile, by any process, makes the store refuse it.
+        newest = await self.core.journal.conversations.messages(c.id, limit=1,
+                                                                kinds=frozenset({MessageKind.INBOUND}))
+        unit = self._autoclose(c, newest[-1].ts if newest else None)
+        if unit.conversation is not None and not unit.conversation.is_open:
+            unit.quiet_after = (c.id, newest[-1].seq if newest else 0)
+        return unit
 
     def _autoclose(self, c: Conversation, last_word: float | None) -> UnitOfWork:
         if not c.is_open:

@@ -179,24 +179,8 @@ class PgCrm(CrmStore):
         For moving in and bulk loading: idempotent (a record already there by
         id, or an identity already owned, is left as it is).
         """
-        contacts, identities, leads, activities = [], [], [], []
-        for contact, its_leads, its_activities in batch:
-            contacts.append((contact.id, _text(contact.name), _opt(contact.email), contact.created_at,
-                             json.dumps(list(contact.tags))))
-            identities += [(_text(ch), _text(ident), contact.id) for ch, ident in contact.identities]
-            leads += [(x.id, x.contact_id, _text(x.title), _text(x.source), _text(x.status), x.created_at)
-                      for x in its_leads]
-            activities += [(a.id, a.contact_id, _text(a.kind), _text(a.subject), encode_body(a.body),
-                            _opt(a.external_key), a.created_at) for a in its_activities]
         with self._pool.transaction() as cur:
-            cur.executemany("INSERT INTO crm_contacts (id, name, email, created_at, tags) "
-                            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", contacts)
-            cur.executemany("INSERT INTO crm_identities (channel, identity, contact_id) VALUES (%s, %s, %s) "
-                            "ON CONFLICT DO NOTHING", identities)
-            cur.executemany("INSERT INTO crm_leads (id, contact_id, title, source, status, created_at) "
-                            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", leads)
-            cur.executemany("INSERT INTO crm_activities (id, contact_id, kind, subject, body, external_key, "
-                            "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", activities)
+            import_rows(cur, batch)
 
     def close(self) -> None:
         self._pool.close()
@@ -210,6 +194,27 @@ class PgCrm(CrmStore):
 
 class _Rollback(Exception):
     """Raised inside a transaction to undo it (the identity was taken: our contact goes too)."""
+
+
+def import_rows(cur: Any, batch: Iterable[tuple[Contact, list[Lead], list[Activity]]]) -> None:
+    """``import_contacts`` within the caller's transaction (moving a whole install in at once)."""
+    contacts, identities, leads, activities = [], [], [], []
+    for contact, its_leads, its_activities in batch:
+        contacts.append((contact.id, _text(contact.name), _opt(contact.email), contact.created_at,
+                         json.dumps(list(contact.tags))))
+        identities += [(_text(ch), _text(ident), contact.id) for ch, ident in contact.identities]
+        leads += [(x.id, x.contact_id, _text(x.title), _text(x.source), _text(x.status), x.created_at)
+                  for x in its_leads]
+        activities += [(a.id, a.contact_id, _text(a.kind), _text(a.subject), encode_body(a.body),
+                        _opt(a.external_key), a.created_at) for a in its_activities]
+    cur.executemany("INSERT INTO crm_contacts (id, name, email, created_at, tags) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", contacts)
+    cur.executemany("INSERT INTO crm_identities (channel, identity, contact_id) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING", identities)
+    cur.executemany("INSERT INTO crm_leads (id, contact_id, title, source, status, created_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", leads)
+    cur.executemany("INSERT INTO crm_activities (id, contact_id, kind, subject, body, external_key, "
+                    "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", activities)
 
 
 def _contact(row: Any) -> Contact:

@@ -15,6 +15,7 @@ from journal_store.pg_connect import PgConnection, Retryable, connect, migrate
 from journal_store.pg_outbox import PgOutbox
 from journal_store.pg_schema import STEPS, VERSION
 from journal_store.pg_units import apply_unit_pg
+from journal_store.leases import StoreLeases
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_journal import SqliteConversations
 from journal_store.sqlite_worker import SqliteWorker
@@ -99,6 +100,7 @@ class PgJournal:
         self.outbox = PgOutbox(self._writer.run, self._reader.run)
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run, lock=" FOR UPDATE")
+        self.leases = StoreLeases(self._writer.run)
 
     def open(self) -> "PgJournal":
         """Blocking: create or migrate the tables, then start both threads."""

@@ -4,7 +4,7 @@ Steps are numbered; a step is never edited once released, a change is a new step
 """
 from __future__ import annotations
 
-VERSION = 1
+VERSION = 2
 
 STEPS = {1: """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,5 +110,12 @@ CREATE TABLE kept_kinds (
     kind TEXT NOT NULL,
     first_ts DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (binding_id, kind)
+);
+""", 2: """
+-- Work one process at a time does (a channel's long polling): held by ``owner`` until ``until``.
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until DOUBLE PRECISION NOT NULL
 );
 """}

@@ -11,6 +11,17 @@ from bridge.model import ChannelBinding, Line
 from journal_store.rows import binding_doc, binding_from, line_doc, line_from
 
 Run = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
+# Every change of a line or binding bumps this counter in its own transaction: each process polls the one
+# row (``version``) and reloads when it moved, so a change made anywhere is live everywhere.
+BUMP = ("INSERT INTO meta (key, value) VALUES ('config', '1')"
+        " ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
+
+
+def _bumped(sql: str, params: tuple[Any, ...]) -> Callable[[Any], None]:
+    def change(conn: Any) -> None:
+        conn.execute(sql, params)
+        conn.execute(BUMP)
+    return change
 
 
 class Sealer:
@@ -33,7 +44,7 @@ class SqliteConfig:
 
     async def save_line(self, line: Line) -> None:
         doc = line_doc(line)
-        await self._write(lambda c: c.execute(
+        await self._write(_bumped(
             "INSERT INTO lines (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
             (line.id, doc)))
 
@@ -43,13 +54,17 @@ class SqliteConfig:
 
     async def save_binding(self, binding: ChannelBinding) -> None:
         doc, sealed = binding_doc(binding), self._sealer.seal(dict(binding.secrets))
-        await self._write(lambda c: c.execute(
+        await self._write(_bumped(
             "INSERT INTO bindings (id, line_id, doc, secrets) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
             " SET line_id = excluded.line_id, doc = excluded.doc, secrets = excluded.secrets",
             (binding.id, binding.line_id, doc, sealed)))
 
     async def delete_binding(self, binding_id: str) -> None:
-        await self._write(lambda c: c.execute("DELETE FROM bindings WHERE id = ?", (binding_id,)))
+        await self._write(_bumped("DELETE FROM bindings WHERE id = ?", (binding_id,)))
+
+    async def version(self) -> int:
+        row = await self._read(lambda c: c.execute("SELECT value FROM meta WHERE key = 'config'").fetchone())
+        return int(row["value"]) if row else 0
 
     async def audit(self, ts: float, actor: str, line_id: str | None, action: str, detail: str) -> None:
         await self._write(lambda c: c.execute(

@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 from bridge.model import Conversation, Message, MessageKind
 from bridge.store import Committed, KeptEvent, RoomEntry, UnitOfWork
 from journal_store import sqlite_reads as q
+from journal_store.leases import StoreLeases
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_outbox import SqliteOutbox
 from journal_store.sqlite_schema import create_schema
@@ -97,6 +98,7 @@ class SqliteJournal:
         self.outbox = SqliteOutbox(self._writer.run, self._reader.run)
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run)
+        self.leases = StoreLeases(self._writer.run)
 
     def open(self) -> "SqliteJournal":
         """Blocking: create or migrate the file, then start both threads."""

@@ -118,6 +118,12 @@ CREATE TABLE IF NOT EXISTS kept_kinds (
     first_ts REAL NOT NULL,
     PRIMARY KEY (binding_id, kind)
 );
+-- Work one process at a time does (a channel's long polling): held by ``owner`` until ``until``.
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until REAL NOT NULL
+);
 """
 
 

@@ -19,6 +19,8 @@ def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
     conversation = unit.conversation
     if conversation is not None:
         conversation = _insert(conn, conversation) if not conversation.id else _update(conn, conversation)
+    if unit.quiet_after is not None:  # after the conversation's row is locked by its update (PostgreSQL)
+        _still_quiet(conn, *unit.quiet_after)
     cid = conversation.id if conversation is not None else None
     messages = [message_from(_insert_message(conn, m, m.conversation_id or cid)) for m in unit.messages]
     for update in unit.updates:
@@ -55,6 +57,12 @@ def _keep(conn: sqlite3.Connection, kept: KeptEvent) -> None:
                          (kept.binding_id, kept.kind, kept.ts))
         except sqlite3.IntegrityError:
             raise Conflict("kind") from None
+
+
+def _still_quiet(conn: sqlite3.Connection, conversation_id: str, seq: int) -> None:
+    if conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND kind = 'inbound' AND seq > ? LIMIT 1",
+                    (_int(conversation_id), seq)).fetchall():
+        raise Conflict("version")
 
 
 def _still_open(conn: sqlite3.Connection, conversation_id: str, open_key: str) -> None:

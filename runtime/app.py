@@ -15,6 +15,7 @@ from backends import registry
 from backends.base import RuntimeContext
 from bridge.actions import OperatorActions
 from bridge.channels import OutboundMessage
+from bridge.config_watch import ConfigWatch
 from bridge.errors import Refused
 from bridge.inbound import InboundService
 from bridge.model import Conversation
@@ -91,9 +92,11 @@ class Runtime:
         self.channels = ChannelManager(context=RuntimeContext(
             http=self.host.mounts, secret=secret, state=journal.state, files=files, public_url=s.public_url,
             base_url=self.host.base_url, tuning=registry.tuning({"webchat": webchat_limits(s)}),
-            peers=self.sharing.peers if self.sharing is not None else None))
+            peers=self.sharing.peers if self.sharing is not None else None,
+            leases=journal.leases))
         self.kinds = RegistryKinds(self.channels)
         mailer = SmtpMailer(s.smtp_url, s.mail_from) if s.smtp_url else None
+        loaded = await journal.config.version()  # before the directory loads: a change after it is reloaded
         self.services = await Services.build(
             journal=journal, team=self.team, crm=self.crm, clock=self.clock, channels=self.channels.get,
             kinds=self.kinds, admins=frozenset(s.admins), owner=s.node,
@@ -105,6 +108,8 @@ class Runtime:
         self.services.directory.listen(self.channels.changed)
         for binding in self.services.directory.bindings.values():
             await self.channels.start(binding)
+        self.config_watch = ConfigWatch(journal.config, self.services.directory, loaded)  # others' `!line` changes
+        self.config_watch.start()
         # The team side tells who still waits after a restart, once per install: not every worker.
         await self.services.start(tell_waiting=not self.leave)
         if self.sharing is not None:
@@ -163,6 +168,8 @@ class Runtime:
         files, self.host.files = self.host.files, None
         if files is not None:
             await asyncio.to_thread(files.close)
+        if hasattr(self, "config_watch"):
+            await self.config_watch.stop()
         if hasattr(self, "channels"):
             await self.channels.stop_all()
         if hasattr(self, "services"):

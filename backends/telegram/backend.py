@@ -33,6 +33,7 @@ from bridge.channels import (
     Unreadable,
 )
 from bridge.errors import Refused, SendError, channel_problem
+from bridge.leases import LEASE_SECONDS, SoleRunner
 from bridge.model import ChannelBinding
 
 # PTB 22 warns on every integer time period unless told to use timedeltas (it will by default).
@@ -53,6 +54,9 @@ MAX_BACKOFF = 60.0
 class TelegramBackend(ChannelBackend):
     kind = KIND
     first_retry = 1.0
+    # Long polling runs in one process of those sharing the journal: getUpdates from two at once would
+    # answer one of them 409 and split the updates. A dead poller is replaced within this (tests shorten it).
+    lease_seconds = LEASE_SECONDS
 
     def __init__(self, binding: ChannelBinding, sink: InboundSink, context: ChannelContext) -> None:
         super().__init__(binding, sink, context)
@@ -63,6 +67,8 @@ class TelegramBackend(ChannelBackend):
         self._secret_token = hmac.new(context.secret, f"telegram:{self._token}".encode(), hashlib.sha256).hexdigest()
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
+        leases = context.leases
+        self.poller = SoleRunner(leases, f"{KIND}-poll:{binding.key}", self.lease_seconds) if leases else None
         self.pacer = Pacer(per_key=1.0, key_burst=3, overall=30.0, overall_burst=30)
         self.send_timeout = 20.0  # seconds for one Bot API call (tests shorten it)
 
@@ -75,6 +81,8 @@ class TelegramBackend(ChannelBackend):
         if self.settings.webhook:
             self.context.http.mount(KIND, self.binding.key, self)
             self._task = asyncio.get_running_loop().create_task(self._keep_webhook())
+        elif self.poller is not None:
+            self._task = asyncio.get_running_loop().create_task(self.poller.run(self._poll))
         else:
             self._task = asyncio.get_running_loop().create_task(self._poll())
 

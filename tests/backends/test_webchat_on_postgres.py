@@ -5,6 +5,7 @@ import asyncio
 
 import psycopg
 
+from journal_store.pg_schema import VERSION
 from tests.support.postgres import emptied, pg_database  # noqa: F401  (a fixture)
 
 
@@ -22,7 +23,7 @@ async def test_with_a_database_url_the_journal_lives_in_postgresql(make_runtime,
     with psycopg.connect(url) as db:
         texts = [r[0] for r in db.execute("SELECT text FROM messages WHERE kind = 'inbound' ORDER BY seq")]
         schema = db.execute("SELECT version FROM schema_versions WHERE name = 'journal'").fetchone()
-    assert texts == [f"stored in PostgreSQL {i}" for i in range(3)] and schema == (1,)
+    assert texts == [f"stored in PostgreSQL {i}" for i in range(3)] and schema == (VERSION,)
 
     second = make_runtime(data, database_url=url)  # a restart: the same history, the same dedupe
     back = await connect(port=second.http_port)

@@ -278,3 +278,16 @@ async def test_kinds_another_process_runs_are_neither_born_held_nor_leased_by_th
     assert [w.kind for w in taken] == ["customer.send"]  # the dead worker's lane, taken over; never the room's
     assert [w.kind for w in await journal.outbox.lease_due("team-side", NOW + 302, NOW + 602, 10)] == ["team.post"]
     assert await journal.outbox.lease_due("x", NOW + 303, NOW + 603, 10, leave=("team_",)) == []  # "_" is no wildcard
+
+
+async def test_a_close_for_silence_is_refused_once_the_customer_wrote_after_what_it_read(journal):
+    opened = await _open(journal, "alice", "first")
+    c, read = opened.conversation, opened.messages[-1].seq
+    await journal.conversations.commit(UnitOfWork(messages=[_message("are you there?", conversation_id=c.id)]))
+    closing = UnitOfWork(conversation=replace(c, status=ConversationStatus.CLOSED), quiet_after=(c.id, read))
+    with pytest.raises(Conflict):
+        await journal.conversations.commit(closing)
+    assert (await journal.conversations.conversation(c.id)).is_open  # nothing of the refused unit stored
+    newest = (await journal.conversations.messages(c.id))[-1].seq
+    closing = UnitOfWork(conversation=replace(c, status=ConversationStatus.CLOSED), quiet_after=(c.id, newest))
+    assert not (await journal.conversations.commit(closing)).conversation.is_open

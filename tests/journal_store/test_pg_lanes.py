@@ -9,6 +9,7 @@ import pytest
 
 from bridge.store import NewWork, UnitOfWork
 from journal_store import Sealer, open_journal
+from journal_store.pg_schema import VERSION
 from tests.support.postgres import emptied, pg_database  # noqa: F401  (a fixture)
 
 NOW = 1_700_000_000.0
@@ -111,7 +112,7 @@ async def test_processes_starting_at_once_on_a_new_database_create_the_tables_on
             assert await journal.writable()
             await asyncio.to_thread(journal.close)
         with psycopg.connect(fresh) as db:
-            assert db.execute("SELECT name, version FROM schema_versions").fetchall() == [("journal", 1)]
+            assert db.execute("SELECT name, version FROM schema_versions").fetchall() == [("journal", VERSION)]
         again = await asyncio.to_thread(open_journal, fresh)  # a restart: nothing to do, nothing lost
         assert await again.config.lines() == []
         await asyncio.to_thread(again.close)

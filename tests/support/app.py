@@ -159,7 +159,7 @@ class App:
 async def make_app(path: Path | str, *, start: bool = True, store: MemoryCrm | None = None,
                    team: RecordingTeamChat | None = None, clock: FakeClock | None = None,
                    retry: RetryPolicy | None = None, line: Line = LINE, admins: frozenset[str] = frozenset({ADMIN}),
-                   limits: Limits = Limits(), mailer: Any = None) -> App:
+                   limits: Limits = Limits(), mailer: Any = None, owner: str = "test") -> App:
     journal = await asyncio.to_thread(open_journal, str(path))
     if not await journal.config.lines():
         await journal.config.save_line(line)
@@ -167,7 +167,7 @@ async def make_app(path: Path | str, *, start: bool = True, store: MemoryCrm | N
     clock, team, store = clock or FakeClock(), team or RecordingTeamChat(), store or MemoryCrm()
     channels: dict[str, ChannelBackend] = {}
     services = await Services.build(journal=journal, team=team, crm=AsyncCrm(store), clock=clock,
-                                    channels=channels.get, kinds=FakeKinds(channels), admins=admins, owner="test",
+                                    channels=channels.get, kinds=FakeKinds(channels), admins=admins, owner=owner,
                                     limits=limits, retry=retry, mailer=mailer)
     channel = FakeChannel(BINDING, services.inbound)
     channels[BINDING.id] = channel

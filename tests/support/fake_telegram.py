@@ -55,6 +55,10 @@ class FakeTelegram:
         self.closing = False
         self.chat_actions: list[tuple[str, str]] = []
         self.down = False  # every call answered 502, as a platform having an outage
+        # Long polls in progress. As on Telegram, a second getUpdates ends the first with 409 ("terminated
+        # by other getUpdates request"); ``overlaps`` counts those from a bot still connected.
+        self._polls: list[tuple[web.Request, asyncio.Future[None]]] = []
+        self.overlaps = 0
 
     def go_down(self) -> None:
         self.down = True
@@ -105,7 +109,9 @@ class FakeTelegram:
         if method == "sendChatAction":
             self.chat_actions.append((str(params.get("chat_id")), str(params.get("action"))))
             return _ok(True)
-        handler = {"getMe": self._get_me, "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
+        if method == "getUpdates":
+            return await self._get_updates(request, params)
+        handler = {"getMe": self._get_me, "setWebhook": self._set_webhook,
                    "deleteWebhook": self._delete_webhook, "getFile": self._get_file}.get(method)
         if handler is None:
             return _error(404, "Not Found: method not found")
@@ -115,23 +121,42 @@ class FakeTelegram:
         bot_id = int(self.token.split(":")[0])
         return _ok({"id": bot_id, "is_bot": True, "first_name": "Shop", "username": "shop_bot"})
 
-    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+    async def _get_updates(self, request: web.Request, params: dict[str, Any]) -> web.Response:
         if self.webhook is not None:
             return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        self._end_other_polls()
         offset = int(params.get("offset", 0))
         self.offsets.append(offset)
         self._pending = [p for p in self._pending if p.update["update_id"] >= offset or p.forced]
         ready = list(self._pending)
         if not ready and not self.closing:
             self._arrived.clear()
+            ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._polls.append((request, ended))
+            arrived = asyncio.ensure_future(self._arrived.wait())
             try:
-                await asyncio.wait_for(self._arrived.wait(), float(params.get("timeout", 0)) or 0.001)
-            except asyncio.TimeoutError:
+                await asyncio.wait({arrived, ended}, timeout=float(params.get("timeout", 0)) or 0.001,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                arrived.cancel()
+                self._polls.remove((request, ended))
+            if ended.done():
+                return _error(409, "Conflict: terminated by other getUpdates request; make sure that only"
+                                   " one bot instance is running")
+            if not arrived.done() or arrived.cancelled():
                 return _ok([])
             ready = list(self._pending)
         for p in ready:
             p.forced = False
         return _ok([p.update for p in ready])
+
+    def _end_other_polls(self) -> None:
+        for request, ended in self._polls:
+            transport = request.transport
+            if transport is not None and not transport.is_closing():  # a bot that went away counts for nothing
+                self.overlaps += 1
+            if not ended.done():
+                ended.set_result(None)
 
     async def _set_webhook(self, params: dict[str, Any]) -> web.Response:
         self.webhook = (str(params["url"]), str(params.get("secret_token", "")))

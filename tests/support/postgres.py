@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 SERVER = os.environ.get("OPENLINES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/")
-TABLES = ("meta", "lines", "bindings", "messages", "conversations", "work", "lanes", "rooms",
+TABLES = ("meta", "lines", "bindings", "messages", "conversations", "work", "lanes", "leases", "rooms",
           "customer_state", "audit", "kept_events", "kept_kinds")
 
 
