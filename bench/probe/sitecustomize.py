@@ -131,7 +131,10 @@ if _PROFILE:
     def _profiled_run(self: threading.Thread) -> None:
         if not _WANTED.search(self.name):
             return _run(self)
-        profile = _profiles.setdefault(self.name, cProfile.Profile())
+        # OPENLINES_PROBE_TIMER=cpu: the thread's CPU time (time.thread_time), not the wall clock; a wait for
+        # the GIL after a syscall (other threads busy) then is not charged to the syscall. Slower.
+        timer = (time.thread_time,) if os.environ.get("OPENLINES_PROBE_TIMER") == "cpu" else ()
+        profile = _profiles.setdefault(self.name, cProfile.Profile(*timer))
         profile.enable()
         try:
             return _run(self)
