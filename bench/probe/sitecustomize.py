@@ -148,7 +148,8 @@ if _PROFILE:
             for name, profile in sorted(_profiles.items()):
                 text = io.StringIO()
                 stats = pstats.Stats(profile, stream=text)
-                stats.sort_stats("tottime").print_stats(35)
+                # OPENLINES_PROBE_SORT=ncalls: the most called first (on a flat profile, calls are the cost)
+                stats.sort_stats(os.environ.get("OPENLINES_PROBE_SORT", "tottime")).print_stats(35)
                 stats.sort_stats("cumulative").print_stats(45)
                 if os.environ.get("OPENLINES_PROBE_CALLERS"):  # who calls these (a regex of "file:line(name)")
                     stats.print_callers(os.environ["OPENLINES_PROBE_CALLERS"])
