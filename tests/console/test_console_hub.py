@@ -109,4 +109,5 @@ def test_events_published_while_the_loop_is_busy_reach_it_in_one_wake_up_in_orde
         assert len(wakes) == 2 and got[-1] == ("room", {"name": "#next"})
     finally:
         loop.close()
+        hub.store.close()
     hub.publish("room", {"name": "#late"})  # a closed loop: dropped, no error
