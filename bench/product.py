@@ -45,6 +45,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+SYS_SPLIT = bool(os.environ.get("OPENLINES_PROBE_SYS"))
+
+
 def thread_cpu(pid: int) -> dict[str, float]:
     """CPU seconds per thread name (threads of one name, the team pool's, summed; numbers dropped)."""
     seconds: dict[str, float] = {}
@@ -55,6 +58,8 @@ def thread_cpu(pid: int) -> dict[str, float]:
         except OSError:
             continue  # the thread ended meanwhile
         seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+        if SYS_SPLIT:  # the kernel's part apart (syscalls: sockets, wake-ups, fsync)
+            seconds[f"{name}/sys"] = seconds.get(f"{name}/sys", 0.0) + int(fields[12]) / TICKS
     return seconds
 
 

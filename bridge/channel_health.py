@@ -46,13 +46,16 @@ class ChannelHealth:
         self._now = clock.now if clock is not None else time.time
         self.alert = alert
         self._channels: dict[str, Activity] = {}
+        self._inbound: dict[str, float] = {}  # when each channel last received: a float per message, no copy
         self._tasks: set[asyncio.Task[None]] = set()
 
     def of(self, binding_id: str) -> Activity:
-        return self._channels.get(binding_id, Activity())
+        activity = self._channels.get(binding_id, Activity())
+        inbound = self._inbound.get(binding_id)
+        return activity if inbound is None else replace(activity, last_inbound=inbound)
 
     def received(self, binding_id: str) -> None:
-        self._channels[binding_id] = replace(self.of(binding_id), last_inbound=self._now())
+        self._inbound[binding_id] = self._now()
 
     def sent(self, binding_id: str) -> None:
         self._change(binding_id, last_sent=self._now(), failed_sends=0)

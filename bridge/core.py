@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from bridge.channel_health import ChannelHealth
@@ -83,8 +83,7 @@ async def _no_signal(conversation_id: str, kind: str, data: dict[str, object]) -
 def with_messages(committed: Committed) -> list[WorkItem]:
     """The new work, each item carrying the message it is about when this unit stored it."""
     by_seq: dict[Any, Message] = {m.seq: m for m in committed.messages}
-    return [replace(w, message=by_seq[w.payload["seq"]]) if w.payload.get("seq") in by_seq else w
-            for w in committed.work]
+    return [w.about(by_seq[w.payload["seq"]]) if w.payload.get("seq") in by_seq else w for w in committed.work]
 
 
 class Recent:

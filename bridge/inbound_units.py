@@ -24,7 +24,7 @@ def checked_ids(event: InboundEvent) -> None:
     """Platform ids become keys in the journal: text no store can encode is refused, not half-stored
     (the channel then keeps the event as one it could not read)."""
     ids = [event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")]]
-    if not all(isinstance(i, str) and relay.platform_id(i) == i for i in ids):
+    if not all(i == "" or (isinstance(i, str) and relay.platform_id(i) == i) for i in ids):
         raise Refused("a platform id that is not printable text of at most 1000 characters")
 
 
@@ -55,7 +55,7 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
         # No timer per message: the auto-close timer looks at the last message when it comes due.
         unit = UnitOfWork(messages=[message], work=[post(message)])
         told = told_later(conversation, inbound, given, email, language)
-        if told != conversation:
+        if told is not conversation:  # a copy only where something changed (no field-by-field compare)
             unit.conversation = told
         if told.customer_name != conversation.customer_name and (line.settings.yes.crm or told.contact_id):
             unit.work.append(NewWork(Work.CRM_NAME, {"old": conversation.customer_name, "new": told.customer_name}))

@@ -133,10 +133,14 @@ class TeamPost:
         return self.kind in ("whisper", "notice", "announce")
 
 
+_POST_KINDS = {MessageKind.REPLY: "operator", MessageKind.AUTO: "auto", MessageKind.WHISPER: "whisper",
+               MessageKind.NOTICE: "notice"}
+
+
 def team_post(message: Message, conversation: Conversation, binding: ChannelBinding,
               repeated: bool = False) -> TeamPost:
-    kind = {MessageKind.INBOUND: "edit" if message.edit_of else "customer", MessageKind.REPLY: "operator",
-            MessageKind.AUTO: "auto", MessageKind.WHISPER: "whisper", MessageKind.NOTICE: "notice"}[message.kind]
+    kind = ("edit" if message.edit_of else "customer") if message.kind is MessageKind.INBOUND \
+        else _POST_KINDS[message.kind]
     author = conversation.customer_name if message.kind is MessageKind.INBOUND else message.author
     context = str(message.meta.get("context") or "") if message.kind is MessageKind.INBOUND else ""
     return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq,

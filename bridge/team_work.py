@@ -140,20 +140,21 @@ class TeamWork:
         """A room's key, its posts, and what posting them owes (committed only once they went)."""
         conversation = await self._conversation(items[0])
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+        seqs = [int(item.payload["seq"]) for item in items]
         found = {item.message.seq: item.message for item in items if item.message is not None}
-        missing = [int(item.payload["seq"]) for item in items if int(item.payload["seq"]) not in found]
+        missing = [seq for seq in seqs if seq not in found]
         if missing:  # work from before a restart, or from another process: read what is not in hand
             found |= {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(missing)}
-        posts = [relay.team_post(found[int(item.payload["seq"])], conversation, binding, repeated=item.recovered)
-                 for item in items if int(item.payload["seq"]) in found]
+        posts = [relay.team_post(found[seq], conversation, binding, repeated=item.recovered)
+                 for seq, item in zip(seqs, items) if seq in found]
         key = self._room_of.get(conversation.id)
         unit = UnitOfWork()
         if key is None:  # its room was lost (an old journal): open it again first
             unit = await self.open_room([WorkItem(0, Work.TEAM_ROOM, "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
-        for item in items:  # colleagues who see only what follows get it in private
-            author = str(item.payload.get("author", ""))
-            unit.work += mirrors(conversation, seq=int(item.payload["seq"]), author=author)
+        if any(p.since_seq for p in conversation.participants):  # colleagues who see only what follows
+            for seq, item in zip(seqs, items):  # get it in private
+                unit.work += mirrors(conversation, seq=seq, author=str(item.payload.get("author", "")))
         return _Room(key, posts, unit, [m.ts for m in found.values() if m.kind is MessageKind.INBOUND])
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:

@@ -11,7 +11,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from backends.webchat import pages
 from backends.webchat.frames import (MAX_FRAME, FrameError, Forget, Frame, Hello, HistoryPage, Rate, Read, Say,
@@ -55,7 +55,8 @@ async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.W
 class Tab:
     """One socket and who it speaks for once it said hello. Slotted and small: there is one per open chat."""
 
-    __slots__ = ("backend", "ws", "ip", "ref", "name", "email", "language", "_typing", "_read", "_ahead")
+    __slots__ = ("backend", "ws", "ip", "ref", "name", "email", "language", "_typing", "_read", "_ahead",
+                 "_deadline", "_watch", "_timed_out")
 
     def __init__(self, backend: "WebchatBackend", ws: web.WebSocketResponse, ip: str) -> None:
         self.backend = backend
@@ -69,18 +70,23 @@ class Tab:
         self._read: tuple[int, float] = (0, 0.0)  # the highest seq read, and when it was written
         # Messages accepted ahead, oldest first: at most READ_AHEAD (an empty list is 56 bytes, a deque 600).
         self._ahead: list[asyncio.Task[None]] = []
+        self._deadline: float | None = None  # while waiting for a frame: when the wait ends (loop time)
+        self._watch: asyncio.TimerHandle | None = None
+        self._timed_out = False
 
     async def run(self) -> None:
         try:
             await self._serve()
         finally:
+            if self._watch is not None:
+                self._watch.cancel()
             await self._settle()  # what was read is stored and answered, even when the client left
 
     async def _serve(self) -> None:
         limits = self.backend.limits
         while not self.ws.closed:
             try:
-                msg = await self.ws.receive(limits.idle_seconds if self.ref else limits.hello_seconds)
+                msg = await self._receive(limits.idle_seconds if self.ref else limits.hello_seconds)
             except asyncio.TimeoutError:
                 await self._settle()
                 await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
@@ -93,6 +99,42 @@ class Tab:
                 await self.send(FrameError("bad_frame", "frames are JSON text").frame())
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 return
+
+    async def _receive(self, limit: float) -> WSMessage:
+        """The next frame, or TimeoutError after ``limit`` seconds of waiting (0: no limit). One timer
+        per tab, moved only when it fires before the deadline: ``ws.receive(timeout)`` arms and
+        cancels a timer per frame, a measurable part of the loop's time per message."""
+        if not limit:
+            return await self.ws.receive()
+        task = asyncio.current_task()
+        assert task is not None
+        loop = task.get_loop()
+        self._deadline = deadline = loop.time() + limit
+        if self._watch is None or self._watch.when() > deadline:
+            if self._watch is not None:
+                self._watch.cancel()
+            self._watch = loop.call_at(deadline, self._watchdog, task)
+        try:
+            return await self.ws.receive()
+        except asyncio.CancelledError:
+            if self._timed_out and task.uncancel() == 0:  # our own cancel, and nobody else's
+                raise asyncio.TimeoutError from None
+            raise
+        finally:
+            self._deadline = None
+            self._timed_out = False
+
+    def _watchdog(self, task: "asyncio.Task[Any]") -> None:
+        self._watch = None
+        deadline = self._deadline
+        if deadline is None:
+            return  # not waiting for a frame now: the next wait arms it again
+        loop = task.get_loop()
+        if deadline - loop.time() > 0.001:  # moved on since it was armed (a timer may fire a tick early)
+            self._watch = loop.call_at(deadline, self._watchdog, task)
+            return
+        self._timed_out = True
+        task.cancel()
 
     async def on_text(self, raw: str) -> None:
         """A message into the visitor's open conversation is accepted while the next frames are read

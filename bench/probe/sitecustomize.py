@@ -131,7 +131,10 @@ if _PROFILE:
     def _profiled_run(self: threading.Thread) -> None:
         if not _WANTED.search(self.name):
             return _run(self)
-        profile = _profiles.setdefault(self.name, cProfile.Profile())
+        # OPENLINES_PROBE_TIMER=cpu: the thread's CPU time (time.thread_time), not the wall clock; a wait for
+        # the GIL after a syscall (other threads busy) then is not charged to the syscall. Slower.
+        timer = (time.thread_time,) if os.environ.get("OPENLINES_PROBE_TIMER") == "cpu" else ()
+        profile = _profiles.setdefault(self.name, cProfile.Profile(*timer))
         profile.enable()
         try:
             return _run(self)
@@ -145,7 +148,8 @@ if _PROFILE:
             for name, profile in sorted(_profiles.items()):
                 text = io.StringIO()
                 stats = pstats.Stats(profile, stream=text)
-                stats.sort_stats("tottime").print_stats(35)
+                # OPENLINES_PROBE_SORT=ncalls: the most called first (on a flat profile, calls are the cost)
+                stats.sort_stats(os.environ.get("OPENLINES_PROBE_SORT", "tottime")).print_stats(35)
                 stats.sort_stats("cumulative").print_stats(45)
                 if os.environ.get("OPENLINES_PROBE_CALLERS"):  # who calls these (a regex of "file:line(name)")
                     stats.print_callers(os.environ["OPENLINES_PROBE_CALLERS"])

@@ -115,6 +115,22 @@ async def test_a_silent_socket_is_closed(make_runtime, open_tab):
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
 
+async def test_the_silence_counts_from_the_last_frame_and_a_hello_is_waited_for(make_runtime, open_tab):
+    runtime = make_runtime(webchat_idle_seconds=1)
+    tab = await open_tab(runtime)
+    await tab.hello()
+    for i in range(4):  # 2.4 s in all, never 1 s silent: each frame moves the deadline
+        await asyncio.sleep(0.6)
+        await tab.say(f"still here {i}")
+    assert not [f for f in tab.pending if f.get("type") == "error"] and not tab.ws.closed
+    started = asyncio.get_running_loop().time()
+    assert (await tab.expect("error", timeout=10))["code"] == "idle"
+    assert 0.8 <= asyncio.get_running_loop().time() - started < 5  # once silent for 1 s, not later
+    silent = await open_tab(runtime)  # no hello yet: its limit is the hello's (30 s), not the 1 s of silence
+    with pytest.raises(asyncio.TimeoutError):
+        await silent.ws.receive(timeout=1.5)
+
+
 async def test_an_upload_counts_against_the_same_limits(make_runtime, session, open_tab):
     runtime = make_runtime(webchat_burst=1, webchat_messages_per_minute=1)
     tab = await open_tab(runtime)

@@ -63,3 +63,17 @@ async def test_refused_credentials_fail_at_once_and_a_channel_stopped_on_purpose
     await _settled()
     assert len(told.said) == 1 and health.of("telegram:1").problem is None
     assert health.of("telegram:1").last_error == "the platform refused the credentials"  # still shown
+
+
+def test_the_last_inbound_is_kept_through_every_other_change():
+    clock = iter([10.0, 20.0, 30.0, 40.0])
+    health = ChannelHealth()
+    health._now = lambda: next(clock)  # type: ignore[method-assign]
+    assert health.of("viber:2").last_inbound is None
+    health.received("viber:2")
+    health.send_failed("viber:2", "blocked")  # at 20
+    health.received("viber:2")  # at 30
+    activity = health.of("viber:2")
+    assert (activity.last_inbound, activity.failed_sends, activity.last_error_at) == (30.0, 1, 20.0)
+    health.stopped("viber:2")
+    assert health.of("viber:2").last_inbound == 30.0 and health.of("viber:2").failed_sends == 0

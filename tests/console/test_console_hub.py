@@ -75,3 +75,39 @@ def test_a_deeply_nested_frame_gets_an_error_frame_and_the_page_stays(served, ca
     member.wait(lambda f: f["type"] == "history")  # the socket still answers
     assert not any(f["type"] == "closed" for f in member.frames)
     assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+
+
+def test_events_published_while_the_loop_is_busy_reach_it_in_one_wake_up_in_order():
+    import asyncio
+
+    from backends.team.console.hub import Hub
+
+    loop = asyncio.new_event_loop()
+    try:
+        hub = Hub(None, None, None, loop)  # type: ignore[arg-type]  # only the hand-over is used
+        got: list[tuple[str, dict]] = []
+        hub.rooms.on_event = lambda event, data: got.append((event, data))  # type: ignore[method-assign]
+        wakes = []
+        call_soon_threadsafe = loop.call_soon_threadsafe
+        loop.call_soon_threadsafe = lambda *a: wakes.append(a) or call_soon_threadsafe(*a)  # type: ignore[method-assign]
+
+        def burst(n: int) -> None:
+            for i in range(100):
+                hub.publish("message", {"thread": n, "i": i})
+
+        threads = [threading.Thread(target=burst, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert got == [] and len(wakes) == 1  # the loop has not run yet: asked once for all 400
+        loop.run_until_complete(asyncio.sleep(0))
+        for n in range(4):
+            assert [d["i"] for _, d in got if d["thread"] == n] == list(range(100))
+        hub.publish("room", {"name": "#next"})  # taken: the next event asks again
+        loop.run_until_complete(asyncio.sleep(0))
+        assert len(wakes) == 2 and got[-1] == ("room", {"name": "#next"})
+    finally:
+        loop.close()
+        hub.store.close()
+    hub.publish("room", {"name": "#late"})  # a closed loop: dropped, no error

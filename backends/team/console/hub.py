@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -87,11 +88,28 @@ class Hub:
         self.clients: set[Client] = set()
         self.store = StoreThreads()
         self.rooms = Membership(book, access, self.clients, loop, self.store)
+        self._published: list[tuple[str, dict[str, Any]]] = []  # from any thread, for the loop, in order
+        self._lock = threading.Lock()
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
-        if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.rooms.on_event, event, data)
+        """One wake-up of the loop for all the events published until it runs, not one per event (a batch
+        of posts from the team thread is one hop)."""
+        with self._lock:
+            self._published.append((event, data))
+            if len(self._published) > 1:
+                return  # the loop is already asked to take them
+        try:
+            self.loop.call_soon_threadsafe(self._take_published)
+        except RuntimeError:  # the loop is closed: nobody to tell any more
+            with self._lock:
+                self._published.clear()
+
+    def _take_published(self) -> None:
+        with self._lock:
+            events, self._published = self._published, []
+        for event, data in events:
+            self.rooms.on_event(event, data)
 
     # -- one page ---------------------------------------------------------------------------------
     async def serve(self, ws: web.WebSocketResponse, login: str, name: str) -> None:
