@@ -10,7 +10,8 @@ Three set-ups, each on fresh storage, under the same closed-loop website-chat lo
 Per scenario it prints ack msg/s, ack p50/p99, team-room arrival p99 (when the post reached the
 team side's terminal, read by a thread of this process), CPU µs per acknowledged message of each
 product process and of the database's backends (``pg_stat_activity`` pids → ``/proc/<pid>/stat``;
-backends that end during a scenario are not counted), the core count and load average. It checks
+backends that end during a scenario are not counted), the core count and load average; with
+``OPENLINES_PROBE_NAMES=1`` each process's CPU per message by thread too. It checks
 every ack and every post in the team room (the Text backend's terminal) and exits 1 on a loss or
 a double.
 
@@ -36,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.posts import MARKER, count_posts  # noqa: E402
-from bench.product import LOOSE, TICKS, cpu_seconds, free_port, git_head, wait_http  # noqa: E402
+from bench.product import (LOOSE, PROBE, TICKS, cpu_seconds, cpu_split, free_port, git_head, thread_cpu,  # noqa: E402
+                           wait_http)
 from bench.run_load import Load, drive, marker  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 
@@ -53,6 +55,8 @@ class Proc:
         environment = {**os.environ, **LOOSE, **env, "OPENLINES_DATA_DIR": str(self.data),
                        "OPENLINES_HTTP_PORT": str(self.port), "OPENLINES_TEAM_BACKEND": "Text",
                        "OPENLINES_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+        if PROBE:  # OPENLINES_PROBE_NAMES=1: thread names in /proc, so each process's CPU is split by thread
+            environment["PYTHONPATH"] = str(ROOT / "bench/probe")
         # The Text backend reads its terminal: a pipe that stays open and says nothing.
         self.proc = subprocess.Popen(command, cwd=ROOT, env=environment, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -165,6 +169,7 @@ async def spread(setup: Setup, run: str, visitors: int, messages: int) -> tuple[
 async def scenario(setup: Setup, run: str, visitors: int, messages: int) -> int:
     procs = [setup.team, *setup.workers]
     cpu0, db0 = [p.cpu() for p in procs], setup.db_cpu()
+    threads0 = [thread_cpu(p.proc.pid) for p in procs]
     load, texts = await spread(setup, run, visitors, messages)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(t in setup.team.posted for t in texts):
@@ -183,6 +188,9 @@ async def scenario(setup: Setup, run: str, visitors: int, messages: int) -> int:
           f"room p99 {percentile(arrivals, 99) * 1e3:>6.0f} ms  sent {len(load.sent)} acked {len(load.acked)} "
           f"in room {len(arrivals)}  load {os.getloadavg()[0]:.1f}", flush=True)
     print("  CPU µs/msg: " + " · ".join(f"{n} {us:.0f}" for n, us in cpu.items()) + db, flush=True)
+    if PROBE:
+        for p, before in zip(procs, threads0):
+            print(f"    {p.name} by thread: {cpu_split(before, thread_cpu(p.proc.pid), acked)}", flush=True)
     if len(load.acked) != len(texts) or load.doubled_acks or load.errors:
         print(f"  LOST ACKS or ERRORS: acked {len(load.acked)} of {len(texts)}, doubled {load.doubled_acks}, "
               f"{load.errors[:3]}", flush=True)
