@@ -10,7 +10,8 @@ Three set-ups, each on fresh storage, under the same closed-loop website-chat lo
 Per scenario it prints ack msg/s, ack p50/p99, team-room arrival p99 (when the post reached the
 team side's terminal, read by a thread of this process), CPU µs per acknowledged message of each
 product process and of the database's backends (``pg_stat_activity`` pids → ``/proc/<pid>/stat``;
-backends that end during a scenario are not counted), the core count and load average; with
+backends that end during a scenario are not counted), transactions per message
+(``pg_stat_database``), the core count and load average; with
 ``OPENLINES_PROBE_NAMES=1`` each process's CPU per message by thread too. It checks
 every ack and every post in the team room (the Text backend's terminal) and exits 1 on a loss or
 a double.
@@ -113,6 +114,13 @@ class Database:
             seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
         return seconds
 
+    def transactions(self) -> int:
+        """Commits and rollbacks so far (the statistics are flushed within a second or so)."""
+        with psycopg.connect(f"{self.root}/postgres", autocommit=True) as admin:
+            row = admin.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+                                (self.name,)).fetchone()
+        return int(row[0]) if row else 0
+
     def drop(self) -> None:
         with psycopg.connect(f"{self.root}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
@@ -170,6 +178,7 @@ async def scenario(setup: Setup, run: str, visitors: int, messages: int) -> int:
     procs = [setup.team, *setup.workers]
     cpu0, db0 = [p.cpu() for p in procs], setup.db_cpu()
     threads0 = [thread_cpu(p.proc.pid) for p in procs]
+    xacts0 = setup.database.transactions() if setup.database else 0
     load, texts = await spread(setup, run, visitors, messages)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(t in setup.team.posted for t in texts):
@@ -178,10 +187,14 @@ async def scenario(setup: Setup, run: str, visitors: int, messages: int) -> int:
     cpu = {p.name: (p.cpu() - c) / acked * 1e6 for p, c in zip(procs, cpu0)}
     db1 = setup.db_cpu()
     db_us = sum(s - db0.get(pid, 0.0) for pid, s in db1.items()) / acked * 1e6
+    xacts = 0.0
+    if setup.database:
+        await asyncio.sleep(1.0)  # the backends flush their statistics
+        xacts = (setup.database.transactions() - xacts0) / acked
     arrivals = [setup.team.posted[t] - load.sent[t] for t in texts if t in setup.team.posted and t in load.sent]
     acks = list(load.acked.values())
     setup.texts += texts
-    db = f" · db backends {db_us:.0f} ({len(db1)})" if setup.database else ""
+    db = f" · db backends {db_us:.0f} ({len(db1)}), {xacts:.1f} transactions/msg" if setup.database else ""
     db += f" · all {sum(cpu.values()) + db_us:.0f}"
     print(f"{setup.name:<13} {visitors:>3} closed  {len(load.acked) / load.seconds:>6,.0f} msg/s  "
           f"ack p50/p99 {percentile(acks, 50) * 1e3:>6.1f}/{percentile(acks, 99) * 1e3:>6.1f} ms  "
