@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,7 @@ class Proc:
             self.proc.kill()
             self.proc.wait()
         self._reader.join(5)
+        shutil.rmtree(self.data, ignore_errors=True)  # its journal (embedded) or its log: nothing kept
         return "".join(self.lines)
 
 
