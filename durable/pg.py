@@ -51,6 +51,7 @@ class Pool:
         self.url = url
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
+        self._closed = False
         with self.connection():  # fail at start, not at the first customer
             pass
 
@@ -63,13 +64,15 @@ class Pool:
                 conn = connect(self.url)
             try:
                 yield conn
-            except BaseException:
-                if conn.closed or conn.broken:
-                    raise
-                self._idle.put(conn)
-                raise
-            if not (conn.closed or conn.broken):
-                self._idle.put(conn)
+            finally:
+                self._give_back(conn)
+
+    def _give_back(self, conn: "psycopg.Connection[Any]") -> None:
+        # Broken, or borrowed by a call that outlived close(): closed now, never left for the collector.
+        if self._closed or conn.closed or conn.broken:
+            conn.close()
+        else:
+            self._idle.put(conn)
 
     @contextmanager
     def transaction(self) -> Iterator["psycopg.Cursor[Any]"]:
@@ -78,6 +81,7 @@ class Pool:
             yield cur
 
     def close(self) -> None:
+        self._closed = True
         while True:
             try:
                 self._idle.get_nowait().close()
