@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -92,25 +93,31 @@ async def journal_of(url: str, size: int) -> tuple[Any, Services]:
     return journal, services  # the outbox is not started: only the accept path is measured
 
 
-async def probe(services: Services, tag: str, count: int, concurrency: int) -> list[float]:
+@dataclass
+class Probe:
+    latencies: list[float]  # µs
+    rate: float  # accepts per second
+    cpu_us: float  # this process's CPU per accept (the core, the driver, the writer threads)
+
+
+async def probe(services: Services, tag: str, count: int, concurrency: int, customers: int = 16) -> Probe:
     latencies: list[float] = []
 
     async def one(i: int) -> None:
         started = time.perf_counter()
-        await services.inbound.accept(BINDING, InboundMessage(f"probe-{tag}-{i % 16}", f"{tag}-{i}", "probe"))
+        await services.inbound.accept(BINDING, InboundMessage(f"probe-{tag}-{i % customers}", f"{tag}-{i}", "probe"))
         latencies.append((time.perf_counter() - started) * 1e6)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for first in range(0, count, concurrency):
         await asyncio.gather(*(one(i) for i in range(first, min(count, first + concurrency))))
-    latencies.append(count / (time.perf_counter() - started))  # the last value: accepts per second
-    return latencies
+    return Probe(latencies, count / (time.perf_counter() - started), (time.process_time() - cpu) / count * 1e6)
 
 
-def line(name: str, values: list[float]) -> str:
-    rate, values = values[-1], values[:-1]
+def line(name: str, measured: Probe) -> str:
+    values = measured.latencies
     return (f"{name:>40} p50 {percentile(values, 50):>7.0f} µs   p99 {percentile(values, 99):>7.0f} µs"
-            f"   {rate:>6.0f} accepts/s")
+            f"   {measured.rate:>6.0f} accepts/s   {measured.cpu_us:>5.0f} µs CPU each")
 
 
 @contextmanager
@@ -135,7 +142,8 @@ def databases(server: str | None, sizes: list[int], folder: Path) -> Iterator[di
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def run(sizes: list[int], rounds: int, probes: int, concurrency: list[int], server: str | None) -> None:
+async def run(sizes: list[int], rounds: int, probes: int, concurrency: list[int], server: str | None,
+              customers: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="openlines-journal-"))
     every = sorted(set(sizes) | {1000})
     print(f"{os.cpu_count()} cores; filling {', '.join(f'{s:,}' for s in sizes)} messages in {folder}"
@@ -145,14 +153,14 @@ async def run(sizes: list[int], rounds: int, probes: int, concurrency: list[int]
         opened = {key: await journal_of(url, key[1]) for key, url in urls.items()}
         print(f"filled in {time.perf_counter() - started:.0f} s")
         try:
-            await rounds_of(opened, sizes, rounds, probes, concurrency)
+            await rounds_of(opened, sizes, rounds, probes, concurrency, customers)
         finally:
             for journal, _ in opened.values():
                 await asyncio.to_thread(journal.close)
 
 
 async def rounds_of(opened: dict[tuple[str, int], tuple[Any, Services]], sizes: list[int], rounds: int,
-                    probes: int, concurrency: list[int]) -> None:
+                    probes: int, concurrency: list[int], customers: int) -> None:
     stores = sorted({store for store, _ in opened}, reverse=True)  # sqlite first
     for r in range(1, rounds + 1):
         print(f"round {r}")
@@ -161,11 +169,12 @@ async def rounds_of(opened: dict[tuple[str, int], tuple[Any, Services]], sizes: 
                 count = probes if n == 1 else probes * 4
                 for store in stores:
                     tag = f"{r}{size}{n}{store[0]}"
-                    reference = await probe(opened[store, 1000][1], f"r{tag}", count, n)
-                    measured = await probe(opened[store, size][1], f"m{tag}", count, n)
-                    ratio = percentile(measured[:-1], 99) / max(percentile(reference[:-1], 99), 1e-9)
+                    reference = await probe(opened[store, 1000][1], f"r{tag}", count, n, customers or n)
+                    measured = await probe(opened[store, size][1], f"m{tag}", count, n, customers or n)
+                    p99 = percentile(reference.latencies, 99)
+                    ratio = percentile(measured.latencies, 99) / max(p99, 1e-9)
                     print(line(f"{store} {size:,} stored, {n} at a time", measured),
-                          f"   (1k alongside: p99 {percentile(reference[:-1], 99):.0f} µs, ratio {ratio:.2f})",
+                          f"   (1k alongside: p99 {p99:.0f} µs, ratio {ratio:.2f})",
                           flush=True)
 
 
@@ -175,10 +184,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--customers", type=int, default=16,
+                        help="customers the probes write for (0: as many as in flight, each its own)")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL server: the same probes there too, on fresh databases dropped after")
     args = parser.parse_args()
-    asyncio.run(run(args.sizes, args.rounds, args.probes, args.concurrency, args.database_url))
+    asyncio.run(run(args.sizes, args.rounds, args.probes, args.concurrency, args.database_url, args.customers))
 
 
 if __name__ == "__main__":
