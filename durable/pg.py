@@ -2,8 +2,8 @@
 
 psycopg 3, blocking: the stores call it from worker threads. psycopg is
 imported only when a connection is opened, so ``is_postgres`` and the rest of
-an install on the embedded stores never load it (it holds ~24 MB of a
-process's memory).
+an install on the embedded stores never load it (measured: the runtime on
+SQLite idles at 54.5 MB RSS without it, 64.6 MB with it).
 
 Each ``Pool`` call borrows one connection for one short transaction (``with
 pool.transaction() as cur``), so a store is safe from many threads and many

@@ -1,4 +1,4 @@
-"""An install on the embedded stores never loads psycopg: it would hold ~24 MB of every process's memory.
+"""An install on the embedded stores never loads psycopg: it held ~10 MB of every process's idle memory.
 
 A fresh interpreter starts the real runtime on a data dir (the SQLite journal, the
 TinyDB CRM, files on disk) and opens the console's account store, as the default run
