@@ -1,10 +1,12 @@
 """The journal's worker threads on PostgreSQL: group commit in few round trips, reads without a transaction.
 
-Every statement is a round trip to the server, so the batch's bookkeeping is
-folded into as few as it can be: the transaction opens with the first
-savepoint, and one statement closes an operation's savepoint and opens the
-next. Reads run in autocommit, one statement each: under READ COMMITTED a
-transaction around them would add two round trips and no consistency.
+Every statement is a round trip to the server, so a batch runs plainly, as
+on SQLite: BEGIN, the operations, COMMIT. Only a batch where an operation
+failed is rolled back and run again with a savepoint per operation (one
+statement closes an operation's savepoint and opens the next), so that the
+failure undoes that operation alone. Reads run in autocommit, one statement
+each: under READ COMMITTED a transaction around them would add two round trips
+and no consistency.
 
 A deadlock (two transactions locking the same rows in opposite orders, from
 two processes or two writers of one) undoes the whole batch, which then runs
@@ -44,7 +46,7 @@ def _read(conn: PgConnection, op: Any) -> tuple[bool, Any]:
 def _write(conn: PgConnection, batch: list[_Item]) -> list[tuple[bool, Any]]:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _transaction(conn, batch)
+            return _together(conn, batch) or _transaction(conn, batch)
         except Retryable as exc:
             _rollback(conn)  # type: ignore[arg-type]
             if attempt == ATTEMPTS:
@@ -56,6 +58,23 @@ def _write(conn: PgConnection, batch: list[_Item]) -> list[tuple[bool, Any]]:
             _rollback(conn)  # type: ignore[arg-type]
             return [(False, exc)] * len(batch)
     raise AssertionError("unreachable")
+
+
+def _together(conn: PgConnection, batch: list[_Item]) -> list[tuple[bool, Any]] | None:
+    """The batch without savepoints, or None, rolled back, when one of several operations failed:
+    running them again is safe (functions of the database, nobody has heard back)."""
+    conn.execute("BEGIN")
+    outcomes: list[tuple[bool, Any]] = []
+    for op, _future, _loop in batch:
+        try:
+            outcomes.append((True, op(conn)))  # type: ignore[arg-type]
+        except Retryable:
+            raise
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            return [(False, exc)] if len(batch) == 1 else None
+    conn.execute("COMMIT")
+    return outcomes
 
 
 def _transaction(conn: PgConnection, batch: list[_Item]) -> list[tuple[bool, Any]]:
