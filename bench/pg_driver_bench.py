@@ -19,7 +19,9 @@ core (sqlite) 433 / 2423. asyncpg is the faster driver with many in flight (1.7x
 API); equal one at a time. The journal uses psycopg 3 all the same: its blocking API runs the
 journal's one set of SQL functions (shared with SQLite, one contract) in the writer thread with
 group commit; asyncpg would need a second, async copy of every statement. The core's accept on
-PostgreSQL is bound by sequential round trips on its one writer connection, not by the driver.
+PostgreSQL was then bound by sequential round trips on its one writer connection; since cut (five a
+message, four writers), it is bound by CPU, the driver's included: docs/benchmarks.md. (asyncpg is
+not in requirements.txt: install it in a scratch environment to run this.)
 """
 from __future__ import annotations
 

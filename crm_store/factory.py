@@ -7,8 +7,8 @@ from pathlib import Path
 from crm_store.base import CrmStore
 from crm_store.legacy import migrate_legacy
 from crm_store.memory import MemoryCrm
-from crm_store.pg import is_postgres
 from crm_store.tinydb_store import TinyDbCrm
+from durable.pg import is_postgres
 
 MEMORY_URL = "memory:"
 TINYDB_SCHEME = "tinydb://"

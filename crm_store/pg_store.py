@@ -19,8 +19,8 @@ from bridge.errors import NotFound
 from bridge.ports import CrmLink, CustomerProfile
 from crm_store.base import Activity, Contact, CrmStore, Lead, check_tag, lead_title
 from crm_store.layout import new_id
-from crm_store.pg import Pool, migrate
 from crm_store.records import decode_body, encode_body
+from durable.pg import Pool, migrate_pool
 
 SCHEMA = {1: """
 CREATE TABLE crm_contacts (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT,
@@ -49,7 +49,7 @@ class PgCrm(CrmStore):
     def __init__(self, url: str, pool_size: int = 8) -> None:
         super().__init__()
         self._pool = Pool(url, pool_size)
-        migrate(self._pool, "crm", SCHEMA)
+        migrate_pool(self._pool, "crm", SCHEMA)
 
     # -- reads ---------------------------------------------------------------
     def find_contact(self, channel: str, identity: str) -> Contact | None:

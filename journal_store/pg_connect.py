@@ -3,8 +3,8 @@
 The journal's operations are plain functions over a connection in sqlite3's
 shape (``execute(sql, params)`` with ``?`` placeholders, rows by column name or
 index, ``IntegrityError`` on a unique key). ``PgConnection`` gives a psycopg
-connection that shape, so one set of SQL runs on both stores. Other stores
-(the CRM, files) may import ``connect`` and ``migrate`` from here.
+connection that shape, so one set of SQL runs on both stores. Opening a
+connection and migrating are every store's: ``durable.pg``.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psycopg
 import psycopg.errors
+
+from durable import pg
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -107,47 +109,9 @@ class _translated:
 
 def connect(url: str) -> PgConnection:
     """Blocking; autocommit, so transactions are the caller's explicit BEGIN … COMMIT."""
-    try:
-        conn = psycopg.connect(url, autocommit=True)
-    except psycopg.Error as exc:
-        raise RuntimeError(f"PostgreSQL does not answer at {redacted(url)}: {type(exc).__name__}") from None
-    return PgConnection(conn, url)
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for logs and errors."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+    return PgConnection(pg.connect(url), url)
 
 
 def migrate(conn: PgConnection, name: str, version: int, steps: dict[int, str]) -> None:
-    """Bring ``name``'s tables to ``version``: run ``steps[v]`` for every v above the stored one.
-
-    Several processes may start at once: the advisory lock lets one migrate while
-    the others wait, then find the work done. Each step commits with its version.
-    """
-    lock = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
-    conn.execute("SELECT pg_advisory_lock(?)", (lock,))
-    try:
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)")
-        row = conn.execute("SELECT version FROM schema_versions WHERE name = ?", (name,)).fetchone()
-        current = int(row["version"]) if row else 0
-        if current > version:
-            raise RuntimeError(f"the {name} tables were written by a newer Open Lines (schema {current})")
-        for step in range(current + 1, version + 1):
-            conn.execute("BEGIN")
-            try:
-                for statement in _statements(steps[step]):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_versions (name, version) VALUES (?, ?)"
-                             " ON CONFLICT (name) DO UPDATE SET version = excluded.version", (name, step))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(?)", (lock,))
-
-
-def _statements(script: str) -> list[str]:
-    lines = [line.split("--")[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Bring ``name``'s tables to ``version`` (see ``durable.pg.migrate``)."""
+    pg.migrate(conn.raw, name, {step: sql for step, sql in steps.items() if step <= version})

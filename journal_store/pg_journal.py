@@ -1,36 +1,33 @@
-"""The journal on PostgreSQL: the embedded journal's operations over psycopg, in two threads.
+"""The journal on PostgreSQL: the embedded journal's operations over psycopg, in worker threads.
 
-One writer connection runs operations in batches (one transaction, a savepoint
-each, group commit), one reader connection serves reads: the same design and
-the same SQL as SQLite, so both stores keep one contract. Any number of
+Writer connections run operations in batches (one transaction, a savepoint
+each, group commit: see pg_worker), reader connections serve reads: the same
+design and the same SQL as SQLite, so both stores keep one contract. Any number of
 processes may share the database; the outbox leases lanes whole between them.
 """
 from __future__ import annotations
 
 import time
+import zlib
 from functools import partial
 from typing import Any, cast
 
-from journal_store.pg_connect import PgConnection, Retryable, connect, migrate
+from bridge.store import Committed, UnitOfWork
+from journal_store.pg_connect import PgConnection, connect, migrate
 from journal_store.pg_outbox import PgOutbox
 from journal_store.pg_schema import STEPS, VERSION
 from journal_store.pg_units import apply_unit_pg
 from journal_store.leases import StoreLeases
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_journal import SqliteConversations
-from journal_store.sqlite_worker import SqliteWorker
+from journal_store.pg_worker import PgWorker
 
 
-# Connections per process. One writer, as on SQLite: a process's writes commit in the order it makes
-# them (the core relies on it, e.g. a reply committed before a due timer is leased); readers side by side.
-WRITERS, READERS = 1, 2
-
-
-class PgWorker(SqliteWorker):
-    def _run_batch(self, conn: Any, batch: Any) -> None:
-        if conn.raw.closed or conn.raw.broken:  # the server restarted: a new session, the batch runs there
-            conn.reconnect()
-        super()._run_batch(conn, batch)
+# Connections per process. Each statement waits a round trip, so several writers commit side by side.
+# Writer 0 takes every write but a customer's units, which go to the writer of that customer
+# (see PgConversations): one customer's units commit in the order they are made, on one connection,
+# and two writers of one process never lock one conversation's rows.
+WRITERS, READERS = 4, 2
 
 
 class PgWorkers:
@@ -39,6 +36,7 @@ class PgWorkers:
 
     def __init__(self, url: str, connect: Any, *, count: int, write: bool, name: str) -> None:
         self._workers = [PgWorker(url, connect=connect, write=write, name=f"{name}-{i}") for i in range(count)]
+        self._write = write
         self._next = 0
 
     @property
@@ -60,26 +58,35 @@ class PgWorkers:
         for worker in self._workers:
             worker.close()
 
-    async def run(self, op: Any) -> Any:
+    async def run(self, op: Any, key: str | None = None) -> Any:
+        return await self._pick(key).run(op)
+
+    def _pick(self, key: str | None) -> PgWorker:
+        """Writers: the first, or the one ``key`` always goes to. Readers: each in turn."""
+        if self._write:
+            return self._workers[0 if key is None else zlib.crc32(key.encode()) % len(self._workers)]
         self._next = (self._next + 1) % len(self._workers)
-        return await self._workers[self._next].run(partial(_retrying, op))
+        return self._workers[self._next]
 
 
-def _retrying(op: Any, conn: Any, attempts: int = 5) -> Any:
-    # Transactions side by side can deadlock on rows they both lock: PostgreSQL undoes one
-    # statement, and the operation (a pure function of the database) runs again.
-    for attempt in range(attempts):
-        conn.execute("SAVEPOINT retry")
-        try:
-            result = op(conn)
-        except Retryable:
-            conn.execute("ROLLBACK TO retry")
-            conn.execute("RELEASE retry")
-            if attempt == attempts - 1:
-                raise
-            continue
-        conn.execute("RELEASE retry")
-        return result
+class PgConversations(SqliteConversations):
+    """The embedded store's conversations, with each customer's units on that customer's writer."""
+
+    def __init__(self, writer: PgWorkers, reader: PgWorkers) -> None:
+        super().__init__(cast(Any, writer), cast(Any, reader), apply_unit_pg)
+        self._writers = writer
+
+    async def commit(self, unit: UnitOfWork) -> Committed:
+        committed: Committed = await self._writers.run(partial(apply_unit_pg, unit), _customer(unit))
+        return committed
+
+
+def _customer(unit: UnitOfWork) -> str | None:
+    if unit.open_as is not None:
+        return unit.open_as[1]
+    if unit.conversation is not None:
+        return unit.conversation.open_key
+    return None  # a message without its conversation, an event kept: on writer 0 with the rest
 
 
 def _connect_writer(url: str) -> Any:
@@ -96,7 +103,7 @@ class PgJournal:
         self.url = url
         self._writer = PgWorkers(url, _connect_writer, count=writers, write=True, name="openlines-pg-w")
         self._reader = PgWorkers(url, connect, count=readers, write=False, name="openlines-pg-r")
-        self.conversations = SqliteConversations(cast(Any, self._writer), cast(Any, self._reader), apply_unit_pg)
+        self.conversations = PgConversations(self._writer, self._reader)
         self.outbox = PgOutbox(self._writer.run, self._reader.run)
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run, lock=" FOR UPDATE")

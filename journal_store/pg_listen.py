@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 
 import psycopg
 
-from journal_store.pg_connect import redacted
+from durable.pg import redacted
 
 log = logging.getLogger(__name__)
 Handler = Callable[[str], None]  # runs on the loop with the notification's payload

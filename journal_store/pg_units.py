@@ -6,12 +6,14 @@ left for that process (in order behind its lane), not run here. Work left for
 others is announced on ``WORK_CHANNEL`` in the same transaction (PostgreSQL
 delivers it at commit, never before): their outboxes sweep at once instead of
 at their next periodic sweep, which stays the net for a lost notification.
+Each statement is a round trip, so the checks and the claims are one statement each.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
+from bridge.errors import Conflict
 from bridge.store import Committed, UnitOfWork
 from journal_store.sqlite_units import _int, apply_unit
 
@@ -20,8 +22,12 @@ WORK_CHANNEL = "openlines_work"  # payload: the kinds' prefixes of the work left
 
 def apply_unit_pg(unit: UnitOfWork, conn: Any) -> Committed:
     if unit.open_as is not None:
-        # Wait for a close being committed elsewhere: the check that follows then reads it.
-        conn.execute("SELECT 1 FROM conversations WHERE id = ? FOR SHARE", (_int(unit.open_as[0]),))
+        # FOR SHARE waits for a close being committed elsewhere, then checks the row as it closed it.
+        conversation_id, open_key = unit.open_as
+        if conn.execute("SELECT 1 FROM conversations WHERE id = ? AND open_key = ? FOR SHARE",
+                        (_int(conversation_id), open_key)).fetchone() is None:
+            raise Conflict("open")
+        unit = replace(unit, open_as=None)
     committed = _claimed(unit, apply_unit(unit, conn), conn)
     # Due work only: a timer is found by the sweeps' own schedule (each reads the next due time).
     now = unit.lease[1] if unit.lease is not None else float("inf")
@@ -35,18 +41,21 @@ def _claimed(unit: UnitOfWork, committed: Committed, conn: Any) -> Committed:
     if unit.lease is None or not any(w.held for w in committed.work):
         return committed
     owner, now, until = unit.lease
+    claimed = _claim(conn, sorted({w.lane for w in committed.work if w.held}), owner, now, until)
     work = []
     for item in committed.work:
-        if item.held and not _claim(conn, item.lane, owner, now, until):
+        if item.held and item.lane not in claimed:
             conn.execute("UPDATE work SET lease_owner = NULL, lease_until = NULL, held = 0 WHERE id = ?", (item.id,))
             item = replace(item, held=False, begun=False)
         work.append(item)
     return replace(committed, work=work)
 
 
-def _claim(conn: Any, lane: str, owner: str, now: float, until: float) -> bool:
-    return conn.execute(
-        "INSERT INTO lanes (lane, owner, until) VALUES (?, ?, ?) ON CONFLICT (lane) DO UPDATE"
+def _claim(conn: Any, lanes: list[str], owner: str, now: float, until: float) -> set[str]:
+    # Sorted: two processes claiming the same new lanes lock them in one order, never in a cycle.
+    rows = ", ".join("(?, ?, ?)" for _ in lanes)
+    return {r["lane"] for r in conn.execute(
+        f"INSERT INTO lanes (lane, owner, until) VALUES {rows} ON CONFLICT (lane) DO UPDATE"
         " SET owner = excluded.owner, until = GREATEST(lanes.until, excluded.until)"
         " WHERE lanes.owner = excluded.owner OR lanes.until < ? RETURNING lane",
-        (lane, owner, until, now)).fetchone() is not None
+        (*(v for lane in lanes for v in (lane, owner, until)), now)).fetchall()}

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bridge.errors import StorageFull
 from bridge.model import Attachment
-from crm_store.pg import is_postgres
+from durable.pg import is_postgres
 from durable.files import ensure_dir, write_atomic
 from runtime.settings import Settings
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from backends.team.console.store import PgStore
+from backends.team.console.pg_store import PgStore
 from crm_store import TinyDbCrm, open_crm
 from journal_store import PgJournal, open_journal
 from runtime import move_in_copy as copy

@@ -19,7 +19,7 @@ import psycopg
 
 from bridge.errors import StorageFull
 from bridge.model import Attachment
-from crm_store.pg import Pool, migrate
+from durable.pg import Pool, migrate_pool
 from runtime.files import _TOKEN, DiskFiles, _safe_name, typed
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class PgFiles(DiskFiles):
         super().__init__(Path("/nonexistent"), base_url)  # no disk: every method that used it is replaced
         self.max_bytes = max_bytes
         self._pool = Pool(url, 4)
-        migrate(self._pool, "files", SCHEMA)
+        migrate_pool(self._pool, "files", SCHEMA)
 
     async def put(self, data: bytes, name: str, content_type: str) -> Attachment:
         if len(data) > self.max_bytes:

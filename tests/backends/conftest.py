@@ -1,6 +1,7 @@
 """The website chat tests drive the REAL runtime like a browser: real HTTP and WebSockets on 127.0.0.1.
 
-Only the team chat is replaced, by the shared recorder.
+Only the team chat is replaced, by the shared recorder. Each test runs on the embedded stores and,
+with ``OPENLINES_TEST_POSTGRES`` set, again on PostgreSQL (``database_url``).
 """
 from __future__ import annotations
 
@@ -10,18 +11,31 @@ from typing import Any, AsyncIterator, Callable, Iterator
 import aiohttp
 import pytest
 
+from tests.support.postgres import database_url, drop_on_postgres, pg_database  # noqa: F401  (fixtures)
 from tests.support.runtime import OPERATOR, Running
 from tests.support.team import RecordingTeamChat
 from tests.support.webchat import Tab
 
 
+# The modules whose tests reach the stores (history, restarts, timers, files, group commit) run on
+# PostgreSQL too; frame parsing, limits, origins and fuzzing do not touch a store and run once.
+ON_POSTGRES = {"test_webchat_conversation", "test_webchat_durability", "test_webchat_pipelining",
+               "test_webchat_upload", "test_webchat_mail", "test_webchat_live_vs_history",
+               "test_webchat_languages", "test_webchat_tokens", "test_webchat_on_postgres"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    drop_on_postgres(config, items, Path(__file__).parent, lambda item: item.path.stem in ON_POSTGRES)
+
+
 @pytest.fixture
-def make_runtime(tmp_path: Path) -> Iterator[Callable[..., Running]]:
-    """Start a runtime; the same ``data_dir`` again simulates a restart. All are stopped after."""
+def make_runtime(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Running]]:
+    """Start a runtime; the same ``data_dir`` again simulates a restart (on the same database). All are
+    stopped after."""
     started: list[Running] = []
 
     def make(data_dir: Path | None = None, team: RecordingTeamChat | None = None, **settings: Any) -> Running:
-        running = Running(data_dir or tmp_path / "data", team, **settings)
+        running = Running(data_dir or tmp_path / "data", team, **{"database_url": database_url, **settings})
         started.append(running)
         return running
 

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from typing import Any
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -47,8 +48,12 @@ def mailing(make_runtime, smtp):
 
 
 def _timers(runtime) -> int:
+    count = "SELECT count(*) FROM work WHERE kind = 'mail.missed'"
+    if runtime.settings.database_url:
+        with psycopg.connect(runtime.settings.database_url) as pg:
+            return pg.execute(count).fetchone()[0]
     with sqlite3.connect(runtime.settings.path("journal.sqlite3")) as db:
-        return db.execute("SELECT count(*) FROM work WHERE kind = 'mail.missed'").fetchone()[0]
+        return db.execute(count).fetchone()[0]
 
 
 async def _until(predicate, timeout: float = 15) -> None:

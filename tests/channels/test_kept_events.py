@@ -47,16 +47,16 @@ async def test_an_event_with_an_id_no_store_can_key_is_kept_and_shown(channel: C
     assert "no sender id" in await channel.wait_kept_note("message")
 
 
-async def test_once_per_kind_holds_across_restarts_and_processes(tmp_path: Path):
+async def test_once_per_kind_holds_across_restarts_and_processes(tmp_path: Path, database_url: str):
     binding = ChannelBinding("support", "viber", "k1", label="Viber")
-    first = Running(tmp_path / "data")
+    first = Running(tmp_path / "data", database_url=database_url)
     try:
         first.call(first.app.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 1})))
         first.team.wait_for(lambda team: any("could not read was kept: odd callback" in t
                                              for t in team.texts("support", ("notice",))))
     finally:
         first.stop()
-    second = Running(tmp_path / "data")
+    second = Running(tmp_path / "data", database_url=database_url)
     try:
         second.call(second.app.inbound.keep(binding, "odd callback", "unknown", json.dumps({"n": 2})))
         second.call(second.app.inbound.keep(binding, "other callback", "unknown", json.dumps({"n": 3})))

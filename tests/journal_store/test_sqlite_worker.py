@@ -1,4 +1,5 @@
-"""The writer's group commit: each operation stands or falls alone, batched with others or not."""
+"""The writer's group commit: each operation stands or falls alone, batched with others or not; the same
+contract for the SQLite writer and the PostgreSQL one."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from journal_store import pg_connect
+from journal_store.pg_worker import PgWorker
 from journal_store.sqlite_worker import SqliteWorker
+from tests.support.postgres import emptied, pg_database  # noqa: F401  (a fixture)
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -17,9 +21,19 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-@pytest.fixture
-def writer(tmp_path: Path):
-    worker = SqliteWorker(str(tmp_path / "w.sqlite3"), connect=_connect, write=True, name="test-writer")
+def _connect_pg(url: str) -> pg_connect.PgConnection:
+    conn = pg_connect.connect(url)
+    conn.execute("create table if not exists t (v integer not null unique)")
+    return conn
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+def writer(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "postgresql":
+        url = emptied(request.getfixturevalue("pg_database"))
+        worker: SqliteWorker = PgWorker(url, connect=_connect_pg, write=True, name="test-writer")
+    else:
+        worker = SqliteWorker(str(tmp_path / "w.sqlite3"), connect=_connect, write=True, name="test-writer")
     worker.start()
     yield worker
     worker.close()

@@ -3,19 +3,24 @@
 The server is ``OPENLINES_TEST_POSTGRES`` (default: the local one, trust
 authentication). When it does not answer the PostgreSQL tests are skipped with
 the reason, except under CI (``CI=true``), where that is a failure.
+
+``database_url`` runs a suite of the real runtime on both stores: its tests
+run once on the embedded stores and, when ``OPENLINES_TEST_POSTGRES`` is set,
+once more with ``OPENLINES_DATABASE_URL`` on the module's database.
 """
 from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import psycopg
 import pytest
 
 SERVER = os.environ.get("OPENLINES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/")
-TABLES = ("meta", "lines", "bindings", "messages", "conversations", "work", "lanes", "leases", "rooms",
-          "customer_state", "audit", "kept_events", "kept_kinds")
+# The suites of the runtime run on PostgreSQL too only when asked: they double in time.
+STORES = ("sqlite", "postgresql") if os.environ.get("OPENLINES_TEST_POSTGRES") else ("sqlite",)
 
 
 def _database_url(name: str) -> str:
@@ -58,11 +63,40 @@ def pg_database() -> Iterator[str]:
 
 
 def emptied(url: str) -> str:
-    """The module's database without the journal's rows (the schema stays): each test starts empty."""
+    """The module's database without any store's rows (the schemas stay): each test starts empty."""
     with psycopg.connect(url, autocommit=True) as conn:
-        present = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
-        tables = [t for t in TABLES if t in present]
+        tables = [f'"{schema}"."{name}"' for schema, name in conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'console')"
+            " AND tablename <> 'schema_versions'").fetchall()]
         if tables:
             conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     return url
+
+
+def on_postgres(item: pytest.Item) -> bool:
+    """Whether ``item`` is a test's PostgreSQL variant (through ``database_url``)."""
+    return getattr(getattr(item, "callspec", None), "params", {}).get("database_url") == "postgresql"
+
+
+def drop_on_postgres(config: pytest.Config, items: list[pytest.Item], folder: Path, keep: Any) -> None:
+    """Deselects the PostgreSQL variants of the tests under ``folder`` that ``keep(item)`` does not want
+    there: a suite runs whole on the embedded stores and the part of it that reaches the store on
+    PostgreSQL, in reasonable time. (A conftest's hook sees every test of the session: hence ``folder``.)"""
+    dropped = [item for item in items
+               if on_postgres(item) and folder in item.path.parents and not keep(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+# For a test of what only the embedded stores have (the data dir's files, its disk): on them only.
+embedded_only = pytest.mark.parametrize("database_url", [pytest.param("", id="sqlite")])
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """``OPENLINES_DATABASE_URL`` for a test's runtime: empty (the embedded stores), or the module's
+    PostgreSQL database emptied."""
+    if request.param == "postgresql":
+        return emptied(request.getfixturevalue("pg_database"))
+    return ""

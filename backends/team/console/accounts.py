@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from backends.team.console.store import open_store
-from crm_store.pg import is_postgres
+from durable.pg import is_postgres
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}  # ~16 MiB and ~50 ms per check

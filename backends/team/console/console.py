@@ -25,7 +25,7 @@ from backends.team.console.rooms import RoomBook
 from backends.team.console.terminal import Terminal
 from backends.team.console.web import ConsoleWeb
 from bridge.errors import StorageFull
-from crm_store.pg import is_postgres
+from durable.pg import is_postgres
 from bridge.model import Attachment
 from bridge.relay import TeamPost
 from runtime import redact
