@@ -68,17 +68,19 @@ async def test_a_holder_that_cannot_renew_stops_before_another_process_takes_ove
         return run
 
     cut_off = _Away(journal.leases)
-    first, second = SoleRunner(cut_off, "poll:x", 0.8), SoleRunner(journal.leases, "poll:x", 0.8)
+    # Long enough that a loaded machine's stalled write is not a lost renewal (it failed at 0.8 s under load).
+    lease = 2.4
+    first, second = SoleRunner(cut_off, "poll:x", lease), SoleRunner(journal.leases, "poll:x", lease)
     tasks = [asyncio.ensure_future(first.run(work("first")))]
     await _until(lambda: first.holding)
     tasks.append(asyncio.ensure_future(second.run(work("second"))))
-    await asyncio.sleep(1.0)
-    assert running == {"first"} and not second.holding  # the holder renews; the other stands by
+    await asyncio.sleep(lease * 1.25)
+    assert running == {"first"} and not second.holding  # the holder renews past its lease; the other stands by
     cut_off.away = True  # the first process loses its database: it cannot renew
-    await _until(lambda: second.holding)
+    await _until(lambda: second.holding, timeout=3 * lease)
     assert running == {"second"} and overlaps == []  # it stopped before the lease ran out
     cut_off.away = False
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(lease / 2)
     assert running == {"second"} and not first.holding  # back, it finds the lease taken and stands by
     for task in tasks:
         task.cancel()
