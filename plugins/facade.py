@@ -28,7 +28,7 @@ from bridge.quick import QuickAnswers
 from bridge.reports import Reports
 from bridge.store import KeptEvent
 from bridge.transcripts import Transcripts
-from backends.team.adapters import TeamAdapter
+from backends.team.adapter import TeamAdapter
 from backends.team.chat import ErrbotTeamChat
 from runtime.app import Runtime
 from runtime.host import Host

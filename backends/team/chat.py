@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from bridge.errors import SendError
 from bridge.outbox import PartialDone
 from bridge.relay import TeamPost, render_team_post
-from backends.team.adapters import TeamAdapter
+from backends.team.adapter import TeamAdapter
 
 log = logging.getLogger(__name__)
 THREADS = 4

@@ -13,7 +13,8 @@ from typing import Iterator
 import pytest
 
 from bridge.relay import TeamPost, render_team_post
-from backends.team.adapters import adapter_for, escape_plain, plain_text
+from backends.team.adapters import adapter_for
+from backends.team.markup import escape_plain, plain_text
 from tests.support.errbot_backends import BACKENDS, BackendUnderTest
 from tests.support.hostile import HOSTILE
 

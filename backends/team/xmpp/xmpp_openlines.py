@@ -31,7 +31,7 @@ from errbot.backends.base import Message
 from slixmpp import JID
 from slixmpp.jid import InvalidJID
 
-from backends.team.adapters import plain_text
+from backends.team.markup import plain_text
 
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT = 20.0
