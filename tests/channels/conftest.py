@@ -28,11 +28,9 @@ HARNESSES = {
 }
 
 
-# On PostgreSQL: the contract over a polled and two webhook platforms (what differs between harnesses is
-# the platform's side, not the store's), and kept events across restarts. The website chat's own suite
-# (tests/backends) runs there; its contract harness on PostgreSQL times out since the intake workers
-# merged (webchat across processes under the moved clock?): to be looked at, left out meanwhile.
-ON_POSTGRES = {"telegram-polling", "facebook", "viber"}
+# On PostgreSQL: the contract over the website chat, a polled and two webhook platforms (what differs
+# between harnesses is the platform's side, not the store's), and kept events across restarts.
+ON_POSTGRES = {"webchat", "telegram-polling", "facebook", "viber"}
 
 
 def _on_postgres(item: pytest.Item) -> bool:

@@ -11,9 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from backends.webchat.tokens import VisitorTokens
+from backends.webchat.backend import WebchatBackend
 from bridge.model import ChannelBinding
-from runtime.secrets import signing_secret
 from tests.channels import contract as c
 from tests.support.runtime import Running
 
@@ -36,10 +35,12 @@ class WebchatHarness:
         self._session = aiohttp.ClientSession()
         self._url = f"{runtime.base_url}/webchat/support/ws"
         binding = runtime.app.services.directory.binding("webchat:support")
-        # Tokens as the server would issue them (signed for the widget): the customers are known up front.
-        tokens = VisitorTokens(signing_secret(runtime.settings.path("secret.key")), binding.key, binding.id,
-                               runtime.app.journal.state, days=30)  # type: ignore[union-attr]
-        self._tokens, self._refs = map(list, zip(*(tokens.issue() for _ in range(4))))
+        # Tokens issued by the server's own widget (its signing secret): the customers are known up front.
+        # Not signed here with the data dir's secret.key: on PostgreSQL the install's secret is the one
+        # every process shares, in the journal (runtime/secrets.py), and secret.key may not even exist.
+        backend = runtime.app.channels.get(binding.id)
+        assert isinstance(backend, WebchatBackend), runtime.app.channels.failed
+        self._tokens, self._refs = map(list, zip(*(backend.tokens.issue() for _ in range(4))))
         return binding
 
     async def close(self) -> None:
