@@ -7,6 +7,7 @@ team side). Each keeps one listening connection (``PgListener``):
   sweeps at once; the periodic sweep stays the net for a lost notification;
 - ``openlines_webchat``: a frame another process pushed to a visitor's tabs:
   pushed to the tabs this process holds (``backends/webchat/peers.py``);
+  ``forgotten`` closes them too;
 - ``openlines_team``: a customer typing on a worker, shown in the team chat by
   the team side (never stored: a lost one is a typing mark unseen).
 Frames are told through one connection of their own, in order; one too large

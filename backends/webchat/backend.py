@@ -30,6 +30,7 @@ from bridge.model import Attachment, ChannelBinding
 log = logging.getLogger(__name__)
 TYPING_EVERY = 2.0  # an operator's "typing" reaches a customer at most this often
 EVENTS = ("joined", "transferred", "closed")
+FORGOTTEN: dict[str, Any] = {"type": "forgotten"}  # told to every tab of a forgotten visitor, then it closes
 PUSHED_KEPT = 4096  # (visitor, seq) of the messages last pushed here, for a redone send to find
 
 
@@ -97,8 +98,22 @@ class WebchatBackend(ChannelBackend):
             await self.fan_out(ref, frame)
             await self._tell_peers(ref, frame)
 
+    async def forget(self, ref: str) -> None:
+        """"Forget this chat": the token is revoked and every tab of the visitor, in any process, closed."""
+        await self.tokens.revoke(ref)
+        await self._tell_peers(ref, FORGOTTEN)
+        await self._close_tabs(ref)
+
+    async def _close_tabs(self, ref: str) -> None:
+        await self.fan_out(ref, FORGOTTEN)
+        for ws in list(self.tabs.get(ref, ())):
+            await ws.close()
+
     async def deliver(self, customer_ref: str, frame: dict[str, Any]) -> None:
         """A frame another process pushed to its tabs of this visitor: pushed to ours."""
+        if frame == FORGOTTEN:  # revoked there, in the shared database: these tabs close as its own did
+            await self._close_tabs(customer_ref)
+            return
         if frame.get("type") == "event" and frame.get("event") == "closed" and customer_ref in self.current:
             self.current[customer_ref] = None
         if self._first_push(customer_ref, frame):

@@ -326,7 +326,4 @@ class Tab:
         await self.send({"type": "rated", "conversation_id": rate.conversation_id, "value": rate.value})
 
     async def forget(self, ref: str) -> None:
-        await self.backend.tokens.revoke(ref)
-        await self.backend.fan_out(ref, {"type": "forgotten"})
-        for ws in list(self.backend.tabs.get(ref, ())):
-            await ws.close()
+        await self.backend.forget(ref)

@@ -108,3 +108,21 @@ async def test_a_worker_stopping_lets_go_of_its_lanes_for_the_others_at_once(mak
     await asyncio.to_thread(worker.stop)
     with psycopg.connect(url) as conn:
         assert conn.execute(held).fetchall() == []
+
+
+async def test_forgetting_on_one_process_closes_the_visitors_tabs_on_the_other(make_runtime, connect, pg_database,
+                                                                               tmp_path):
+    first, second = _two(make_runtime, emptied(pg_database), tmp_path)
+    here, there = await connect(port=first.http_port), await connect(port=second.http_port)
+    welcome, _ = await here.hello(name="Ann")
+    await there.hello(welcome["visitor_token"])
+    stranger = await connect(port=second.http_port)  # another visitor's tab on the same process stays open
+    await stranger.hello(name="Bob")
+    await here.send(type="forget")
+    for tab in (here, there):
+        await tab.expect("forgotten", timeout=1.0)
+        assert (await tab.ws.receive(1.0)).type is aiohttp.WSMsgType.CLOSE
+        assert tab.ws.close_code == aiohttp.WSCloseCode.OK  # closed the same way on either process
+    assert not stranger.ws.closed and (await stranger.say("still here?"))["seq"] > 0
+    welcome, history = await (await connect(port=second.http_port)).hello(welcome["visitor_token"], last_seq=0)
+    assert history["messages"] == [] and welcome["visitor_token"] != here.token
