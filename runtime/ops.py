@@ -51,15 +51,15 @@ def trusted(request: web.Request, token: str) -> bool:
 
 
 async def readiness(runtime: "Runtime", trusted: bool) -> tuple[bool, dict[str, Any]]:
-    """Required: the team chat connected, the journal writable, every enabled channel running."""
+    """Required: the team chat connected (where this process holds it), the journal writable, every
+    enabled channel running."""
     assert runtime.journal is not None
-    connected = getattr(runtime.team, "connected", None)
-    team = bool(connected()) if callable(connected) else True
+    team, team_state = team_chat_state(runtime.team)
     writable = await runtime.journal.writable()
     channels = channel_states(runtime)
     ok = team and writable and not any(state == "failing" for state, _ in channels.values())
     details: dict[str, Any] = {
-        "team_chat": "connected" if team else "not connected", "store": "writable" if writable else "cannot write",
+        "team_chat": team_state, "store": "writable" if writable else "cannot write",
         "backlog": runtime.services.outbox.backlog(), "dead_letters": await runtime.journal.outbox.dead_count()}
     if trusted:
         details["channels"] = {binding_id: {"state": state, **({"reason": why} if why else {})}
@@ -68,6 +68,16 @@ async def readiness(runtime: "Runtime", trusted: bool) -> tuple[bool, dict[str, 
         details["channels"] = {state: sum(1 for s, _ in channels.values() if s == state)
                                for state in ("running", "failing", "stopped")}
     return ok, details
+
+
+def team_chat_state(team: object) -> tuple[bool, str]:
+    """Whether the team chat lets this process be ready, and the word /readyz says. An intake worker's
+    team chat is the team side's (``elsewhere``): not this process's to connect, so no reason to wait."""
+    if getattr(team, "elsewhere", False):
+        return True, "elsewhere"
+    connected = getattr(team, "connected", None)
+    up = bool(connected()) if callable(connected) else True
+    return up, "connected" if up else "not connected"
 
 
 def channel_states(runtime: "Runtime") -> dict[str, tuple[str, str]]:

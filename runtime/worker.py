@@ -47,6 +47,8 @@ class NoTeamChat:
     """The team chat as a worker sees it: not here. Its work is never leased here, so a call
     that reaches this is a bug that must fail loudly (retried, then dead-lettered), never vanish."""
 
+    elsewhere = True  # /readyz says "team_chat": "elsewhere": the team side holds it, not this process
+
     async def open_room(self, name: str, topic: str) -> str:
         raise SendError("the team chat is on the team side, not in an intake worker", retryable=True)
 

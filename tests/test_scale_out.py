@@ -12,11 +12,13 @@ dir holds any message text.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -87,6 +89,9 @@ def test_a_worker_serves_until_sigterm_then_stops_cleanly(pg_database, tmp_path)
     worker = WorkerProcess(tmp_path / "worker", OPENLINES_DATABASE_URL=pg_database, OPENLINES_SECRET_KEY="k")
     try:
         assert worker.health()["status"] == "ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.port}/readyz", timeout=5) as response:
+            ready = json.load(response)  # a 503 would raise: the team chat elsewhere holds nothing up
+        assert (ready["status"], ready["team_chat"]) == ("ready", "elsewhere"), ready
     finally:
         worker.stop()
     assert worker.process.returncode == 0

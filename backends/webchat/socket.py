@@ -3,32 +3,32 @@
 Nothing a client sends ends the connection but a frame over 64 KiB or
 silence: every bad frame is answered with an ``error`` frame, and failures
 are logged by type, without a traceback (a client must not fill the log).
+How frames are read, timed out and pipelined is backends/webchat/reading.py;
+this module is what each frame means for the visitor: hello, history, messages
+and the courtesies.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+from aiohttp import web
 
 from backends.webchat import pages
 from backends.webchat.frames import (MAX_FRAME, FrameError, Forget, Frame, Hello, HistoryPage, Rate, Read, Say,
-                                     Typing, message_frame, parse)
+                                     Typing, message_frame)
 from backends.webchat.limits import wait_seconds
+from backends.webchat.reading import FrameReader
 from bridge.errors import NotFound, Refused
 from bridge.model import MessageKind
 
 if TYPE_CHECKING:
     from backends.webchat.backend import WebchatBackend
 
-log = logging.getLogger(__name__)
 HISTORY_PAGE = 100
 TYPING_FORWARD_EVERY = 3.0  # a customer's "still typing" reaches the team side at most this often
 READ_WRITE_EVERY = 2.0  # a customer's read mark is written at most this often per tab
 TRY_AGAIN_LATER = 1013
-READ_AHEAD = 64  # messages of one tab in flight at once (pipelined); then reading waits
 
 
 async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.WebSocketResponse:
@@ -52,15 +52,14 @@ async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.W
     return ws
 
 
-class Tab:
+class Tab(FrameReader):
     """One socket and who it speaks for once it said hello. Slotted and small: there is one per open chat."""
 
-    __slots__ = ("backend", "ws", "ip", "ref", "name", "email", "language", "_typing", "_read", "_ahead",
-                 "_deadline", "_watch", "_timed_out")
+    __slots__ = ("backend", "ip", "ref", "name", "email", "language", "_typing", "_read")
 
     def __init__(self, backend: "WebchatBackend", ws: web.WebSocketResponse, ip: str) -> None:
+        super().__init__(ws)
         self.backend = backend
-        self.ws = ws
         self.ip = ip
         self.ref: str | None = None
         self.name = ""
@@ -68,136 +67,17 @@ class Tab:
         self.language: str | None = None
         self._typing: tuple[bool, float] = (False, 0.0)
         self._read: tuple[int, float] = (0, 0.0)  # the highest seq read, and when it was written
-        # Messages accepted ahead, oldest first: at most READ_AHEAD (an empty list is 56 bytes, a deque 600).
-        self._ahead: list[asyncio.Task[None]] = []
-        self._deadline: float | None = None  # while waiting for a frame: when the wait ends (loop time)
-        self._watch: asyncio.TimerHandle | None = None
-        self._timed_out = False
 
-    async def run(self) -> None:
-        try:
-            await self._serve()
-        finally:
-            if self._watch is not None:
-                self._watch.cancel()
-            await self._settle()  # what was read is stored and answered, even when the client left
-
-    async def _serve(self) -> None:
+    # -- the reader's questions ------------------------------------------------------------------
+    def _wait_limit(self) -> float:
         limits = self.backend.limits
-        while not self.ws.closed:
-            try:
-                msg = await self._receive(limits.idle_seconds if self.ref else limits.hello_seconds)
-            except asyncio.TimeoutError:
-                await self._settle()
-                await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
-                await self.ws.close(code=WSCloseCode.GOING_AWAY)
-                return
-            if msg.type is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await self._settle()
-                await self.send(FrameError("bad_frame", "frames are JSON text").frame())
-            elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-                return
+        return limits.idle_seconds if self.ref else limits.hello_seconds
 
-    async def _receive(self, limit: float) -> WSMessage:
-        """The next frame, or TimeoutError after ``limit`` seconds of waiting (0: no limit). One timer
-        per tab, moved only when it fires before the deadline: ``ws.receive(timeout)`` arms and
-        cancels a timer per frame, a measurable part of the loop's time per message."""
-        if not limit:
-            return await self.ws.receive()
-        task = asyncio.current_task()
-        assert task is not None
-        loop = task.get_loop()
-        self._deadline = deadline = loop.time() + limit
-        if self._watch is None or self._watch.when() > deadline:
-            if self._watch is not None:
-                self._watch.cancel()
-            self._watch = loop.call_at(deadline, self._watchdog, task)
-        try:
-            return await self.ws.receive()
-        except asyncio.CancelledError:
-            if self._timed_out and task.uncancel() == 0:  # our own cancel, and nobody else's
-                raise asyncio.TimeoutError from None
-            raise
-        finally:
-            self._deadline = None
-            self._timed_out = False
-
-    def _watchdog(self, task: "asyncio.Task[Any]") -> None:
-        self._watch = None
-        deadline = self._deadline
-        if deadline is None:
-            return  # not waiting for a frame now: the next wait arms it again
-        loop = task.get_loop()
-        if deadline - loop.time() > 0.001:  # moved on since it was armed (a timer may fire a tick early)
-            self._watch = loop.call_at(deadline, self._watchdog, task)
-            return
-        self._timed_out = True
-        task.cancel()
-
-    async def on_text(self, raw: str) -> None:
-        """A message into the visitor's open conversation is accepted while the next frames are read
-        (its commit shares a group commit with theirs), its ack sent after the earlier frames' answers.
-        Anything else waits for those first, then runs alone: hello, history, and a message that may
-        open a conversation (two at once would race to open it)."""
-        frame: Frame | None = None
-        error: FrameError | None = None
-        try:
-            frame = parse(raw)
-        except FrameError as exc:
-            error = exc
-        except Exception as exc:  # a bug: the socket stays, the log gets one line
-            log.warning("webchat frame failed to parse: %s", type(exc).__name__)
-            error = FrameError("unavailable", "that could not be done now; try again")
+    def _ahead_ref(self, frame: Frame) -> str | None:
         ref = self.ref
-        if isinstance(frame, Say) and ref is not None and self.backend.current.get(ref) is not None:
-            if len(self._ahead) >= READ_AHEAD:
-                await asyncio.wait([self._ahead[0]])
-            previous = self._ahead[-1] if self._ahead else None
-            self._ahead.append(asyncio.create_task(self._say_ahead(ref, frame, previous)))
-            return
-        await self._settle()
-        if error is not None:
-            await self.send(error.frame())
-        elif frame is not None:
-            await self.on_frame(frame)
+        return ref if ref is not None and self.backend.current.get(ref) is not None else None
 
-    async def _say_ahead(self, ref: str, say: Say, previous: "asyncio.Task[None] | None") -> None:
-        try:
-            reply = await self._say(ref, say)
-        except FrameError as exc:
-            reply = exc.frame()
-        except Exception as exc:  # a bug or an outage: the socket stays, the log gets one line
-            log.warning("webchat frame Say failed: %s", type(exc).__name__)
-            reply = FrameError("unavailable", "that could not be done now; try again").frame()
-        try:
-            if previous is not None:
-                await asyncio.wait([previous])  # acks in the order of the frames
-            await self.send(reply)
-        finally:
-            self._ahead.remove(asyncio.current_task())  # type: ignore[arg-type]
-
-    async def _settle(self) -> None:
-        """Every frame read ahead is answered."""
-        if self._ahead:
-            await asyncio.wait([self._ahead[-1]])
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        try:
-            await self.ws.send_json(frame)
-        except (ConnectionError, RuntimeError):
-            pass  # the client left while we answered: nothing to tell anyone
-
-    async def on_frame(self, frame: Frame) -> None:
-        try:
-            await self.dispatch(frame)
-        except FrameError as exc:
-            await self.send(exc.frame())
-        except Exception as exc:  # a bug or an outage: the socket stays, the log gets one line
-            log.warning("webchat frame %s failed: %s", type(frame).__name__, type(exc).__name__)
-            await self.send(FrameError("unavailable", "that could not be done now; try again").frame())
-
+    # -- what a frame does ---------------------------------------------------------------------------
     async def dispatch(self, frame: Frame) -> None:
         if isinstance(frame, Hello):
             await self.hello(frame)

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import aiohttp
 
+from runtime.worker import TEAM_KINDS, NoTeamChat
 from tests.support.runtime import Running
 from tests.support.team import RecordingTeamChat
 
@@ -97,5 +98,18 @@ async def test_a_disabled_channel_is_stopped_not_failing(tmp_path):
         _, _, metrics = await _get(running, "/metrics")
         assert 'openlines_channels{state="stopped"} 1.0' in metrics
         assert 'openlines_channels{state="running"} 0.0' in metrics
+    finally:
+        running.stop()
+
+
+async def test_an_intake_workers_team_chat_is_elsewhere_and_does_not_hold_readiness(tmp_path):
+    # The runtime a worker runs (runtime/worker.py): its team chat is the team side's, not this process's.
+    running = Running(tmp_path, team=NoTeamChat(), leave=TEAM_KINDS)  # type: ignore[arg-type]
+    try:
+        status, _, text = await _get(running, "/readyz")
+        assert status == 200 and '"team_chat": "elsewhere"' in text and '"status": "ready"' in text, text
+        running.app.journal._writer.close()  # type: ignore[union-attr]  # the rest still decides: a store that cannot write
+        status, _, text = await _get(running, "/readyz")
+        assert status == 503 and '"team_chat": "elsewhere"' in text and '"store": "cannot write"' in text, text
     finally:
         running.stop()
