@@ -7,7 +7,6 @@ processes may share the database; the outbox leases lanes whole between them.
 """
 from __future__ import annotations
 
-import time
 import zlib
 from functools import partial
 from typing import Any, cast
@@ -18,6 +17,7 @@ from journal_store.pg_outbox import PgOutbox
 from journal_store.pg_schema import STEPS, VERSION
 from journal_store.pg_units import apply_unit_pg
 from journal_store.leases import StoreLeases
+from journal_store.lifecycle import ThreadedJournal
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_journal import SqliteConversations
 from journal_store.pg_worker import PgWorker
@@ -95,7 +95,7 @@ def _connect_writer(url: str) -> Any:
     return conn
 
 
-class PgJournal:
+class PgJournal(ThreadedJournal):
     """Implements ``bridge.store.Journal``."""
 
     def __init__(self, url: str, *, sealer: Sealer | None = None, writers: int = WRITERS,
@@ -108,31 +108,5 @@ class PgJournal:
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run, lock=" FOR UPDATE")
         self.leases = StoreLeases(self._writer.run)
-
-    def open(self) -> "PgJournal":
-        """Blocking: create or migrate the tables, then start both threads."""
-        self._writer.start()
-        try:
-            self._reader.start()
-        except BaseException:
-            self._writer.close()
-            raise
-        return self
-
-    def close(self) -> None:
-        self._reader.close()
-        self._writer.close()
-
-    async def writable(self) -> bool:
-        if not self._writer.alive:
-            return False
-        try:
-            await self._writer.run(lambda c: c.execute(
-                "INSERT INTO meta (key, value) VALUES ('health', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(time.time()),)))
-        except Exception:
-            return False
-        return True
-
 
 __all__ = ["PgConnection", "PgJournal"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from functools import partial
 from urllib.parse import quote
 from typing import Any, Callable, Sequence
@@ -12,6 +11,7 @@ from bridge.model import Conversation, Message, MessageKind
 from bridge.store import Committed, KeptEvent, RoomEntry, UnitOfWork
 from journal_store import sqlite_reads as q
 from journal_store.leases import StoreLeases
+from journal_store.lifecycle import ThreadedJournal
 from journal_store.sqlite_config import Sealer, SqliteConfig, SqliteState
 from journal_store.sqlite_outbox import SqliteOutbox
 from journal_store.sqlite_schema import create_schema
@@ -86,7 +86,7 @@ class SqliteConversations:
         return found
 
 
-class SqliteJournal:
+class SqliteJournal(ThreadedJournal):
     """Implements ``bridge.store.Journal``."""
 
     def __init__(self, path: str, *, synchronous: str = "FULL", sealer: Sealer | None = None) -> None:
@@ -99,31 +99,6 @@ class SqliteJournal:
         self.config = SqliteConfig(self._writer.run, self._reader.run, sealer or Sealer())
         self.state = SqliteState(self._writer.run, self._reader.run)
         self.leases = StoreLeases(self._writer.run)
-
-    def open(self) -> "SqliteJournal":
-        """Blocking: create or migrate the file, then start both threads."""
-        self._writer.start()
-        try:
-            self._reader.start()
-        except BaseException:
-            self._writer.close()
-            raise
-        return self
-
-    def close(self) -> None:
-        self._reader.close()
-        self._writer.close()
-
-    async def writable(self) -> bool:
-        if not self._writer.alive:
-            return False
-        try:
-            await self._writer.run(lambda c: c.execute(
-                "INSERT INTO meta (key, value) VALUES ('health', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(time.time()),)))
-        except Exception:
-            return False
-        return True
 
     def _connect_writer(self, path: str) -> sqlite3.Connection:
         new = not os.path.exists(path)
