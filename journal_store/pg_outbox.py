@@ -7,13 +7,11 @@ next sweep elsewhere takes them over, with the items it had begun marked held.
 """
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Sequence
 
 from bridge.store import WorkItem
 from journal_store.pg_units import WORK_CHANNEL
-from journal_store.rows import work_from
-from journal_store.sqlite_outbox import DUE, SqliteOutbox, kinds_left
+from journal_store.sqlite_outbox import DUE, SqliteOutbox, kinds_left, leased
 
 
 def _lease_due(owner: str, now: float, until: float, limit: int, leave: tuple[str, ...], conn: Any) -> list[WorkItem]:
@@ -37,20 +35,13 @@ def _lease_due(owner: str, now: float, until: float, limit: int, leave: tuple[st
     conn.execute(f"UPDATE lanes SET owner = ?, until = ? WHERE lane IN ({marks})", (owner, until, *lanes))
     rows = conn.execute(f"SELECT * FROM work WHERE {DUE}{left} AND lane IN ({marks}) ORDER BY id LIMIT ?",
                         (now, now, *params, *lanes, limit)).fetchall()
-    conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                     [(owner, until, r["id"]) for r in rows])
-    return [work_from(r, recovered=bool(r["held"])) for r in rows]
+    return leased(conn, owner, until, rows)
 
 
 class PgOutbox(SqliteOutbox):
     """The SQLite outbox's statements, plus the lane leases (PostgreSQL only: SKIP LOCKED)."""
 
-    async def lease_due(self, owner: str, now: float, until: float, limit: int,
-                        leave: tuple[str, ...] = ()) -> list[WorkItem]:
-        if not await self._any_due(now, leave):
-            return []
-        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit, leave))
-        return items
+    _leasing = staticmethod(_lease_due)
 
     async def renew(self, owner: str, ids: Sequence[int], until: float) -> None:
         await super().renew(owner, ids, until)

@@ -28,12 +28,20 @@ def _lease_due(owner: str, now: float, until: float, limit: int, leave: tuple[st
     left, params = kinds_left(leave)
     rows = conn.execute(f"SELECT * FROM work WHERE {DUE}{left} ORDER BY id LIMIT ?",
                         (now, now, *params, limit)).fetchall()
+    return leased(conn, owner, until, rows)
+
+
+def leased(conn: Any, owner: str, until: float, rows: Sequence[Any]) -> list[WorkItem]:
+    """The rows, now held by ``owner`` until ``until``, as work items."""
     conn.executemany("UPDATE work SET lease_owner = ?, lease_until = ? WHERE id = ?",
                      [(owner, until, r["id"]) for r in rows])
     return [work_from(r, recovered=bool(r["held"])) for r in rows]
 
 
 class SqliteOutbox:
+    # How due work is taken: item by item here (one writer makes it atomic); lanes whole on PostgreSQL.
+    _leasing: Callable[..., list[WorkItem]] = staticmethod(_lease_due)
+
     def __init__(self, write: Run, read: Run) -> None:
         self._write, self._read = write, read
 
@@ -42,7 +50,7 @@ class SqliteOutbox:
         # A cheap read first: most sweeps find nothing and must not cost a commit.
         if not await self._any_due(now, leave):
             return []
-        items: list[WorkItem] = await self._write(partial(_lease_due, owner, now, until, limit, leave))
+        items: list[WorkItem] = await self._write(partial(self._leasing, owner, now, until, limit, leave))
         return items
 
     async def _any_due(self, now: float, leave: tuple[str, ...]) -> bool:

@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tests.support.console import TeamMember
 from tests.support.irc import IrcPerson, ensure_ngircd
@@ -111,7 +111,22 @@ class ConsoleSide:
 BOT_JID = "openlines@localhost"
 
 
-class XmppMember:
+class ServerMember:
+    """An operator on a real chat server (XMPP, IRC): rooms are spoken in and read the same way."""
+
+    person: Any
+
+    def say(self, room: str, text: str) -> None:
+        self.person.say(room, text)
+
+    def heard(self, room: str, fragment: str) -> str:
+        return self.person.heard(room, fragment)
+
+    def close(self) -> None:
+        self.person.close()
+
+
+class XmppMember(ServerMember):
     def __init__(self, user: str) -> None:
         self.person = XmppPerson(user)
 
@@ -130,15 +145,6 @@ class XmppMember:
             assert time.monotonic() < deadline, f"{room} never appeared"
             time.sleep(0.2)
         self.person.join_once_member(room)  # members-only: the bot makes the line's people members
-
-    def say(self, room: str, text: str) -> None:
-        self.person.say(room, text)
-
-    def heard(self, room: str, fragment: str) -> str:
-        return self.person.heard(room, fragment)
-
-    def close(self) -> None:
-        self.person.close()
 
 
 class XmppSide:
@@ -170,7 +176,7 @@ class XmppSide:
 
 
 # -- IRC on ngIRCd ---------------------------------------------------------------------------------
-class IrcMember:
+class IrcMember(ServerMember):
     def __init__(self, person: IrcPerson, bot_nick: str) -> None:
         self.person, self.bot_nick = person, bot_nick
 
@@ -185,15 +191,6 @@ class IrcMember:
 
     def enter(self, room: str) -> None:
         self.person.join(room)
-
-    def say(self, room: str, text: str) -> None:
-        self.person.say(room, text)
-
-    def heard(self, room: str, fragment: str) -> str:
-        return self.person.heard(room, fragment)
-
-    def close(self) -> None:
-        self.person.close()
 
 
 class IrcSide:
