@@ -13,22 +13,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bridge.errors import Conflict
 from bridge.store import Committed, UnitOfWork
-from journal_store.sqlite_units import _int, apply_unit
+from journal_store.sqlite_units import apply_unit
 
 WORK_CHANNEL = "openlines_work"  # payload: the kinds' prefixes of the work left ("team,timer")
 
 
 def apply_unit_pg(unit: UnitOfWork, conn: Any) -> Committed:
-    if unit.open_as is not None:
-        # FOR SHARE waits for a close being committed elsewhere, then checks the row as it closed it.
-        conversation_id, open_key = unit.open_as
-        if conn.execute("SELECT 1 FROM conversations WHERE id = ? AND open_key = ? FOR SHARE",
-                        (_int(conversation_id), open_key)).fetchone() is None:
-            raise Conflict("open")
-        unit = replace(unit, open_as=None)
-    committed = _claimed(unit, apply_unit(unit, conn), conn)
+    # FOR SHARE on the "still open" check (its own read, or the message insert's condition) waits for
+    # a close being committed elsewhere, then checks the row as it closed it.
+    committed = _claimed(unit, apply_unit(unit, conn, " FOR SHARE"), conn)
     # Due work only: a timer is found by the sweeps' own schedule (each reads the next due time).
     now = unit.lease[1] if unit.lease is not None else float("inf")
     left = sorted({item.kind.split(".")[0] for item in committed.work if not item.held and item.not_before <= now})

@@ -60,7 +60,14 @@ def conversation_from(row: Row) -> Conversation:
         version=row["version"], **extras)
 
 
+EMPTY_DOC = "{}"  # most messages: nothing beside the columns, no JSON to encode or parse
+# Values JSON gives back as they were (under str keys): a payload of these needs no round trip.
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def message_doc(m: NewMessage) -> str:
+    if not m.attachments and m.edit_of is None and not m.meta:
+        return EMPTY_DOC
     doc: dict[str, Any] = {}
     if m.attachments:
         doc["attachments"] = [dataclasses.asdict(a) for a in m.attachments]
@@ -72,13 +79,33 @@ def message_doc(m: NewMessage) -> str:
 
 
 def message_from(row: Row) -> Message:
-    doc = json.loads(row["doc"] or "{}")
+    doc = json.loads(row["doc"] or EMPTY_DOC)
     return Message(
         seq=row["seq"], conversation_id=str(row["conversation_id"]), kind=MessageKind(row["kind"]),
         author=row["author"], text=row["text"], ts=row["ts"],
         attachments=tuple(Attachment(**a) for a in doc.get("attachments", ())),
         edit_of=doc.get("edit_of"), external_id=row["external_id"],
         delivery=Delivery(row["delivery"]), error=row["error"], meta=doc.get("meta", {}))
+
+
+def message_stored(m: NewMessage, seq: int, conversation_id: int, doc: str) -> Message:
+    """The message just inserted, equal to ``message_from`` of its row, built from what was written:
+    the writer reads back only the generated seq. A non-empty doc is parsed all the same (JSON may
+    change what it holds: a tuple comes back a list), so the two never differ."""
+    parsed = json.loads(doc) if doc != EMPTY_DOC else {}
+    return Message(
+        seq=seq, conversation_id=str(conversation_id), kind=m.kind, author=m.author, text=m.text,
+        ts=float(m.ts), attachments=tuple(Attachment(**a) for a in parsed.get("attachments", ())),
+        edit_of=parsed.get("edit_of"), external_id=m.external_id, delivery=m.delivery, error=None,
+        meta=parsed.get("meta", {}))
+
+
+def payload_stored(payload: dict[str, Any], text: str) -> dict[str, Any]:
+    """The payload as ``json.loads(text)`` gives it back: ``payload`` itself when JSON keeps it as is."""
+    if all(type(k) is str and type(v) in _PLAIN for k, v in payload.items()):
+        return payload
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def work_from(row: Row, *, recovered: bool = False, begun: bool | None = None, held: bool = True) -> WorkItem:

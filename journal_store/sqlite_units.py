@@ -1,28 +1,44 @@
-"""A unit of work applied to SQLite rows, in one savepoint of the writer's transaction."""
+"""A unit of work applied to SQLite rows, in one savepoint of the writer's transaction.
+
+The writer runs one of these per accepted customer message, so the hot unit costs few statements:
+the "still open" check rides on the message's insert, and the new message and work are built from
+what was written plus their generated keys (no ``RETURNING *`` read back, no JSON parsed again).
+"""
 from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from bridge.errors import Conflict, NotFound
 from bridge.model import Conversation, Message
 from bridge.store import Committed, KeptEvent, NewMessage, NewWork, UnitOfWork, WorkItem
 from bridge.work_kinds import timer_key
-from journal_store.rows import conversation_doc, conversation_from, message_doc, message_from, work_from
+from journal_store.rows import conversation_doc, conversation_from, message_doc, message_stored, payload_stored
+
+_MESSAGE = ("INSERT INTO messages (conversation_id, kind, author, text, ts, dedupe_key, external_id, delivery,"
+            " error, doc) ")
+_VALUES = "?, ?, ?, ?, ?, ?, ?, ?, NULL, ?"
+_OPEN = "SELECT 1 FROM conversations WHERE id = ? AND open_key = ?"
 
 
-def apply_unit(unit: UnitOfWork, conn: sqlite3.Connection) -> Committed:
+def apply_unit(unit: UnitOfWork, conn: Any, lock: str = "") -> Committed:
+    """``lock``: what the "still open" check appends to its read (PostgreSQL: " FOR SHARE", so a close
+    being committed elsewhere is waited for, then the row checked as it closed it)."""
     if unit.kept is not None:
         _keep(conn, unit.kept)
-    if unit.open_as is not None:
-        _still_open(conn, *unit.open_as)
+    # Alone with no conversation row to write, the check is the message insert's condition: one statement.
+    open_as = unit.open_as if unit.conversation is None and unit.messages else None
+    if unit.open_as is not None and open_as is None:
+        _still_open(conn, *unit.open_as, lock)
     conversation = unit.conversation
     if conversation is not None:
         conversation = _insert(conn, conversation) if not conversation.id else _update(conn, conversation)
     if unit.quiet_after is not None:  # after the conversation's row is locked by its update (PostgreSQL)
         _still_quiet(conn, *unit.quiet_after)
     cid = conversation.id if conversation is not None else None
-    messages = [message_from(_insert_message(conn, m, m.conversation_id or cid)) for m in unit.messages]
+    messages = [_insert_message(conn, m, m.conversation_id or cid, open_as if i == 0 else None, lock)
+                for i, m in enumerate(unit.messages)]
     for update in unit.updates:
         conn.execute("UPDATE messages SET delivery = ?, external_id = COALESCE(?, external_id), error = ?"
                      " WHERE seq = ?", (update.delivery.value, update.external_id, update.error, update.seq))
@@ -65,12 +81,10 @@ def _still_quiet(conn: sqlite3.Connection, conversation_id: str, seq: int) -> No
         raise Conflict("version")
 
 
-def _still_open(conn: sqlite3.Connection, conversation_id: str, open_key: str) -> None:
+def _still_open(conn: Any, conversation_id: str, open_key: str, lock: str) -> None:
     # The caller skipped its read on a cached "this conversation is open";
     # the check happens inside the write so a close in between is never missed.
-    found = conn.execute("SELECT 1 FROM conversations WHERE id = ? AND open_key = ?",
-                         (_int(conversation_id), open_key)).fetchall()
-    if not found:
+    if not conn.execute(_OPEN + lock, (_int(conversation_id), open_key)).fetchall():
         raise Conflict("open")
 
 
@@ -110,17 +124,25 @@ def _update(conn: sqlite3.Connection, c: Conversation) -> Conversation:
     return conversation_from(row[0])
 
 
-def _insert_message(conn: sqlite3.Connection, m: NewMessage, cid: str | None) -> sqlite3.Row:
+def _insert_message(conn: Any, m: NewMessage, cid: str | None, open_as: tuple[str, str] | None,
+                    lock: str) -> Message:
     if cid is None:
         raise ValueError("a message needs a conversation")
+    conversation_id, doc = _id(cid), message_doc(m)
+    values: tuple[Any, ...] = (conversation_id, m.kind.value, m.author, m.text, m.ts, m.dedupe_key,
+                               m.external_id, m.delivery.value, doc)
+    if open_as is None:
+        sql = f"{_MESSAGE}VALUES ({_VALUES})"
+    else:  # closed meanwhile: nothing inserted (and no unique key checked: "open" before "dedupe", as before)
+        sql = f"{_MESSAGE}SELECT {_VALUES} WHERE EXISTS ({_OPEN}{lock})"
+        values += (_id(open_as[0]), open_as[1])
     try:
-        return conn.execute(
-            "INSERT INTO messages (conversation_id, kind, author, text, ts, dedupe_key, external_id, delivery,"
-            " error, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING *",
-            (_int(cid), m.kind.value, m.author, m.text, m.ts, m.dedupe_key, m.external_id, m.delivery.value,
-             message_doc(m))).fetchall()[0]
+        seq = _inserted(conn, sql, values, "seq")
     except sqlite3.IntegrityError:
         raise Conflict("dedupe") from None
+    if seq is None:
+        raise Conflict("open")
+    return message_stored(m, seq, conversation_id, doc)
 
 
 def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message: Message | None,
@@ -133,17 +155,34 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (unique,))
     owner, until = (lease[0], lease[2]) if lease is not None and w.not_before <= lease[1] else (None, None)
     created = lease[1] if lease is not None else w.not_before
-    row = conn.execute(
-        "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
-        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-        (w.kind, w.lane_for(cid), _int(cid), json.dumps(payload), w.not_before, owner, until,
-         int(begun and owner is not None), unique, created)).fetchall()[0]
-    return work_from(row, begun=begun and owner is not None, held=owner is not None)
+    lane, conversation_id, text, begun = w.lane_for(cid), _int(cid), json.dumps(payload), begun and owner is not None
+    work_id = _inserted(
+        conn, "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
+        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        (w.kind, lane, conversation_id, text, w.not_before, owner, until, int(begun), unique, created), "id")
+    assert work_id is not None  # an insert of VALUES always inserts (or raises)
+    # As work_from would read the row back (kind a plain str, attempts 0).
+    return WorkItem(id=work_id, kind=str(w.kind), lane=lane,
+                    conversation_id=None if conversation_id is None else str(conversation_id),
+                    payload=payload_stored(payload, text), not_before=float(w.not_before), attempts=0,
+                    begun=begun, held=owner is not None)
+
+
+def _inserted(conn: Any, sql: str, params: tuple[Any, ...], key: str) -> int | None:
+    """The generated ``key`` of the row ``sql`` inserted, or None when it inserted none."""
+    if isinstance(conn, sqlite3.Connection):
+        # RETURNING costs SQLite more than the insert itself (a result row, a second step): its own counters.
+        cursor = conn.execute(sql, params)
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+    rows = conn.execute(f"{sql} RETURNING {key}", params).fetchall()
+    return int(rows[0][key]) if rows else None
 
 
 def _int(conversation_id: str | None) -> int | None:
-    if conversation_id is None:
-        return None
+    return None if conversation_id is None else _id(conversation_id)
+
+
+def _id(conversation_id: str) -> int:
     try:
         return int(conversation_id)
     except ValueError:
