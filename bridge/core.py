@@ -82,6 +82,9 @@ async def _no_signal(conversation_id: str, kind: str, data: dict[str, object]) -
 
 def with_messages(committed: Committed) -> list[WorkItem]:
     """The new work, each item carrying the message it is about when this unit stored it."""
+    if len(committed.messages) == 1:  # a customer's message: no lookup table for one
+        message = committed.messages[0]
+        return [w.about(message) if w.payload.get("seq") == message.seq else w for w in committed.work]
     by_seq: dict[Any, Message] = {m.seq: m for m in committed.messages}
     return [w.about(by_seq[w.payload["seq"]]) if w.payload.get("seq") in by_seq else w for w in committed.work]
 
@@ -170,7 +173,7 @@ class Core:
         await self.signal(conversation, kind, author=author)
 
     async def commit(self, unit: UnitOfWork) -> Committed:
-        if unit.empty:  # a decision that changes nothing costs no write transaction
+        if not unit.messages and unit.empty:  # a decision that changes nothing costs no write transaction
             return Committed(None, [], [])
         self.outbox.stamp(unit)
         committed = await self.journal.conversations.commit(unit)

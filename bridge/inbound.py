@@ -18,7 +18,7 @@ from bridge.core import ATTEMPTS, Core
 from bridge.errors import Conflict, Refused
 from bridge.inbound_events import PlatformEvents
 from bridge.inbound_kept import KeptEvents
-from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, mended, message_unit
+from bridge.inbound_units import checked_ids, checked_text, first_answer, in_hours, message_unit, shown_name
 from bridge.languages import customer_language
 from bridge.metrics import RECEIVED
 from bridge.model import ChannelBinding, Conversation, Line, Message, MessageKind, open_key_of
@@ -40,14 +40,18 @@ class InboundService:
         self.kept = KeptEvents(core)
 
     async def accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
-        receipt = await self._accept(binding, event)
+        checked_ids(event)
+        if isinstance(event, InboundMessage):  # the common event, without a coroutine in between
+            stored = await self._message(binding, event)
+            if not stored.duplicate:
+                self.core.metrics.count(RECEIVED, (binding.line_id, binding.kind))
+            receipt: Receipt | None = stored
+        else:
+            receipt = await self._event(binding, event)
         self.core.health.received(binding.id)  # in memory: no write per message
         return receipt
 
-    async def _accept(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
-        checked_ids(event)
-        if isinstance(event, InboundMessage):
-            return self._counted(binding, await self._message(binding, event))
+    async def _event(self, binding: ChannelBinding, event: InboundEvent) -> Receipt | None:
         if isinstance(event, InboundEdit):
             edited = await self.events.edit(binding, event)
             if edited is None:  # an edit of something we never got: keep it as a message
@@ -59,11 +63,6 @@ class InboundService:
         elif isinstance(event, DeliveryReceipt):
             await self.events.receipt(binding, event)
         return None
-
-    def _counted(self, binding: ChannelBinding, receipt: Receipt) -> Receipt:
-        if not receipt.duplicate:
-            self.core.metrics.count(RECEIVED, (binding.line_id, binding.kind))
-        return receipt
 
     async def keep(self, binding: ChannelBinding, kind: str, reason: str, raw: str) -> None:
         await self.kept.keep(binding, kind, reason, raw)
@@ -120,11 +119,29 @@ class InboundService:
         if not text.strip() and not inbound.attachments:
             raise Refused("an empty message")
         thread = inbound.thread if isinstance(inbound, InboundComment) else None
-        key = rules.dedupe_key(binding.id, inbound.customer_ref, inbound.external_id)
-        open_key = open_key_of(binding.id, inbound.customer_ref, thread)
-        known = await self._into_known(binding, inbound, text, key, open_key)
-        if known is not None:
-            return known
+        binding_id = binding.id
+        key = rules.dedupe_key(binding_id, inbound.customer_ref, inbound.external_id)
+        open_key = open_key_of(binding_id, inbound.customer_ref, thread)
+        # The common case in one write, here (no coroutine of its own): the customer's open
+        # conversation is known here. The store still checks it is open (else a read decides) and
+        # that the platform id is new.
+        known = self.core.recent.open_for(open_key)
+        if known is not None and not known.spam:
+            unit = message_unit(self.core, binding, inbound, text, key, known, False)
+            unit.open_as = (known.id, open_key)
+            try:
+                committed = await self.core.commit(unit)
+            except Conflict:
+                pass  # a redelivery, or it closed meanwhile: the reading path answers
+            else:
+                message = committed.messages[0]
+                named = committed.conversation or known  # a name given with this message names it already
+                return Receipt(message.seq, message.conversation_id, False, message.ts, named.customer_name)
+        return await self._read_and_store(binding, inbound, text, key, open_key)
+
+    async def _read_and_store(self, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
+                              open_key: str) -> Receipt:
+        """A first message, a redelivery, a rating, a spammer's: the store's state decides."""
         store = self.core.journal.conversations
         for _ in range(ATTEMPTS):
             stored, conversation = await store.inbound_state(key, open_key)
@@ -154,23 +171,6 @@ class InboundService:
             return Receipt(message.seq, message.conversation_id, False, message.ts, conversation.customer_name)
         raise Refused("the message could not be stored; send it again")
 
-    async def _into_known(self, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
-                          open_key: str) -> Receipt | None:
-        """The common case in one write: the customer's open conversation is known here. The store
-        still checks it is open (else a read decides) and that the platform id is new."""
-        conversation = self.core.recent.open_for(open_key)
-        if conversation is None or conversation.spam:
-            return None
-        unit = message_unit(self.core, binding, inbound, text, key, conversation, False)
-        unit.open_as = (conversation.id, open_key)
-        try:
-            committed = await self.core.commit(unit)
-        except Conflict:
-            return None  # a redelivery, or it closed meanwhile: the reading path answers
-        message = committed.messages[0]
-        named = committed.conversation or conversation  # a name given with this message names it already
-        return Receipt(message.seq, message.conversation_id, False, message.ts, named.customer_name)
-
     async def _rating(self, binding: ChannelBinding, inbound: InboundMessage, text: str,
                       key: str) -> Receipt | None:
         """A 1 or 0 from a customer asked to rate: a rating, kept in the closed conversation."""
@@ -178,7 +178,7 @@ class InboundService:
         pending = await self.ratings.pending(binding.id, inbound.customer_ref) if value else None
         if value is None or pending is None:
             return None
-        reply = NewMessage(MessageKind.INBOUND, relay.clean_name(mended(inbound.customer_name)) or "Customer", text,
+        reply = NewMessage(MessageKind.INBOUND, shown_name(inbound.customer_name) or "Customer", text,
                            self.core.clock.now(), external_id=inbound.external_id, dedupe_key=key)
         rated = await self.ratings.rate(binding.id, inbound.customer_ref, pending, value, reply)
         stored, _ = await self.core.journal.conversations.inbound_state(key, "")

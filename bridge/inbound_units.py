@@ -1,6 +1,7 @@
 """What storing a customer's message owes: the units of work the inbound service commits."""
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from bridge import relay, rules
@@ -17,20 +18,38 @@ from bridge.work_kinds import Work
 def checked_text(text: str) -> str:
     """What a customer wrote as the journal keeps it: never refused once the platform has our 2xx in
     view — what no store can encode is mended, what is over the limit is cut and marked."""
+    if len(text) <= relay.MAX_TEXT and relay.UNCLEAN.search(text) is None:
+        return text  # the common text: nothing to mend, clean or cut (one search, not three passes)
     return relay.cut(relay.clean_text(relay.mended(text)))
 
 
 def checked_ids(event: InboundEvent) -> None:
     """Platform ids become keys in the journal: text no store can encode is refused, not half-stored
     (the channel then keeps the event as one it could not read)."""
-    ids = [event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")]]
-    if not all(i == "" or (isinstance(i, str) and relay.platform_id(i) == i) for i in ids):
-        raise Refused("a platform id that is not printable text of at most 1000 characters")
+    if type(event) is InboundMessage:  # the common event: its two ids, no lookup of fields it lacks
+        ids: tuple[object, ...] = (event.customer_ref, event.external_id)
+    else:
+        ids = (event.customer_ref, *[getattr(event, name, "") for name in ("external_id", "edit_id", "event_id")])
+    for i in ids:  # an id is kept as it is, or refused: relay.platform_id(i) == i in one match
+        if not (i == "" or (isinstance(i, str) and relay.PLATFORM_ID.fullmatch(i))):
+            raise Refused("a platform id that is not printable text of at most 1000 characters")
+
+
+@functools.lru_cache(maxsize=4096)  # a customer's name comes with each of their messages
+def shown_name(name: str, limit: int = relay.MAX_NAME) -> str:
+    """A name as operators see it: lone surrogates mended (it is only shown, never a key), controls
+    and runs of spaces gone, at most ``limit`` characters."""
+    return relay.clean_name(relay.mended(name), limit)
 
 
 def mended(name: str) -> str:
     """A name with lone surrogates keeps what can be shown (it is only shown, never a key)."""
     return relay.mended(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _language(raw: str) -> str | None:
+    return customer_language(raw)
 
 
 def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, text: str, key: str,
@@ -41,14 +60,15 @@ def message_unit(core: Core, binding: ChannelBinding, inbound: InboundMessage, t
     line = core.directory.line(binding.line_id)
     if conversation is None and line.deleted:
         raise Refused(f"line {line.name} no longer takes new conversations")
-    given = relay.clean_name(mended(inbound.customer_name))
+    given = shown_name(inbound.customer_name)
     name = given or "Customer"
     meta = {"context": relay.clean_text(inbound.context)[:500]} if isinstance(inbound, InboundComment) else {}
     message = NewMessage(MessageKind.INBOUND, name, text, now, attachments=inbound.attachments,
                          external_id=inbound.external_id, dedupe_key=key, meta=meta,
                          conversation_id=conversation.id if conversation else None)
-    email = relay.clean_name(inbound.customer_email or "", 200) or None
-    language = customer_language(inbound.language)
+    email = (relay.clean_name(inbound.customer_email, 200) or None) if inbound.customer_email else None
+    # A browser's tag, the same at every message: read once per tag (what is not text is no language).
+    language = _language(inbound.language) if isinstance(inbound.language, str) else None
     if conversation is not None:
         if conversation.spam:
             return UnitOfWork(messages=[message])

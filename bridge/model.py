@@ -5,6 +5,7 @@ comparisons see the same strings as before)."""
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -78,7 +79,7 @@ class ChannelBinding:
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # never shown, never logged
     enabled: bool = True
 
-    @property
+    @functools.cached_property  # read several times per message: once per binding (fields are frozen)
     def id(self) -> str:
         return f"{self.kind}:{self.key}"
 

@@ -22,9 +22,14 @@ TO_CUSTOMER = frozenset({MessageKind.REPLY, MessageKind.AUTO})
 # C0 and C1 controls but newline and tab, and the bidi overrides that reorder what operators read.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_ID_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")  # U+2028/9 break lines on screen as "\n" does
 _NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
+# What platform_id keeps as it is, in one match (an id is checked at every message): 1 to MAX_ID
+# characters, none a C0/C1 control nor a surrogate (no store can encode a lone one).
+PLATFORM_ID = re.compile(f"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{{1,{MAX_ID}}}")
+# A character that mended or clean_text would change: a text without one is kept as it is.
+UNCLEAN = re.compile("[\ud800-\udfff\r\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f"
+                     "\u061c\u2028\u2029]")
 
 
 def visible_to_customer(message: Message) -> bool:
@@ -65,9 +70,7 @@ def platform_id(value: object) -> str:
     characters, or an integer. Ids are keys and SQL parameters, never patterns or file names."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID or not well_formed(value):
-        return ""
-    return "" if _ID_CONTROLS.search(value) else value
+    return value if isinstance(value, str) and PLATFORM_ID.fullmatch(value) else ""
 
 
 def well_formed(text: str) -> bool:

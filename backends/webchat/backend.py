@@ -186,7 +186,7 @@ class WebchatBackend(ChannelBackend):
             raise FrameError("unavailable", "the message could not be stored; send it again", client_id)
         if ref in self.tabs:
             self.current[ref] = receipt.conversation_id
-        if not receipt.duplicate:
+        if not receipt.duplicate and (self.peers is not None or self._other_tabs(ref, skip)):
             # An upload's own tab hears of it here too (skip is None): the client_id settles its copy.
             frame = message_frame(receipt.seq, True, receipt.author, text, receipt.ts, attachments,
                                   receipt.conversation_id, client_id if skip is None else None)
@@ -194,6 +194,15 @@ class WebchatBackend(ChannelBackend):
             await self.fan_out(ref, frame, skip=skip)
             await self._tell_peers(ref, frame)
         return {"type": "ack", "client_id": client_id, "seq": receipt.seq, "conversation_id": receipt.conversation_id}
+
+    def _other_tabs(self, ref: str, skip: web.WebSocketResponse | None) -> bool:
+        """Whether a tab of ``ref`` other than ``skip`` is open here. Without one (and no peers) a
+        customer's message goes to nobody: no frame to build, and none to note as pushed (only
+        sends and peers' frames, of other seqs, look there)."""
+        tabs = self.tabs.get(ref)
+        if not tabs:
+            return False
+        return skip is None or len(tabs) > 1 or skip not in tabs
 
     def public_config(self) -> dict[str, Any]:
         """What the page and widget.js are told about this widget (nothing secret)."""

@@ -79,3 +79,61 @@ def test_lone_surrogates_are_a_bad_field(raw):
 def test_bad_reads_ratings_and_emails(raw):
     with pytest.raises(FrameError):
         parse(raw)
+
+
+# -- the shortcuts for the common message frame give what the full checks give (issue 19) ---------------
+def _outcome(parse_it, raw):
+    try:
+        return ("ok", parse_it(raw))
+    except FrameError as exc:
+        return ("refused", exc.code, exc.message, exc.client_id)
+
+
+def _full_parse(raw):
+    """The parser with json.loads and every check of a message frame, as before the shortcuts."""
+    from backends.webchat import frames
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise FrameError("bad_json", "the frame nests too deeply") from None
+    except ValueError:
+        raise FrameError("bad_json", "the frame is not JSON") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", "a frame is a JSON object with a \"type\"")
+    if data.get("type") != "message":
+        return parse(raw)
+    client_id = frames._text(data, "client_id", frames.MAX_CLIENT_ID)
+    if not client_id:
+        raise FrameError("bad_field", f"\"client_id\" must have 1 to {frames.MAX_CLIENT_ID} characters")
+    try:
+        text = frames._field(data, "text", str)
+        if len(text) > frames.MAX_TEXT:
+            raise FrameError("too_long", f"a message has at most {frames.MAX_TEXT} characters")
+        if not text.strip():
+            raise FrameError("bad_field", "\"text\" is empty")
+    except FrameError as exc:
+        exc.client_id = client_id
+        raise
+    return Say(client_id, text)
+
+
+_VALUES = ["", " ", "\t\n", "\x1c", "\x00", "a", "é", "😀", "\ud800", "a\udfff", "x" * 128, "x" * 129,
+           "x" * 4096, "x" * 4097, " " * 4097, 1, True, None, [], {}]
+
+
+@pytest.mark.parametrize("client_id", _VALUES)
+@pytest.mark.parametrize("text", _VALUES)
+def test_a_message_frame_is_read_as_the_full_checks_read_it(client_id, text):
+    raw = json.dumps({"type": "message", "client_id": client_id, "text": text})
+    assert _outcome(parse, raw) == _outcome(_full_parse, raw)
+
+
+@pytest.mark.parametrize("raw", [
+    '{"type":"message","client_id":"c","text":"hi"}', ' {"type":"message","client_id":"c","text":"hi"} ',
+    '{"type":"message","client_id":"c","text":"hi"}{}', '{"type":"message","client_id":"c","text":"hi"} x',
+    '{"type":"message","client_id":"c","text":"hi"', '{}', '{"a":}', '{"a":"\x01"}', '{"a":NaN}', '{"a":1}}',
+    '\ufeff{"type":"message","client_id":"c","text":"hi"}', '{"a":"\\ud800"}', '{"a":' + "[" * 50_000 + "1}",
+    '{"type":"message","client_id":"c","text":"hi","type":"typing","on":true}', "", "{", "}", "[]",
+])
+def test_json_read_straight_from_the_scanner_is_json_loads_own(raw):
+    assert _outcome(parse, raw) == _outcome(_full_parse, raw)
