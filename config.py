@@ -28,7 +28,8 @@ from runtime.logfile import LogFile  # noqa: E402
 from runtime.logjson import formatter  # noqa: E402
 from runtime import terminal_log  # noqa: E402
 
-# Errbot's BACKEND for the team chat: `Console` (the web team console), `Text`, `OpenLinesXMPP`, `SlackV3`…
+# Errbot's BACKEND for the team chat: `Console` (the web team console), `Text` (the terminal: each post one
+# `[#room] …` line, docs/team-chats.md), `OpenLinesXMPP`, `SlackV3`…
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 # Another folder of Errbot backends (a cloned `err-backend-…`) besides the shipped ones.
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
