@@ -28,11 +28,15 @@ from runtime.logfile import LogFile  # noqa: E402
 from runtime.logjson import formatter  # noqa: E402
 from runtime import terminal_log  # noqa: E402
 
-# Errbot's BACKEND for the team chat: `Console` (the web team console), `Text`, `OpenLinesXMPP`, `SlackV3`…
+# Errbot's BACKEND for the team chat: `Console` (the web team console), `Text` (the terminal: each post one
+# `[#room] …` line, docs/team-chats.md), `OpenLinesXMPP`, `SlackV3`…
 BACKEND = _env("OPENLINES_TEAM_BACKEND", "Console")
 # Another folder of Errbot backends (a cloned `err-backend-…`) besides the shipped ones.
 BOT_EXTRA_BACKEND_DIR = [os.path.join(ROOT, "backends", "team")] + \
     ([os.environ["OPENLINES_TEAM_BACKEND_DIR"]] if os.environ.get("OPENLINES_TEAM_BACKEND_DIR") else [])
+# `Text`: the bot's answers rendered once, for the terminal (Errbot's default; False prints each one five
+# times over, as Markdown, HTML, text… for plugin authors). Open Lines' posts are printed as they are.
+TEXT_DEMO_MODE = True
 BOT_DATA_DIR = os.path.join(DATA_DIR, "errbot")
 os.makedirs(BOT_DATA_DIR, exist_ok=True)
 BOT_EXTRA_PLUGIN_DIR = os.path.join(ROOT, "plugins")

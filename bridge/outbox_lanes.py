@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any, Awaitable, Callable, Coroutine, Sequence
 
 from bridge.errors import SendError
@@ -21,6 +22,7 @@ from bridge.retry import RetryPolicy
 from bridge.store import OutboxStore, UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
+_BY_ID = attrgetter("id")
 Handler = Callable[[list[WorkItem]], Awaitable[UnitOfWork | None]]
 # Several lanes' batches at once: one outcome per batch, in order (a unit, or the exception it raised).
 ManyHandler = Callable[[list[list[WorkItem]]], Awaitable[Sequence["UnitOfWork | None | BaseException"]]]
@@ -92,7 +94,7 @@ class Lanes:
         """Work just committed by this process: due work starts now; later work (timers)
         is left to the sweep, which wakes in time for it."""
         now = self._clock.now()
-        for item in sorted(items, key=lambda i: i.id):
+        for item in sorted(items, key=_BY_ID) if len(items) > 1 else items:  # mostly one: no sort
             if item.not_before > now:
                 if item.not_before < self._next_wake:
                     self._wake.set()
@@ -100,7 +102,7 @@ class Lanes:
             if item.id in self._held or not item.held:
                 continue
             self._held.add(item.id)
-            self._lanes.setdefault(item.lane, _Lane()).items.append(item)
+            (self._lanes.get(item.lane) or self._lanes.setdefault(item.lane, _Lane())).items.append(item)
             self._kick(item.lane)
 
     # -- the lanes ----------------------------------------------------------------------
@@ -108,17 +110,19 @@ class Lanes:
         lane = self._lanes.get(name)
         if not self._started or lane is None or lane.running or not lane.items:
             return
-        if lane.items[0].not_before > self._clock.now():
+        head = lane.items[0]
+        if head.not_before > self._clock.now():
             return  # parked: the scheduler wakes it
         lane.running = True
+        if not self._running:
+            self._idle.clear()
         self._running += 1
-        self._idle.clear()
-        kind = self._kinds[lane.items[0].kind] if self._many(lane.items[0]) else None
-        if kind is not None:
-            self._ready.setdefault(lane.items[0].kind, []).append(name)
-            if lane.items[0].kind not in self._runners:  # else the lane joins the runner's next round
-                self._runners.add(lane.items[0].kind)
-                self._spawn(self._run_many(lane.items[0].kind, kind))
+        kind = self._kinds.get(head.kind)
+        if kind is not None and kind.many is not None:
+            self._ready.setdefault(head.kind, []).append(name)
+            if head.kind not in self._runners:  # else the lane joins the runner's next round
+                self._runners.add(head.kind)
+                self._spawn(self._run_many(head.kind, kind))
             return
         self._spawn(self._drain(name, lane))
 
@@ -223,8 +227,15 @@ class Lanes:
                 except Exception:  # a bug here must not wedge the lanes for ever
                     log.exception("outbox round of %s crashed", kind_name)
                 for name, lane in lanes:  # a lane with more to do joins the next round (or its own drain)
-                    self._lane_done(name, lane)
-                    self._kick(name)
+                    if lane.items:
+                        self._lane_done(name, lane)
+                        self._kick(name)
+                    else:  # _lane_done, written out: most lanes of a round had one post and are done
+                        lane.running = False
+                        self._lanes.pop(name, None)
+                        self._running -= 1
+                if not self._running:
+                    self._idle.set()
         finally:
             self._runners.discard(kind_name)
 
@@ -250,8 +261,11 @@ class Lanes:
         outcome = sorted_outcomes(lanes, batches, outcomes)
         if not outcome.merged.empty:
             await self._record(outcome.merged)
-        for lane, batch in outcome.done:
-            self._forget(lane, batch)
+        held = self._held
+        for lane, batch in outcome.done:  # _forget, written out: once per lane of every round
+            for item in batch:
+                lane.items.popleft()
+                held.discard(item.id)
         for lane, batch, unit in outcome.apart:
             await self._finish(lane, batch, unit)
         for lane, error in outcome.failed:

@@ -34,7 +34,9 @@ def sorted_outcomes(lanes: list[L], batches: list[list[WorkItem]],
     """Each lane's outcome (a unit, or what its batch raised) sorted for recording and retrying."""
     result = Round[L]()
     for lane, batch, outcome in zip(lanes, batches, outcomes, strict=True):
-        if isinstance(outcome, PartialDone):  # the first ones went: recorded with the others
+        if outcome is None:  # the common case first: done, and owing nothing more
+            result.done.append((lane, batch))
+        elif isinstance(outcome, PartialDone):  # the first ones went: recorded with the others
             result.done.append((lane, batch[:outcome.done]))
             result.failed.append((lane, outcome.error))
         elif isinstance(outcome, BaseException):
@@ -42,14 +44,13 @@ def sorted_outcomes(lanes: list[L], batches: list[list[WorkItem]],
                 log.warning("work %s failed: %s", batch[0].kind, type(outcome).__name__)
                 outcome = SendError(f"unexpected {type(outcome).__name__}")
             result.failed.append((lane, outcome))
-        elif outcome is not None and not mergeable(outcome):
+        elif not mergeable(outcome):
             result.apart.append((lane, batch, outcome))
         else:
             result.done.append((lane, batch))
-            if outcome is not None:
-                result.merged.work += outcome.work
-                result.merged.rooms += outcome.rooms
-                result.merged.finished += outcome.finished
+            result.merged.work += outcome.work
+            result.merged.rooms += outcome.rooms
+            result.merged.finished += outcome.finished
     result.merged.finished += [i.id for _, batch in result.done for i in batch]
     return result
 

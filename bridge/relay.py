@@ -142,12 +142,14 @@ _POST_KINDS = {MessageKind.REPLY: "operator", MessageKind.AUTO: "auto", MessageK
 
 def team_post(message: Message, conversation: Conversation, binding: ChannelBinding,
               repeated: bool = False) -> TeamPost:
-    kind = ("edit" if message.edit_of else "customer") if message.kind is MessageKind.INBOUND \
-        else _POST_KINDS[message.kind]
-    author = conversation.customer_name if message.kind is MessageKind.INBOUND else message.author
-    context = str(message.meta.get("context") or "") if message.kind is MessageKind.INBOUND else ""
-    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated, message.seq,
-                    context)
+    """On the loop for every post: one branch per side, ``customer_label`` written out."""
+    if message.kind is MessageKind.INBOUND:
+        kind, author = ("edit" if message.edit_of else "customer"), conversation.customer_name
+        context = str(message.meta["context"] or "") if "context" in message.meta else ""
+    else:
+        kind, author, context = _POST_KINDS[message.kind], message.author, ""
+    return TeamPost(kind, message.text, author, binding.label or binding.kind, message.attachments, repeated,
+                    message.seq, context)
 
 
 def render_team_post(post: TeamPost, escape: Callable[[str], str]) -> str:

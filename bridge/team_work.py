@@ -10,7 +10,7 @@ from bridge import relay
 from bridge.core import Core, line_announcement, line_note, mirrors
 from bridge.errors import NotFound
 from bridge.metrics import RELAY_SECONDS
-from bridge.model import Conversation, MessageKind
+from bridge.model import Conversation, Message, MessageKind
 from bridge.outbox import WorkKind
 from bridge.ports import TeamChat
 from bridge.store import RoomEntry, UnitOfWork, WorkItem
@@ -32,7 +32,7 @@ class _Room(NamedTuple):
     """One room's part of a round of posts."""
     key: str
     posts: list[relay.TeamPost]
-    unit: UnitOfWork  # what posting them owes, committed once they went
+    unit: UnitOfWork | None  # what posting them owes (None: nothing), committed once they went
     accepted: list[float]  # when the customer messages among them were accepted (for the relay metric)
 
 
@@ -112,14 +112,15 @@ class TeamWork:
         return key
 
     # -- posts -------------------------------------------------------------------------------
-    async def post(self, items: list[WorkItem]) -> UnitOfWork:
+    async def post(self, items: list[WorkItem]) -> UnitOfWork | None:
         outcome = (await self.post_many([items]))[0]
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
 
-    async def post_many(self, batches: list[list[WorkItem]]) -> list[UnitOfWork | BaseException]:
-        """Several rooms' posts in one call to the team chat; an outcome per room, in order."""
+    async def post_many(self, batches: list[list[WorkItem]]) -> list[UnitOfWork | None | BaseException]:
+        """Several rooms' posts in one call to the team chat; an outcome per room, in order (None: the
+        posts went and owe nothing more)."""
         prepared: list[_Room | BaseException] = []
         for items in batches:
             try:
@@ -128,34 +129,51 @@ class TeamWork:
                 prepared.append(exc)
         ready = [p for p in prepared if not isinstance(p, BaseException)]
         errors = await post_rooms(self.team, [(room.key, room.posts) for room in ready])
-        now = self.core.clock.now()
+        now, observe = self.core.clock.now(), self.core.metrics.observe
         for room, error in zip(ready, errors, strict=True):
             if error is None:  # accepted from the customer -> shown to the team
                 for ts in room.accepted:
-                    self.core.metrics.observe(RELAY_SECONDS, max(0.0, now - ts))
+                    observe(RELAY_SECONDS, now - ts if now > ts else 0.0)
         outcome = iter(error or room.unit for room, error in zip(ready, errors, strict=True))
         return [p if isinstance(p, BaseException) else next(outcome) for p in prepared]
 
     async def _prepare(self, items: list[WorkItem]) -> _Room:
-        """A room's key, its posts, and what posting them owes (committed only once they went)."""
-        conversation = await self._conversation(items[0])
+        """A room's key, its posts, and what posting them owes (committed only once they went).
+        Plain loops, no comprehensions: this runs on the loop for every room of every round."""
+        head = items[0]  # the conversation as this process last saw it, else read (a coroutine less per room)
+        known = self.core.recent.get(head.conversation_id) if head.conversation_id is not None else None
+        conversation = known or await self._conversation(head)
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-        seqs = [int(item.payload["seq"]) for item in items]
-        found = {item.message.seq: item.message for item in items if item.message is not None}
-        missing = [seq for seq in seqs if seq not in found]
+        found: dict[int, Message] = {}
+        missing: list[int] = []
+        for item in items:
+            if item.message is not None:
+                found[item.message.seq] = item.message
+            else:
+                missing.append(int(item.payload["seq"]))
         if missing:  # work from before a restart, or from another process: read what is not in hand
             found |= {m.seq: m for m in await self.core.journal.conversations.messages_by_seq(missing)}
-        posts = [relay.team_post(found[seq], conversation, binding, repeated=item.recovered)
-                 for seq, item in zip(seqs, items) if seq in found]
+        posts: list[relay.TeamPost] = []
+        accepted: list[float] = []  # when the customer messages among them were accepted (the relay metric)
+        for item in items:
+            message = found.get(int(item.payload["seq"])) if item.message is None else item.message
+            if message is not None:
+                posts.append(relay.team_post(message, conversation, binding, repeated=item.recovered))
+                if message.kind is MessageKind.INBOUND:
+                    accepted.append(message.ts)
         key = self._room_of.get(conversation.id)
-        unit = UnitOfWork()
+        unit = None
         if key is None:  # its room was lost (an old journal): open it again first
             unit = await self.open_room([WorkItem(0, Work.TEAM_ROOM, "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
-        if any(p.since_seq for p in conversation.participants):  # colleagues who see only what follows
-            for seq, item in zip(seqs, items):  # get it in private
-                unit.work += mirrors(conversation, seq=seq, author=str(item.payload.get("author", "")))
-        return _Room(key, posts, unit, [m.ts for m in found.values() if m.kind is MessageKind.INBOUND])
+        for participant in conversation.participants:
+            if participant.since_seq:  # colleagues who see only what follows get it in private
+                unit = unit or UnitOfWork()
+                for item in items:
+                    unit.work += mirrors(conversation, seq=int(item.payload["seq"]),
+                                         author=str(item.payload.get("author", "")))
+                break
+        return _Room(key, posts, unit, accepted)
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:
         """One message of a conversation, in private, for a colleague invited without its history."""

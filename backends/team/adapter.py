@@ -115,6 +115,11 @@ class TeamAdapter:
     def escape(self, text: str) -> str:
         return escape_markdown(text)
 
+    def escape_post(self, text: str) -> str:
+        """How customer parts of an Open Lines post are escaped: for the backend's markup, unless the
+        adapter shows posts without rendering them (the Text terminal prints them as they are)."""
+        return self.escape(text)
+
     def send(self, key: str, text: str) -> None:
         self.say(self.room(key), text)
 

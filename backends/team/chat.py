@@ -57,7 +57,7 @@ class ErrbotTeamChat:
         """How many went out to the employee, in order; stops at the first failure."""
         for done, post in enumerate(posts):
             try:
-                self.adapter.send_direct(person, post, render_team_post(post, self.adapter.escape))
+                self.adapter.send_direct(person, post, render_team_post(post, self.adapter.escape_post))
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("private post failed: %s", type(exc).__name__)
                 return done, type(exc).__name__
@@ -75,7 +75,7 @@ class ErrbotTeamChat:
         if send_posts is None:
             return [self._post_all(key, posts) for key, posts in rooms]
         try:
-            escape = self.adapter.escape
+            escape = self.adapter.escape_post
             send_posts([(key, post, render_team_post(post, escape)) for key, posts in rooms for post in posts])
         except Exception as exc:  # none went: each room tries again
             log.warning("posts to %d rooms failed: %s", len(rooms), type(exc).__name__)
@@ -85,11 +85,11 @@ class ErrbotTeamChat:
     def _post_all(self, room_key: str, posts: list[TeamPost]) -> tuple[int, str]:
         """How many went out, in order; stops at the first failure (so each post is acknowledged).
         Customer posts in a row go as one message where the adapter joins them (within its limits)."""
-        done = 0
+        done, escape = 0, self.adapter.escape_post
         for group in joined(posts, self.adapter.join_posts, self.adapter.join_chars):
             try:
                 # Rendered here, off the loop: a slow renderer delays only this room.
-                texts = [render_team_post(post, self.adapter.escape) for post in group]
+                texts = [render_team_post(post, escape) for post in group]
                 self.adapter.send_post(room_key, group[0], self.adapter.join(room_key, texts))
             except Exception as exc:  # the type only: a backend's message may carry a token
                 log.warning("post to %s failed: %s", room_key, type(exc).__name__)

@@ -86,7 +86,7 @@ def test_events_published_while_the_loop_is_busy_reach_it_in_one_wake_up_in_orde
     try:
         hub = Hub(None, None, None, loop)  # type: ignore[arg-type]  # only the hand-over is used
         got: list[tuple[str, dict]] = []
-        hub.rooms.on_event = lambda event, data: got.append((event, data))  # type: ignore[method-assign]
+        hub.rooms.on_events = got.extend  # type: ignore[method-assign]
         wakes = []
         call_soon_threadsafe = loop.call_soon_threadsafe
         loop.call_soon_threadsafe = lambda *a: wakes.append(a) or call_soon_threadsafe(*a)  # type: ignore[method-assign]

@@ -108,8 +108,7 @@ class Hub:
     def _take_published(self) -> None:
         with self._lock:
             events, self._published = self._published, []
-        for event, data in events:
-            self.rooms.on_event(event, data)
+        self.rooms.on_events(events)
 
     # -- one page ---------------------------------------------------------------------------------
     async def serve(self, ws: web.WebSocketResponse, login: str, name: str) -> None:

@@ -31,13 +31,16 @@ class Membership:
         self.book, self.access, self.clients, self.loop, self.store = book, access, clients, loop, store
         self._glance: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._events: list[tuple[str, dict[str, Any]]] = []  # for the deliverer, in order
         self._deliverer: asyncio.Task[None] | None = None
         self._sweeper: asyncio.TimerHandle | None = None
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
+        self.on_events([(event, data)])
+
+    def on_events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         """Events are delivered in order, by one task: who gets each is asked of the rights first."""
-        self._events.put_nowait((event, data))
+        self._events += events
         if self._deliverer is None or self._deliverer.done():
             self._deliverer = self.loop.create_task(self._deliver())
         self.keep_sweeping()
@@ -57,8 +60,8 @@ class Membership:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self) -> None:
-        while not self._events.empty():
-            batch = [self._events.get_nowait() for _ in range(self._events.qsize())]
+        while self._events:
+            batch, self._events = self._events, []
             views: dict[str, RoomView] = {}  # read once per room for the batch: after all of it was published
             for event, data in batch:
                 try:
@@ -75,6 +78,8 @@ class Membership:
             return await self._sweep()
         if event == "push":
             data["client"].push(data["frame"])
+            return None
+        if not self.clients:  # no page open: nobody to tell (a page that opens reads the room book)
             return None
         key = data["name"] if event == "room" else data["room"]
         if event == "room":
@@ -101,7 +106,7 @@ class Membership:
             if view.closed and key in client.rooms and key not in client.told_closed:
                 client.told_closed.add(key)  # still readable on this page, no longer listed
                 client.push({"type": "room_gone", "room": key, "closed": True})
-        if not key.startswith("@") and event != "signal":
+        if self._glance is None and not key.startswith("@") and event != "signal":
             self.glance_soon()
 
     async def view(self, key: str, logins: set[str] | None = None) -> RoomView:
