@@ -7,13 +7,16 @@ only: the URL holds a password.
 from __future__ import annotations
 
 import asyncio
-import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from bridge.errors import PermanentSendError, SendError
+
+if TYPE_CHECKING:
+    import smtplib
 
 TIMEOUT = 30.0
 
@@ -34,6 +37,8 @@ class SmtpMailer:
         return f"SmtpMailer({self._host}:{self._port})"
 
     async def send(self, to: str, subject: str, body: str) -> None:
+        import smtplib  # on the first email: most installs send none, and every process would load it
+
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Date"] = formatdate(localtime=False)
@@ -52,6 +57,8 @@ class SmtpMailer:
             raise SendError(f"the mail server could not be reached: {type(exc).__name__}") from None
 
     def _deliver(self, message: EmailMessage) -> None:
+        import smtplib  # already loaded by send(): a dict look-up
+
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if self._tls:

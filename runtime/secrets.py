@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import logging
+import os
 import secrets
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
 
 from durable.files import write_atomic
 from journal_store import Sealer
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +38,44 @@ def signing_secret(path: str) -> bytes:
     return bytes.fromhex(key_file(path, secrets.token_hex(32).encode()).decode())
 
 
+def fernet_key() -> bytes:
+    """A new Fernet key, as ``Fernet.generate_key()`` makes it (32 random bytes, url-safe base64)."""
+    return base64.urlsafe_b64encode(os.urandom(32))
+
+
 class FernetSealer(Sealer):
-    """Channel secrets encrypted at rest (AES-128-CBC + HMAC, cryptography's Fernet)."""
+    """Channel secrets encrypted at rest (AES-128-CBC + HMAC, cryptography's Fernet).
+
+    cryptography is imported on the first seal or unseal of actual secrets, not at start: it is
+    ≈ 6 MB of every idle process (its Rust extension and OpenSSL bindings), and an install whose
+    channels carry no secrets (the website chat alone) never needs it. The key is checked now, as
+    Fernet would: a broken key file is a clear error at start, not at the first channel connected."""
 
     def __init__(self, key: bytes) -> None:
-        self._fernet = Fernet(key)
+        try:
+            raw = base64.urlsafe_b64decode(key)
+        except binascii.Error as exc:
+            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.") from exc
+        if len(raw) != 32:
+            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.")
+        self._key = key
+        self._built: Fernet | None = None
+
+    @property
+    def _fernet(self) -> "Fernet":
+        # Two threads racing here build two equal Fernets; one is kept: nothing to lock.
+        if self._built is None:
+            from cryptography.fernet import Fernet
+
+            self._built = Fernet(self._key)
+        return self._built
 
     @classmethod
     def from_settings(cls, secret_key: str, key_path: str) -> "FernetSealer":
         if secret_key:  # any passphrase: stretched to Fernet's 32-byte key
             digest = hashlib.sha256(secret_key.encode()).digest()
             return cls(base64.urlsafe_b64encode(digest))
-        return cls(key_file(key_path, Fernet.generate_key()))
+        return cls(key_file(key_path, fernet_key()))
 
     def seal(self, secrets_: dict[str, str]) -> str:
         if not secrets_:
@@ -55,6 +85,8 @@ class FernetSealer(Sealer):
     def unseal(self, sealed: str) -> dict[str, str]:
         if not sealed:
             return {}
+        from cryptography.fernet import InvalidToken
+
         try:
             data: dict[str, str] = json.loads(self._fernet.decrypt(sealed.encode()))
         except InvalidToken:
