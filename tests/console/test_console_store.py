@@ -1,6 +1,8 @@
 """The console's rooms store, the same contract on its SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
+import pytest
+
 from backends.team.console.rooms import RoomBook
 
 
@@ -60,3 +62,27 @@ def test_a_forgotten_login_leaves_nothing_behind_and_can_come_back(console_db: s
         assert reopened.history("@ann") == [] and reopened.rooms_of("ann") == []
     finally:
         reopened.close()
+
+
+def test_a_round_of_posts_is_stored_in_order_all_or_none_and_published_in_one_go(console_db: str) -> None:
+    """``append_many`` (a round of the team lane) takes its ids with one ``executemany``: they follow the
+    ones single messages take, in the round's order within each room, and a round that fails leaves nothing."""
+    book = RoomBook(console_db)
+    told: list[list[tuple[str, dict[str, object]]]] = []
+    book.publish_many = lambda events: told.append(events)
+    try:
+        first = book.append("#a", frame("ann", "before"))["id"]
+        book.append_many([("#a", frame("bot", "a1")), ("#b", frame("bot", "b1")), ("#a", frame("bot", "a2"))])
+        last = book.append("#b", frame("kim", "after"))["id"]
+        assert [m["text"] for m in book.history("#a")] == ["before", "a1", "a2"]
+        assert [m["text"] for m in book.history("#b")] == ["b1", "after"]
+        ids = [m["id"] for m in book.history("#a")] + [m["id"] for m in book.history("#b")]
+        assert first < ids[1] < ids[2] and ids[1] < ids[3] < last and len(set(ids)) == 5
+        assert [[(e, d["text"], d["id"]) for e, d in events] for events in told] == \
+            [[("message", "a1", ids[1]), ("message", "b1", ids[3]), ("message", "a2", ids[2])]]
+        with pytest.raises(TypeError):  # not JSON: the round fails
+            book.append_many([("#a", frame("bot", "kept?")), ("#b", {"text": object()})])
+        assert [m["text"] for m in book.history("#a")][-1] == "a2" and len(told) == 1
+        assert book.append("#a", frame("ann", "still writable"))["id"] > last
+    finally:
+        book.close()

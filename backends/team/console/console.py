@@ -95,7 +95,7 @@ class ConsoleBackend(ErrBot):
 
     def _routes(self, host: Host) -> list[Any]:
         self.hub = Hub(self.book, RoomAccess(host, self.admins), self, host.loop)
-        self.book.publish = self.hub.publish
+        self.book.publish, self.book.publish_many = self.hub.publish, self.hub.publish_many
         web = ConsoleWeb(self.accounts, lambda ws, s: self.hub.serve(ws, s.login, s.name),  # type: ignore[union-attr]
                          lambda: host.files, public_url=self.settings.public_url, http_host=self.settings.http_host)
         return web.routes()
@@ -200,13 +200,11 @@ class ConsoleBackend(ErrBot):
 
     def send_posts(self, posts: list[tuple[str, TeamPost, str]]) -> None:
         """Posts to several rooms stored in one transaction (all or none); the pages show them."""
-        self.book.append_many([(key, self._post_frame(post, text)) for key, post, text in posts])
-
-    def _post_frame(self, post: TeamPost, text: str) -> dict[str, Any]:
-        return {"from": self._me(), "text": text, "format": "post", "post": {
+        me = self._me()  # one sender for the round (each frame is encoded on its own, none is changed)
+        self.book.append_many([(key, {"from": me, "text": text, "format": "post", "post": {
             "kind": post.kind, "author": post.author, "label": post.label, "text": post.text,
             "internal": post.internal, "repeated": post.repeated, "seq": post.seq,
-            "files": [_file(a) for a in post.attachments]}}
+            "files": list(map(_file, post.attachments))}}) for key, post, text in posts])
 
     def signal(self, key: str, kind: str, data: dict[str, Any]) -> None:
         if self.hub is not None:

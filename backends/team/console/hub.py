@@ -93,12 +93,16 @@ class Hub:
 
     # -- events from any thread ----------------------------------------------------------
     def publish(self, event: str, data: dict[str, Any]) -> None:
-        """One wake-up of the loop for all the events published until it runs, not one per event (a batch
-        of posts from the team thread is one hop)."""
+        self.publish_many([(event, data)])
+
+    def publish_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """One wake-up of the loop for all the events published until it runs, not one per event (a round
+        of posts from the team thread is one call here and one hop)."""
         with self._lock:
-            self._published.append((event, data))
-            if len(self._published) > 1:
-                return  # the loop is already asked to take them
+            asked = bool(self._published) or not events
+            self._published += events
+        if asked:
+            return  # the loop is already asked to take them (or there is nothing to take)
         try:
             self.loop.call_soon_threadsafe(self._take_published)
         except RuntimeError:  # the loop is closed: nobody to tell any more

@@ -62,6 +62,15 @@ class PgStore:
             raise sqlite3.IntegrityError(type(exc).__name__) from None  # the text may quote a token's hash
         return _Cursor(cursor)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows, as sqlite3's: psycopg pipelines them (one round trip, not one each).
+        Inside the caller's transaction: the session is never replaced here, half-way through it."""
+        with self._conn.cursor() as cursor:
+            try:
+                cursor.executemany(sql.replace("?", "%s").encode(), rows)
+            except psycopg.IntegrityError as exc:
+                raise sqlite3.IntegrityError(type(exc).__name__) from None
+
     def executescript(self, script: str) -> None:
         """The SQLite schema: PostgreSQL's is made by the migration instead."""
 

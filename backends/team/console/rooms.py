@@ -1,12 +1,11 @@
 """The console's rooms, their members and their messages, kept in the console's SQLite file
 (or PostgreSQL: ``backends.team.console.store``).
 
-Thread-safe: Errbot sends from its command threads, the core from its pool,
-the pages from the console's store threads (never the event loop: see
-``offload``). Every change is written, then handed to ``publish`` (which must
-not block: the hub forwards it to the loop). Two locks: the connection's, held
-across I/O; and the rooms in memory's, never held across I/O, so reading a
-room's members or topic never waits for a slow write.
+Thread-safe: Errbot sends from its command threads, the core from its pool, the pages from
+the console's store threads (never the event loop: see ``offload``). Every change is written,
+then handed to ``publish`` or ``publish_many`` (which must not block: the hub forwards it to
+the loop). Two locks: the connection's, held across I/O; and the rooms in memory's, never
+held across I/O, so reading a room's members or topic never waits for a slow write.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from backends.team.console.store import dialect, open_store
+from backends.team.console.store import dialect, insert_messages, open_store
 
 SCHEMA = """
 create table if not exists rooms (name text primary key, topic text not null default '',
@@ -47,6 +46,7 @@ class RoomState:
 
 
 Publish = Callable[[str, dict[str, Any]], None]  # (event, data): "room" {name} or "message" {frame}
+PublishMany = Callable[[list[tuple[str, dict[str, Any]]]], None]  # events in order, in one hand-over
 
 
 class RoomBook:
@@ -59,6 +59,7 @@ class RoomBook:
         self._author = ("body::jsonb #>> '{from,login}'" if dialect(self._db) == "postgresql"
                         else "json_extract(body, '$.from.login')")
         self.publish: Publish = publish or (lambda event, data: None)
+        self.publish_many: PublishMany = self._publish_each  # the hub's takes a batch in one hand-over
         self.clock = clock
         self._rooms = {name: RoomState(name, topic, set(json.loads(members)))
                        for name, topic, members in self._db.execute("select name, topic, members from rooms")}
@@ -66,6 +67,10 @@ class RoomBook:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _publish_each(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for event, data in events:
+            self.publish(event, data)
 
     # -- rooms --------------------------------------------------------------------------
     def create(self, name: str) -> RoomState:
@@ -200,7 +205,6 @@ class RoomBook:
     # -- messages ---------------------------------------------------------------------------
     def append(self, name: str, frame: dict[str, Any], live: dict[str, Any] | None = None) -> dict[str, Any]:
         """Store a message frame in ``name`` (created if need be), give it an id and a time, publish it.
-
         ``live`` replaces fields of what the open pages get, never of what is stored: a sign-in
         link is shown once, to whoever is there, and kept masked."""
         return self.append_once(name, frame, live=live)[0]
@@ -233,23 +237,25 @@ class RoomBook:
         return frame, True
 
     def append_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
-        """``append`` for many messages (a round of posts) in one transaction: all are stored, or none."""
+        """``append`` for many messages (a round of posts): every row in one ``executemany`` in one
+        transaction (all are stored, or none), then the pages told of them in one go."""
         with self._lock:
-            for name in {name for name, _ in items if not self.exists(name)}:
+            with self._state:
+                new = {name for name, _ in items} - self._rooms.keys()
+            for name in sorted(new):  # made (and announced) before their messages
                 self.create(name)
             now = self.clock()
             frames = [{**frame, "room": name, "ts": now} for name, frame in items]
-            self._db.execute("begin")
+            self._db.execute("begin immediate")  # the ids are taken and used in one write transaction
             try:
-                for frame in frames:
-                    frame["id"] = self._db.execute("insert into messages(room, body) values(?, ?) returning id",
-                                                   (frame["room"], json.dumps(frame))).fetchone()[0]
+                ids = insert_messages(self._db, frames)
                 self._db.execute("commit")
             except BaseException:
                 self._db.execute("rollback")
                 raise
-        for frame in frames:
-            self.publish("message", frame)
+            for id_, frame in zip(ids, frames):
+                frame["id"] = id_
+        self.publish_many([("message", frame) for frame in frames])
 
     def said(self, login: str, client_id: str) -> dict[str, Any] | None:
         """The message ``login`` sent from a page with ``client_id``, if it was kept."""

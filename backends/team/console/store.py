@@ -8,6 +8,7 @@ callers hold their own lock around each call, so one connection serves.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -25,3 +26,21 @@ def open_store(target: str) -> Any:
 
 def dialect(db: Any) -> str:
     return "sqlite" if isinstance(db, sqlite3.Connection) else "postgresql"
+
+
+def insert_messages(db: Any, frames: list[dict[str, Any]]) -> list[int]:
+    """Message frames as rows of ``messages``, in one ``executemany``, each JSON-encoded once; returns
+    their ids, ascending in the frames' order. Neither driver returns ids from ``executemany``, so they
+    are taken first, inside the caller's write transaction: on SQLite (``begin immediate``) nobody else
+    can take the same ones, and max + 1 is how SQLite numbers a row itself; on PostgreSQL they come
+    from the table's own sequence, which every other insert draws from too."""
+    if dialect(db) == "postgresql":
+        rows = db.execute("select nextval(pg_get_serial_sequence('messages', 'id')) from generate_series(1, ?)",
+                          (len(frames),)).fetchall()
+        ids = sorted(row[0] for row in rows)  # ascending: the order of the posts within a room
+    else:
+        first = int(db.execute("select coalesce(max(id), 0) + 1 from messages").fetchone()[0])
+        ids = list(range(first, first + len(frames)))
+    db.executemany("insert into messages(id, room, body) values(?, ?, ?)",
+                   [(id_, frame["room"], json.dumps(frame)) for id_, frame in zip(ids, frames)])
+    return ids
