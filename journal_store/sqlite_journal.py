@@ -5,7 +5,7 @@ import os
 import sqlite3
 from functools import partial
 from urllib.parse import quote
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from bridge.model import Conversation, Message, MessageKind
 from bridge.store import Committed, KeptEvent, RoomEntry, UnitOfWork
@@ -22,10 +22,13 @@ from journal_store.sqlite_worker import SqliteWorker
 class SqliteConversations:
     def __init__(self, writer: SqliteWorker, reader: SqliteWorker,
                  apply: Callable[[UnitOfWork, Any], Committed] = apply_unit) -> None:
-        self._write, self._read, self._apply = writer.run, reader.run, apply
+        self._read, self._apply = reader.run, apply
+        # A commit awaits the writer's future itself (SqliteWorker.submit: one coroutine layer less per
+        # message); PgConversations passes its pool of workers, whose run() is awaited the same way.
+        self._write: Callable[[Any], Awaitable[Any]] = getattr(writer, "submit", writer.run)
 
     async def commit(self, unit: UnitOfWork) -> Committed:
-        committed: Committed = await self._write(partial(self._apply, unit))
+        committed: Committed = await self._write(partial(self._apply, unit))  # the future itself: no run() layer
         return committed
 
     async def conversation(self, conversation_id: str) -> Conversation:

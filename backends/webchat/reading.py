@@ -8,8 +8,10 @@ one log line naming its type, without a traceback (a client must not fill the lo
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from typing import Any
+from json.encoder import encode_basestring_ascii as _quote
+from typing import Any, Awaitable
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
@@ -17,6 +19,21 @@ from backends.webchat.frames import FrameError, Frame, Say, parse
 
 log = logging.getLogger(__name__)
 READ_AHEAD = 64  # messages of one tab in flight at once (pipelined); then reading waits
+# The ack, one per message, as json.dumps writes it (the same bytes): a template and the C string
+# quoter instead of json.dumps, which builds a new encoder per call (0.6 µs against 2.3 per ack).
+_ACK = '{"type": "ack", "client_id": %s, "seq": %d, "conversation_id": %s}'
+
+
+def frame_text(frame: dict[str, Any]) -> str:
+    """A frame as JSON text, exactly as ``json.dumps`` writes it."""
+    if len(frame) == 4 and frame.get("type") == "ack":
+        try:
+            seq = frame["seq"]
+            if type(seq) is int:  # not a bool or a float: %d would write them otherwise than JSON
+                return _ACK % (_quote(frame["client_id"]), seq, _quote(frame["conversation_id"]))
+        except (KeyError, TypeError):  # not the ack's keys, or not strings: the general way
+            pass
+    return json.dumps(frame)
 
 
 class FrameReader:
@@ -42,7 +59,8 @@ class FrameReader:
         """The visitor a message may be accepted ahead for, or None when the frame must run alone."""
         raise NotImplementedError
 
-    async def _say(self, ref: str, say: Say) -> dict[str, Any]:
+    def _say(self, ref: str, say: Say) -> Awaitable[dict[str, Any]]:
+        """The ack of ``say`` (an awaitable: a coroutine layer less per message); may raise FrameError."""
         raise NotImplementedError
 
     async def dispatch(self, frame: Frame) -> None:
@@ -58,9 +76,11 @@ class FrameReader:
             await self._settle()  # what was read is stored and answered, even when the client left
 
     async def _serve(self) -> None:
+        task = asyncio.current_task()  # once per socket, not per frame
+        assert task is not None
         while not self.ws.closed:
             try:
-                msg = await self._receive(self._wait_limit())
+                msg = await self._receive(self._wait_limit(), task)
             except asyncio.TimeoutError:
                 await self._settle()
                 await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
@@ -74,14 +94,13 @@ class FrameReader:
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 return
 
-    async def _receive(self, limit: float) -> WSMessage:
-        """The next frame, or TimeoutError after ``limit`` seconds of waiting (0: no limit). One timer
-        per tab, moved only when it fires before the deadline: ``ws.receive(timeout)`` arms and
-        cancels a timer per frame, a measurable part of the loop's time per message."""
+    async def _receive(self, limit: float, task: "asyncio.Task[Any]") -> WSMessage:
+        """The next frame, or TimeoutError after ``limit`` seconds of waiting (0: no limit); ``task`` is
+        the reading task. One timer per tab, moved only when it fires before the deadline:
+        ``ws.receive(timeout)`` arms and cancels a timer per frame, a measurable part of the loop's time
+        per message."""
         if not limit:
             return await self.ws.receive()
-        task = asyncio.current_task()
-        assert task is not None
         loop = task.get_loop()
         self._deadline = deadline = loop.time() + limit
         if self._watch is None or self._watch.when() > deadline:
@@ -147,8 +166,8 @@ class FrameReader:
             log.warning("webchat frame Say failed: %s", type(exc).__name__)
             reply = FrameError("unavailable", "that could not be done now; try again").frame()
         try:
-            if previous is not None:
-                await asyncio.wait([previous])  # acks in the order of the frames
+            if previous is not None and not previous.done():  # done mostly: a group commit wakes in order
+                await asyncio.wait([previous])  # acks in the order of the frames (a cancel here spares it)
             await self.send(reply)
         finally:
             self._ahead.remove(asyncio.current_task())  # type: ignore[arg-type]
@@ -160,7 +179,7 @@ class FrameReader:
 
     async def send(self, frame: dict[str, Any]) -> None:
         try:
-            await self.ws.send_json(frame)
+            await self.ws.send_str(frame_text(frame))
         except (ConnectionError, RuntimeError):
             pass  # the client left while we answered: nothing to tell anyone
 

@@ -10,7 +10,7 @@ and the courtesies.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable
 
 from aiohttp import web
 
@@ -99,10 +99,11 @@ class Tab(FrameReader):
         elif isinstance(frame, Forget):
             await self.forget(ref)
 
-    async def _say(self, ref: str, say: Say) -> dict[str, Any]:
+    def _say(self, ref: str, say: Say) -> Awaitable[dict[str, Any]]:
+        # Not a coroutine itself: the accept's, returned, is the only layer awaited per message.
         self.backend.admit(ref, self.ip, say.client_id)
-        return await self.backend.accept(ref, say.client_id, say.text, self.name, self.email, skip=self.ws,
-                                         language=self.language)
+        return self.backend.accept(ref, say.client_id, say.text, self.name, self.email, skip=self.ws,
+                                   language=self.language)
 
     @staticmethod
     def _allow(wait: float, what: str) -> None:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from backends.webchat.frames import Forget, FrameError, Hello, HistoryPage, Rate, Read, Say, Typing, parse
+from backends.webchat.reading import frame_text
 
 
 def test_a_hello_with_everything():
@@ -137,3 +138,17 @@ def test_a_message_frame_is_read_as_the_full_checks_read_it(client_id, text):
 ])
 def test_json_read_straight_from_the_scanner_is_json_loads_own(raw):
     assert _outcome(parse, raw) == _outcome(_full_parse, raw)
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "ack", "client_id": "c-1", "seq": 7, "conversation_id": "0f3e"},
+    {"type": "ack", "client_id": 'quote " back\\ é \u2028 \x00', "seq": 2**40, "conversation_id": "ü"},
+    {"type": "ack", "client_id": "c-1", "seq": True, "conversation_id": "0f3e"},  # a bool is not %d
+    {"type": "ack", "client_id": "c-1", "seq": 1.5, "conversation_id": "0f3e"},
+    {"type": "ack", "client_id": 3, "seq": 7, "conversation_id": "0f3e"},
+    {"type": "ack", "client_id": "c-1", "other": 7, "conversation_id": "0f3e"},
+    {"type": "error", "code": "idle", "message": "closed after a long silence"},
+])
+def test_frames_leave_as_json_dumps_writes_them(frame):
+    """The ack's template writes the same bytes as json.dumps; anything else goes through json.dumps."""
+    assert frame_text(frame) == json.dumps(frame)
