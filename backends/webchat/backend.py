@@ -46,7 +46,7 @@ class WebchatBackend(ChannelBackend):
         self.limits = tuned if isinstance(tuned, WebchatLimits) else WebchatLimits()
         self.throttle = Throttle(self.limits)
         self.tokens = VisitorTokens(context.secret, binding.key, binding.id, context.state, self.limits.token_days)
-        self.tabs: dict[str, set[web.WebSocketResponse]] = {}
+        self.tabs: dict[str, tuple[web.WebSocketResponse, ...]] = {}  # a visitor's open sockets here
         self.current: dict[str, str | None] = {}  # customer -> open conversation, while they have a tab
         self._typing_sent: dict[str, float] = {}
         # Messages pushed to tabs here lately: a send redone after a crash (or told by a peer that

@@ -13,7 +13,7 @@ import logging
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Awaitable
 
-from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from backends.webchat.frames import FrameError, Frame, Say, parse
 
@@ -68,54 +68,62 @@ class FrameReader:
 
     # -- reading -----------------------------------------------------------------------------------
     async def run(self) -> None:
+        """Frames until the socket closes or stays silent too long. While a tab waits, this is the one
+        coroutine of ours it keeps (each nested one is a frame held per open chat): the wait is here,
+        what a frame does is in ``_on_message``."""
+        ws = self.ws
         try:
-            await self._serve()
+            while not ws.closed:
+                task = self._arm(self._wait_limit())
+                try:
+                    msg = await ws.receive()
+                except asyncio.CancelledError:
+                    if task is not None and self._timed_out and task.uncancel() == 0:  # our own cancel only
+                        await self._idle_close()
+                        return
+                    raise
+                finally:
+                    self._deadline = None
+                    self._timed_out = False
+                if not await self._on_message(msg.type, msg.data):
+                    return
+                del msg  # not kept (a frame's text) through the next silence
         finally:
             if self._watch is not None:
                 self._watch.cancel()
             await self._settle()  # what was read is stored and answered, even when the client left
 
-    async def _serve(self) -> None:
-        task = asyncio.current_task()  # once per socket, not per frame
-        assert task is not None
-        while not self.ws.closed:
-            try:
-                msg = await self._receive(self._wait_limit(), task)
-            except asyncio.TimeoutError:
-                await self._settle()
-                await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
-                await self.ws.close(code=WSCloseCode.GOING_AWAY)
-                return
-            if msg.type is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await self._settle()
-                await self.send(FrameError("bad_frame", "frames are JSON text").frame())
-            elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-                return
-
-    async def _receive(self, limit: float, task: "asyncio.Task[Any]") -> WSMessage:
-        """The next frame, or TimeoutError after ``limit`` seconds of waiting (0: no limit); ``task`` is
-        the reading task. One timer per tab, moved only when it fires before the deadline:
-        ``ws.receive(timeout)`` arms and cancels a timer per frame, a measurable part of the loop's time
-        per message."""
+    def _arm(self, limit: float) -> "asyncio.Task[Any] | None":
+        """The watchdog for this wait (0: no limit). One timer per tab, moved only when it fires before
+        the deadline: ``ws.receive(timeout)`` arms and cancels a timer per frame, a measurable part of
+        the loop's time per message."""
         if not limit:
-            return await self.ws.receive()
+            return None
+        task = asyncio.current_task()
+        assert task is not None
         loop = task.get_loop()
         self._deadline = deadline = loop.time() + limit
         if self._watch is None or self._watch.when() > deadline:
             if self._watch is not None:
                 self._watch.cancel()
             self._watch = loop.call_at(deadline, self._watchdog, task)
-        try:
-            return await self.ws.receive()
-        except asyncio.CancelledError:
-            if self._timed_out and task.uncancel() == 0:  # our own cancel, and nobody else's
-                raise asyncio.TimeoutError from None
-            raise
-        finally:
-            self._deadline = None
-            self._timed_out = False
+        return task
+
+    async def _idle_close(self) -> None:
+        await self._settle()
+        await self.send({"type": "error", "code": "idle", "message": "closed after a long silence"})
+        await self.ws.close(code=WSCloseCode.GOING_AWAY)
+
+    async def _on_message(self, kind: WSMsgType, data: Any) -> bool:
+        """One message of the socket; False once it is closing."""
+        if kind is WSMsgType.TEXT:
+            await self.on_text(data)
+        elif kind is WSMsgType.BINARY:
+            await self._settle()
+            await self.send(FrameError("bad_frame", "frames are JSON text").frame())
+        elif kind in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            return False
+        return True
 
     def _watchdog(self, task: "asyncio.Task[Any]") -> None:
         self._watch = None

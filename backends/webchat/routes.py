@@ -1,6 +1,7 @@
 """The website chat's routes on the shared server, declared once; each request finds its widget."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, cast
 
 from aiohttp import web
@@ -44,7 +45,7 @@ def routes(mounts: AiohttpMounts) -> list[web.RouteDef]:
         web.get("/webchat/{widget}/", widget(page)),
         web.get("/webchat/{widget}/widget.js", widget(widget_js)),
         *(web.get(f"/webchat/{{widget}}/{name}", widget(_asset(name))) for name in PAGE_ASSETS),
-        web.get("/webchat/{widget}/ws", widget(serve_socket)),
+        web.get("/webchat/{widget}/ws", functools.partial(serve_socket, mounts)),
         web.post("/webchat/{widget}/upload", widget(upload)),
     ]
 

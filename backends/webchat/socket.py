@@ -10,13 +10,16 @@ and the courtesies.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Awaitable
+from collections import deque
+from typing import TYPE_CHECKING, Any, Awaitable, cast
 
 from aiohttp import web
 
+from backends.base import AiohttpMounts
 from backends.webchat import pages
 from backends.webchat.frames import (MAX_FRAME, FrameError, Forget, Frame, Hello, HistoryPage, Rate, Read, Say,
                                      Typing, message_frame)
+from backends.webchat.kind import NAME as KIND
 from backends.webchat.limits import wait_seconds
 from backends.webchat.reading import FrameReader
 from bridge.errors import NotFound, Refused
@@ -31,7 +34,10 @@ READ_WRITE_EVERY = 2.0  # a customer's read mark is written at most this often p
 TRY_AGAIN_LATER = 1013
 
 
-async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.WebSocketResponse:
+async def serve_socket(mounts: AiohttpMounts, request: web.Request) -> web.WebSocketResponse:
+    """The route itself (a partial over the mounts, not a wrapper awaiting this): each coroutine of
+    the handler's chain is a frame kept for as long as the chat is open."""
+    backend = cast("WebchatBackend", mounts.find(KIND, request.match_info["widget"]))
     if not pages.origin_allowed(request, backend.allowed, backend.context.public_url):
         raise web.HTTPForbidden(text="this origin may not use the chat\n")
     # aiohttp refuses a frame of exactly max_msg_size: one more byte is ours to allow. No
@@ -39,6 +45,7 @@ async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.W
     # of a few hundred bytes.
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME + 1, heartbeat=30, compress=False)
     await ws.prepare(request)
+    _drop_http_parser(request)
     tab = Tab(backend, ws, backend.throttle.client_ip(request))
     if not backend.throttle.sockets_per_ip.acquire(tab.ip):
         await tab.send(FrameError("rate_limited", "too many open chats from your address", None, 30).frame())
@@ -50,6 +57,21 @@ async def serve_socket(backend: "WebchatBackend", request: web.Request) -> web.W
         backend.throttle.sockets_per_ip.release(tab.ip)
         await tab.leave()
     return ws
+
+
+def _drop_http_parser(request: web.Request) -> None:
+    """Once upgraded, the connection's HTTP request parser and its queue of parsed requests are
+    used no more (the WebSocket reader has the bytes; the connection ends with the socket), yet
+    aiohttp keeps them until the connection is lost: about 1.5 KB of each open chat (an empty deque
+    alone is 760 bytes). Private attributes of aiohttp's protocol, touched only when they are there,
+    the connection upgraded and the queue empty."""
+    protocol = request.protocol
+    if not getattr(protocol, "_upgraded", False):
+        return
+    if getattr(protocol, "_parser", None) is not None:
+        protocol._parser = None
+    if isinstance(getattr(protocol, "_messages", None), deque) and not protocol._messages:
+        protocol._messages = ()  # type: ignore[assignment]  # still empty and sized for aiohttp's checks; nothing is queued after an upgrade
 
 
 class Tab(FrameReader):
@@ -136,7 +158,9 @@ class Tab(FrameReader):
                                   "email_replies": status.email_replies}})
         # Live frames only after welcome; one landing before the history query
         # comes twice (live and in history) with one seq, and the page keeps one.
-        backend.tabs.setdefault(ref, set()).add(self.ws)
+        tabs = backend.tabs.get(ref, ())
+        if self.ws not in tabs:  # a tuple: 48 bytes for one tab, a set 216 (a second hello adds nothing)
+            backend.tabs[ref] = (*tabs, self.ws)
         backend.current[ref] = conversation_id
         await self.history(ref, after_seq=hello.last_seq)
 
@@ -153,8 +177,10 @@ class Tab(FrameReader):
         await self._write_read(ref, force=True)
         tabs = backend.tabs.get(ref)
         if tabs is not None:
-            tabs.discard(self.ws)
-            if not tabs:
+            left = tuple(ws for ws in tabs if ws is not self.ws)
+            if left:
+                backend.tabs[ref] = left
+            else:
                 del backend.tabs[ref]
                 backend.current.pop(ref, None)
 

@@ -2,6 +2,10 @@
 
 - ``OPENLINES_PROBE_MEM=<file>``: tracemalloc from the start; SIGRTMIN+1 takes a baseline snapshot,
   SIGRTMIN+2 writes the 40 largest growths since it (by allocating line, 6 frames) to ``<file>``.
+  With ``OPENLINES_PROBE_MEM_RAW=1`` also both snapshots (``<file>.before.snap``, ``.after.snap``, for
+  ``tracemalloc.Snapshot.load``) and a census of gc-tracked objects grown, count and shallow bytes by
+  type (``<file>.types``); ``OPENLINES_PROBE_FRAMES=0`` then takes the census alone, without
+  tracemalloc (its slowness lets heartbeats expire and close sockets before the dump).
 - ``OPENLINES_PROBE_CPU=<file>``: a sampler thread reads every thread's stack each 2 ms while it
   runs (``sys._current_frames``; a thread waiting in a lock or a selector is counted as idle) and
   SIGRTMIN+2 writes self and inclusive counts per function per thread to ``<file>``. It biases toward
@@ -38,14 +42,45 @@ if os.environ.get("OPENLINES_PROBE_NAMES"):
 if _MEM:
     import tracemalloc
 
-    tracemalloc.start(int(os.environ.get("OPENLINES_PROBE_FRAMES", "1")))
+    _FRAMES = int(os.environ.get("OPENLINES_PROBE_FRAMES", "1"))  # 0: the gc census alone (with _RAW)
+    if _FRAMES:
+        tracemalloc.start(_FRAMES)
     _base: list[tracemalloc.Snapshot] = []
 
+    def _census() -> "collections.Counter[str]":
+        import gc
+        counts: collections.Counter[str] = collections.Counter()
+        for o in gc.get_objects():  # how many of each gc-tracked type, and their shallow bytes ("~" keys)
+            name = f"{type(o).__module__}.{type(o).__qualname__}"
+            counts[name] += 1
+            counts["~" + name] += sys.getsizeof(o)
+        return counts
+
+    _types: list["collections.Counter[str]"] = []
+
     def _baseline(*_: object) -> None:
+        if os.environ.get("OPENLINES_PROBE_MEM_RAW"):  # raw snapshots and a gc census, for offline analysis
+            _types[:] = [_census()]
+        if not _FRAMES:
+            return
         _base[:] = [tracemalloc.take_snapshot()]
+        if os.environ.get("OPENLINES_PROBE_MEM_RAW"):
+            _base[0].dump(str(_MEM) + ".before.snap")
 
     def _dump_mem(*_: object) -> None:
+        if os.environ.get("OPENLINES_PROBE_MEM_RAW"):  # the census first: a snapshot stalls the loop
+            after = _census()
+            after.subtract(_types[0] if _types else collections.Counter())
+            with open(str(_MEM) + ".types", "w") as out:
+                for name, n in sorted(after.items(), key=lambda kv: -kv[1]):
+                    if not name.startswith("~") and n > 0:
+                        out.write(f"{n:8d} {after['~' + name]:10d} B  {name}\n")
+        if not _FRAMES:
+            open(str(_MEM), "w").close()
+            return
         now = tracemalloc.take_snapshot()
+        if os.environ.get("OPENLINES_PROBE_MEM_RAW"):
+            now.dump(str(_MEM) + ".after.snap")
         stats = now.compare_to(_base[0], "traceback") if _base else now.statistics("traceback")
         with open(str(_MEM) + ".part", "w") as out:
             total = sum(s.size_diff for s in stats) if _base else 0

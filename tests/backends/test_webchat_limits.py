@@ -144,3 +144,32 @@ async def test_an_upload_counts_against_the_same_limits(make_runtime, session, o
         assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
         assert json.loads(await resp.text())["code"] == "rate_limited"
     assert not list(Path(runtime.settings.path("files")).glob("blobs/*/*"))  # nothing stored
+
+
+async def test_an_open_chat_keeps_no_http_parser_and_two_tabs_of_one_visitor_are_both_reached(make_runtime, open_tab):
+    # Memory per open chat (issue 19): once upgraded, the connection's HTTP request parser and its
+    # queue of parsed requests are dropped; the socket still reads, answers and closes as before.
+    runtime = make_runtime()
+    tab = await open_tab(runtime)
+    welcome, _ = await tab.hello()
+    backend = runtime.app.channels.get("webchat:support")
+    (ws,) = next(iter(backend.tabs.values()))
+    protocol = ws._req.protocol
+    assert protocol._parser is None and not protocol._messages
+    second = await open_tab(runtime)
+    await second.hello(welcome["visitor_token"])
+    assert [len(sockets) for sockets in backend.tabs.values()] == [2]
+    await tab.say("read after the upgrade")
+    assert (await second.expect("message"))["text"] == "read after the upgrade"  # the other tab hears it
+    await second.ws.close()
+    await tab.say("one tab left")
+    await _until(lambda: [len(sockets) for sockets in backend.tabs.values()] == [1])
+    await tab.ws.close()
+    await _until(lambda: not backend.tabs)
+
+
+async def _until(done, seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not done():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
