@@ -164,6 +164,11 @@ def _say(data: dict[str, Any]) -> Say:
     if type(client_id) is str and type(text) is str and 0 < len(client_id) <= MAX_CLIENT_ID \
             and len(text) <= MAX_TEXT and client_id.isascii() and text.isascii() and text and not text.isspace():
         return Say(client_id, text)
+    return checked_say(data)
+
+
+def checked_say(data: dict[str, Any]) -> Say:
+    """A message frame through every check, each saying what is wrong (the shortcut's oracle in the tests)."""
     client_id = _text(data, "client_id", MAX_CLIENT_ID)
     if not client_id:
         raise FrameError("bad_field", f"\"client_id\" must have 1 to {MAX_CLIENT_ID} characters")

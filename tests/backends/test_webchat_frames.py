@@ -103,19 +103,7 @@ def _full_parse(raw):
         raise FrameError("bad_frame", "a frame is a JSON object with a \"type\"")
     if data.get("type") != "message":
         return parse(raw)
-    client_id = frames._text(data, "client_id", frames.MAX_CLIENT_ID)
-    if not client_id:
-        raise FrameError("bad_field", f"\"client_id\" must have 1 to {frames.MAX_CLIENT_ID} characters")
-    try:
-        text = frames._field(data, "text", str)
-        if len(text) > frames.MAX_TEXT:
-            raise FrameError("too_long", f"a message has at most {frames.MAX_TEXT} characters")
-        if not text.strip():
-            raise FrameError("bad_field", "\"text\" is empty")
-    except FrameError as exc:
-        exc.client_id = client_id
-        raise
-    return Say(client_id, text)
+    return frames.checked_say(data)
 
 
 _VALUES = ["", " ", "\t\n", "\x1c", "\x00", "a", "é", "😀", "\ud800", "a\udfff", "x" * 128, "x" * 129,
