@@ -6,20 +6,28 @@ what was written plus their generated keys (no ``RETURNING *`` read back, no JSO
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
 from bridge.errors import Conflict, NotFound
 from bridge.model import Conversation, Message
 from bridge.store import Committed, KeptEvent, NewMessage, NewWork, UnitOfWork, WorkItem
-from bridge.work_kinds import timer_key
-from journal_store.rows import conversation_doc, conversation_from, message_doc, message_stored, payload_stored
+from bridge.work_kinds import conversation_lane, timer_key
+from journal_store.rows import conversation_doc, conversation_from, dumps, message_doc, message_stored, payload_stored
 
 _MESSAGE = ("INSERT INTO messages (conversation_id, kind, author, text, ts, dedupe_key, external_id, delivery,"
             " error, doc) ")
 _VALUES = "?, ?, ?, ?, ?, ?, ?, ?, NULL, ?"
 _OPEN = "SELECT 1 FROM conversations WHERE id = ? AND open_key = ?"
+_MESSAGE_SQL = f"{_MESSAGE}VALUES ({_VALUES})"
+_MESSAGE_IF_OPEN = {lock: f"{_MESSAGE}SELECT {_VALUES} WHERE EXISTS ({_OPEN}{lock})" for lock in ("", " FOR SHARE")}
+_WORK_SQL = ("INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
+             " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)")
+# A round's finished ids padded (the last one repeated) to one of a few list sizes: the same few statement
+# texts each round, so SQLite's statement cache (and PostgreSQL's prepared statements) hit instead of a
+# compile per round for every new count.
+_DELETE_SIZES = (8, 32, 128, 500)
+_DELETE_SQL = {n: f"DELETE FROM work WHERE id IN ({','.join('?' * n)})" for n in _DELETE_SIZES}
 
 
 def apply_unit(unit: UnitOfWork, conn: Any, lock: str = "") -> Committed:
@@ -37,7 +45,8 @@ def apply_unit(unit: UnitOfWork, conn: Any, lock: str = "") -> Committed:
     if unit.quiet_after is not None:  # after the conversation's row is locked by its update (PostgreSQL)
         _still_quiet(conn, *unit.quiet_after)
     cid = conversation.id if conversation is not None else None
-    messages = [_insert_message(conn, m, m.conversation_id or cid, open_as if i == 0 else None, lock)
+    native = isinstance(conn, sqlite3.Connection)  # asked once per unit, not per insert
+    messages = [_insert_message(conn, m, m.conversation_id or cid, open_as if i == 0 else None, lock, native)
                 for i, m in enumerate(unit.messages)]
     for update in unit.updates:
         conn.execute("UPDATE messages SET delivery = ?, external_id = COALESCE(?, external_id), error = ?"
@@ -46,19 +55,23 @@ def apply_unit(unit: UnitOfWork, conn: Any, lock: str = "") -> Committed:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (timer_key(kind, conversation_id),))
     about = [None if w.message is None else messages[unit.position(w.message)] for w in unit.work]
     work = [_insert_work(conn, w, _work_conversation(w, message, cid), message,
-                         None if w.kind.startswith(unit.leave) else unit.lease, unit.begun)
+                         None if w.kind.startswith(unit.leave) else unit.lease, unit.begun, native)
             for w, message in zip(unit.work, about)]
     if unit.finished:
         # One statement for a round's finished work (a team round finishes many rooms' posts at once).
         for i in range(0, len(unit.finished), 500):
-            ids = unit.finished[i:i + 500]
-            conn.execute(f"DELETE FROM work WHERE id IN ({','.join('?' * len(ids))})", ids)
+            _delete_work(conn, unit.finished[i:i + 500])
     for room in unit.rooms:
         conn.execute("INSERT INTO rooms (key, conversation_id, line_id, name) VALUES (?, ?, ?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET conversation_id = excluded.conversation_id,"
                      " line_id = excluded.line_id, name = excluded.name",
                      (room.key, _int(room.conversation_id), room.line_id, room.name))
     return Committed(conversation, messages, work)
+
+
+def _delete_work(conn: Any, ids: list[int]) -> None:
+    size = next(n for n in _DELETE_SIZES if n >= len(ids))
+    conn.execute(_DELETE_SQL[size], [*ids, *[ids[-1]] * (size - len(ids))])
 
 
 def _keep(conn: sqlite3.Connection, kept: KeptEvent) -> None:
@@ -125,19 +138,20 @@ def _update(conn: sqlite3.Connection, c: Conversation) -> Conversation:
 
 
 def _insert_message(conn: Any, m: NewMessage, cid: str | None, open_as: tuple[str, str] | None,
-                    lock: str) -> Message:
+                    lock: str, native: bool) -> Message:
     if cid is None:
         raise ValueError("a message needs a conversation")
     conversation_id, doc = _id(cid), message_doc(m)
-    values: tuple[Any, ...] = (conversation_id, m.kind.value, m.author, m.text, m.ts, m.dedupe_key,
-                               m.external_id, m.delivery.value, doc)
+    # ``_value_``: the enum's plain attribute (``.value`` is a property, two Python calls per read).
+    values: tuple[Any, ...] = (conversation_id, m.kind._value_, m.author, m.text, m.ts, m.dedupe_key,
+                               m.external_id, m.delivery._value_, doc)
     if open_as is None:
-        sql = f"{_MESSAGE}VALUES ({_VALUES})"
+        sql = _MESSAGE_SQL
     else:  # closed meanwhile: nothing inserted (and no unique key checked: "open" before "dedupe", as before)
-        sql = f"{_MESSAGE}SELECT {_VALUES} WHERE EXISTS ({_OPEN}{lock})"
+        sql = _MESSAGE_IF_OPEN.get(lock) or f"{_MESSAGE}SELECT {_VALUES} WHERE EXISTS ({_OPEN}{lock})"
         values += (_id(open_as[0]), open_as[1])
     try:
-        seq = _inserted(conn, sql, values, "seq")
+        seq = _inserted(conn, sql, values, "seq", native)
     except sqlite3.IntegrityError:
         raise Conflict("dedupe") from None
     if seq is None:
@@ -145,8 +159,8 @@ def _insert_message(conn: Any, m: NewMessage, cid: str | None, open_as: tuple[st
     return message_stored(m, seq, conversation_id, doc)
 
 
-def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message: Message | None,
-                 lease: tuple[str, float, float] | None, begun: bool) -> WorkItem:
+def _insert_work(conn: Any, w: NewWork, cid: str | None, message: Message | None,
+                 lease: tuple[str, float, float] | None, begun: bool, native: bool) -> WorkItem:
     payload = dict(w.payload)
     if message is not None:
         payload["seq"] = message.seq
@@ -155,11 +169,10 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message:
         conn.execute("DELETE FROM work WHERE unique_key = ? AND state = 'pending'", (unique,))
     owner, until = (lease[0], lease[2]) if lease is not None and w.not_before <= lease[1] else (None, None)
     created = lease[1] if lease is not None else w.not_before
-    lane, conversation_id, text, begun = w.lane_for(cid), _int(cid), json.dumps(payload), begun and owner is not None
-    work_id = _inserted(
-        conn, "INSERT INTO work (kind, lane, conversation_id, payload, not_before, lease_owner, lease_until, held,"
-        " state, unique_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-        (w.kind, lane, conversation_id, text, w.not_before, owner, until, int(begun), unique, created), "id")
+    conversation_id = None if cid is None else _id(cid)
+    lane, text, begun = w.lane or conversation_lane(w.kind, cid), dumps(payload), begun and owner is not None
+    work_id = _inserted(conn, _WORK_SQL, (w.kind, lane, conversation_id, text, w.not_before, owner, until,
+                                          int(begun), unique, created), "id", native)
     assert work_id is not None  # an insert of VALUES always inserts (or raises)
     # As work_from would read the row back (kind a plain str, attempts 0).
     return WorkItem(id=work_id, kind=str(w.kind), lane=lane,
@@ -168,9 +181,9 @@ def _insert_work(conn: sqlite3.Connection, w: NewWork, cid: str | None, message:
                     begun=begun, held=owner is not None)
 
 
-def _inserted(conn: Any, sql: str, params: tuple[Any, ...], key: str) -> int | None:
+def _inserted(conn: Any, sql: str, params: tuple[Any, ...], key: str, native: bool) -> int | None:
     """The generated ``key`` of the row ``sql`` inserted, or None when it inserted none."""
-    if isinstance(conn, sqlite3.Connection):
+    if native:
         # RETURNING costs SQLite more than the insert itself (a result row, a second step): its own counters.
         cursor = conn.execute(sql, params)
         return cursor.lastrowid if cursor.rowcount == 1 else None

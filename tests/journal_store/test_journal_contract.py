@@ -193,6 +193,18 @@ async def test_finished_work_is_gone_and_timers_replace_each_other(journal):
     assert await journal.outbox.next_due() is None
 
 
+async def test_a_rounds_finished_work_goes_whatever_its_count_and_nothing_else(journal):
+    """The writer pads a round's finished ids to a few list sizes (a cached statement): exactly those go."""
+    c = (await journal.conversations.commit(UnitOfWork(conversation=_conversation()))).conversation
+    made = await journal.conversations.commit(UnitOfWork(work=[
+        NewWork("timer.kpi", not_before=NOW + i, conversation_id=c.id, lane=f"kpi:{i}") for i in range(45)]))
+    ids = [w.id for w in made.work]
+    await journal.conversations.commit(UnitOfWork(finished=ids[:9]))  # 9: padded to 32
+    await journal.conversations.commit(UnitOfWork(finished=ids[9:42]))  # 33: padded to 128
+    due = await journal.outbox.lease_due("me", NOW + 100, NOW + 400, 100)
+    assert sorted(w.id for w in due) == ids[42:]
+
+
 # -- rooms, configuration, per-customer state -------------------------------------------------
 async def test_rooms_are_found_by_their_key(journal):
     c = (await _open(journal)).conversation
