@@ -72,12 +72,12 @@ async def test_a_holder_that_cannot_renew_stops_before_another_process_takes_ove
     lease = 2.4
     first, second = SoleRunner(cut_off, "poll:x", lease), SoleRunner(journal.leases, "poll:x", lease)
     tasks = [asyncio.ensure_future(first.run(work("first")))]
-    await _until(lambda: first.holding)
+    await _until(lambda: "first" in running)  # holding, and its work began (a loop step after the take)
     tasks.append(asyncio.ensure_future(second.run(work("second"))))
     await asyncio.sleep(lease * 1.25)
     assert running == {"first"} and not second.holding  # the holder renews past its lease; the other stands by
     cut_off.away = True  # the first process loses its database: it cannot renew
-    await _until(lambda: second.holding, timeout=3 * lease)
+    await _until(lambda: "second" in running, timeout=3 * lease)
     assert running == {"second"} and overlaps == []  # it stopped before the lease ran out
     cut_off.away = False
     await asyncio.sleep(lease / 2)
