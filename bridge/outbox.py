@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bridge.outbox_lanes import Commit, DeadHandler, Handler, Lanes, ManyHandler, WorkKind
-from bridge.outbox_rounds import PartialDone
+from bridge.outbox_lanes import Lanes
+from bridge.outbox_rounds import Commit, DeadHandler, Handler, ManyHandler, PartialDone, WorkKind
 from bridge.work_kinds import lane_family
 
 __all__ = ["Commit", "DeadHandler", "Handler", "ManyHandler", "Outbox", "PartialDone", "WorkKind"]

@@ -11,36 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import attrgetter
-from typing import Any, Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Coroutine
 
 from bridge.errors import SendError
-from bridge.outbox_rounds import PartialDone, sorted_outcomes
+from bridge.outbox_rounds import Commit, PartialDone, WorkKind, sorted_outcomes
 from bridge.ports import Clock
 from bridge.retry import RetryPolicy
 from bridge.store import OutboxStore, UnitOfWork, WorkItem
 
 log = logging.getLogger(__name__)
 _BY_ID = attrgetter("id")
-Handler = Callable[[list[WorkItem]], Awaitable[UnitOfWork | None]]
-# Several lanes' batches at once: one outcome per batch, in order (a unit, or the exception it raised).
-ManyHandler = Callable[[list[list[WorkItem]]], Awaitable[Sequence["UnitOfWork | None | BaseException"]]]
-DeadHandler = Callable[[WorkItem, str], Awaitable[None]]
-Commit = Callable[[UnitOfWork], Awaitable[list[WorkItem]]]
-
-
-@dataclass(frozen=True)
-class WorkKind:
-    handler: Handler
-    batch: int = 1  # consecutive items of this kind handed over at once
-    max_attempts: int = 8
-    timeout: float = 60.0
-    on_dead: DeadHandler | None = None
-    mark_started: bool = False  # record the start first, so a repeat after a crash can say so
-    # Ready lanes of this kind handed over together (one call, one deadline, one finish commit):
-    # work that costs little each but much per call (a post handed to a team chat's thread).
-    many: ManyHandler | None = None
 
 
 class _Lane:
@@ -118,11 +100,12 @@ class Lanes:
             self._idle.clear()
         self._running += 1
         kind = self._kinds.get(head.kind)
-        if kind is not None and kind.many is not None:
-            self._ready.setdefault(head.kind, []).append(name)
-            if head.kind not in self._runners:  # else the lane joins the runner's next round
-                self._runners.add(head.kind)
-                self._spawn(self._run_many(head.kind, kind))
+        if kind is not None and (kind.many is not None or kind.rounds_of):
+            key = kind.rounds_of or head.kind
+            self._ready.setdefault(key, []).append(name)
+            if key not in self._runners:  # else the lane joins the runner's next round
+                self._runners.add(key)
+                self._spawn(self._run_many(key, self._kinds[key]))
             return
         self._spawn(self._drain(name, lane))
 
@@ -153,7 +136,7 @@ class Lanes:
 
     def _many(self, item: WorkItem) -> bool:
         kind = self._kinds.get(item.kind)
-        return kind is not None and kind.many is not None
+        return kind is not None and (kind.many is not None or bool(kind.rounds_of))
 
     async def _step(self, lane: _Lane) -> None:
         head = lane.items[0]
@@ -181,10 +164,12 @@ class Lanes:
         else:
             await self._finish(lane, batch, unit)
 
-    def _batch(self, lane: _Lane, head: WorkItem, kind: WorkKind) -> list[WorkItem]:
+    def _batch(self, lane: _Lane, head: WorkItem, kind: WorkKind, joins: str = "") -> list[WorkItem]:
+        """The head and the items of its kind that follow it (in a round: of the round's kind ``joins``,
+        whatever the head's, so a room's opening takes its first posts along)."""
         batch = [head]
         for item in list(lane.items)[1:kind.batch]:
-            if item.kind != head.kind or item.not_before > self._clock.now():
+            if item.kind != (joins or head.kind) or item.not_before > self._clock.now():
                 break
             batch.append(item)
         return batch
@@ -221,7 +206,7 @@ class Lanes:
             while names := self._ready.pop(kind_name, []):
                 lanes = [(name, self._lanes[name]) for name in names]
                 try:
-                    await self._round(kind, [lane for _, lane in lanes])
+                    await self._round(kind, [lane for _, lane in lanes], kind_name)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # a bug here must not wedge the lanes for ever
@@ -239,9 +224,9 @@ class Lanes:
         finally:
             self._runners.discard(kind_name)
 
-    async def _round(self, kind: WorkKind, lanes: list[_Lane]) -> None:
+    async def _round(self, kind: WorkKind, lanes: list[_Lane], kind_name: str) -> None:
         assert kind.many is not None
-        batches = [self._batch(lane, lane.items[0], kind) for lane in lanes]
+        batches = [self._batch(lane, lane.items[0], kind, kind_name) for lane in lanes]
         try:
             if kind.mark_started:
                 await self._store.started([i.id for batch in batches for i in batch if not i.begun])

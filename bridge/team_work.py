@@ -8,10 +8,10 @@ from typing import NamedTuple
 
 from bridge import relay
 from bridge.core import Core, line_announcement, line_note, mirrors
-from bridge.errors import NotFound
+from bridge.errors import NotFound, SendError
 from bridge.metrics import RELAY_SECONDS
 from bridge.model import Conversation, Message, MessageKind
-from bridge.outbox import WorkKind
+from bridge.outbox import PartialDone, WorkKind
 from bridge.ports import TeamChat
 from bridge.store import RoomEntry, UnitOfWork, WorkItem
 from bridge.work_kinds import Work, line_lane
@@ -28,11 +28,35 @@ async def post_rooms(team: TeamChat, rooms: list[tuple[str, list[relay.TeamPost]
     return list(await asyncio.gather(*(team.post(key, posts) for key, posts in rooms), return_exceptions=True))
 
 
+async def open_rooms(team: TeamChat, rooms: list[tuple[str, str]]) -> list[str | BaseException]:
+    """Each room (name, topic) opened, in one call where the team chat opens several at once."""
+    many = getattr(team, "open_rooms", None)
+    if many is not None:
+        return list(await many(rooms))
+    return list(await asyncio.gather(*(team.open_room(name, topic) for name, topic in rooms), return_exceptions=True))
+
+
+def _outcome(room: _Room, error: BaseException | None) -> UnitOfWork | None | BaseException:
+    """A room's outcome in its round; a room opened in it is recorded whatever became of its posts."""
+    if room.room is None:
+        return error or room.unit
+    if error is None:
+        if room.unit is not None:
+            room.room.work += room.unit.work
+        return room.room
+    done = error.done if isinstance(error, PartialDone) else 0
+    reason = error if isinstance(error, SendError) else SendError(f"unexpected {type(error).__name__}")
+    if isinstance(error, PartialDone):
+        reason = error.error
+    return PartialDone(done + 1, reason, room.room)  # the room's item, and the posts that went
+
+
 class _Room(NamedTuple):
     """One room's part of a round of posts."""
     key: str
     posts: list[relay.TeamPost]
     unit: UnitOfWork | None  # what posting them owes (None: nothing), committed once they went
+    room: UnitOfWork | None  # the room opened for them in this round (recorded even if they fail)
     accepted: list[float]  # when the customer messages among them were accepted (for the relay metric)
 
 
@@ -45,7 +69,9 @@ class TeamWork:
 
     def kinds(self) -> dict[str, WorkKind]:
         return {
-            Work.TEAM_ROOM: WorkKind(self.open_room, max_attempts=12, on_dead=self._dead),
+            # a room opens in the round of its first posts and is recorded with them: one commit less
+            # before a new conversation's first messages show (a burst of them queues every commit)
+            Work.TEAM_ROOM: WorkKind(self.open_room, max_attempts=12, on_dead=self._dead, rounds_of=Work.TEAM_POST),
             Work.TEAM_POST: WorkKind(self.post, batch=POST_BATCH, max_attempts=12, on_dead=self._dead,
                                      mark_started=True, many=self.post_many),
             Work.TEAM_ANNOUNCE: WorkKind(self.announce, max_attempts=12, on_dead=self._dead, mark_started=True),
@@ -85,17 +111,41 @@ class TeamWork:
             log.info("signal %s to room %s failed: %s", kind, key, type(exc).__name__)
 
     async def open_room(self, items: list[WorkItem]) -> UnitOfWork:
-        item = items[0]
-        conversation = await self._conversation(item)
+        outcome = (await self.open_many([items]))[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome or UnitOfWork()
+
+    async def open_many(self, batches: list[list[WorkItem]]) -> list[UnitOfWork | None | BaseException]:
+        """Several conversations' rooms in one call to the team chat and one commit (a burst of new
+        conversations would otherwise queue a thread hop and a commit each before their first post)."""
+        units: list[UnitOfWork | BaseException] = []
+        wanted: list[tuple[int, Conversation, str, str]] = []  # unit's index, conversation, name, topic
+        for items in batches:
+            try:
+                conversation = await self._conversation(items[0])
+                if conversation.id not in self._room_of:
+                    line = self.core.directory.line_or_removed(conversation.line_id)
+                    binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
+                    topic = relay.room_topic(conversation, line, binding)
+                    wanted.append((len(units), conversation, f"{line.id}-{conversation.id}", topic))
+                units.append(self._announced(items[0], conversation))
+            except Exception as exc:  # this room's trouble is this room's: the others go on
+                units.append(exc)
+        opened = await open_rooms(self.team, [(name, topic) for _, _, name, topic in wanted])
+        for (at, conversation, name, _), key in zip(wanted, opened, strict=True):
+            unit = units[at]
+            if isinstance(key, BaseException):
+                units[at] = key
+            elif not isinstance(unit, BaseException):
+                entry = RoomEntry(key, conversation_id=conversation.id, name=name)
+                self._remember(entry)
+                unit.rooms.append(entry)
+        return list(units)
+
+    def _announced(self, item: WorkItem, conversation: Conversation) -> UnitOfWork:
+        """What opening the room owes besides the room: its announcement, where asked for."""
         unit = UnitOfWork()
-        if conversation.id not in self._room_of:
-            line = self.core.directory.line_or_removed(conversation.line_id)
-            binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
-            name = f"{line.id}-{conversation.id}"
-            key = await self.team.open_room(name, relay.room_topic(conversation, line, binding))
-            entry = RoomEntry(key, conversation_id=conversation.id, name=name)
-            self._remember(entry)
-            unit.rooms.append(entry)
         if item.payload.get("announce"):
             preview = str(item.payload.get("preview", ""))
             unit.work.append(line_announcement(conversation, conversation.line_id, preview))
@@ -120,27 +170,33 @@ class TeamWork:
 
     async def post_many(self, batches: list[list[WorkItem]]) -> list[UnitOfWork | None | BaseException]:
         """Several rooms' posts in one call to the team chat; an outcome per room, in order (None: the
-        posts went and owe nothing more)."""
+        posts went and owe nothing more). A batch may start with its room's opening (``Work.TEAM_ROOM``):
+        the rooms open first, in one call, and each is recorded with its posts."""
+        at = [n for n, items in enumerate(batches) if items[0].kind == Work.TEAM_ROOM]
+        opened = dict(zip(at, await self.open_many([batches[n][:1] for n in at]))) if at else {}
         prepared: list[_Room | BaseException] = []
-        for items in batches:
+        for n, items in enumerate(batches):
+            room = opened.get(n)
             try:
-                prepared.append(await self._prepare(items))
+                if isinstance(room, BaseException):
+                    raise room
+                prepared.append(await self._prepare(items[1:] if n in opened else items, room, items[0]))
             except Exception as exc:  # this room's trouble is this room's: the others go on
                 prepared.append(exc)
         ready = [p for p in prepared if not isinstance(p, BaseException)]
         errors = await post_rooms(self.team, [(room.key, room.posts) for room in ready])
         now, observe = self.core.clock.now(), self.core.metrics.observe
-        for room, error in zip(ready, errors, strict=True):
+        outcome = iter([_outcome(room, error) for room, error in zip(ready, errors, strict=True)])
+        for shown, error in zip(ready, errors, strict=True):
             if error is None:  # accepted from the customer -> shown to the team
-                for ts in room.accepted:
+                for ts in shown.accepted:
                     observe(RELAY_SECONDS, now - ts if now > ts else 0.0)
-        outcome = iter(error or room.unit for room, error in zip(ready, errors, strict=True))
         return [p if isinstance(p, BaseException) else next(outcome) for p in prepared]
 
-    async def _prepare(self, items: list[WorkItem]) -> _Room:
+    async def _prepare(self, items: list[WorkItem], room: UnitOfWork | None, head: WorkItem) -> _Room:
         """A room's key, its posts, and what posting them owes (committed only once they went).
         Plain loops, no comprehensions: this runs on the loop for every room of every round."""
-        head = items[0]  # the conversation as this process last saw it, else read (a coroutine less per room)
+        # the conversation as this process last saw it, else read (a coroutine less per room)
         known = self.core.recent.get(head.conversation_id) if head.conversation_id is not None else None
         conversation = known or await self._conversation(head)
         binding = self.core.directory.binding_or_removed(conversation.binding_id, conversation.line_id)
@@ -173,7 +229,7 @@ class TeamWork:
                     unit.work += mirrors(conversation, seq=int(item.payload["seq"]),
                                          author=str(item.payload.get("author", "")))
                 break
-        return _Room(key, posts, unit, accepted)
+        return _Room(key, posts, unit, room, accepted)
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:
         """One message of a conversation, in private, for a colleague invited without its history."""

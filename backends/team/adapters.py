@@ -36,6 +36,7 @@ class TextAdapter(TeamAdapter):
 
     console = True
     join_posts = 20  # a burst to one room is one write to the terminal
+    opens_at_once = True  # a room is a name on the terminal: many open in one call
 
     def escape_post(self, text: str) -> str:
         return text
@@ -90,6 +91,7 @@ class ConsoleAdapter(TeamAdapter):
 
     adding_people = " (admins add people with !console add LOGIN)"
     thread_safe = True  # renders nothing; its room book and terminal take their own locks
+    opens_at_once = True  # a room is an entry in its own book: no server to wait for
 
     def knows(self, person: str) -> bool:
         """The console has accounts: anyone else is a typo (or someone to add with !console add)."""

@@ -87,3 +87,43 @@ async def test_a_failing_room_in_a_round_stops_only_itself_and_each_post_goes_on
         assert _customer_posts(team, f"support-{receipt.conversation_id}") == [f"first {n}", f"a {n}", f"b {n}"]
     history = await app.messages(receipts[1].conversation_id)
     assert [m.text for m in history if m.kind is MessageKind.INBOUND] == ["first 1", "a 1", "b 1"]
+
+
+async def test_a_new_conversations_room_opens_in_the_round_of_its_first_posts_and_is_recorded_with_them(make_app):
+    team = RoundsTeamChat()
+    app = await make_app(team=team)
+    commits = app.journal.conversations.commit
+    with_rooms: list[int] = []
+
+    async def spied(unit):
+        if any(entry.conversation_id for entry in unit.rooms):
+            with_rooms.append(len(unit.finished))
+        return await commits(unit)
+
+    app.journal.conversations.commit = spied  # type: ignore[method-assign]
+    receipt = await app.say("hello", ref="c0")
+    await app.settle()
+    assert _customer_posts(team, f"support-{receipt.conversation_id}") == ["hello"]
+    assert len(with_rooms) == 1 and with_rooms[0] >= 2  # one commit: the room's opening and its first posts done
+
+
+class FailsFirstPostOfEachRoom(RoundsTeamChat):
+    async def open_room(self, name: str, topic: str) -> str:
+        self.break_room(name, times=1)
+        return await super().open_room(name, topic)
+
+
+async def test_a_room_opened_in_a_round_whose_posts_fail_is_recorded_and_they_go_once_later(make_app):
+    team = FailsFirstPostOfEachRoom()
+    app = await make_app(team=team)
+    receipt = await app.say("hello", ref="c0")
+    await app.settle()
+    room = f"support-{receipt.conversation_id}"
+    assert _customer_posts(team, room) == []
+    recorded = [e.key for e in await app.journal.conversations.rooms() if e.conversation_id == receipt.conversation_id]
+    assert recorded == [f"#{room}"]  # the room is recorded though its post failed
+    await app.advance(60)
+    assert _customer_posts(team, room) == ["hello"]
+    assert team.rooms.count(room) == 1  # not opened again
+    owed = await app.journal.outbox.lease_due("x", app.clock.now() + 3600, app.clock.now() + 7200, 500)
+    assert [i for i in owed if i.kind in ("team.post", "team.room")] == []
