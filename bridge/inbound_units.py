@@ -42,11 +42,6 @@ def shown_name(name: str, limit: int = relay.MAX_NAME) -> str:
     return relay.clean_name(relay.mended(name), limit)
 
 
-def mended(name: str) -> str:
-    """A name with lone surrogates keeps what can be shown (it is only shown, never a key)."""
-    return relay.mended(name)
-
-
 @functools.lru_cache(maxsize=256)
 def _language(raw: str) -> str | None:
     return customer_language(raw)

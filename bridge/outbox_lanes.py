@@ -99,8 +99,8 @@ class Lanes:
         if not self._running:
             self._idle.clear()
         self._running += 1
-        kind = self._kinds.get(head.kind)
-        if kind is not None and (kind.many is not None or kind.rounds_of):
+        if self._many(head):
+            kind = self._kinds[head.kind]
             key = kind.rounds_of or head.kind
             self._ready.setdefault(key, []).append(name)
             if key not in self._runners:  # else the lane joins the runner's next round
@@ -212,15 +212,9 @@ class Lanes:
                 except Exception:  # a bug here must not wedge the lanes for ever
                     log.exception("outbox round of %s crashed", kind_name)
                 for name, lane in lanes:  # a lane with more to do joins the next round (or its own drain)
+                    self._lane_done(name, lane)
                     if lane.items:
-                        self._lane_done(name, lane)
                         self._kick(name)
-                    else:  # _lane_done, written out: most lanes of a round had one post and are done
-                        lane.running = False
-                        self._lanes.pop(name, None)
-                        self._running -= 1
-                if not self._running:
-                    self._idle.set()
         finally:
             self._runners.discard(kind_name)
 
@@ -246,11 +240,8 @@ class Lanes:
         outcome = sorted_outcomes(lanes, batches, outcomes)
         if not outcome.merged.empty:
             await self._record(outcome.merged)
-        held = self._held
-        for lane, batch in outcome.done:  # _forget, written out: once per lane of every round
-            for item in batch:
-                lane.items.popleft()
-                held.discard(item.id)
+        for lane, batch in outcome.done:
+            self._forget(lane, batch)
         for lane, batch, unit in outcome.apart:
             await self._finish(lane, batch, unit)
         for lane, error in outcome.failed:

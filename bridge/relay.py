@@ -19,17 +19,21 @@ MAX_NAME = 100
 MAX_ID = 1000  # a platform's id is opaque text up to this long: never a narrower pattern
 CUSTOMER_VISIBLE = frozenset({MessageKind.INBOUND, MessageKind.REPLY, MessageKind.AUTO})
 TO_CUSTOMER = frozenset({MessageKind.REPLY, MessageKind.AUTO})
-# C0 and C1 controls but newline and tab, and the bidi overrides that reorder what operators read.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
+# The characters each check looks for, written once (as regex class contents): C0 and C1 controls but
+# newline and tab; the bidi marks and overrides that reorder what operators read; lone surrogates (no
+# store can encode one); the line breaks other than "\n".
+_C0_C1 = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+_SURROGATE = "\ud800-\udfff"
+_CONTROLS = re.compile(f"[{_C0_C1}{_BIDI}]")
+_SURROGATES = re.compile(f"[{_SURROGATE}]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")  # U+2028/9 break lines on screen as "\n" does
-_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
+_NAME_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
 # What platform_id keeps as it is, in one match (an id is checked at every message): 1 to MAX_ID
-# characters, none a C0/C1 control nor a surrogate (no store can encode a lone one).
-PLATFORM_ID = re.compile(f"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{{1,{MAX_ID}}}")
+# characters, none a C0/C1 control (tab and newline too) nor a surrogate.
+PLATFORM_ID = re.compile(f"[^\x00-\x1f\x7f-\x9f{_SURROGATE}]{{1,{MAX_ID}}}")
 # A character that mended or clean_text would change: a text without one is kept as it is.
-UNCLEAN = re.compile("[\ud800-\udfff\r\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f"
-                     "\u061c\u2028\u2029]")
+UNCLEAN = re.compile(f"[{_SURROGATE}{_C0_C1}{_BIDI}\r\u2028\u2029]")
 
 
 def visible_to_customer(message: Message) -> bool:
@@ -142,13 +146,13 @@ _POST_KINDS = {MessageKind.REPLY: "operator", MessageKind.AUTO: "auto", MessageK
 
 def team_post(message: Message, conversation: Conversation, binding: ChannelBinding,
               repeated: bool = False) -> TeamPost:
-    """On the loop for every post: one branch per side, ``customer_label`` written out."""
+    """On the loop for every post: one branch per side."""
     if message.kind is MessageKind.INBOUND:
         kind, author = ("edit" if message.edit_of else "customer"), conversation.customer_name
         context = str(message.meta["context"] or "") if "context" in message.meta else ""
     else:
         kind, author, context = _POST_KINDS[message.kind], message.author, ""
-    return TeamPost(kind, message.text, author, binding.label or binding.kind, message.attachments, repeated,
+    return TeamPost(kind, message.text, author, customer_label(binding), message.attachments, repeated,
                     message.seq, context)
 
 

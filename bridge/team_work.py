@@ -44,10 +44,10 @@ def _outcome(room: _Room, error: BaseException | None) -> UnitOfWork | None | Ba
         if room.unit is not None:
             room.room.work += room.unit.work
         return room.room
-    done = error.done if isinstance(error, PartialDone) else 0
-    reason = error if isinstance(error, SendError) else SendError(f"unexpected {type(error).__name__}")
     if isinstance(error, PartialDone):
-        reason = error.error
+        done, reason = error.done, error.error
+    else:
+        done, reason = 0, error if isinstance(error, SendError) else SendError(f"unexpected {type(error).__name__}")
     return PartialDone(done + 1, reason, room.room)  # the room's item, and the posts that went
 
 
@@ -222,13 +222,11 @@ class TeamWork:
         if key is None:  # its room was lost (an old journal): open it again first
             unit = await self.open_room([WorkItem(0, Work.TEAM_ROOM, "", conversation.id, {}, 0)])
             key = self._room_of[conversation.id]
-        for participant in conversation.participants:
-            if participant.since_seq:  # colleagues who see only what follows get it in private
-                unit = unit or UnitOfWork()
-                for item in items:
-                    unit.work += mirrors(conversation, seq=int(item.payload["seq"]),
-                                         author=str(item.payload.get("author", "")))
-                break
+        if any(p.since_seq for p in conversation.participants):  # colleagues who see only what follows
+            unit = unit or UnitOfWork()
+            for item in items:  # get it in private
+                unit.work += mirrors(conversation, seq=int(item.payload["seq"]),
+                                     author=str(item.payload.get("author", "")))
         return _Room(key, posts, unit, room, accepted)
 
     async def mirror(self, items: list[WorkItem]) -> UnitOfWork:

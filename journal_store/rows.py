@@ -93,16 +93,15 @@ def message_stored(m: NewMessage, seq: int, conversation_id: int, doc: str) -> M
     """The message just inserted, equal to ``message_from`` of its row, built from what was written:
     the writer reads back only the generated seq. A non-empty doc is parsed all the same (JSON may
     change what it holds: a tuple comes back a list), so the two never differ."""
-    if doc == EMPTY_DOC:  # most messages: no document, so no generator over no attachments either
-        return Message(seq=seq, conversation_id=str(conversation_id), kind=m.kind, author=m.author, text=m.text,
-                       ts=float(m.ts), attachments=(), edit_of=None, external_id=m.external_id,
-                       delivery=m.delivery, error=None, meta={})
-    parsed = json.loads(doc)
+    attachments: tuple[Attachment, ...] = ()
+    parsed: dict[str, Any] = {}
+    if doc != EMPTY_DOC:  # most messages have no document: nothing to parse, no generator to run
+        parsed = json.loads(doc)
+        attachments = tuple(Attachment(**a) for a in parsed.get("attachments", ()))
     return Message(
         seq=seq, conversation_id=str(conversation_id), kind=m.kind, author=m.author, text=m.text,
-        ts=float(m.ts), attachments=tuple(Attachment(**a) for a in parsed.get("attachments", ())),
-        edit_of=parsed.get("edit_of"), external_id=m.external_id, delivery=m.delivery, error=None,
-        meta=parsed.get("meta", {}))
+        ts=float(m.ts), attachments=attachments, edit_of=parsed.get("edit_of"), external_id=m.external_id,
+        delivery=m.delivery, error=None, meta=parsed.get("meta", {}))
 
 
 def payload_stored(payload: dict[str, Any], text: str) -> dict[str, Any]:

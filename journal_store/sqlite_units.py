@@ -148,7 +148,7 @@ def _insert_message(conn: Any, m: NewMessage, cid: str | None, open_as: tuple[st
     if open_as is None:
         sql = _MESSAGE_SQL
     else:  # closed meanwhile: nothing inserted (and no unique key checked: "open" before "dedupe", as before)
-        sql = _MESSAGE_IF_OPEN.get(lock) or f"{_MESSAGE}SELECT {_VALUES} WHERE EXISTS ({_OPEN}{lock})"
+        sql = _MESSAGE_IF_OPEN[lock]
         values += (_id(open_as[0]), open_as[1])
     try:
         seq = _inserted(conn, sql, values, "seq", native)
