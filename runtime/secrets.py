@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
 log = logging.getLogger(__name__)
+BAD_KEY = "Fernet key must be 32 url-safe base64-encoded bytes."  # Fernet's own words for it
 
 
 def key_file(path: str, make: bytes) -> bytes:
@@ -55,9 +56,9 @@ class FernetSealer(Sealer):
         try:
             raw = base64.urlsafe_b64decode(key)
         except binascii.Error as exc:
-            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.") from exc
+            raise ValueError(BAD_KEY) from exc
         if len(raw) != 32:
-            raise ValueError("Fernet key must be 32 url-safe base64-encoded bytes.")
+            raise ValueError(BAD_KEY)
         self._key = key
         self._built: Fernet | None = None
 
