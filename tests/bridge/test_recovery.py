@@ -37,7 +37,9 @@ async def test_the_restart_delivers_everything_exactly_once_in_order(make_app):
     assert len(app.team.announcements()) == 2
     assert app.team.customer_texts(room) == ["alice 0", "alice 1", "alice 2"]
     assert Counter((r, p.seq, p.text) for r, p in app.team.posts).most_common(1)[0][1] == 1
-    assert [m.customer_ref for m in app.channel.sent] == ["alice", "bob"]  # one welcome each
+    # One welcome each. Between two customers no order is promised: their lanes run side by side (and
+    # since rooms open in the post rounds, both lanes reach their welcome in the same round).
+    assert sorted(m.customer_ref for m in app.channel.sent) == ["alice", "bob"]
     assert app.store.find_contact("fake", "bob") is not None
     # Never begun before the crash: nothing is marked as a possible repeat.
     assert not any(p.repeated for _, p in app.team.posts)
