@@ -8,6 +8,7 @@ answered when the app password is right.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import time
@@ -31,6 +32,15 @@ def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@functools.cache
+def shared_key() -> rsa.RSAPrivateKey:
+    """Every fake's signing key, one per test process. The SDK caches the keys it fetched per metadata
+    URL for the whole process (an unknown or changed key is not fetched again within the hour), and a
+    fake may get the port an earlier fake had: with a key of its own, its tokens then failed the
+    signature check now and then (the OS's choice of port)."""
+    return new_key()
+
+
 @dataclass
 class BfSent:
     conversation: str
@@ -42,7 +52,7 @@ class BfSent:
 class FakeBotFramework:
     app_id: str
     password: str
-    key: rsa.RSAPrivateKey = field(default_factory=new_key)
+    key: rsa.RSAPrivateKey = field(default_factory=shared_key)
     sent: list[BfSent] = field(default_factory=list)
     attempts: int = 0
     failures: deque[tuple[str, float]] = field(default_factory=deque)
